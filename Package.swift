@@ -1,0 +1,156 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "csic",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "csic", targets: ["csic"]),
+        .library(name: "CSICCore", targets: ["CSICCore"]),
+        .library(name: "CSICProtos", targets: ["CSICProtos"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Storage", targets: ["Storage"]),
+    ],
+    traits: [
+        .trait(name: "Kafka", description: "Adds the Kafka EventLog backend (needs librdkafka)."),
+        .default(enabledTraits: []),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["JSON", "YAML"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/attaswift/BigInt", from: "6.0.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .target(
+            name: "CSICCore",
+            dependencies: [.product(name: "BigInt", package: "BigInt")],
+            path: "Sources/Core/CSICCore",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CSICProtos",
+            dependencies: [
+                "CSICCore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "BigInt", package: "BigInt"),
+            ],
+            path: "Sources/Core/CSICProtos",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "EventLog",
+            dependencies: [
+                "CSICCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/MessageQueue/EventLog",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "CSICCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Storage/Storage",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StreamRuntime",
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Processing/StreamRuntime",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TransactionAnalysis",
+            dependencies: ["CSICCore", "CSICProtos", "StreamRuntime", "Storage"],
+            path: "Sources/Processing/TransactionAnalysis",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Simulation",
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Simulation/Simulation",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "APIGateway",
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog", "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Services/APIGateway",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CSICPlatform",
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
+                "TransactionAnalysis", "Simulation", "APIGateway",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/Platform",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "csic",
+            dependencies: [
+                "CSICPlatform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/csic",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StreamRuntimeTests",
+            dependencies: ["StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "APIGatewayTests",
+            dependencies: [
+                "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,99 @@
+/// Bech32 (BIP 173) and Bech32m (BIP 350) encoding of segwit addresses.
+///
+/// ```swift
+/// Bech32.segwitAddress(hrp: "bc", version: 0, program: twentyBytes) // "bc1q..."
+/// ```
+public enum Bech32 {
+    public enum Variant: Sendable {
+        case bech32, bech32m
+
+        var constant: UInt32 { self == .bech32 ? 1 : 0x2BC8_30A3 }
+    }
+
+    private static let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l".utf8)
+
+    private static func polymod(_ values: [UInt8]) -> UInt32 {
+        let generator: [UInt32] = [0x3B6A_57B2, 0x2650_8E6D, 0x1EA1_19FA, 0x3D42_33DD, 0x2A14_62B3]
+        var checksum: UInt32 = 1
+        for value in values {
+            let top = checksum >> 25
+            checksum = (checksum & 0x1FF_FFFF) << 5 ^ UInt32(value)
+            for bit in 0..<5 where (top >> UInt32(bit)) & 1 == 1 { checksum ^= generator[bit] }
+        }
+        return checksum
+    }
+
+    private static func expand(_ hrp: [UInt8]) -> [UInt8] {
+        hrp.map { $0 >> 5 } + [0] + hrp.map { $0 & 31 }
+    }
+
+    /// Encodes 5-bit groups under a human-readable part.
+    public static func encode(hrp: String, data: [UInt8], variant: Variant) -> String {
+        let hrpBytes = Array(hrp.utf8)
+        let polymod = polymod(expand(hrpBytes) + data + [0, 0, 0, 0, 0, 0]) ^ variant.constant
+        let checksum = (0..<6).map { UInt8((polymod >> UInt32(5 * (5 - $0))) & 31) }
+        return hrp + "1" + String(decoding: (data + checksum).map { charset[Int($0)] }, as: UTF8.self)
+    }
+
+    /// Decodes a Bech32 or Bech32m string into its human-readable part, 5-bit data and variant.
+    public static func decode(_ text: String) -> (hrp: String, data: [UInt8], variant: Variant)? {
+        let lower = text.lowercased()
+        guard lower == text || text.uppercased() == text, text.utf8.count <= 90,
+              let separator = lower.utf8.lastIndex(of: 49) else { return nil }
+        let hrp = Array(lower.utf8[..<separator])
+        let rest = Array(lower.utf8[lower.utf8.index(after: separator)...])
+        guard !hrp.isEmpty, rest.count >= 6, hrp.allSatisfy({ $0 >= 33 && $0 <= 126 }) else { return nil }
+        var data: [UInt8] = []
+        for character in rest {
+            guard let value = charset.firstIndex(of: character) else { return nil }
+            data.append(UInt8(value))
+        }
+        let check = polymod(expand(hrp) + data)
+        let variant: Variant
+        switch check {
+        case Variant.bech32.constant: variant = .bech32
+        case Variant.bech32m.constant: variant = .bech32m
+        default: return nil
+        }
+        return (String(decoding: hrp, as: UTF8.self), Array(data.dropLast(6)), variant)
+    }
+
+    /// Regroups bits (8 to 5 with padding, or 5 to 8 without).
+    public static func convertBits(_ data: [UInt8], from: Int, to: Int, pad: Bool) -> [UInt8]? {
+        var accumulator = 0
+        var bits = 0
+        var out: [UInt8] = []
+        let maxValue = (1 << to) - 1
+        for value in data {
+            guard Int(value) >> from == 0 else { return nil }
+            accumulator = accumulator << from | Int(value)
+            bits += from
+            while bits >= to {
+                bits -= to
+                out.append(UInt8((accumulator >> bits) & maxValue))
+            }
+        }
+        if pad {
+            if bits > 0 { out.append(UInt8((accumulator << (to - bits)) & maxValue)) }
+        } else if bits >= from || (accumulator << (to - bits)) & maxValue != 0 {
+            return nil
+        }
+        return out
+    }
+
+    /// A segwit address: Bech32 for version 0, Bech32m for versions 1–16 (BIP 350).
+    public static func segwitAddress(hrp: String, version: UInt8, program: [UInt8]) -> String {
+        let data = [version] + convertBits(program, from: 8, to: 5, pad: true)!
+        return encode(hrp: hrp, data: data, variant: version == 0 ? .bech32 : .bech32m)
+    }
+
+    /// Decodes a segwit address for `hrp`, checking the variant matches the version and the program length.
+    public static func decodeSegwitAddress(hrp expected: String, _ address: String) -> (version: UInt8, program: [UInt8])? {
+        guard let (hrp, data, variant) = decode(address), hrp == expected, let version = data.first, version <= 16,
+              let program = convertBits(Array(data.dropFirst()), from: 5, to: 8, pad: false),
+              (2...40).contains(program.count), version != 0 || program.count == 20 || program.count == 32,
+              (version == 0) == (variant == .bech32)
+        else { return nil }
+        return (version, program)
+    }
+}

@@ -1,0 +1,45 @@
+/// Input that was rejected, kept with its raw bytes and the reason so that nothing is dropped silently.
+public struct DeadLetter: DomainEvent, Hashable, Codable {
+    /// Where the input came from: an adapter name or `<topic>` for events rejected by an engine.
+    public var source: String
+    /// The topic the input was read from or meant for.
+    public var topic: String
+    /// Partition and offset of the rejected record, when it came from the log.
+    public var partition: Int32?
+    public var offset: Int64?
+    /// The key of the rejected record, if any.
+    public var key: [UInt8]
+    /// The rejected bytes, unchanged.
+    public var payload: [UInt8]
+    public var reasonCode: ValidationError.Code
+    public var reason: String
+    /// The consumer group or adapter that rejected it.
+    public var rejectedBy: String
+    public var time: Timestamp
+
+    public init(source: String, topic: String, partition: Int32?, offset: Int64?, key: [UInt8], payload: [UInt8], reasonCode: ValidationError.Code, reason: String, rejectedBy: String, time: Timestamp) {
+        self.source = source
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.payload = payload
+        self.reasonCode = reasonCode
+        self.reason = reason
+        self.rejectedBy = rejectedBy
+        self.time = time
+    }
+
+    /// `<rejectedBy>:<topic>:<partition>:<offset>` for log records, so a replay does not duplicate it.
+    public var eventID: String {
+        if let partition, let offset { return "dl:\(rejectedBy):\(topic):\(partition):\(offset)" }
+        return "dl:\(rejectedBy):\(source):\(time.microsecondsSinceEpoch)"
+    }
+
+    public func validate() throws(ValidationError) {
+        try Check.nonEmpty(source, "source")
+        try Check.nonEmpty(topic, "topic")
+        try Check.nonEmpty(reason, "reason")
+        try Check.nonEmpty(rejectedBy, "rejected_by")
+    }
+}

@@ -1,0 +1,68 @@
+/// Everything a `csic` process is configured with. Loaded from a YAML file plus `CSIC_*` environment
+/// overrides by `csic serve --config`, or built from flags by `csic demo`.
+public struct PlatformConfiguration: Sendable, Hashable {
+    /// The parts of the platform one process can run.
+    public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
+        /// Sources and adapters writing to the log (the simulators, later the chain and exchange adapters).
+        case ingest
+        /// Engines consuming the log and writing the stores.
+        case process
+        /// The HTTP API, dashboard and metrics.
+        case api
+    }
+
+    public enum LogBackend: String, Sendable, Hashable, Codable {
+        case embedded, kafka
+    }
+
+    public enum StoreBackend: String, Sendable, Hashable, Codable {
+        case sqlite, postgres
+    }
+
+    public var dataDirectory: String = "./csic-data"
+    public var roles: Set<Role> = Set(Role.allCases)
+    public var httpHost: String = "127.0.0.1"
+    public var httpPort: Int = 8080
+    public var grpcPort: Int = 9090
+
+    public var logBackend: LogBackend = .embedded
+    /// Partitions of each platform topic except `audit`.
+    public var logPartitions: Int32 = 4
+    /// `every_batch`, `never`, or a number of milliseconds between syncs.
+    public var logFsync: String = "every_batch"
+    public var logSegmentBytes: Int64 = 64 << 20
+    /// Log retention; the stores keep data for their own (longer) periods.
+    public var logRetentionDays: Int64 = 30
+    public var logRetentionBytesPerPartition: Int64? = nil
+
+    public var storeBackend: StoreBackend = .sqlite
+    /// `full` (survives power loss) or `normal` (survives a process crash).
+    public var storeDurability: String = "full"
+
+    /// Run the chain simulator as a source.
+    public var simulatorEnabled: Bool = false
+    public var simulatorSeed: UInt64? = nil
+    public var simulatorCount: Int? = nil
+    public var simulatorRate: Double? = 200
+
+    public init() {}
+
+    /// Checks the values that flags and files can get wrong.
+    public func validate() throws(ValidationError) {
+        try Check.nonEmpty(dataDirectory, "data_dir")
+        guard (0...65535).contains(httpPort) else { throw ValidationError(.outOfRange, field: "http.port", "\(httpPort) is not a port") }
+        guard (0...65535).contains(grpcPort) else { throw ValidationError(.outOfRange, field: "grpc.port", "\(grpcPort) is not a port") }
+        guard (1...1024).contains(logPartitions) else { throw ValidationError(.outOfRange, field: "log.partitions", "must be 1...1024") }
+        guard logFsync == "every_batch" || logFsync == "never" || (Int(logFsync).map { $0 > 0 } ?? false) else {
+            throw ValidationError(.malformed, field: "log.fsync", "must be every_batch, never or milliseconds")
+        }
+        guard logSegmentBytes >= 1 << 16 else { throw ValidationError(.outOfRange, field: "log.segment_bytes", "must be at least 65536") }
+        guard logRetentionDays > 0 else { throw ValidationError(.outOfRange, field: "log.retention_days", "must be positive") }
+        guard storeDurability == "full" || storeDurability == "normal" else {
+            throw ValidationError(.malformed, field: "store.durability", "must be full or normal")
+        }
+        if let simulatorCount, simulatorCount < 0 { throw ValidationError(.outOfRange, field: "simulator.count", "must not be negative") }
+        if let simulatorRate, !(simulatorRate > 0) { throw ValidationError(.outOfRange, field: "simulator.rate", "must be positive") }
+        guard !roles.isEmpty else { throw ValidationError(.missing, field: "roles", "at least one role") }
+    }
+}

@@ -1,0 +1,91 @@
+import CSICCore
+
+extension ComplianceFinding: ProtoConvertible {
+    public var proto: Csic_V1_ComplianceFinding {
+        .with {
+            $0.id = id
+            $0.kind = EnumMapping.toProto(kind)
+            $0.subject = subject
+            $0.severity = EnumMapping.toProto(severity)
+            $0.source = source
+            $0.summary = summary
+            $0.evidence = evidence
+            $0.timeUs = time.microsecondsSinceEpoch
+        }
+    }
+
+    public init(proto message: Csic_V1_ComplianceFinding) throws(ValidationError) {
+        self.init(
+            id: message.id, kind: try EnumMapping.fromProto(message.kind, field: "kind"), subject: message.subject,
+            severity: try EnumMapping.fromProto(message.severity, field: "severity"), source: message.source,
+            summary: message.summary, evidence: message.evidence, time: Timestamp(protoMicros: message.timeUs))
+    }
+}
+
+extension RiskAssessment: ProtoConvertible {
+    public var proto: Csic_V1_RiskAssessment {
+        .with {
+            $0.subject = subject
+            $0.score = Int32(clamping: score)
+            $0.model = model
+            $0.features = features
+            $0.explanations = explanations
+            $0.timeUs = time.microsecondsSinceEpoch
+        }
+    }
+
+    public init(proto message: Csic_V1_RiskAssessment) throws(ValidationError) {
+        self.init(
+            subject: message.subject, score: Int(message.score), model: message.model, features: message.features,
+            explanations: message.explanations, time: Timestamp(protoMicros: message.timeUs))
+    }
+}
+
+extension Alert: ProtoConvertible {
+    public var proto: Csic_V1_Alert {
+        .with {
+            $0.id = id
+            $0.title = title
+            $0.subject = subject
+            $0.severity = EnumMapping.toProto(severity)
+            $0.status = EnumMapping.toProto(status)
+            $0.findingIds = findingIDs
+            $0.createdAtUs = createdAt.microsecondsSinceEpoch
+            $0.updatedAtUs = updatedAt.microsecondsSinceEpoch
+        }
+    }
+
+    public init(proto message: Csic_V1_Alert) throws(ValidationError) {
+        self.init(
+            id: message.id, title: message.title, subject: message.subject,
+            severity: try EnumMapping.fromProto(message.severity, field: "severity"),
+            status: try EnumMapping.fromProto(message.status, field: "status"), findingIDs: message.findingIds,
+            createdAt: Timestamp(protoMicros: message.createdAtUs), updatedAt: Timestamp(protoMicros: message.updatedAtUs))
+    }
+}
+
+/// A record of the `compliance` topic.
+public enum ComplianceTopicEvent: Sendable, Hashable {
+    case finding(ComplianceFinding)
+    case risk(RiskAssessment)
+    case alert(Alert)
+}
+
+extension ComplianceTopicEvent: ProtoConvertible {
+    public var proto: Csic_V1_ComplianceEvent {
+        switch self {
+        case .finding(let finding): .with { $0.finding = finding.proto }
+        case .risk(let risk): .with { $0.risk = risk.proto }
+        case .alert(let alert): .with { $0.alert = alert.proto }
+        }
+    }
+
+    public init(proto message: Csic_V1_ComplianceEvent) throws(ValidationError) {
+        switch message.payload {
+        case .finding(let finding): self = .finding(try ComplianceFinding(proto: finding))
+        case .risk(let risk): self = .risk(try RiskAssessment(proto: risk))
+        case .alert(let alert): self = .alert(try Alert(proto: alert))
+        case nil: throw ValidationError(.missing, field: "payload", "a compliance record holds a finding, risk or alert")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A read-only look at an embedded log directory, safe while another process has the log open:
+/// nothing is truncated, created or locked.
+public struct LogInspection: Sendable {
+    public struct TopicSummary: Sendable {
+        public var name: String
+        public var configuration: TopicConfiguration
+        public var partitions: [PartitionStatus]
+    }
+
+    public var topics: [TopicSummary]
+    /// Committed offsets: group -> partition -> next offset.
+    public var groups: [String: [TopicPartition: Int64]]
+
+    /// Reads topic configurations, segment extents (from index files, or by scanning) and group offsets.
+    public init(directory: String) throws {
+        var topics: [TopicSummary] = []
+        for name in FileIO.list("\(directory)/topics") {
+            let confPath = "\(directory)/topics/\(name)/topic.conf"
+            guard FileIO.exists(confPath) else { continue }
+            let configuration = try TopicConfigurationFile.decode(FileIO.readFile(confPath), path: confPath)
+            var partitions: [PartitionStatus] = []
+            for partition in 0..<configuration.partitions {
+                let partitionDirectory = "\(directory)/topics/\(name)/\(partition)"
+                let tp = TopicPartition(topic: name, partition: partition)
+                var status = PartitionStatus(partition: partition, startOffset: 0, endOffset: 0, sizeBytes: 0)
+                let segments = FileIO.list(partitionDirectory).filter { $0.hasSuffix(".log") }
+                for (position, segmentName) in segments.enumerated() {
+                    guard let base = Int64(segmentName.dropLast(4)) else { continue }
+                    let path = "\(partitionDirectory)/\(segmentName)"
+                    let file = SegmentFile(path: path, fd: try FileIO.open(path, flags: O_RDONLY), baseOffset: base)
+                    let size = try FileIO.size(file.fd, path: path)
+                    let segment: Segment
+                    if position < segments.count - 1, FileIO.exists(file.indexPath),
+                       let indexed = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size) {
+                        segment = indexed
+                    } else {
+                        segment = try PartitionLog.scan(file, size: size, topicPartition: tp).0
+                    }
+                    if position == 0 { status.startOffset = segment.baseOffset }
+                    status.endOffset = segment.endOffset
+                    status.sizeBytes += segment.size
+                }
+                partitions.append(status)
+            }
+            topics.append(TopicSummary(name: name, configuration: configuration, partitions: partitions))
+        }
+        self.topics = topics
+        var groups: [String: [TopicPartition: Int64]] = [:]
+        let store = try OffsetStore(directory: "\(directory)/groups", createIfMissing: false)
+        for group in store.groupNames {
+            for topic in topics {
+                for (partition, offset) in store.offsets(group: group, topic: topic.name) {
+                    groups[group, default: [:]][TopicPartition(topic: topic.name, partition: partition)] = offset
+                }
+            }
+        }
+        self.groups = groups
+    }
+}

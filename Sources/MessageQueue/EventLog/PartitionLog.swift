@@ -1,0 +1,286 @@
+import CSICCore
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// When appended data is forced to stable storage.
+public enum FsyncPolicy: Sendable, Hashable, Codable {
+    /// `fdatasync` after every batch before the append returns (the default: nothing acknowledged is lost).
+    case everyBatch
+    /// At most one `fdatasync` per interval; a crash may lose the last interval's acknowledged records.
+    case interval(milliseconds: Int)
+    /// Leave it to the operating system (benchmarks of the write path only).
+    case never
+}
+
+/// Settings of the embedded log's files.
+public struct EmbeddedLogOptions: Sendable, Hashable {
+    /// A segment is sealed and a new one started once it reaches this size.
+    public var segmentBytes: Int64
+    public var fsync: FsyncPolicy
+    /// The largest single record accepted.
+    public var maxRecordBytes: Int
+    /// Appends wait while this many bytes are being written (back-pressure on producers).
+    public var maxPendingBytes: Int
+
+    public init(segmentBytes: Int64 = 64 << 20, fsync: FsyncPolicy = .everyBatch, maxRecordBytes: Int = 4 << 20, maxPendingBytes: Int = 64 << 20) {
+        self.segmentBytes = segmentBytes
+        self.fsync = fsync
+        self.maxRecordBytes = maxRecordBytes
+        self.maxPendingBytes = maxPendingBytes
+    }
+}
+
+/// One partition on disk: a sequence of segments, the last one active.
+final class PartitionLog: Sendable {
+    let topicPartition: TopicPartition
+    let directory: String
+    let options: EmbeddedLogOptions
+    private let state: Mutex<State>
+
+    struct State: Sendable {
+        /// Oldest first; the last is the active segment.
+        var segments: [Segment]
+        var lastSync: UInt64 = 0
+        var closed = false
+    }
+
+    /// Opens (or creates) the partition, recovering the active segment's tail.
+    init(topicPartition: TopicPartition, directory: String, options: EmbeddedLogOptions, report: (RecoveryReport) -> Void) throws(EventLogError) {
+        self.topicPartition = topicPartition
+        self.directory = directory
+        self.options = options
+        try FileIO.makeDirectory(directory)
+        let names = FileIO.list(directory).filter { $0.hasSuffix(".log") }
+        var segments: [Segment] = []
+        for (position, name) in names.enumerated() {
+            guard let base = Int64(name.dropLast(4)) else { continue }
+            let path = "\(directory)/\(name)"
+            let fd = try FileIO.open(path, flags: O_RDWR)
+            let file = SegmentFile(path: path, fd: fd, baseOffset: base)
+            let isLast = position == names.count - 1
+            let size = try FileIO.size(fd, path: path)
+            if !isLast, FileIO.exists(file.indexPath),
+               let segment = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size) {
+                segments.append(segment)
+                continue
+            }
+            let (segment, recovery) = try Self.scan(file, size: size, topicPartition: topicPartition)
+            if let recovery {
+                guard isLast else {
+                    throw EventLogError.corruptSegment(path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
+                }
+                try FileIO.truncate(fd, to: recovery.validBytes, path: path)
+                try FileIO.sync(fd, path: path)
+                report(recovery)
+            }
+            if let previous = segments.last, previous.endOffset != segment.baseOffset {
+                throw EventLogError.corruptSegment(path: path, position: 0, reason: "segment starts at \(segment.baseOffset), previous ends at \(previous.endOffset)")
+            }
+            segments.append(segment)
+        }
+        if segments.isEmpty {
+            segments.append(try Self.createSegment(directory: directory, baseOffset: 0))
+        }
+        state = Mutex(State(segments: segments))
+    }
+
+    /// Reads a segment from the start, verifying every batch; returns the valid prefix and what was wrong after it.
+    static func scan(_ file: SegmentFile, size: Int64, topicPartition: TopicPartition) throws(EventLogError) -> (Segment, RecoveryReport?) {
+        let bytes = try FileIO.read(file.fd, count: Int(size), at: 0, path: file.path)
+        var segment = Segment(file: file, index: [], size: 0, endOffset: file.baseOffset, maxTime: 0)
+        var problem: String?
+        bytes.withUnsafeBytes { raw in
+            var position = 0
+            while position < raw.count {
+                let rest = UnsafeRawBufferPointer(rebasing: raw[position...])
+                switch RecordBatch.parseHeader(rest, verify: true) {
+                case .incomplete(let needed):
+                    problem = "torn write: \(rest.count) bytes left, batch needs \(needed)"
+                case .corrupt(let reason):
+                    problem = reason
+                case .header(let header):
+                    if header.baseOffset != segment.endOffset {
+                        problem = "batch base offset \(header.baseOffset), expected \(segment.endOffset)"
+                    } else {
+                        segment.index.append(IndexEntry(offset: header.baseOffset, position: Int64(position)))
+                        segment.endOffset += Int64(header.count)
+                        segment.maxTime = max(segment.maxTime, header.maxTime)
+                        position += header.totalSize
+                        segment.size = Int64(position)
+                    }
+                }
+                if problem != nil { break }
+            }
+        }
+        guard let problem else { return (segment, nil) }
+        return (segment, RecoveryReport(
+            partition: topicPartition, segmentPath: file.path, validBytes: segment.size,
+            truncatedBytes: size - segment.size, reason: problem, recordsKept: segment.recordCount))
+    }
+
+    static func createSegment(directory: String, baseOffset: Int64) throws(EventLogError) -> Segment {
+        let path = SegmentFile.path(directory: directory, baseOffset: baseOffset)
+        let fd = try FileIO.open(path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        try FileIO.syncDirectory(directory)
+        return Segment(file: SegmentFile(path: path, fd: fd, baseOffset: baseOffset), index: [], size: 0, endOffset: baseOffset, maxTime: 0)
+    }
+
+    /// The partition's extent.
+    var status: PartitionStatus {
+        state.withLock { state in
+            PartitionStatus(
+                partition: topicPartition.partition,
+                startOffset: state.segments.first!.baseOffset,
+                endOffset: state.segments.last!.endOffset,
+                sizeBytes: state.segments.reduce(0) { $0 + $1.size })
+        }
+    }
+
+    /// Writes one batch (and syncs it per the policy); returns the first offset.
+    func append(_ records: [(record: ProducerRecord, time: Int64)]) throws(EventLogError) -> Int64 {
+        try state.withLock { (state: inout State) throws(EventLogError) -> Int64 in
+            guard !state.closed else { throw EventLogError.closed }
+            if state.segments.last!.size >= options.segmentBytes { try roll(&state) }
+            var active = state.segments.removeLast()
+            defer { state.segments.append(active) }
+            let base = active.endOffset
+            var buffer: [UInt8] = []
+            RecordBatch.encode(baseOffset: base, records: records, into: &buffer)
+            try buffer.withBytes { raw throws(EventLogError) in
+                try FileIO.writeAll(active.file.fd, raw, at: active.size, path: active.file.path)
+            }
+            try syncIfDue(active.file, &state)
+            active.index.append(IndexEntry(offset: base, position: active.size))
+            active.size += Int64(buffer.count)
+            active.endOffset += Int64(records.count)
+            active.maxTime = max(active.maxTime, records.reduce(Int64.min) { max($0, $1.time) })
+            return base
+        }
+    }
+
+    private func syncIfDue(_ file: SegmentFile, _ state: inout State) throws(EventLogError) {
+        switch options.fsync {
+        case .everyBatch:
+            try FileIO.sync(file.fd, path: file.path)
+        case .interval(let milliseconds):
+            let now = DispatchFreeClock.nowNanoseconds()
+            if now - state.lastSync >= UInt64(milliseconds) * 1_000_000 {
+                try FileIO.sync(file.fd, path: file.path)
+                state.lastSync = now
+            }
+        case .never:
+            break
+        }
+    }
+
+    /// Seals the active segment (sync, write its index) and starts a new one.
+    private func roll(_ state: inout State) throws(EventLogError) {
+        let sealed = state.segments.last!
+        try FileIO.sync(sealed.file.fd, path: sealed.file.path)
+        try FileIO.writeAtomically(sealed.encodedIndex(), to: sealed.file.indexPath)
+        state.segments.append(try Self.createSegment(directory: directory, baseOffset: sealed.endOffset))
+    }
+
+    /// Reads durable records from `offset`.
+    func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws(EventLogError) -> [LogRecord] {
+        let located = try state.withLock { (state: inout State) throws(EventLogError) -> (SegmentFile, IndexEntry, Int64)? in
+            let start = state.segments.first!.baseOffset
+            let end = state.segments.last!.endOffset
+            guard offset >= start, offset <= end else {
+                throw EventLogError.offsetOutOfRange(topicPartition, requested: offset, start: start, end: end)
+            }
+            guard offset < end else { return nil }
+            var low = 0
+            var high = state.segments.count - 1
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if state.segments[middle].baseOffset <= offset { low = middle } else { high = middle - 1 }
+            }
+            let segment = state.segments[low]
+            return (segment.file, segment.entry(for: offset), segment.size)
+        }
+        guard let (file, entry, segmentSize) = located else { return [] }
+        var records: [LogRecord] = []
+        let position = entry.position
+        var chunk = Int(min(segmentSize - position, Int64(max(maxBytes, RecordBatch.headerSize))))
+        while true {
+            let bytes = try FileIO.read(file.fd, count: chunk, at: position, path: file.path)
+            var consumed = 0
+            var needed: Int?
+            try bytes.withBytes { raw throws(EventLogError) in
+                while consumed < raw.count, records.count < maxRecords {
+                    let rest = UnsafeRawBufferPointer(rebasing: raw[consumed...])
+                    switch RecordBatch.parseHeader(rest, verify: true) {
+                    case .incomplete(let size):
+                        needed = size
+                        return
+                    case .corrupt(let reason):
+                        throw EventLogError.corruptSegment(path: file.path, position: position + Int64(consumed), reason: reason)
+                    case .header(let header):
+                        try RecordBatch.decodeRecords(
+                            rest, header: header, topic: topicPartition.topic, partition: topicPartition.partition,
+                            fromOffset: offset, limit: maxRecords, into: &records)
+                        consumed += header.totalSize
+                    }
+                }
+            }
+            // A single batch larger than `maxBytes`: read exactly that batch.
+            guard consumed == 0, let needed else { break }
+            guard Int64(needed) <= segmentSize - position else {
+                throw EventLogError.corruptSegment(path: file.path, position: position, reason: "batch overruns the segment")
+            }
+            chunk = needed
+        }
+        return records
+    }
+
+    /// Removes sealed segments past the policy; never the active one.
+    func enforce(_ policy: RetentionPolicy, now: Timestamp) throws(EventLogError) -> RetentionReport {
+        let removed = state.withLock { state -> [Segment] in
+            var removed: [Segment] = []
+            var total = state.segments.reduce(Int64(0)) { $0 + $1.size }
+            while state.segments.count > 1 {
+                let oldest = state.segments[0]
+                let tooOld = policy.maxAgeSeconds.map { oldest.maxTime < now.microsecondsSinceEpoch - $0 * 1_000_000 } ?? false
+                let tooBig = policy.maxBytesPerPartition.map { total > $0 } ?? false
+                guard tooOld || tooBig else { break }
+                removed.append(state.segments.removeFirst())
+                total -= oldest.size
+            }
+            return removed
+        }
+        var report = RetentionReport()
+        for segment in removed {
+            try FileIO.remove(segment.file.path)
+            if FileIO.exists(segment.file.indexPath) { try FileIO.remove(segment.file.indexPath) }
+            report.segmentsRemoved += 1
+            report.bytesRemoved += segment.size
+            report.recordsRemoved += segment.recordCount
+        }
+        if !removed.isEmpty { try FileIO.syncDirectory(directory) }
+        return report
+    }
+
+    /// Syncs and stops accepting appends.
+    func close() throws(EventLogError) {
+        try state.withLock { (state: inout State) throws(EventLogError) in
+            guard !state.closed else { return }
+            state.closed = true
+            let active = state.segments.last!
+            try FileIO.sync(active.file.fd, path: active.file.path)
+        }
+    }
+}
+
+/// A monotonic clock read without Foundation or Dispatch.
+enum DispatchFreeClock {
+    static func nowNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

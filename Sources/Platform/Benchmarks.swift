@@ -1,0 +1,118 @@
+import CSICCore
+import EventLog
+import Foundation
+
+/// One benchmark's measured figures, printed by `csic bench <name> --json`.
+public struct BenchmarkResult: Codable, Sendable {
+    public var name: String
+    /// Records per second over the measured window.
+    public var throughputPerS: Double
+    public var p50LatencyMs: Double
+    public var p99LatencyMs: Double
+    public var maxLatencyMs: Double
+    public var records: Int
+    public var durationS: Double
+    /// What was measured and how (batch size, fsync policy, partitions, ...).
+    public var parameters: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case name, records, parameters
+        case throughputPerS = "throughput_per_s"
+        case p50LatencyMs = "p50_latency_ms"
+        case p99LatencyMs = "p99_latency_ms"
+        case maxLatencyMs = "max_latency_ms"
+        case durationS = "duration_s"
+    }
+
+    init(name: String, records: Int, duration: Duration, latency: LatencyHistogram, parameters: [String: String]) {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        self.name = name
+        self.records = records
+        durationS = seconds
+        throughputPerS = Double(records) / seconds
+        p50LatencyMs = latency.percentile(50) / 1000
+        p99LatencyMs = latency.percentile(99) / 1000
+        maxLatencyMs = Double(latency.maxMicroseconds) / 1000
+        self.parameters = parameters
+    }
+
+    /// One line of JSON.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// A short human-readable summary.
+    public var text: String {
+        String(format: "%@: %.0f records/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d records in %.1f s) %@",
+               name, throughputPerS, p50LatencyMs, p99LatencyMs, maxLatencyMs, records, durationS,
+               parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+    }
+}
+
+/// A scratch directory for a benchmark, removed afterwards.
+struct ScratchDirectory {
+    let path: String
+
+    init(prefix: String) throws {
+        path = NSTemporaryDirectory() + "/\(prefix)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// `csic bench log`: appends of 200-byte records in batches, fsync per batch, from concurrent producers.
+public enum LogBenchmark {
+    public static func run(duration: Duration, batchSize: Int = 1_000, producers: Int = 2, partitions: Int32 = 4, recordBytes: Int = 200) async throws -> BenchmarkResult {
+        let scratch = try ScratchDirectory(prefix: "csic-bench-log")
+        defer { scratch.remove() }
+        let log = try EmbeddedEventLog(directory: scratch.path, options: EmbeddedLogOptions(fsync: .everyBatch))
+        try await log.createTopic("bench", configuration: TopicConfiguration(partitions: partitions))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let deadline = started.advanced(by: duration)
+        let results = try await withThrowingTaskGroup(of: (Int, LatencyHistogram).self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    var histogram = LatencyHistogram()
+                    var appended = 0
+                    var sequence = UInt64(producer) << 48
+                    let value = [UInt8](repeating: 0x5A, count: recordBytes - 16)
+                    while clock.now < deadline {
+                        var batch: [ProducerRecord] = []
+                        batch.reserveCapacity(batchSize)
+                        for _ in 0..<batchSize {
+                            sequence += 1
+                            let key = withUnsafeBytes(of: sequence.bigEndian) { Array($0) }
+                            batch.append(ProducerRecord(key: key, value: key + value))
+                        }
+                        let before = clock.now
+                        _ = try await log.append(topic: "bench", records: batch)
+                        histogram.record(microseconds: Int64((clock.now - before) / .microseconds(1)))
+                        appended += batchSize
+                    }
+                    return (appended, histogram)
+                }
+            }
+            var total = 0
+            var histogram = LatencyHistogram()
+            for try await (count, partial) in group {
+                total += count
+                histogram.merge(partial)
+            }
+            return (total, histogram)
+        }
+        let elapsed = clock.now - started
+        try await log.close()
+        return BenchmarkResult(
+            name: "log", records: results.0, duration: elapsed, latency: results.1,
+            parameters: [
+                "record_bytes": "\(recordBytes)", "batch_size": "\(batchSize)", "producers": "\(producers)",
+                "partitions": "\(partitions)", "fsync": "every_batch", "latency": "append call, whole batch durable",
+            ])
+    }
+}

@@ -1,0 +1,65 @@
+import CSICCore
+import Configuration
+import SystemPackage
+
+/// Reads a ``PlatformConfiguration`` from a YAML file with `CSIC_*` environment overrides
+/// (`log.partitions` in the file, `CSIC_LOG_PARTITIONS` in the environment).
+///
+/// ```yaml
+/// data_dir: /var/lib/csic
+/// roles: [ingest, process, api]
+/// http: { host: 0.0.0.0, port: 8080 }
+/// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30 }
+/// store: { backend: sqlite, durability: full }
+/// simulator: { enabled: false }
+/// ```
+public enum ConfigurationLoader {
+    /// Loads the file (and environment), validates, and returns the configuration.
+    public static func load(file: String?, environment: [String: String]) async throws -> PlatformConfiguration {
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "csic")
+        ]
+        if let file {
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
+        }
+        return try read(ConfigReader(providers: providers))
+    }
+
+    static func read(_ config: ConfigReader) throws -> PlatformConfiguration {
+        var result = PlatformConfiguration()
+        result.dataDirectory = config.string(forKey: "data_dir", default: result.dataDirectory)
+        if let roles = config.stringArray(forKey: "roles") {
+            result.roles = try Set(roles.map { name in
+                guard let role = PlatformConfiguration.Role(rawValue: name) else {
+                    throw ValidationError(.malformed, field: "roles", "unknown role \(name); use ingest, process, api")
+                }
+                return role
+            })
+        }
+        result.httpHost = config.string(forKey: "http.host", default: result.httpHost)
+        result.httpPort = config.int(forKey: "http.port", default: result.httpPort)
+        result.grpcPort = config.int(forKey: "grpc.port", default: result.grpcPort)
+        result.logBackend = try enumValue(config, "log.backend", default: result.logBackend)
+        result.logPartitions = Int32(clamping: config.int(forKey: "log.partitions", default: Int(result.logPartitions)))
+        result.logFsync = config.string(forKey: "log.fsync", default: result.logFsync)
+        result.logSegmentBytes = Int64(config.int(forKey: "log.segment_bytes", default: Int(result.logSegmentBytes)))
+        result.logRetentionDays = Int64(config.int(forKey: "log.retention_days", default: Int(result.logRetentionDays)))
+        result.logRetentionBytesPerPartition = config.int(forKey: "log.retention_bytes_per_partition").map(Int64.init)
+        result.storeBackend = try enumValue(config, "store.backend", default: result.storeBackend)
+        result.storeDurability = config.string(forKey: "store.durability", default: result.storeDurability)
+        result.simulatorEnabled = config.bool(forKey: "simulator.enabled", default: result.simulatorEnabled)
+        result.simulatorSeed = config.int(forKey: "simulator.seed").map { UInt64(bitPattern: Int64($0)) }
+        result.simulatorCount = config.int(forKey: "simulator.count")
+        result.simulatorRate = config.double(forKey: "simulator.rate") ?? result.simulatorRate
+        try result.validate()
+        return result
+    }
+
+    private static func enumValue<Value: RawRepresentable>(_ config: ConfigReader, _ key: String, default value: Value) throws -> Value where Value.RawValue == String {
+        guard let text = config.string(forKey: ConfigKey(key)) else { return value }
+        guard let parsed = Value(rawValue: text) else {
+            throw ValidationError(.malformed, field: key, "unknown value \(text)")
+        }
+        return parsed
+    }
+}

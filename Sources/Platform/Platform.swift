@@ -1,0 +1,172 @@
+import APIGateway
+import CSICCore
+import EventLog
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import Simulation
+import Storage
+import StreamRuntime
+import TransactionAnalysis
+
+/// One `csic` process: the backends chosen by configuration and the services of its roles.
+///
+/// ```swift
+/// let platform = try await Platform.open(configuration, logger: logger)
+/// try await platform.run()   // until SIGTERM/SIGINT or `duration`
+/// ```
+public final class Platform: Sendable {
+    public let configuration: PlatformConfiguration
+    public let log: any EventLog
+    public let store: any PlatformStore
+    public let registry: PrometheusCollectorRegistry
+    public let metrics: any MetricsFactory
+    let logger: Logger
+
+    /// The consumer group of the transaction engine.
+    public static let transactionGroup = "transaction-engine"
+
+    init(configuration: PlatformConfiguration, log: any EventLog, store: any PlatformStore, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, logger: Logger) {
+        self.configuration = configuration
+        self.log = log
+        self.store = store
+        self.registry = registry
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Prometheus metrics with latency buckets from 100 µs to 30 s.
+    static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+        ]
+        return factory
+    }
+
+    /// Opens the configured backends, creating the platform topics.
+    public static func open(_ configuration: PlatformConfiguration, logger: Logger) async throws -> Platform {
+        try configuration.validate()
+        let registry = PrometheusCollectorRegistry()
+        let metrics = metricsFactory(registry)
+        let log: any EventLog
+        switch configuration.logBackend {
+        case .embedded:
+            log = try EmbeddedEventLog(
+                directory: "\(configuration.dataDirectory)/log", options: try logOptions(configuration),
+                logger: logger, metrics: metrics)
+        case .kafka:
+            throw PlatformError.backendUnavailable("log.backend: kafka needs a build with the Kafka trait (not yet available); use embedded")
+        }
+        let store: any PlatformStore
+        switch configuration.storeBackend {
+        case .sqlite:
+            store = try SQLiteStore(
+                path: "\(configuration.dataDirectory)/store/csic.sqlite",
+                durability: configuration.storeDurability == "normal" ? .normal : .full, logger: logger)
+        case .postgres:
+            throw PlatformError.backendUnavailable("store.backend: postgres is not yet available; use sqlite")
+        }
+        let retention = RetentionPolicy(
+            maxAgeSeconds: configuration.logRetentionDays * 86_400,
+            maxBytesPerPartition: configuration.logRetentionBytesPerPartition)
+        try await log.createPlatformTopics(partitions: configuration.logPartitions, retention: retention)
+        return Platform(configuration: configuration, log: log, store: store, registry: registry, metrics: metrics, logger: logger)
+    }
+
+    static func logOptions(_ configuration: PlatformConfiguration) throws -> EmbeddedLogOptions {
+        let fsync: FsyncPolicy = switch configuration.logFsync {
+        case "every_batch": .everyBatch
+        case "never": .never
+        default: .interval(milliseconds: Int(configuration.logFsync) ?? 5)
+        }
+        return EmbeddedLogOptions(segmentBytes: configuration.logSegmentBytes, fsync: fsync)
+    }
+
+    /// The services of the configured roles.
+    public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        var services: [any Service] = []
+        if configuration.roles.contains(.process) {
+            services.append(StreamProcessor(engine: TransactionEngine(group: Self.transactionGroup), log: log, store: store, logger: logger, metrics: metrics))
+            services.append(StreamProcessor(engine: DeadLetterRecorder(), log: log, store: store, logger: logger, metrics: metrics))
+            services.append(RetentionService(log: log, logger: logger))
+        }
+        if configuration.roles.contains(.ingest), configuration.simulatorEnabled {
+            services.append(ChainSimulatorService(settings: simulatorSettings, log: log, logger: logger))
+        }
+        if configuration.roles.contains(.api) {
+            let dependencies = GatewayDependencies(store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup)
+            services.append(Gateway.application(dependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
+        }
+        return services
+    }
+
+    /// A fixed seed replays the same chain from 2026-01-01 and keeps a cursor; without one the chain is live.
+    var simulatorSettings: ChainSimulatorSettings {
+        if let seed = configuration.simulatorSeed {
+            return ChainSimulatorSettings(
+                seed: seed, count: configuration.simulatorCount, ratePerSecond: configuration.simulatorRate,
+                start: Timestamp(secondsSinceEpoch: 1_767_225_600),
+                cursorPath: "\(configuration.dataDirectory)/simulator/chain-\(seed).cursor")
+        }
+        return ChainSimulatorSettings(
+            seed: UInt64.random(in: 1...UInt64.max), count: configuration.simulatorCount,
+            ratePerSecond: configuration.simulatorRate, start: .now(), liveClock: true)
+    }
+
+    /// Runs every service until SIGTERM/SIGINT, or for `duration` when given.
+    public func run(duration: Duration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        var services = services(onServerRunning: onServerRunning)
+        if let duration { services.append(StopAfter(duration: duration)) }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { service in
+                var configuration = ServiceGroupConfiguration.ServiceConfiguration(service: service)
+                configuration.successTerminationBehavior = service is StopAfter ? .gracefullyShutdownGroup : .ignore
+                return configuration
+            },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        if let embedded = log as? EmbeddedEventLog { try await embedded.close() }
+    }
+}
+
+/// Errors of assembling the platform.
+public enum PlatformError: Error, CustomStringConvertible {
+    case backendUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .backendUnavailable(let message): message
+        }
+    }
+}
+
+/// Ends the service group after a fixed time (`csic demo --duration`).
+struct StopAfter: Service {
+    let duration: Duration
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+    }
+}
+
+/// Applies the log's retention policies once a minute.
+struct RetentionService: Service {
+    let log: any EventLog
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                _ = try await log.enforceRetention(now: .now())
+            } catch {
+                logger.error("retention failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import CSICCore
+import EventLog
+import Logging
+import Metrics
+import CSICProtos
+import ServiceLifecycle
+import Storage
+
+/// Tuning of a ``StreamProcessor``.
+public struct StreamSettings: Sendable, Hashable {
+    public var maxBatchRecords: Int
+    public var pollTimeout: Duration
+    /// First delay before retrying a batch whose effects failed; doubles up to `maxRetryDelay`.
+    public var retryDelay: Duration
+    public var maxRetryDelay: Duration
+
+    public init(maxBatchRecords: Int = 4_096, pollTimeout: Duration = .milliseconds(200), retryDelay: Duration = .milliseconds(50), maxRetryDelay: Duration = .seconds(5)) {
+        self.maxBatchRecords = maxBatchRecords
+        self.pollTimeout = pollTimeout
+        self.retryDelay = retryDelay
+        self.maxRetryDelay = maxRetryDelay
+    }
+}
+
+/// What one committed batch did, for observers such as benchmarks.
+public struct BatchReport: Sendable {
+    public var group: String
+    public var records: Int
+    public var deadLetters: Int
+    /// Per record: microseconds from append to the batch's effects being durable.
+    public var latenciesMicroseconds: [Int64]
+}
+
+/// Runs a ``StreamEngine`` as a service: poll, process, apply effects durably, publish, commit.
+///
+/// Delivery is at-least-once: offsets are committed only after the store writes, new events and dead
+/// letters of the batch are durable; a crash in between replays the batch, and idempotent upserts by
+/// event id make the replay harmless. A batch whose effects fail is retried with backoff, never skipped.
+/// On graceful shutdown (SIGTERM) the current batch finishes and is committed before `run` returns.
+public final class StreamProcessor: Service {
+    private let engine: any StreamEngine
+    private let log: any EventLog
+    private let store: any PlatformStore
+    private let settings: StreamSettings
+    private let logger: Logger
+    private let observer: (@Sendable (BatchReport) -> Void)?
+    private let metrics: StreamMetrics
+
+    public init(
+        engine: any StreamEngine, log: any EventLog, store: any PlatformStore, settings: StreamSettings = StreamSettings(),
+        logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
+        observer: (@Sendable (BatchReport) -> Void)? = nil
+    ) {
+        self.engine = engine
+        self.log = log
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        self.observer = observer
+        self.metrics = StreamMetrics(group: engine.group, factory: metrics)
+    }
+
+    public func run() async throws {
+        var consumer = try await LogConsumer(log: log, group: engine.group, topics: engine.topics)
+        logger.info("stream processor started", metadata: ["group": "\(engine.group)", "topics": "\(engine.topics)"])
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let batch: [LogRecord]
+            do {
+                batch = try await consumer.poll(maxRecords: settings.maxBatchRecords, timeout: settings.pollTimeout)
+            } catch is CancellationError {
+                break
+            }
+            if !batch.isEmpty {
+                try await processUntilDurable(batch)
+                try await consumer.commit()
+            }
+            await metrics.recordLag(try consumer.lag())
+        }
+        logger.info("stream processor stopped", metadata: ["group": "\(engine.group)"])
+    }
+
+    /// Processes and applies a batch, retrying with backoff until its effects are durable.
+    private func processUntilDurable(_ batch: [LogRecord]) async throws {
+        var delay = settings.retryDelay
+        while true {
+            let started = ContinuousClock.now
+            do {
+                let output = try await engine.process(batch)
+                try await apply(output)
+                metrics.recordBatch(batch, output: output, duration: ContinuousClock.now - started)
+                if let observer {
+                    let now = Timestamp.now().microsecondsSinceEpoch
+                    observer(BatchReport(
+                        group: engine.group, records: batch.count, deadLetters: output.deadLetters.count,
+                        latenciesMicroseconds: batch.map { now - $0.timestamp.microsecondsSinceEpoch }))
+                }
+                return
+            } catch {
+                metrics.processingErrors.increment()
+                logger.error("batch failed; retrying", metadata: [
+                    "group": "\(engine.group)", "first_offset": "\(batch[0].topicPartition)@\(batch[0].offset)",
+                    "error": "\(error)", "retry_in": "\(delay)",
+                ])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, settings.maxRetryDelay)
+            }
+        }
+    }
+
+    private func apply(_ output: EngineOutput) async throws {
+        try await store.apply(output.storeWrites)
+        var byTopic: [String: [ProducerRecord]] = [:]
+        for event in output.events { byTopic[event.topic, default: []].append(event.record) }
+        if !output.deadLetters.isEmpty {
+            byTopic[Topic.deadLetter.rawValue, default: []] += output.deadLetters.map {
+                ProducerRecord(key: $0.source, value: $0.serializedProto())
+            }
+        }
+        for (topic, records) in byTopic.sorted(by: { $0.key < $1.key }) {
+            _ = try await log.append(topic: topic, records: records)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Hummingbird
+
+/// The request context of the REST API: JSON with snake_case keys and sorted output.
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+/// A 4xx/5xx answer with a machine-readable body:
+/// `{"error": {"code": "invalid_parameter", "message": "...", "field": "limit"}}`.
+public struct APIError: HTTPResponseError, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    /// Stable, machine-readable: `not_found`, `invalid_parameter`, `invalid_cursor`, `internal`.
+    public var code: String
+    public var message: String
+    public var field: String?
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    struct Body: Encodable {
+        struct Detail: Encodable {
+            var code: String
+            var message: String
+            var field: String?
+        }
+
+        var error: Detail
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(Body(error: .init(code: code, message: message, field: field)))
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func notFound(_ what: String) -> APIError {
+        APIError(.notFound, code: "not_found", message: "\(what) not found")
+    }
+
+    static func invalid(_ field: String, _ message: String) -> APIError {
+        APIError(.badRequest, code: "invalid_parameter", message: message, field: field)
+    }
+}
+
+extension Request {
+    /// A bounded integer query parameter; absent gives `defaultValue`, anything else out of range is a 400.
+    func boundedInteger(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = uri.queryParameters.get(name) else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else {
+            throw APIError.invalid(name, "\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A non-empty query parameter of at most 200 characters, or `nil` when absent.
+    func textParameter(_ name: String) throws -> String? {
+        guard let text = uri.queryParameters.get(name) else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 200 else {
+            throw APIError.invalid(name, "\(name) must be 1 to 200 characters")
+        }
+        return text
+    }
+}

@@ -1,0 +1,101 @@
+import CSICCore
+import EventLog
+import Hummingbird
+import Metrics
+import Prometheus
+import Storage
+
+/// What the API reads from.
+public struct GatewayDependencies: Sendable {
+    public var store: any PlatformStore
+    public var log: any EventLog
+    public var registry: PrometheusCollectorRegistry
+    public var metrics: any MetricsFactory
+    /// The consumer group whose lag `/api/v1/stats` reports for `transactions`.
+    public var transactionGroup: String
+
+    public init(store: any PlatformStore, log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, transactionGroup: String) {
+        self.store = store
+        self.log = log
+        self.registry = registry
+        self.metrics = metrics
+        self.transactionGroup = transactionGroup
+    }
+}
+
+/// The REST API (Hummingbird 2): `/health`, `/metrics`, `/api/v1/...`.
+public enum Gateway {
+    /// Builds the router with every route and the request-metrics middleware.
+    public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
+        router.get("/health") { _, _ in HealthView(status: "ok") }
+        router.get("/metrics") { _, _ in
+            try await MetricsRefresher(dependencies).refresh()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
+        }
+        let api = router.group("api/v1")
+        TransactionRoutes(store: dependencies.store).register(on: api)
+        api.get("dead-letters") { request, _ in
+            let page = try await pageOrBadCursor {
+                try await dependencies.store.deadLetters(
+                    source: try request.textParameter("source"),
+                    limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
+                    cursor: try request.textParameter("cursor"))
+            }
+            return PageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor)
+        }
+        api.get("stats") { _, _ in try await StatsView.collect(dependencies) }
+        return router
+    }
+
+    /// A Hummingbird application serving the router on `host:port`.
+    public static func application(_ dependencies: GatewayDependencies, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: router(dependencies),
+            configuration: .init(address: .hostname(host, port: port), serverName: "csic"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) })
+    }
+}
+
+/// Turns a store's invalid-cursor error into a 400.
+func pageOrBadCursor<Item>(_ body: () async throws -> Page<Item>) async throws -> Page<Item> {
+    do {
+        return try await body()
+    } catch let error as StoreError {
+        throw APIError(.badRequest, code: "invalid_cursor", message: error.description, field: "cursor")
+    }
+}
+
+struct HealthView: ResponseEncodable {
+    var status: String
+}
+
+/// `/api/v1/transactions` and `/api/v1/transactions/{id}`.
+struct TransactionRoutes {
+    let store: any PlatformStore
+
+    func register(on group: RouterGroup<APIContext>) {
+        group.get("transactions/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            guard id.utf8.count <= 200 else { throw APIError.invalid("id", "id must be at most 200 characters") }
+            // Accept the event id (`btc:<txid>`) or a bare txid.
+            let candidates = id.contains(":") ? [id] : Chain.allCases.map { "\($0.idPrefix):\(id.lowercased())" }
+            for candidate in candidates {
+                if let row = try await store.transaction(id: candidate) { return try TransactionView(row) }
+            }
+            throw APIError.notFound("transaction \(id)")
+        }
+        group.get("transactions") { request, _ in
+            let page = try await pageOrBadCursor {
+                try await store.transactions(
+                    address: try request.textParameter("address"),
+                    limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
+                    cursor: try request.textParameter("cursor"))
+            }
+            return PageView(items: try page.items.map(TransactionView.init), nextCursor: page.nextCursor)
+        }
+    }
+}

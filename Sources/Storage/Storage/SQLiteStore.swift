@@ -1,0 +1,137 @@
+import CSICCore
+import Foundation
+import GRDB
+import Logging
+
+/// The embedded ``PlatformStore``: one SQLite database in WAL mode (GRDB `DatabasePool`).
+///
+/// Writes go through one writer connection; readers run concurrently on snapshot connections.
+/// `synchronous = FULL` by default, so an applied batch survives power loss, not only a process crash.
+public final class SQLiteStore: PlatformStore {
+    public let path: String
+    let pool: DatabasePool
+    private let logger: Logger
+
+    /// How hard SQLite syncs a commit.
+    public enum Durability: String, Sendable {
+        /// WAL synced on every commit: survives power loss.
+        case full = "FULL"
+        /// WAL synced at checkpoints: survives a process crash, may lose the last commits on power loss.
+        case normal = "NORMAL"
+    }
+
+    /// Opens (creating and migrating) the database at `path`.
+    public init(path: String, durability: Durability = .full, logger: Logger = Logger(label: "csic.storage")) throws {
+        self.path = path
+        self.logger = logger
+        var configuration = Configuration()
+        configuration.label = "csic"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
+        }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try StoreMigrations.migrator.migrate(pool)
+    }
+
+    public func apply(_ writes: [StoreWrite]) async throws {
+        guard !writes.isEmpty else { return }
+        try await pool.write { db in
+            for write in writes {
+                switch write {
+                case .upsertTransaction(let row, let addresses): try TransactionRows.upsert(row, addresses: addresses, db)
+                case .upsertDeadLetter(let letter): try DeadLetterRows.upsert(letter, db)
+                case .upsertAlert(let alert): try AlertRows.upsert(alert, db)
+                }
+            }
+        }
+    }
+
+    public func sizeBytes() async throws -> Int64 {
+        var total: Int64 = 0
+        for suffix in ["", "-wal", "-shm"] {
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix),
+               let size = attributes[.size] as? NSNumber {
+                total += size.int64Value
+            }
+        }
+        return total
+    }
+
+    // MARK: transactions
+
+    public func transaction(id: String) async throws -> StoredTransaction? {
+        try await pool.read { db in try TransactionRows.fetch(id: id, db) }
+    }
+
+    public func transactions(address: String?, limit: Int, cursor: String?) async throws -> Page<StoredTransaction> {
+        let before = try Cursor.decode(cursor)
+        return try await pool.read { db in try TransactionRows.page(address: address, limit: limit, before: before, db) }
+    }
+
+    public func transactionCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") ?? 0 }
+    }
+
+    // MARK: dead letters
+
+    public func deadLetters(source: String?, limit: Int, cursor: String?) async throws -> Page<DeadLetter> {
+        let before = try Cursor.decode(cursor)
+        return try await pool.read { db in try DeadLetterRows.page(source: source, limit: limit, before: before, db) }
+    }
+
+    public func deadLetterCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters") ?? 0 }
+    }
+
+    // MARK: alerts
+
+    public func alert(id: String) async throws -> Alert? {
+        try await pool.read { db in try AlertRows.fetch(id: id, db) }
+    }
+
+    public func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert> {
+        let before = try Cursor.decode(cursor)
+        return try await pool.read { db in try AlertRows.page(status: status, limit: limit, before: before, db) }
+    }
+
+    // MARK: users and configuration
+
+    public func upsertUser(_ user: UserAccount) async throws {
+        try await pool.write { db in try AccountRows.upsert(user, db) }
+    }
+
+    public func user(username: String) async throws -> UserAccount? {
+        try await pool.read { db in try AccountRows.fetch(username: username, db) }
+    }
+
+    public func users() async throws -> [UserAccount] {
+        try await pool.read { db in try AccountRows.all(db) }
+    }
+
+    public func setConfiguration(_ entry: ConfigurationEntry) async throws {
+        try await pool.write { db in try ConfigurationRows.upsert(entry, db) }
+    }
+
+    public func configuration(key: String) async throws -> ConfigurationEntry? {
+        try await pool.read { db in try ConfigurationRows.fetch(key: key, db) }
+    }
+
+    public func configurationEntries() async throws -> [ConfigurationEntry] {
+        try await pool.read { db in try ConfigurationRows.all(db) }
+    }
+}
+
+/// Opaque page cursors: the row sequence number of the last item returned, as text.
+enum Cursor {
+    static func decode(_ cursor: String?) throws -> Int64? {
+        guard let cursor else { return nil }
+        guard let value = Int64(cursor), value > 0 else { throw StoreError.invalidCursor(cursor) }
+        return value
+    }
+
+    static func next(_ sequences: [Int64], limit: Int) -> String? {
+        sequences.count == limit ? sequences.last.map(String.init) : nil
+    }
+}

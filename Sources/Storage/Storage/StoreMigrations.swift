@@ -1,0 +1,91 @@
+import GRDB
+
+/// The schema, as named migrations applied in order (GRDB `DatabaseMigrator`).
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-24-transactions") { db in
+            try db.execute(sql: """
+                CREATE TABLE transactions (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    chain TEXT NOT NULL,
+                    txid TEXT NOT NULL,
+                    block_height INTEGER,
+                    block_hash TEXT,
+                    block_time_us INTEGER,
+                    seen_at_us INTEGER NOT NULL,
+                    fee TEXT,
+                    total_output TEXT NOT NULL,
+                    input_count INTEGER NOT NULL,
+                    output_count INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    risk_score INTEGER,
+                    payload BLOB NOT NULL,
+                    source_topic TEXT NOT NULL,
+                    source_partition INTEGER NOT NULL,
+                    source_offset INTEGER NOT NULL
+                );
+                CREATE TABLE transaction_addresses (
+                    address TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (address, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("2026-11-24-dead-letters") { db in
+            try db.execute(sql: """
+                CREATE TABLE dead_letters (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    source TEXT NOT NULL,
+                    topic TEXT NOT NULL,
+                    partition INTEGER,
+                    "offset" INTEGER,
+                    reason_code TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    rejected_by TEXT NOT NULL,
+                    time_us INTEGER NOT NULL,
+                    record_key BLOB NOT NULL,
+                    payload BLOB NOT NULL
+                );
+                CREATE INDEX dead_letters_source ON dead_letters(source, seq);
+                """)
+        }
+        migrator.registerMigration("2026-11-24-alerts") { db in
+            try db.execute(sql: """
+                CREATE TABLE alerts (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    finding_ids TEXT NOT NULL,
+                    created_at_us INTEGER NOT NULL,
+                    updated_at_us INTEGER NOT NULL
+                );
+                CREATE INDEX alerts_status ON alerts(status, seq);
+                """)
+        }
+        migrator.registerMigration("2026-11-24-users-configuration") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    username TEXT PRIMARY KEY,
+                    display_name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    disabled INTEGER NOT NULL,
+                    created_at_us INTEGER NOT NULL
+                );
+                CREATE TABLE configuration (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at_us INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

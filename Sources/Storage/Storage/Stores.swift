@@ -1,0 +1,48 @@
+import CSICCore
+
+/// Chain transactions with their risk score and status.
+public protocol TransactionStore: Sendable {
+    /// The transaction with event id `id` (e.g. `btc:<txid>`).
+    func transaction(id: String) async throws -> StoredTransaction?
+    /// Newest first; only those touching `address` when given.
+    func transactions(address: String?, limit: Int, cursor: String?) async throws -> Page<StoredTransaction>
+    func transactionCount() async throws -> Int
+}
+
+/// Rejected input kept for operators.
+public protocol DeadLetterStore: Sendable {
+    /// Newest first; only those from `source` when given.
+    func deadLetters(source: String?, limit: Int, cursor: String?) async throws -> Page<DeadLetter>
+    func deadLetterCount() async throws -> Int
+}
+
+/// Alerts raised from findings.
+public protocol AlertStore: Sendable {
+    func alert(id: String) async throws -> Alert?
+    /// Newest first; only those in `status` when given.
+    func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert>
+}
+
+/// Console and API accounts.
+public protocol UserStore: Sendable {
+    func upsertUser(_ user: UserAccount) async throws
+    func user(username: String) async throws -> UserAccount?
+    func users() async throws -> [UserAccount]
+}
+
+/// Runtime configuration settings.
+public protocol ConfigurationStore: Sendable {
+    func setConfiguration(_ entry: ConfigurationEntry) async throws
+    func configuration(key: String) async throws -> ConfigurationEntry?
+    func configurationEntries() async throws -> [ConfigurationEntry]
+}
+
+/// Every store of the platform behind one backend (SQLite embedded, PostgreSQL for scale-out).
+///
+/// `apply` makes a batch of writes durable atomically: all or none. Every write is an idempotent upsert
+/// by event id, so applying the same batch twice (at-least-once delivery) leaves the same state.
+public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore {
+    func apply(_ writes: [StoreWrite]) async throws
+    /// Bytes the store occupies on disk.
+    func sizeBytes() async throws -> Int64
+}

@@ -1,0 +1,75 @@
+import CSICCore
+import Foundation
+import GRDB
+
+/// SQL for the `transactions` and `transaction_addresses` tables.
+enum TransactionRows {
+    static let upsertSQL = """
+        INSERT INTO transactions (id, chain, txid, block_height, block_hash, block_time_us, seen_at_us, fee,
+            total_output, input_count, output_count, status, risk_score, payload,
+            source_topic, source_partition, source_offset)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(id) DO UPDATE SET
+            block_height = excluded.block_height, block_hash = excluded.block_hash,
+            block_time_us = excluded.block_time_us, fee = excluded.fee, total_output = excluded.total_output,
+            input_count = excluded.input_count, output_count = excluded.output_count, status = excluded.status,
+            risk_score = COALESCE(excluded.risk_score, transactions.risk_score), payload = excluded.payload,
+            source_topic = excluded.source_topic, source_partition = excluded.source_partition,
+            source_offset = excluded.source_offset
+        RETURNING seq
+        """
+
+    static func upsert(_ row: StoredTransaction, addresses: [String], _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: upsertSQL)
+        let arguments: StatementArguments = [
+            row.id, row.chain.rawValue, row.txid, row.blockHeight.map { Int64(bitPattern: $0) }, row.blockHash,
+            row.blockTime?.microsecondsSinceEpoch, row.seenAt.microsecondsSinceEpoch, row.fee?.decimalString,
+            row.totalOutput.decimalString, row.inputCount, row.outputCount, row.status.rawValue, row.riskScore,
+            Data(row.payload), row.source.topic, Int64(row.source.partition), row.source.offset,
+        ]
+        guard let seq = try Int64.fetchOne(statement, arguments: arguments) else { return }
+        let index = try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses (address, seq) VALUES (?, ?)")
+        for address in addresses {
+            try index.execute(arguments: [address, seq])
+        }
+    }
+
+    static func fetch(id: String, _ db: Database) throws -> StoredTransaction? {
+        try Row.fetchOne(db, sql: "SELECT * FROM transactions WHERE id = ?", arguments: [id]).map(decode)
+    }
+
+    static func page(address: String?, limit: Int, before: Int64?, _ db: Database) throws -> Page<StoredTransaction> {
+        let rows: [Row]
+        if let address {
+            rows = try Row.fetchAll(db, sql: """
+                SELECT t.* FROM transaction_addresses a JOIN transactions t ON t.seq = a.seq
+                WHERE a.address = ? AND a.seq < ? ORDER BY a.seq DESC LIMIT ?
+                """, arguments: [address, before ?? Int64.max, limit])
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM transactions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                                    arguments: [before ?? Int64.max, limit])
+        }
+        let items = try rows.map(decode)
+        return Page(items: items, nextCursor: Cursor.next(rows.map { $0["seq"] }, limit: limit))
+    }
+
+    static func decode(_ row: Row) throws -> StoredTransaction {
+        let payload: Data = row["payload"]
+        return StoredTransaction(
+            id: row["id"],
+            chain: Chain(rawValue: row["chain"]) ?? .bitcoin,
+            txid: row["txid"],
+            blockHeight: (row["block_height"] as Int64?).map { UInt64(bitPattern: $0) },
+            blockHash: row["block_hash"],
+            blockTime: (row["block_time_us"] as Int64?).map(Timestamp.init(microsecondsSinceEpoch:)),
+            seenAt: Timestamp(microsecondsSinceEpoch: row["seen_at_us"]),
+            fee: (row["fee"] as String?).flatMap(Amount.init(decimal:)),
+            totalOutput: Amount(decimal: row["total_output"]) ?? .zero,
+            inputCount: row["input_count"],
+            outputCount: row["output_count"],
+            status: TransactionStatus(rawValue: row["status"]) ?? .pending,
+            riskScore: row["risk_score"],
+            payload: Array(payload),
+            source: LogPosition(topic: row["source_topic"], partition: Int32(row["source_partition"] as Int64), offset: row["source_offset"]))
+    }
+}

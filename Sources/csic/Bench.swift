@@ -1,0 +1,41 @@
+import ArgumentParser
+import CSICPlatform
+import EventLog
+import Foundation
+
+/// `csic bench <name>`: measured figures for one workload.
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline.")
+
+    enum Name: String, ExpressibleByArgument, CaseIterable {
+        case log, pipeline
+    }
+
+    @Argument(help: "The workload: log or pipeline.") var name: Name
+    @Option(help: "Seconds to measure.") var duration: Double = 10
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        let result: BenchmarkResult = switch name {
+        case .log: try await LogBenchmark.run(duration: .seconds(duration))
+        case .pipeline: try await PipelineBenchmark.run(duration: .seconds(duration))
+        }
+        print(json ? result.json : result.text)
+    }
+}
+
+/// `csic log stats`: topics, offsets and consumer lag of an embedded log, read-only.
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "Inspect the embedded event log.", subcommands: [Stats.self])
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print topics, partitions, offsets, sizes and group lag.")
+
+        @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
+
+        func run() async throws {
+            let inspection = try LogInspection(directory: "\(dataDirectory)/log")
+            print(LogStatsReport(inspection).text, terminator: "")
+        }
+    }
+}

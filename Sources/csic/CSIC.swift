@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct CSIC: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "csic",
+        abstract: "CSIC: crypto supervision platform for a financial regulator.",
+        subcommands: [Demo.self, Serve.self, Bench.self, LogCommand.self])
+}
