@@ -8,19 +8,20 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case log, pipeline
+        case log, pipeline, stages
     }
 
-    @Argument(help: "The workload: log or pipeline.") var name: Name
+    @Argument(help: "The workload: log, pipeline, or stages (each pipeline stage alone).") var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {
-        let result: BenchmarkResult = switch name {
-        case .log: try await LogBenchmark.run(duration: .seconds(duration))
-        case .pipeline: try await PipelineBenchmark.run(duration: .seconds(duration))
+        let results: [BenchmarkResult] = switch name {
+        case .log: [try await LogBenchmark.run(duration: .seconds(duration))]
+        case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration))]
+        case .stages: try await StageBenchmark.run()
         }
-        print(json ? result.json : result.text)
+        for result in results { print(json ? result.json : result.text) }
     }
 }
 

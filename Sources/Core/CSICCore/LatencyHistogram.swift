@@ -30,7 +30,7 @@ public struct LatencyHistogram: Sendable, Hashable {
         if bucket < subBuckets { return Double(bucket) }
         let octave = bucket / subBuckets + 5
         let sub = bucket % subBuckets
-        return Double(UInt64(sub) << UInt64(octave - 6))
+        return Double(UInt64(64 + sub) << UInt64(octave - 6))
     }
 
     /// Adds one sample.

@@ -28,6 +28,7 @@ public final class EmbeddedEventLog: EventLog {
     private let budget: PendingBytesBudget
     private let pool: NIOThreadPool
     private let lock: DirectoryLock
+    private let isClosed = Atomic<Bool>(false)
 
     struct TopicState: Sendable {
         var configuration: TopicConfiguration
@@ -111,6 +112,7 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     private func topic(_ name: String) throws(EventLogError) -> TopicState {
+        guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
         guard let state = topics.withLock({ $0[name] }) else { throw EventLogError.unknownTopic(name) }
         return state
     }
@@ -175,6 +177,7 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     public func commit(group: String, offsets committed: [TopicPartition: Int64]) async throws {
+        guard !isClosed.load(ordering: .acquiring) else { throw EventLogError.closed }
         try await pool.runIfActive { [offsets] in try offsets.commit(group: group, offsets: committed) }
     }
 
@@ -201,13 +204,15 @@ public final class EmbeddedEventLog: EventLog {
         return total
     }
 
-    /// Syncs every partition and refuses further appends.
+    /// Syncs every partition, refuses further appends and releases the directory lock.
     public func close() async throws {
+        guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let all = topics.withLock { Array($0.values) }
         for state in all {
             for partition in state.partitions { try partition.close() }
         }
-        try await pool.shutdownGracefully()
+        lock.release()
+        try? await pool.shutdownGracefully()
     }
 }
 

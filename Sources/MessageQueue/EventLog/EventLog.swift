@@ -164,6 +164,9 @@ public protocol EventLog: Sendable {
 
     /// Applies each topic's retention policy now.
     func enforceRetention(now: Timestamp) async throws -> RetentionReport
+
+    /// Makes everything durable and releases the backend; later calls fail with ``EventLogError/closed``.
+    func close() async throws
 }
 
 /// Errors of the event log.

@@ -89,13 +89,16 @@ struct TransactionRoutes {
             throw APIError.notFound("transaction \(id)")
         }
         group.get("transactions") { request, _ in
+            let address = try request.textParameter("address")
             let page = try await pageOrBadCursor {
                 try await store.transactions(
-                    address: try request.textParameter("address"),
+                    address: address,
                     limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
                     cursor: try request.textParameter("cursor"))
             }
-            return PageView(items: try page.items.map(TransactionView.init), nextCursor: page.nextCursor)
+            // The address index is keyed by a 64-bit hash: keep only rows that really touch the address.
+            let items = try page.items.map(TransactionView.init).filter { view in address.map(view.addresses.contains) ?? true }
+            return PageView(items: items, nextCursor: page.nextCursor)
         }
     }
 }

@@ -28,6 +28,10 @@ public final class SQLiteStore: PlatformStore {
         configuration.label = "csic"
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
+            // A large page cache and memory-mapped reads keep index inserts off the read() path.
+            try db.execute(sql: "PRAGMA cache_size = -262144")
+            try db.execute(sql: "PRAGMA mmap_size = 4294967296")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -27,9 +27,9 @@ enum StoreMigrations {
                     source_offset INTEGER NOT NULL
                 );
                 CREATE TABLE transaction_addresses (
-                    address TEXT NOT NULL,
+                    address_hash INTEGER NOT NULL,
                     seq INTEGER NOT NULL,
-                    PRIMARY KEY (address, seq)
+                    PRIMARY KEY (address_hash, seq)
                 ) WITHOUT ROWID;
                 """)
         }

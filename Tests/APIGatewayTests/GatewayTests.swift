@@ -1,0 +1,134 @@
+import APIGateway
+import CSICCore
+import CSICPlatform
+import EventLog
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Prometheus
+import Storage
+import Testing
+
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "csic-api-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite struct GatewayTests {
+    /// A store with transactions from the simulator, processed by the real engine, and one dead letter.
+    func fixture() async throws -> (TemporaryDirectory, GatewayDependencies, [String]) {
+        let directory = try TemporaryDirectory()
+        let log = try EmbeddedEventLog(directory: "\(directory.path)/log")
+        let store = try SQLiteStore(path: "\(directory.path)/store.sqlite")
+        try await log.createPlatformTopics(partitions: 2)
+        let txids = try await Seeding.seed(log: log, store: store, transactions: 120)
+        let registry = PrometheusCollectorRegistry()
+        return (directory, GatewayDependencies(store: store, log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), transactionGroup: "transaction-engine"), txids)
+    }
+
+    func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] ?? [:]
+    }
+
+    @Test func transactionsByIdAndByAddressWithPaging() async throws {
+        let (directory, dependencies, txids) = try await fixture()
+        let app = Application(router: Gateway.router(dependencies))
+        try await app.test(.router) { client in
+            let txid = txids[5]
+            try await client.execute(uri: "/api/v1/transactions/btc:\(txid)", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["txid"] as? String == txid)
+                #expect(body["chain"] as? String == "bitcoin")
+                #expect((body["outputs"] as? [Any])?.isEmpty == false)
+            }
+            try await client.execute(uri: "/api/v1/transactions/\(txid)", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            var address = ""
+            try await client.execute(uri: "/api/v1/transactions?limit=10", method: .get) { response in
+                let body = try json(response.body)
+                let items = body["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 10)
+                #expect(body["next_cursor"] is String)
+                address = (items[0]["addresses"] as? [String])?.first ?? ""
+            }
+            var seen = 0
+            var cursor: String?
+            repeat {
+                let uri = "/api/v1/transactions?address=\(address)&limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                cursor = try await client.execute(uri: uri, method: .get) { response in
+                    let body = try json(response.body)
+                    let items = body["items"] as? [[String: Any]] ?? []
+                    #expect(items.allSatisfy { ($0["addresses"] as? [String])?.contains(address) == true })
+                    seen += items.count
+                    return body["next_cursor"] as? String
+                }
+            } while cursor != nil
+            #expect(seen >= 1)
+        }
+        _ = directory
+    }
+
+    @Test func badRequestsGetMachineReadableErrors() async throws {
+        let (directory, dependencies, _) = try await fixture()
+        let app = Application(router: Gateway.router(dependencies))
+        try await app.test(.router) { client in
+            for (uri, status, code) in [
+                ("/api/v1/transactions/btc:\(String(repeating: "0", count: 64))", HTTPResponse.Status.notFound, "not_found"),
+                ("/api/v1/transactions?limit=0", .badRequest, "invalid_parameter"),
+                ("/api/v1/transactions?limit=abc", .badRequest, "invalid_parameter"),
+                ("/api/v1/transactions?cursor=zzz", .badRequest, "invalid_cursor"),
+                ("/api/v1/transactions?address=", .badRequest, "invalid_parameter"),
+                ("/api/v1/dead-letters?limit=5000", .badRequest, "invalid_parameter"),
+            ] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == status, "\(uri)")
+                    let error = try json(response.body)["error"] as? [String: Any]
+                    #expect(error?["code"] as? String == code, "\(uri)")
+                    #expect((error?["message"] as? String)?.isEmpty == false)
+                }
+            }
+        }
+        _ = directory
+    }
+
+    @Test func statsDeadLettersHealthAndMetrics() async throws {
+        let (directory, dependencies, txids) = try await fixture()
+        let app = Application(router: Gateway.router(dependencies))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { response in
+                let body = try json(response.body)
+                #expect(body["status"] as? String == "ok")
+            }
+            try await client.execute(uri: "/api/v1/stats", method: .get) { response in
+                let body = try json(response.body)
+                let stored = body["stored"] as? [String: Any]
+                #expect(stored?["transactions"] as? Int == txids.count)
+                let transactions = (body["log"] as? [String: Any])?["transactions"] as? [String: Any]
+                // 120 transactions, 2 block headers (100 per block) and the junk record.
+                #expect(transactions?["records"] as? Int == txids.count + 3)
+                #expect(transactions?["lag"] as? Int == 0)
+            }
+            try await client.execute(uri: "/api/v1/dead-letters", method: .get) { response in
+                let items = try json(response.body)["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 1)
+                #expect(items.first?["reason_code"] as? String == "undecodable")
+                #expect(items.first?["payload_base64"] as? String == "3q2+7w==")
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let text = String(buffer: response.body)
+                for name in ["csic_store_size_bytes", "csic_log_records", "csic_consumer_lag", "csic_log_size_bytes"] {
+                    #expect(text.contains(name), "\(name) missing from /metrics")
+                }
+            }
+        }
+        _ = directory
+    }
+}

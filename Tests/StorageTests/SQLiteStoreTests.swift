@@ -1,0 +1,102 @@
+import CSICCore
+import Foundation
+import Storage
+import Testing
+
+final class TemporaryDirectory: Sendable {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "csic-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
+    let txid = String(format: "%064x", index)
+    return StoredTransaction(
+        id: "btc:\(txid)", chain: .bitcoin, txid: txid, blockHeight: UInt64(index), blockHash: txid,
+        blockTime: Timestamp(secondsSinceEpoch: 1_767_225_600), seenAt: Timestamp(secondsSinceEpoch: 1_767_225_600),
+        fee: Amount(UInt64(index)), totalOutput: Amount.maximum, inputCount: 1, outputCount: 2, status: .confirmed,
+        riskScore: risk, payload: [UInt8(index % 256)], source: LogPosition(topic: "transactions", partition: 0, offset: Int64(index)))
+}
+
+@Suite struct SQLiteStoreTests {
+    @Test func upsertsAreIdempotent() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/db/csic.sqlite")
+        let writes = (0..<100).map { StoreWrite.upsertTransaction(row($0), addresses: ["addr-\($0 % 10)", "shared"]) }
+        try await store.apply(writes)
+        try await store.apply(writes)
+        #expect(try await store.transactionCount() == 100)
+        let fetched = try #require(try await store.transaction(id: row(7).id))
+        #expect(fetched == row(7))
+        #expect(try await store.transaction(id: "btc:missing") == nil)
+    }
+
+    @Test func addressPagesAreNewestFirstWithCursors() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        try await store.apply((0..<25).map { .upsertTransaction(row($0), addresses: [$0 % 2 == 0 ? "even" : "odd"]) })
+        var ids: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.transactions(address: "even", limit: 5, cursor: cursor)
+            ids += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(ids == stride(from: 24, through: 0, by: -2).map { row($0).id })
+        let all = try await store.transactions(address: nil, limit: 3, cursor: nil)
+        #expect(all.items.map(\.id) == [row(24).id, row(23).id, row(22).id])
+        #expect(try await store.transactions(address: "nobody", limit: 5, cursor: nil).items.isEmpty)
+        await #expect(throws: StoreError.invalidCursor("abc")) { try await store.transactions(address: nil, limit: 5, cursor: "abc") }
+    }
+
+    @Test func riskScoreSurvivesAReplayWithoutIt() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        try await store.apply([.upsertTransaction(row(1, risk: 88), addresses: [])])
+        try await store.apply([.upsertTransaction(row(1), addresses: [])])
+        #expect(try await store.transaction(id: row(1).id)?.riskScore == 88)
+    }
+
+    @Test func dataSurvivesReopen() async throws {
+        let directory = try TemporaryDirectory()
+        let time = Timestamp(secondsSinceEpoch: 1_767_225_600)
+        do {
+            let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+            try await store.apply([
+                .upsertTransaction(row(3), addresses: ["a"]),
+                .upsertDeadLetter(DeadLetter(source: "transactions", topic: "transactions", partition: 1, offset: 2, key: [1], payload: [9, 9], reasonCode: .undecodable, reason: "bad bytes", rejectedBy: "engine", time: time)),
+                .upsertAlert(Alert(id: "alert:1", title: "Large transfer", subject: "bc1q", severity: .high, status: .open, findingIDs: ["f1", "f2"], createdAt: time, updatedAt: time)),
+            ])
+            try await store.upsertUser(UserAccount(username: "alice", displayName: "Alice", role: .supervisor, passwordHash: "$argon2id$x", createdAt: time))
+            try await store.setConfiguration(ConfigurationEntry(key: "alerts.email", value: "on", updatedAt: time, updatedBy: "alice"))
+        }
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        #expect(try await store.transactionCount() == 1)
+        let letters = try await store.deadLetters(source: nil, limit: 10, cursor: nil)
+        #expect(letters.items.map(\.reason) == ["bad bytes"])
+        #expect(letters.items.first?.payload == [9, 9])
+        #expect(try await store.deadLetters(source: "other", limit: 10, cursor: nil).items.isEmpty)
+        #expect(try await store.deadLetterCount() == 1)
+        #expect(try await store.alert(id: "alert:1")?.findingIDs == ["f1", "f2"])
+        #expect(try await store.alerts(status: .open, limit: 10, cursor: nil).items.count == 1)
+        #expect(try await store.alerts(status: .resolved, limit: 10, cursor: nil).items.isEmpty)
+        #expect(try await store.user(username: "alice")?.role == .supervisor)
+        #expect(try await store.users().count == 1)
+        #expect(try await store.configuration(key: "alerts.email")?.value == "on")
+        #expect(try await store.configurationEntries().count == 1)
+        #expect(try await store.sizeBytes() > 0)
+    }
+
+    @Test func deadLettersAreKeptOncePerRecord() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        let letter = DeadLetter(source: "s", topic: "t", partition: 0, offset: 1, key: [], payload: [], reasonCode: .malformed, reason: "r", rejectedBy: "g", time: .now())
+        try await store.apply([.upsertDeadLetter(letter), .upsertDeadLetter(letter)])
+        #expect(try await store.deadLetterCount() == 1)
+    }
+}
