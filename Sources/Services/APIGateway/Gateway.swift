@@ -30,8 +30,13 @@ public enum Gateway {
         let router = Router(context: APIContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
         router.get("/health") { _, _ in HealthView(status: "ok") }
-        router.get("/metrics") { _, _ in
-            try await MetricsRefresher(dependencies).refresh()
+        router.get("/metrics") { _, context in
+            // A gauge that cannot be refreshed must not hide every other metric.
+            do {
+                try await MetricsRefresher(dependencies).refresh()
+            } catch {
+                context.logger.warning("metrics refresh failed", metadata: ["error": "\(error)"])
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))

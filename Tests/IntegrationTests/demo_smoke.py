@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""`csic demo --duration 40` serves GET /api/v1/transactions?limit=10 with 10 transactions within 30 s,
+answers bad requests with machine-readable 4xx bodies, exposes /metrics, and exits by itself."""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from csic_process import CSICProcess, Results  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args = parser.parse_args()
+    results = Results()
+    workdir = tempfile.mkdtemp(prefix="csic-demo-")
+    started = time.time()
+    process = CSICProcess(args.binary, ["--data-dir", f"{workdir}/data", "--duration", "40"], f"{workdir}/csic.log")
+    process.wait_until_serving()
+    items = []
+    while time.time() - started < 30 and len(items) < 10:
+        _, body = process.get("/api/v1/transactions?limit=10")
+        items = body["items"]
+        if len(items) < 10:
+            time.sleep(0.25)
+    elapsed = time.time() - started
+    results.check(len(items) == 10, f"10 transactions served {elapsed:.1f} s after start")
+    first = items[0] if items else {}
+    status, detail = process.get(f"/api/v1/transactions/{first.get('id', 'none')}")
+    results.check(status == 200 and detail.get("txid") == first.get("txid"), "a listed transaction is served by id")
+    address = (first.get("addresses") or ["none"])[0]
+    _, by_address = process.get(f"/api/v1/transactions?address={address}&limit=5")
+    results.check(all(address in item["addresses"] for item in by_address["items"]) and by_address["items"], "address query returns only that address's transactions")
+    try:
+        process.get("/api/v1/transactions?limit=-3")
+        results.check(False, "a negative limit is rejected")
+    except urllib.error.HTTPError as error:
+        body = json.loads(error.read())
+        results.check(error.code == 400 and body["error"]["code"] == "invalid_parameter", "a negative limit gets 400 invalid_parameter")
+    metrics = process.get_text("/metrics")
+    for name in ["csic_log_appended_records_total", "csic_stage_latency_seconds_bucket", "csic_consumer_lag", "csic_store_size_bytes"]:
+        results.check(name in metrics, f"/metrics has {name}")
+    code = process.process.wait(timeout=60)
+    process.log.close()
+    results.check(code == 0 and time.time() - started < 55, f"demo stopped by itself after --duration (exit {code})")
+    return results.finish("demo_smoke")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
