@@ -66,6 +66,7 @@ let package = Package(
             dependencies: [
                 "CSICCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Storage/Storage",

@@ -11,22 +11,36 @@ import BigInt
 /// wei.decimalString                        // "1000000000000000000"
 /// ```
 public struct Amount: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    /// Values that fit 64 bits (every Bitcoin amount) stay a machine word; only larger ones use `BigUInt`.
+    private enum Storage: Hashable, Sendable {
+        case small(UInt64)
+        /// Always more than `UInt64.max`, so each value has one representation.
+        case big(BigUInt)
+    }
+
+    private let storage: Storage
+
     /// The largest amount an EVM `uint256` can hold.
     public static let maximum = Amount(units: (BigUInt(1) << 256) - 1)
     /// Zero base units.
-    public static let zero = Amount(units: 0)
+    public static let zero = Amount(0)
 
     /// The value in base units.
-    public let units: BigUInt
+    public var units: BigUInt {
+        switch storage {
+        case .small(let value): BigUInt(value)
+        case .big(let value): value
+        }
+    }
 
-    /// Creates an amount from base units; values past 256 bits are clamped by validation, not here.
+    /// Creates an amount from base units; values past 256 bits are rejected by validation, not here.
     public init(units: BigUInt) {
-        self.units = units
+        storage = units.words.count <= 1 ? .small(UInt64(units.words.first ?? 0)) : .big(units)
     }
 
     /// Creates an amount from a machine integer of base units.
     public init(_ units: UInt64) {
-        self.units = BigUInt(units)
+        storage = .small(units)
     }
 
     public init(integerLiteral value: UInt64) {
@@ -35,69 +49,88 @@ public struct Amount: Hashable, Comparable, Sendable, Codable, CustomStringConve
 
     /// Parses a decimal string of base units; `nil` for anything but digits.
     public init?(decimal text: String) {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let value = BigUInt(text, radix: 10) else {
-            return nil
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        if text.utf8.count < 20, let small = UInt64(text) {
+            self.init(small)
+            return
         }
-        self.units = value
+        guard let value = BigUInt(text, radix: 10) else { return nil }
+        self.init(units: value)
     }
 
     /// Creates an amount from minimal big-endian bytes (an empty array is zero).
     public init(bigEndian bytes: some Collection<UInt8>) {
-        var value = BigUInt(0)
         if bytes.count <= 8 {
-            var word: UInt64 = 0
-            for byte in bytes { word = word << 8 | UInt64(byte) }
-            value = BigUInt(word)
+            self.init(bytes.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
         } else {
-            value = BigUInt(words: littleEndianWords(fromBigEndian: bytes))
+            self.init(units: BigUInt(words: littleEndianWords(fromBigEndian: bytes)))
         }
-        self.units = value
     }
 
     /// Minimal big-endian bytes: no leading zero bytes, zero is empty.
     public var bigEndianBytes: [UInt8] {
-        if let small = uint64Value {
+        switch storage {
+        case .small(let value):
+            let count = (64 - value.leadingZeroBitCount + 7) / 8
+            return (0..<count).map { UInt8(truncatingIfNeeded: value >> UInt64(8 * (count - 1 - $0))) }
+        case .big(let value):
             var out: [UInt8] = []
-            var started = false
-            for shift in stride(from: 56, through: 0, by: -8) {
-                let byte = UInt8(truncatingIfNeeded: small >> UInt64(shift))
-                if byte != 0 || started {
-                    started = true
-                    out.append(byte)
+            for word in value.words.reversed() {
+                for shift in stride(from: UInt.bitWidth - 8, through: 0, by: -8) {
+                    let byte = UInt8(truncatingIfNeeded: word >> UInt(shift))
+                    if byte != 0 || !out.isEmpty { out.append(byte) }
                 }
             }
             return out
         }
-        var out: [UInt8] = []
-        for word in units.words.reversed() {
-            for shift in stride(from: UInt.bitWidth - 8, through: 0, by: -8) {
-                let byte = UInt8(truncatingIfNeeded: word >> UInt(shift))
-                if byte != 0 || !out.isEmpty { out.append(byte) }
-            }
-        }
-        return out
     }
 
     /// The value as `UInt64` when it fits.
     public var uint64Value: UInt64? {
-        units.bitWidth <= 64 ? UInt64(units) : nil
+        if case .small(let value) = storage { return value }
+        return nil
     }
 
     /// The number of significant bits.
-    public var bitWidth: Int { units.bitWidth }
+    public var bitWidth: Int {
+        switch storage {
+        case .small(let value): 64 - value.leadingZeroBitCount
+        case .big(let value): value.bitWidth
+        }
+    }
 
     /// Base units as a decimal string.
-    public var decimalString: String { String(units) }
+    public var decimalString: String {
+        switch storage {
+        case .small(let value): String(value)
+        case .big(let value): String(value)
+        }
+    }
 
     public var description: String { decimalString }
 
-    public static func < (lhs: Amount, rhs: Amount) -> Bool { lhs.units < rhs.units }
+    public static func < (lhs: Amount, rhs: Amount) -> Bool {
+        switch (lhs.storage, rhs.storage) {
+        case (.small(let a), .small(let b)): a < b
+        case (.small, .big): true
+        case (.big, .small): false
+        case (.big(let a), .big(let b)): a < b
+        }
+    }
 
-    public static func + (lhs: Amount, rhs: Amount) -> Amount { Amount(units: lhs.units + rhs.units) }
+    public static func + (lhs: Amount, rhs: Amount) -> Amount {
+        if case .small(let a) = lhs.storage, case .small(let b) = rhs.storage {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            if !overflow { return Amount(sum) }
+        }
+        return Amount(units: lhs.units + rhs.units)
+    }
 
     /// `lhs - rhs`, or `nil` when `rhs` is larger.
     public func subtracting(_ rhs: Amount) -> Amount? {
-        rhs.units > units ? nil : Amount(units: units - rhs.units)
+        guard rhs <= self else { return nil }
+        if case .small(let a) = storage, case .small(let b) = rhs.storage { return Amount(a - b) }
+        return Amount(units: units - rhs.units)
     }
 
     public init(from decoder: any Decoder) throws {

@@ -84,12 +84,11 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
     private func validateBitcoin() throws(ValidationError) {
         try require(!inputs.isEmpty, .missing, "inputs", "a Bitcoin transaction has at least one input")
         try require(!outputs.isEmpty, .missing, "outputs", "a Bitcoin transaction has at least one output")
-        var spent = Set<String>()
         for (position, input) in inputs.enumerated() {
             try Check.hex(input.previousTxid, bytes: 32, "inputs[\(position)].previous_txid")
-            try require(
-                spent.insert("\(input.previousTxid):\(input.previousIndex)").inserted || input.isCoinbase,
-                .inconsistent, "inputs[\(position)]", "spends the same output twice")
+        }
+        if let position = firstRepeatedOutpoint() {
+            throw ValidationError(.inconsistent, field: "inputs[\(position)]", "spends the same output twice")
         }
         let isCoinbase = inputs.count == 1 && inputs[0].isCoinbase
         for (position, output) in outputs.enumerated() {
@@ -112,6 +111,29 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
             }
         }
         try require(from == nil && to == nil && value == nil, .inconsistent, "from", "account fields on a Bitcoin transaction")
+    }
+
+    /// The position of the first input that spends an outpoint an earlier input already spends.
+    private func firstRepeatedOutpoint() -> Int? {
+        guard inputs.count > 1 else { return nil }
+        if inputs.count <= 16 {
+            for later in 1..<inputs.count {
+                for earlier in 0..<later
+                where inputs[earlier].previousIndex == inputs[later].previousIndex && inputs[earlier].previousTxid == inputs[later].previousTxid {
+                    return later
+                }
+            }
+            return nil
+        }
+        struct Outpoint: Hashable {
+            let txid: String
+            let index: UInt32
+        }
+        var seen = Set<Outpoint>(minimumCapacity: inputs.count)
+        for (position, input) in inputs.enumerated() where !seen.insert(Outpoint(txid: input.previousTxid, index: input.previousIndex)).inserted {
+            return position
+        }
+        return nil
     }
 
     private func validateEthereum() throws(ValidationError) {

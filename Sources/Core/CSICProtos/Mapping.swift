@@ -63,7 +63,7 @@ extension Amount {
     static func fromProto(_ data: Data, field: String) throws(ValidationError) -> Amount {
         guard data.count <= 32 else { throw ValidationError(.outOfRange, field: field, "more than 256 bits") }
         guard data.first != 0 else { throw ValidationError(.malformed, field: field, "amount bytes have a leading zero") }
-        return Amount(bigEndian: data)
+        return data.withUnsafeBytes { Amount(bigEndian: $0) }
     }
 }
 

@@ -59,7 +59,7 @@ public struct LogConsumer: Sendable {
             try await refreshPartitions()
             guard clock.now < deadline else { return [] }
             try await Task.sleep(for: min(backoff, deadline - clock.now))
-            backoff = min(backoff * 2, .milliseconds(20))
+            backoff = min(backoff * 2, .milliseconds(5))
         }
     }
 

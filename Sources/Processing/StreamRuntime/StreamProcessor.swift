@@ -63,6 +63,9 @@ public final class StreamProcessor: Service {
     public func run() async throws {
         var consumer = try await LogConsumer(log: log, group: engine.group, topics: engine.topics)
         logger.info("stream processor started", metadata: ["group": "\(engine.group)", "topics": "\(engine.topics)"])
+        // The batch whose effects are being made durable, and the positions to commit once they are.
+        // Processing batch N+1 overlaps with applying batch N; effects and commits stay in batch order.
+        var inFlight: (effects: Task<Void, any Error>, positions: [TopicPartition: Int64])?
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let batch: [LogRecord]
             do {
@@ -70,41 +73,74 @@ public final class StreamProcessor: Service {
             } catch is CancellationError {
                 break
             }
-            if !batch.isEmpty {
-                try await processUntilDurable(batch)
-                try await consumer.commit()
+            if batch.isEmpty {
+                if let pending = inFlight {
+                    try await complete(pending)
+                    inFlight = nil
+                }
+                await metrics.recordLag(try consumer.lag())
+                continue
             }
-            await metrics.recordLag(try consumer.lag())
+            let started = ContinuousClock.now
+            let output = try await processWithRetry(batch)
+            let positions = consumer.positions
+            if let pending = inFlight { try await complete(pending) }
+            inFlight = (Task { try await self.applyUntilDurable(output, batch: batch, started: started) }, positions)
         }
+        if let pending = inFlight { try await complete(pending) }
         logger.info("stream processor stopped", metadata: ["group": "\(engine.group)"])
     }
 
-    /// Processes and applies a batch, retrying with backoff until its effects are durable.
-    private func processUntilDurable(_ batch: [LogRecord]) async throws {
+    /// Waits for a batch's effects, then commits the offsets that cover it. Runs to the end even when the
+    /// processor is being cancelled: effects that are durable get their commit, so a restart does not redo them.
+    private func complete(_ pending: (effects: Task<Void, any Error>, positions: [TopicPartition: Int64])) async throws {
+        let (log, group) = (self.log, engine.group)
+        try await Task {
+            try await pending.effects.value
+            try await log.commit(group: group, offsets: pending.positions)
+        }.value
+    }
+
+    /// Runs the engine, retrying with backoff if it throws (its output must not depend on the attempt).
+    private func processWithRetry(_ batch: [LogRecord]) async throws -> EngineOutput {
         var delay = settings.retryDelay
         while true {
-            let started = ContinuousClock.now
             do {
-                let output = try await engine.process(batch)
-                try await apply(output)
-                metrics.recordBatch(batch, output: output, duration: ContinuousClock.now - started)
-                if let observer {
-                    let now = Timestamp.now().microsecondsSinceEpoch
-                    observer(BatchReport(
-                        group: engine.group, records: batch.count, deadLetters: output.deadLetters.count,
-                        latenciesMicroseconds: batch.map { now - $0.timestamp.microsecondsSinceEpoch }))
-                }
-                return
+                return try await engine.process(batch)
             } catch {
-                metrics.processingErrors.increment()
-                logger.error("batch failed; retrying", metadata: [
-                    "group": "\(engine.group)", "first_offset": "\(batch[0].topicPartition)@\(batch[0].offset)",
-                    "error": "\(error)", "retry_in": "\(delay)",
-                ])
-                try await Task.sleep(for: delay)
-                delay = min(delay * 2, settings.maxRetryDelay)
+                try await backOff(after: error, batch: batch, delay: &delay)
             }
         }
+    }
+
+    /// Applies a batch's effects, retrying with backoff until they are durable; never skips a batch.
+    private func applyUntilDurable(_ output: EngineOutput, batch: [LogRecord], started: ContinuousClock.Instant) async throws {
+        var delay = settings.retryDelay
+        while true {
+            do {
+                try await apply(output)
+                break
+            } catch {
+                try await backOff(after: error, batch: batch, delay: &delay)
+            }
+        }
+        metrics.recordBatch(batch, output: output, duration: ContinuousClock.now - started)
+        if let observer {
+            let now = Timestamp.now().microsecondsSinceEpoch
+            observer(BatchReport(
+                group: engine.group, records: batch.count, deadLetters: output.deadLetters.count,
+                latenciesMicroseconds: batch.map { now - $0.timestamp.microsecondsSinceEpoch }))
+        }
+    }
+
+    private func backOff(after error: any Error, batch: [LogRecord], delay: inout Duration) async throws {
+        metrics.processingErrors.increment()
+        logger.error("batch failed; retrying", metadata: [
+            "group": "\(engine.group)", "first_offset": "\(batch[0].topicPartition)@\(batch[0].offset)",
+            "error": "\(error)", "retry_in": "\(delay)",
+        ])
+        try await Task.sleep(for: delay)
+        delay = min(delay * 2, settings.maxRetryDelay)
     }
 
     private func apply(_ output: EngineOutput) async throws {

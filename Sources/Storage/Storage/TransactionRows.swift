@@ -19,18 +19,39 @@ enum TransactionRows {
         RETURNING seq
         """
 
-    static func upsert(_ row: StoredTransaction, addresses: [String], _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: upsertSQL)
-        let arguments: StatementArguments = [
-            row.id, row.chain.rawValue, row.txid, row.blockHeight.map { Int64(bitPattern: $0) }, row.blockHash,
-            row.blockTime?.microsecondsSinceEpoch, row.seenAt.microsecondsSinceEpoch, row.fee?.decimalString,
-            row.totalOutput.decimalString, row.inputCount, row.outputCount, row.status.rawValue, row.riskScore,
-            Data(row.payload), row.source.topic, Int64(row.source.partition), row.source.offset,
-        ]
-        guard let seq = try Int64.fetchOne(statement, arguments: arguments) else { return }
-        let index = try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses (address_hash, seq) VALUES (?, ?)")
-        for address in addresses {
-            try index.execute(arguments: [addressKey(address), seq])
+    /// Upserts a batch: rows in id order, then their address entries in key order, so consecutive
+    /// B-tree inserts touch neighbouring pages.
+    static func upsert(_ rows: [(StoredTransaction, [String])], _ db: Database) throws {
+        let upsert = SQLiteBinder(try db.cachedStatement(sql: upsertSQL))
+        var entries: [(Int64, Int64)] = []
+        entries.reserveCapacity(rows.count * 6)
+        for (row, addresses) in rows.sorted(by: { $0.0.id < $1.0.id }) {
+            upsert.bind(1, row.id)
+            upsert.bind(2, row.chain.rawValue)
+            upsert.bind(3, row.txid)
+            upsert.bind(4, row.blockHeight.map { Int64(bitPattern: $0) })
+            upsert.bind(5, row.blockHash)
+            upsert.bind(6, row.blockTime?.microsecondsSinceEpoch)
+            upsert.bind(7, row.seenAt.microsecondsSinceEpoch)
+            upsert.bind(8, row.fee?.decimalString)
+            upsert.bind(9, row.totalOutput.decimalString)
+            upsert.bind(10, Int64(row.inputCount))
+            upsert.bind(11, Int64(row.outputCount))
+            upsert.bind(12, row.status.rawValue)
+            upsert.bind(13, row.riskScore.map(Int64.init))
+            upsert.bind(14, blob: row.payload)
+            upsert.bind(15, row.source.topic)
+            upsert.bind(16, Int64(row.source.partition))
+            upsert.bind(17, row.source.offset)
+            guard let seq = try upsert.step(in: db) else { continue }
+            for address in addresses { entries.append((addressKey(address), seq)) }
+        }
+        entries.sort { $0 < $1 }
+        let index = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses (address_hash, seq) VALUES (?, ?)"))
+        for (key, seq) in entries {
+            index.bind(1, key)
+            index.bind(2, seq)
+            try index.step(in: db)
         }
     }
 
