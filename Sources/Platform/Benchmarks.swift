@@ -7,9 +7,10 @@ public struct BenchmarkResult: Codable, Sendable {
     public var name: String
     /// Records per second over the measured window.
     public var throughputPerS: Double
-    public var p50LatencyMs: Double
-    public var p99LatencyMs: Double
-    public var maxLatencyMs: Double
+    /// Latency figures; absent when the benchmark measures throughput only.
+    public var p50LatencyMs: Double?
+    public var p99LatencyMs: Double?
+    public var maxLatencyMs: Double?
     public var records: Int
     public var durationS: Double
     /// What was measured and how (batch size, fsync policy, partitions, ...).
@@ -30,9 +31,11 @@ public struct BenchmarkResult: Codable, Sendable {
         self.records = records
         durationS = seconds
         throughputPerS = Double(records) / seconds
-        p50LatencyMs = latency.percentile(50) / 1000
-        p99LatencyMs = latency.percentile(99) / 1000
-        maxLatencyMs = Double(latency.maxMicroseconds) / 1000
+        if latency.count > 0 {
+            p50LatencyMs = latency.percentile(50) / 1000
+            p99LatencyMs = latency.percentile(99) / 1000
+            maxLatencyMs = Double(latency.maxMicroseconds) / 1000
+        }
         self.parameters = parameters
     }
 
@@ -45,9 +48,12 @@ public struct BenchmarkResult: Codable, Sendable {
 
     /// A short human-readable summary.
     public var text: String {
-        String(format: "%@: %.0f records/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d records in %.1f s) %@",
-               name, throughputPerS, p50LatencyMs, p99LatencyMs, maxLatencyMs, records, durationS,
-               parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        var line = String(format: "%@: %.0f records/s", name, throughputPerS)
+        if let p50LatencyMs, let p99LatencyMs, let maxLatencyMs {
+            line += String(format: ", p50 %.2f ms, p99 %.2f ms, max %.2f ms", p50LatencyMs, p99LatencyMs, maxLatencyMs)
+        }
+        line += String(format: " (%d records in %.1f s) ", records, durationS)
+        return line + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 }
 

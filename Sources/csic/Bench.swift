@@ -14,11 +14,12 @@ struct Bench: AsyncParsableCommand {
     @Argument(help: "The workload: log, pipeline, or stages (each pipeline stage alone).") var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 16_384
 
     func run() async throws {
         let results: [BenchmarkResult] = switch name {
         case .log: [try await LogBenchmark.run(duration: .seconds(duration))]
-        case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration))]
+        case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
         case .stages: try await StageBenchmark.run()
         }
         for result in results { print(json ? result.json : result.text) }
