@@ -54,6 +54,29 @@ func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
         await #expect(throws: StoreError.invalidCursor("abc")) { try await store.transactions(address: nil, limit: 5, cursor: "abc") }
     }
 
+    /// Address entries are staged and merged one key range per write; queries see both, in order, once.
+    @Test func addressQueriesSpanStagedAndMergedEntries() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        var expected: [String] = []
+        for batch in 0..<20 {
+            let rows = (0..<10).map { batch * 10 + $0 }
+            try await store.apply(rows.map { .upsertTransaction(row($0), addresses: ["hot", "cold-\($0)"]) })
+            // Replaying a batch (at-least-once) must not duplicate index entries.
+            try await store.apply(rows.prefix(3).map { .upsertTransaction(row($0), addresses: ["hot", "cold-\($0)"]) })
+            expected = rows.reversed().map { row($0).id } + expected
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await store.transactions(address: "hot", limit: 7, cursor: cursor)
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen == expected, "after batch \(batch)")
+            #expect(try await store.transactions(address: "cold-\(batch * 10)", limit: 5, cursor: nil).items.map(\.id) == [row(batch * 10).id])
+        }
+    }
+
     @Test func riskScoreSurvivesAReplayWithoutIt() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")

@@ -2,6 +2,7 @@ import CSICCore
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 
 /// The embedded ``PlatformStore``: one SQLite database in WAL mode (GRDB `DatabasePool`).
 ///
@@ -11,6 +12,8 @@ public final class SQLiteStore: PlatformStore {
     public let path: String
     let pool: DatabasePool
     private let logger: Logger
+    /// Which key range of staged address entries the next write merges.
+    private let mergeSlice = Atomic<Int>(0)
 
     /// How hard SQLite syncs a commit.
     public enum Durability: String, Sendable {
@@ -53,7 +56,8 @@ public final class SQLiteStore: PlatformStore {
                 case .upsertAlert(let alert): try AlertRows.upsert(alert, db)
                 }
             }
-            try TransactionRows.upsert(transactions, db)
+            let slice = self.mergeSlice.wrappingAdd(1, ordering: .relaxed).oldValue
+            try TransactionRows.upsert(transactions, mergeSlice: slice, db)
         }
     }
 

@@ -86,6 +86,17 @@ enum StoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("2026-11-24-address-index-staging") { db in
+            // New address entries land here (a small B-tree, cheap to insert into at random) and move to
+            // transaction_addresses one key range per write, so the big index is written in sorted runs.
+            try db.execute(sql: """
+                CREATE TABLE transaction_addresses_recent (
+                    address_hash INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (address_hash, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

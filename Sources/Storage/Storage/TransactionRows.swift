@@ -21,7 +21,7 @@ enum TransactionRows {
 
     /// Upserts a batch: rows in id order, then their address entries in key order, so consecutive
     /// B-tree inserts touch neighbouring pages.
-    static func upsert(_ rows: [(StoredTransaction, [String])], _ db: Database) throws {
+    static func upsert(_ rows: [(StoredTransaction, [String])], mergeSlice: Int, _ db: Database) throws {
         let upsert = SQLiteBinder(try db.cachedStatement(sql: upsertSQL))
         var entries: [(Int64, Int64)] = []
         entries.reserveCapacity(rows.count * 6)
@@ -47,12 +47,31 @@ enum TransactionRows {
             for address in addresses { entries.append((addressKey(address), seq)) }
         }
         entries.sort { $0 < $1 }
-        let index = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses (address_hash, seq) VALUES (?, ?)"))
+        let index = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))
         for (key, seq) in entries {
             index.bind(1, key)
             index.bind(2, seq)
             try index.step(in: db)
         }
+        try mergeRecentAddresses(slice: mergeSlice, db)
+    }
+
+    /// The number of key ranges the staged address entries are merged in, one range per write.
+    static let mergeSlices = 8
+
+    /// Moves the staged address entries of one hash range into the main index, in key order.
+    static func mergeRecentAddresses(slice: Int, _ db: Database) throws {
+        let width = UInt64(1) << 61  // 2^64 / mergeSlices
+        let low = Int64(bitPattern: UInt64(bitPattern: Int64.min) &+ UInt64(slice % mergeSlices) &* width)
+        let isLast = slice % mergeSlices == mergeSlices - 1
+        let high = isLast ? Int64.max : low &+ Int64(width) &- 1
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO transaction_addresses (address_hash, seq)
+            SELECT address_hash, seq FROM transaction_addresses_recent
+            WHERE address_hash BETWEEN ? AND ? ORDER BY address_hash, seq
+            """).execute(arguments: [low, high])
+        try db.cachedStatement(sql: "DELETE FROM transaction_addresses_recent WHERE address_hash BETWEEN ? AND ?")
+            .execute(arguments: [low, high])
     }
 
     /// The index key of an address: 64-bit FNV-1a of its UTF-8 bytes. An 8-byte key keeps the index a
@@ -75,8 +94,12 @@ enum TransactionRows {
         let rows: [Row]
         if let address {
             rows = try Row.fetchAll(db, sql: """
-                SELECT t.* FROM transaction_addresses a JOIN transactions t ON t.seq = a.seq
-                WHERE a.address_hash = ? AND a.seq < ? ORDER BY a.seq DESC LIMIT ?
+                SELECT t.* FROM (
+                    SELECT seq FROM transaction_addresses WHERE address_hash = ?1 AND seq < ?2
+                    UNION
+                    SELECT seq FROM transaction_addresses_recent WHERE address_hash = ?1 AND seq < ?2
+                    ORDER BY seq DESC LIMIT ?3
+                ) a JOIN transactions t ON t.seq = a.seq ORDER BY t.seq DESC
                 """, arguments: [addressKey(address), before ?? Int64.max, limit])
         } else {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM transactions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
