@@ -146,6 +146,11 @@ let package = Package(
         ),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "CSICPlatformTests",
+            dependencies: ["CSICPlatform", "CSICCore", "EventLog"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "APIGatewayTests",
             dependencies: [
                 "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore",

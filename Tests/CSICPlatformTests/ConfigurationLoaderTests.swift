@@ -1,0 +1,78 @@
+import CSICCore
+import CSICPlatform
+import EventLog
+import Foundation
+import Testing
+
+@Suite struct ConfigurationLoaderTests {
+    func write(_ yaml: String) throws -> String {
+        let path = NSTemporaryDirectory() + "csic-config-\(UUID().uuidString).yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func readsYAMLWithEnvironmentOverrides() async throws {
+        let path = try write("""
+            data_dir: /var/lib/csic
+            roles: [process, api]
+            http: { host: 0.0.0.0, port: 8081 }
+            log: { partitions: 8, fsync: "5", retention_days: 90, retention_bytes_per_partition: 1073741824 }
+            store: { durability: normal }
+            simulator: { enabled: true, seed: 42, count: 1000, rate: 50.5 }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try await ConfigurationLoader.load(file: path, environment: ["CSIC_HTTP_PORT": "9000", "CSIC_LOG_PARTITIONS": "3"])
+        #expect(configuration.dataDirectory == "/var/lib/csic")
+        #expect(configuration.roles == [.process, .api])
+        #expect(configuration.httpHost == "0.0.0.0")
+        #expect(configuration.httpPort == 9000)
+        #expect(configuration.logPartitions == 3)
+        #expect(configuration.logFsync == "5")
+        #expect(configuration.logRetentionDays == 90)
+        #expect(configuration.logRetentionBytesPerPartition == 1 << 30)
+        #expect(configuration.storeDurability == "normal")
+        #expect(configuration.simulatorEnabled)
+        #expect(configuration.simulatorSeed == 42)
+        #expect(configuration.simulatorCount == 1000)
+        #expect(configuration.simulatorRate == 50.5)
+    }
+
+    @Test func defaultsWithoutAFile() async throws {
+        let configuration = try await ConfigurationLoader.load(file: nil, environment: [:])
+        #expect(configuration == PlatformConfiguration())
+    }
+
+    @Test(arguments: [
+        "log: { partitions: 0 }",
+        "roles: [ingest, everything]",
+        "log: { backend: rabbitmq }",
+        "store: { durability: sometimes }",
+        "http: { port: 70000 }",
+    ])
+    func rejectsBadValues(_ yaml: String) async throws {
+        let path = try write(yaml)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        await #expect(throws: ValidationError.self) { _ = try await ConfigurationLoader.load(file: path, environment: [:]) }
+    }
+
+    @Test func missingFileIsAnError() async {
+        await #expect(throws: (any Error).self) { _ = try await ConfigurationLoader.load(file: "/nonexistent/csic.yaml", environment: [:]) }
+    }
+}
+
+@Suite struct LogStatsReportTests {
+    @Test func listsPartitionsAndGroupLag() async throws {
+        let directory = NSTemporaryDirectory() + "csic-stats-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let log = try EmbeddedEventLog(directory: directory)
+        try await log.createTopic("transactions", configuration: TopicConfiguration(partitions: 2))
+        _ = try await log.append(topic: "transactions", records: (0..<10).map { ProducerRecord(key: "k\($0)", value: [1]) })
+        try await log.commit(group: "transaction-engine", offsets: [TopicPartition(topic: "transactions", partition: 0): 2])
+        let report = LogStatsReport(try LogInspection(directory: directory)).text
+        #expect(report.contains("transactions"))
+        let groupLine = try #require(report.split(separator: "\n").first { $0.hasPrefix("transaction-engine") })
+        // Partition 0 committed at 2, partition 1 never committed (counts from its start, 0).
+        #expect(groupLine.split(separator: " ") == ["transaction-engine", "transactions", "2", "10", "8"])
+        try await log.close()
+    }
+}
