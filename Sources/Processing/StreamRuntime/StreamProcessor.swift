@@ -83,9 +83,10 @@ public final class StreamProcessor: Service {
             }
             let started = ContinuousClock.now
             let output = try await processWithRetry(batch)
+            let prepared = PreparedWrites(output.storeWrites)
             let positions = consumer.positions
             if let pending = inFlight { try await complete(pending) }
-            inFlight = (Task { try await self.applyUntilDurable(output, batch: batch, started: started) }, positions)
+            inFlight = (Task { try await self.applyUntilDurable(output, prepared: prepared, batch: batch, started: started) }, positions)
         }
         if let pending = inFlight { try await complete(pending) }
         logger.info("stream processor stopped", metadata: ["group": "\(engine.group)"])
@@ -114,11 +115,11 @@ public final class StreamProcessor: Service {
     }
 
     /// Applies a batch's effects, retrying with backoff until they are durable; never skips a batch.
-    private func applyUntilDurable(_ output: EngineOutput, batch: [LogRecord], started: ContinuousClock.Instant) async throws {
+    private func applyUntilDurable(_ output: EngineOutput, prepared: PreparedWrites, batch: [LogRecord], started: ContinuousClock.Instant) async throws {
         var delay = settings.retryDelay
         while true {
             do {
-                try await apply(output)
+                try await apply(output, prepared: prepared)
                 break
             } catch {
                 try await backOff(after: error, batch: batch, delay: &delay)
@@ -143,8 +144,8 @@ public final class StreamProcessor: Service {
         delay = min(delay * 2, settings.maxRetryDelay)
     }
 
-    private func apply(_ output: EngineOutput) async throws {
-        try await store.apply(output.storeWrites)
+    private func apply(_ output: EngineOutput, prepared: PreparedWrites) async throws {
+        try await store.apply(prepared)
         var byTopic: [String: [ProducerRecord]] = [:]
         for event in output.events { byTopic[event.topic, default: []].append(event.record) }
         if !output.deadLetters.isEmpty {

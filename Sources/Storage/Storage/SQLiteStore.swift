@@ -32,6 +32,7 @@ public final class SQLiteStore: PlatformStore {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability.rawValue)")
             // A large page cache and memory-mapped reads keep index inserts off the read() path.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA cache_size = -262144")
             try db.execute(sql: "PRAGMA mmap_size = 4294967296")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
@@ -45,19 +46,13 @@ public final class SQLiteStore: PlatformStore {
         try StoreMigrations.migrator.migrate(pool)
     }
 
-    public func apply(_ writes: [StoreWrite]) async throws {
-        guard !writes.isEmpty else { return }
+    public func apply(_ prepared: PreparedWrites) async throws {
+        guard prepared.count > 0 else { return }
+        let slice = mergeSlice.wrappingAdd(1, ordering: .relaxed).oldValue
         try await pool.write { db in
-            var transactions: [(StoredTransaction, [String])] = []
-            for write in writes {
-                switch write {
-                case .upsertTransaction(let row, let addresses): transactions.append((row, addresses))
-                case .upsertDeadLetter(let letter): try DeadLetterRows.upsert(letter, db)
-                case .upsertAlert(let alert): try AlertRows.upsert(alert, db)
-                }
-            }
-            let slice = self.mergeSlice.wrappingAdd(1, ordering: .relaxed).oldValue
-            try TransactionRows.upsert(transactions, mergeSlice: slice, db)
+            try TransactionRows.upsert(prepared, mergeSlice: slice, db)
+            for letter in prepared.deadLetters { try DeadLetterRows.upsert(letter, db) }
+            for alert in prepared.alerts { try AlertRows.upsert(alert, db) }
         }
     }
 

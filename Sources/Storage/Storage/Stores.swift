@@ -42,7 +42,15 @@ public protocol ConfigurationStore: Sendable {
 /// `apply` makes a batch of writes durable atomically: all or none. Every write is an idempotent upsert
 /// by event id, so applying the same batch twice (at-least-once delivery) leaves the same state.
 public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore {
-    func apply(_ writes: [StoreWrite]) async throws
+    /// Applies writes grouped and ordered by ``PreparedWrites`` (prepared off the writer's thread).
+    func apply(_ prepared: PreparedWrites) async throws
     /// Bytes the store occupies on disk.
     func sizeBytes() async throws -> Int64
+}
+
+extension PlatformStore {
+    /// Prepares and applies `writes` atomically.
+    public func apply(_ writes: [StoreWrite]) async throws {
+        try await apply(PreparedWrites(writes))
+    }
 }

@@ -19,13 +19,13 @@ enum TransactionRows {
         RETURNING seq
         """
 
-    /// Upserts a batch: rows in id order, then their address entries in key order, so consecutive
-    /// B-tree inserts touch neighbouring pages.
-    static func upsert(_ rows: [(StoredTransaction, [String])], mergeSlice: Int, _ db: Database) throws {
+    /// Upserts prepared rows (already in id order), then stages their address entries in key order.
+    static func upsert(_ prepared: PreparedWrites, mergeSlice: Int, _ db: Database) throws {
+        guard !prepared.transactions.isEmpty else { return }
         let upsert = SQLiteBinder(try db.cachedStatement(sql: upsertSQL))
-        var entries: [(Int64, Int64)] = []
-        entries.reserveCapacity(rows.count * 6)
-        for (row, addresses) in rows.sorted(by: { $0.0.id < $1.0.id }) {
+        var sequences = [Int64](repeating: 0, count: prepared.transactions.count)
+        for (position, transaction) in prepared.transactions.enumerated() {
+            let row = transaction.row
             upsert.bind(1, row.id)
             upsert.bind(2, row.chain.rawValue)
             upsert.bind(3, row.txid)
@@ -33,8 +33,8 @@ enum TransactionRows {
             upsert.bind(5, row.blockHash)
             upsert.bind(6, row.blockTime?.microsecondsSinceEpoch)
             upsert.bind(7, row.seenAt.microsecondsSinceEpoch)
-            upsert.bind(8, row.fee?.decimalString)
-            upsert.bind(9, row.totalOutput.decimalString)
+            upsert.bind(8, transaction.feeText)
+            upsert.bind(9, transaction.totalOutputText)
             upsert.bind(10, Int64(row.inputCount))
             upsert.bind(11, Int64(row.outputCount))
             upsert.bind(12, row.status.rawValue)
@@ -43,14 +43,12 @@ enum TransactionRows {
             upsert.bind(15, row.source.topic)
             upsert.bind(16, Int64(row.source.partition))
             upsert.bind(17, row.source.offset)
-            guard let seq = try upsert.step(in: db) else { continue }
-            for address in addresses { entries.append((addressKey(address), seq)) }
+            sequences[position] = try upsert.step(in: db) ?? 0
         }
-        entries.sort { $0 < $1 }
         let index = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))
-        for (key, seq) in entries {
-            index.bind(1, key)
-            index.bind(2, seq)
+        for entry in prepared.addressEntries where sequences[entry.transaction] > 0 {
+            index.bind(1, entry.key)
+            index.bind(2, sequences[entry.transaction])
             try index.step(in: db)
         }
         try mergeRecentAddresses(slice: mergeSlice, db)
@@ -74,18 +72,6 @@ enum TransactionRows {
             .execute(arguments: [low, high])
     }
 
-    /// The index key of an address: 64-bit FNV-1a of its UTF-8 bytes. An 8-byte key keeps the index a
-    /// fraction of the size of the text; a collision (about 1 in 2^64 per pair) can only add a row, which
-    /// readers drop by checking the decoded transaction's addresses.
-    static func addressKey(_ address: String) -> Int64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in address.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return Int64(bitPattern: hash)
-    }
-
     static func fetch(id: String, _ db: Database) throws -> StoredTransaction? {
         try Row.fetchOne(db, sql: "SELECT * FROM transactions WHERE id = ?", arguments: [id]).map(decode)
     }
@@ -100,7 +86,7 @@ enum TransactionRows {
                     SELECT seq FROM transaction_addresses_recent WHERE address_hash = ?1 AND seq < ?2
                     ORDER BY seq DESC LIMIT ?3
                 ) a JOIN transactions t ON t.seq = a.seq ORDER BY t.seq DESC
-                """, arguments: [addressKey(address), before ?? Int64.max, limit])
+                """, arguments: [AddressKey.of(address), before ?? Int64.max, limit])
         } else {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM transactions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
                                     arguments: [before ?? Int64.max, limit])
