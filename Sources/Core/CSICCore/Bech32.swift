@@ -29,10 +29,35 @@ public enum Bech32 {
 
     /// Encodes 5-bit groups under a human-readable part.
     public static func encode(hrp: String, data: [UInt8], variant: Variant) -> String {
-        let hrpBytes = Array(hrp.utf8)
-        let polymod = polymod(expand(hrpBytes) + data + [0, 0, 0, 0, 0, 0]) ^ variant.constant
-        let checksum = (0..<6).map { UInt8((polymod >> UInt32(5 * (5 - $0))) & 31) }
-        return hrp + "1" + String(decoding: (data + checksum).map { charset[Int($0)] }, as: UTF8.self)
+        var checksum = PolymodAccumulator()
+        for byte in hrp.utf8 { checksum.add(byte >> 5) }
+        checksum.add(0)
+        for byte in hrp.utf8 { checksum.add(byte & 31) }
+        for value in data { checksum.add(value) }
+        for _ in 0..<6 { checksum.add(0) }
+        let polymod = checksum.value ^ variant.constant
+        var out = Array(hrp.utf8)
+        out.reserveCapacity(out.count + 1 + data.count + 6)
+        out.append(49)
+        for value in data { out.append(charset[Int(value)]) }
+        for index in 0..<6 { out.append(charset[Int((polymod >> UInt32(5 * (5 - index))) & 31)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The BIP 173 checksum state, fed one 5-bit value at a time.
+    private struct PolymodAccumulator {
+        private static let generator: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x3B6A_57B2, 0x2650_8E6D, 0x1EA1_19FA, 0x3D42_33DD, 0x2A14_62B3)
+        var value: UInt32 = 1
+
+        mutating func add(_ five: UInt8) {
+            let top = value >> 25
+            value = (value & 0x1FF_FFFF) << 5 ^ UInt32(five)
+            if top & 1 != 0 { value ^= Self.generator.0 }
+            if top & 2 != 0 { value ^= Self.generator.1 }
+            if top & 4 != 0 { value ^= Self.generator.2 }
+            if top & 8 != 0 { value ^= Self.generator.3 }
+            if top & 16 != 0 { value ^= Self.generator.4 }
+        }
     }
 
     /// Decodes a Bech32 or Bech32m string into its human-readable part, 5-bit data and variant.

@@ -83,7 +83,7 @@ extension ChainSimulator {
             for (owner, output) in inputs { world.credit(output, to: owner) }
             return nil
         }
-        let txid = Hex.encode(rng.bytes32())
+        let txid = rng.hex32()
         var outputs: [TransactionOutput] = []
         func pay(_ wallet: Int, _ address: String, _ value: UInt64) {
             let index = UInt32(outputs.count)

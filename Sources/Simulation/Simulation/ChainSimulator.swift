@@ -42,7 +42,7 @@ public struct ChainSimulator: Sendable {
         self.transactionsPerBlock = transactionsPerBlock
         self.liveClock = liveClock
         height = 900_000 + seed % 10_000
-        blockHash = Hex.encode(rng.bytes32())
+        blockHash = rng.hex32()
         blockTime = start
         fundPreWindowOutputs()
     }
@@ -56,7 +56,7 @@ public struct ChainSimulator: Sendable {
                 let median: Double = kind == .exchangeHot ? 2e9 : (kind == .merchant ? 2e7 : 5e6)
                 let value = UInt64(min(rng.logNormal(median: median, sigma: 1.2), 5e11)) + 10_000
                 let address = world.wallets[wallet].addresses[0]
-                world.wallets[wallet].utxos.append(SimulatedOutput(txid: Hex.encode(rng.bytes32()), index: 0, address: address, value: value))
+                world.wallets[wallet].utxos.append(SimulatedOutput(txid: rng.hex32(), index: 0, address: address, value: value))
             }
         }
     }
@@ -66,7 +66,7 @@ public struct ChainSimulator: Sendable {
         if inBlock == 0 && !pendingCoinbase {
             let previous = blockHash
             height += 1
-            blockHash = Hex.encode(rng.bytes32())
+            blockHash = rng.hex32()
             let interval = Int64(rng.logNormal(median: 540, sigma: 0.6) * 1_000_000)
             blockTime = liveClock ? Timestamp.now() : blockTime.adding(microseconds: interval)
             pendingCoinbase = true
@@ -97,7 +97,7 @@ public struct ChainSimulator: Sendable {
     private mutating func coinbase() -> ChainTransaction {
         lastPattern = .coinbase
         let miner = world.miners.randomElement(using: &rng)!
-        let txid = Hex.encode(rng.bytes32())
+        let txid = rng.hex32()
         let reward: UInt64 = 312_500_000 + rng.next() % 30_000_000
         let address = world.wallets[miner].addresses[0]
         world.credit(SimulatedOutput(txid: txid, index: 0, address: address, value: reward), to: miner)

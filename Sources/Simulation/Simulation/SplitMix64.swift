@@ -25,6 +25,24 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return out
     }
 
+    /// 32 pseudo-random bytes as 64 lowercase hex digits (the same bytes `bytes32()` would give).
+    public mutating func hex32() -> String {
+        let digits: StaticString = "0123456789abcdef"
+        var out = [UInt8](repeating: 0, count: 64)
+        digits.withUTF8Buffer { table in
+            for wordIndex in 0..<4 {
+                let word = next()
+                for byteIndex in 0..<8 {
+                    let byte = UInt8(truncatingIfNeeded: word >> UInt64(8 * byteIndex))
+                    let position = (wordIndex * 8 + byteIndex) * 2
+                    out[position] = table[Int(byte >> 4)]
+                    out[position + 1] = table[Int(byte & 15)]
+                }
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// A sample of a log-normal distribution with the given median and shape.
     public mutating func logNormal(median: Double, sigma: Double) -> Double {
         // Box–Muller on two uniforms in (0, 1].
