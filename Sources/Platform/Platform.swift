@@ -130,7 +130,7 @@ public final class Platform: Sendable {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
-        if let embedded = log as? EmbeddedEventLog { try await embedded.close() }
+        try await log.close()
     }
 }
 

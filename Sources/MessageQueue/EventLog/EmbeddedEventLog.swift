@@ -140,7 +140,7 @@ public final class EmbeddedEventLog: EventLog {
         }
         await budget.acquire(bytes)
         defer { budget.release(bytes) }
-        let started = DispatchFreeClock.nowNanoseconds()
+        let started = MonotonicClock.nowNanoseconds()
         let bases = try await withThrowingTaskGroup(of: (Int32, Int64).self) { group in
             for (partition, batch) in grouped {
                 let log = state.partitions[Int(partition)]
@@ -152,7 +152,7 @@ public final class EmbeddedEventLog: EventLog {
             for try await (partition, base) in group { bases[partition] = base }
             return bases
         }
-        state.appendDuration.recordNanoseconds(Int64(DispatchFreeClock.nowNanoseconds() - started))
+        state.appendDuration.recordNanoseconds(Int64(MonotonicClock.nowNanoseconds() - started))
         state.appendedRecords.increment(by: records.count)
         state.appendedBytes.increment(by: bytes)
         var next = bases

@@ -167,7 +167,7 @@ final class PartitionLog: Sendable {
         case .everyBatch:
             try FileIO.sync(file.fd, path: file.path)
         case .interval(let milliseconds):
-            let now = DispatchFreeClock.nowNanoseconds()
+            let now = MonotonicClock.nowNanoseconds()
             if now - state.lastSync >= UInt64(milliseconds) * 1_000_000 {
                 try FileIO.sync(file.fd, path: file.path)
                 state.lastSync = now
@@ -276,8 +276,8 @@ final class PartitionLog: Sendable {
     }
 }
 
-/// A monotonic clock read without Foundation or Dispatch.
-enum DispatchFreeClock {
+/// CLOCK_MONOTONIC in nanoseconds, for sync intervals and append timings.
+enum MonotonicClock {
     static func nowNanoseconds() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)

@@ -117,12 +117,10 @@ public enum StoreWrite: Sendable, Hashable {
 public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A pagination cursor that this store did not issue.
     case invalidCursor(String)
-    case invalidArgument(String)
 
     public var description: String {
         switch self {
         case .invalidCursor(let cursor): "invalid cursor \(cursor)"
-        case .invalidArgument(let message): message
         }
     }
 }
