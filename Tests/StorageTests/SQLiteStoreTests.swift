@@ -77,6 +77,25 @@ func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
         }
     }
 
+    /// Ids are staged and merged into the main id index by key range; an id is found at either level,
+    /// also when it repeats inside one batch, and whatever its first digit.
+    @Test func idsAreUniqueAcrossStagingAndMerges() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        var odd = row(1)
+        odd.id = "x"
+        for round in 0..<12 {
+            let rows = (0..<40).map { row($0 * 7919 % 100_000) }
+            try await store.apply(rows.map { .upsertTransaction($0, addresses: []) } + [.upsertTransaction(rows[0], addresses: []), .upsertTransaction(odd, addresses: [])])
+            #expect(try await store.transactionCount() == 41, "round \(round)")
+        }
+        for index in [0, 17, 39] {
+            let id = row(index * 7919 % 100_000).id
+            #expect(try await store.transaction(id: id)?.id == id)
+        }
+        #expect(try await store.transaction(id: "x")?.id == "x")
+    }
+
     @Test func riskScoreSurvivesAReplayWithoutIt() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")

@@ -8,7 +8,7 @@ enum StoreMigrations {
             try db.execute(sql: """
                 CREATE TABLE transactions (
                     seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
+                    id TEXT NOT NULL,
                     chain TEXT NOT NULL,
                     txid TEXT NOT NULL,
                     block_height INTEGER,
@@ -27,6 +27,28 @@ enum StoreMigrations {
                     source_offset INTEGER NOT NULL
                 );
                 CREATE TABLE transaction_addresses (
+                    address_hash INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (address_hash, seq)
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("2026-11-24-staged-indexes") { db in
+            // The id and address indexes of transactions are two-level: new entries land in a small
+            // `_recent` table (cheap to insert into at random) and move into the large index one key range
+            // per write, so the large indexes are written in sorted runs instead of one random page per
+            // entry. Lookups read both levels; a move is part of the writing transaction, so readers never
+            // see an entry in neither.
+            try db.execute(sql: """
+                CREATE TABLE transaction_ids (
+                    id TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE transaction_ids_recent (
+                    id TEXT PRIMARY KEY,
+                    seq INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE transaction_addresses_recent (
                     address_hash INTEGER NOT NULL,
                     seq INTEGER NOT NULL,
                     PRIMARY KEY (address_hash, seq)
@@ -84,17 +106,6 @@ enum StoreMigrations {
                     updated_at_us INTEGER NOT NULL,
                     updated_by TEXT NOT NULL
                 );
-                """)
-        }
-        migrator.registerMigration("2026-11-24-address-index-staging") { db in
-            // New address entries land here (a small B-tree, cheap to insert into at random) and move to
-            // transaction_addresses one key range per write, so the big index is written in sorted runs.
-            try db.execute(sql: """
-                CREATE TABLE transaction_addresses_recent (
-                    address_hash INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (address_hash, seq)
-                ) WITHOUT ROWID;
                 """)
         }
         return migrator
