@@ -103,6 +103,10 @@ final class TemporaryDirectory: Sendable {
         let (directory, dependencies, txids) = try await fixture()
         let app = Application(router: Gateway.router(dependencies))
         try await app.test(.router) { client in
+            try await client.execute(uri: "/", method: .get) { response in
+                let body = try json(response.body)
+                #expect((body["endpoints"] as? [String])?.contains("GET /api/v1/stats") == true)
+            }
             try await client.execute(uri: "/health", method: .get) { response in
                 let body = try json(response.body)
                 #expect(body["status"] as? String == "ok")

@@ -29,6 +29,7 @@ public enum Gateway {
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
+        router.get("/") { _, _ in IndexView.current }
         router.get("/health") { _, _ in HealthView(status: "ok") }
         router.get("/metrics") { _, context in
             // A gauge that cannot be refreshed must not hide every other metric.
@@ -76,6 +77,18 @@ func pageOrBadCursor<Item>(_ body: () async throws -> Page<Item>) async throws -
 
 struct HealthView: ResponseEncodable {
     var status: String
+}
+
+/// `GET /`: what this server offers, until the admin console is served here.
+struct IndexView: ResponseEncodable {
+    var name: String
+    var endpoints: [String]
+
+    static let current = IndexView(name: "csic", endpoints: [
+        "GET /health", "GET /metrics", "GET /api/v1/stats",
+        "GET /api/v1/transactions?address=&limit=&cursor=", "GET /api/v1/transactions/{id}",
+        "GET /api/v1/dead-letters?source=&limit=&cursor=",
+    ])
 }
 
 /// `/api/v1/transactions` and `/api/v1/transactions/{id}`.
