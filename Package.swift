@@ -135,25 +135,26 @@ let package = Package(
             path: "Sources/csic",
             swiftSettings: swiftSettings
         ),
+        .target(name: "CSICTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamRuntimeTests",
-            dependencies: ["StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore"],
+            dependencies: ["StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore", "CSICTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CSICPlatformTests",
-            dependencies: ["CSICPlatform", "CSICCore", "EventLog"],
+            dependencies: ["CSICPlatform", "CSICCore", "EventLog", "CSICTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "APIGatewayTests",
             dependencies: [
-                "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore",
+                "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -7,18 +7,9 @@ import Hummingbird
 import HummingbirdTesting
 import Prometheus
 import Storage
+import CSICTestSupport
 import Testing
 
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "csic-api-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 @Suite struct GatewayTests {
     /// A store with transactions from the simulator, processed by the real engine, and one dead letter.

@@ -2,6 +2,7 @@ import CSICCore
 import CSICPlatform
 import EventLog
 import Foundation
+import CSICTestSupport
 import Testing
 
 @Suite struct ConfigurationLoaderTests {
@@ -62,8 +63,8 @@ import Testing
 
 @Suite struct LogStatsReportTests {
     @Test func listsPartitionsAndGroupLag() async throws {
-        let directory = NSTemporaryDirectory() + "csic-stats-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let temporary = try TemporaryDirectory()
+        let directory = temporary.path
         let log = try EmbeddedEventLog(directory: directory)
         try await log.createTopic("transactions", configuration: TopicConfiguration(partitions: 2))
         _ = try await log.append(topic: "transactions", records: (0..<10).map { ProducerRecord(key: "k\($0)", value: [1]) })

@@ -1,19 +1,9 @@
 import CSICCore
 @testable import EventLog
 import Foundation
+import CSICTestSupport
 import Testing
 
-/// A temporary directory removed when the test ends.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "csic-test-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 @Suite struct EmbeddedEventLogTests {
     @Test func passesTheConformanceSuite() async throws {

@@ -1,18 +1,9 @@
 import CSICCore
 import Foundation
 import Storage
+import CSICTestSupport
 import Testing
 
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "csic-store-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
     let txid = String(format: "%064x", index)

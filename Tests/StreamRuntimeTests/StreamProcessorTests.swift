@@ -6,19 +6,10 @@ import Simulation
 import Storage
 import StreamRuntime
 import Synchronization
+import CSICTestSupport
 import Testing
 import TransactionAnalysis
 
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "csic-stream-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Runs processors until `done` holds (or a deadline passes), then cancels them.
 func runProcessors(_ processors: [StreamProcessor], until done: @Sendable () async throws -> Bool) async throws {
