@@ -14,6 +14,18 @@ func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
         riskScore: risk, payload: [UInt8(index % 256)], source: LogPosition(topic: "transactions", partition: 0, offset: Int64(index)))
 }
 
+/// Every transaction id touching `address`, following the cursors page by page.
+func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -> [String] {
+    var ids: [String] = []
+    var cursor: String?
+    repeat {
+        let page = try await store.transactions(address: address, limit: pageSize, cursor: cursor)
+        ids += page.items.map(\.id)
+        cursor = page.nextCursor
+    } while cursor != nil
+    return ids
+}
+
 @Suite struct SQLiteStoreTests {
     @Test func upsertsAreIdempotent() async throws {
         let directory = try TemporaryDirectory()
@@ -31,13 +43,7 @@ func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
         try await store.apply((0..<25).map { .upsertTransaction(row($0), addresses: [$0 % 2 == 0 ? "even" : "odd"]) })
-        var ids: [String] = []
-        var cursor: String?
-        repeat {
-            let page = try await store.transactions(address: "even", limit: 5, cursor: cursor)
-            ids += page.items.map(\.id)
-            cursor = page.nextCursor
-        } while cursor != nil
+        let ids = try await allIDs(store, address: "even", pageSize: 5)
         #expect(ids == stride(from: 24, through: 0, by: -2).map { row($0).id })
         let all = try await store.transactions(address: nil, limit: 3, cursor: nil)
         #expect(all.items.map(\.id) == [row(24).id, row(23).id, row(22).id])
@@ -56,13 +62,7 @@ func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
             // Replaying a batch (at-least-once) must not duplicate index entries.
             try await store.apply(rows.prefix(3).map { .upsertTransaction(row($0), addresses: ["hot", "cold-\($0)"]) })
             expected = rows.reversed().map { row($0).id } + expected
-            var seen: [String] = []
-            var cursor: String?
-            repeat {
-                let page = try await store.transactions(address: "hot", limit: 7, cursor: cursor)
-                seen += page.items.map(\.id)
-                cursor = page.nextCursor
-            } while cursor != nil
+            let seen = try await allIDs(store, address: "hot", pageSize: 7)
             #expect(seen == expected, "after batch \(batch)")
             #expect(try await store.transactions(address: "cold-\(batch * 10)", limit: 5, cursor: nil).items.map(\.id) == [row(batch * 10).id])
         }
