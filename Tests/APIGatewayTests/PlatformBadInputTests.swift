@@ -24,7 +24,7 @@ import Testing
             ProducerRecord(key: "x", value: [0x0A, 0xFF]),
             ProducerRecord(key: "y", value: Array("{\"txid\": \"json is not protobuf\"}".utf8)),
         ])
-        try await platform.run(duration: .seconds(3))
+        try await platform.run(duration: .seconds(5))
 
         let dependencies = GatewayDependencies(store: store, log: platform.log, registry: platform.registry, metrics: platform.metrics, transactionGroup: Platform.transactionGroup)
         let app = Application(router: Gateway.router(dependencies))
