@@ -5,7 +5,7 @@ import Foundation
 
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline.")
+    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline, stages.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
         case log, pipeline, stages
