@@ -58,13 +58,7 @@ extension Timestamp {
 }
 
 extension Amount {
-    var protoBytes: Data {
-        guard let small = uint64Value else { return Data(bigEndianBytes) }
-        let count = (64 - small.leadingZeroBitCount + 7) / 8
-        var data = Data(count: count)
-        for index in 0..<count { data[index] = UInt8(truncatingIfNeeded: small >> UInt64(8 * (count - 1 - index))) }
-        return data
-    }
+    var protoBytes: Data { Data(bigEndianBytes) }
 
     static func fromProto(_ data: Data, field: String) throws(ValidationError) -> Amount {
         guard data.count <= 32 else { throw ValidationError(.outOfRange, field: field, "more than 256 bits") }

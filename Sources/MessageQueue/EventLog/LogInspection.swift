@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A read-only look at an embedded log directory, safe while another process has the log open:
 /// nothing is truncated, created or locked.
 public struct LogInspection: Sendable {
@@ -32,16 +26,9 @@ public struct LogInspection: Sendable {
                 let segments = FileIO.list(partitionDirectory).filter { $0.hasSuffix(".log") }
                 for (position, segmentName) in segments.enumerated() {
                     guard let base = Int64(segmentName.dropLast(4)) else { continue }
-                    let path = "\(partitionDirectory)/\(segmentName)"
-                    let file = SegmentFile(path: path, fd: try FileIO.open(path, flags: O_RDONLY), baseOffset: base)
-                    let size = try FileIO.size(file.fd, path: path)
-                    let segment: Segment
-                    if position < segments.count - 1, FileIO.exists(file.indexPath),
-                       let indexed = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size) {
-                        segment = indexed
-                    } else {
-                        segment = try PartitionLog.scan(file, size: size, topicPartition: tp).0
-                    }
+                    let (segment, _) = try PartitionLog.load(
+                        path: "\(partitionDirectory)/\(segmentName)", baseOffset: base, writable: false,
+                        sealed: position < segments.count - 1, topicPartition: tp)
                     if position == 0 { status.startOffset = segment.baseOffset }
                     status.endOffset = segment.endOffset
                     status.sizeBytes += segment.size

@@ -59,22 +59,14 @@ final class PartitionLog: Sendable {
         for (position, name) in names.enumerated() {
             guard let base = Int64(name.dropLast(4)) else { continue }
             let path = "\(directory)/\(name)"
-            let fd = try FileIO.open(path, flags: O_RDWR)
-            let file = SegmentFile(path: path, fd: fd, baseOffset: base)
             let isLast = position == names.count - 1
-            let size = try FileIO.size(fd, path: path)
-            if !isLast, FileIO.exists(file.indexPath),
-               let segment = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size) {
-                segments.append(segment)
-                continue
-            }
-            let (segment, recovery) = try Self.scan(file, size: size, topicPartition: topicPartition)
+            let (segment, recovery) = try Self.load(path: path, baseOffset: base, writable: true, sealed: !isLast, topicPartition: topicPartition)
             if let recovery {
                 guard isLast else {
                     throw EventLogError.corruptSegment(path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
                 }
-                try FileIO.truncate(fd, to: recovery.validBytes, path: path)
-                try FileIO.sync(fd, path: path)
+                try FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path)
+                try FileIO.sync(segment.file.fd, path: path)
                 report(recovery)
             }
             if let previous = segments.last, previous.endOffset != segment.baseOffset {
@@ -86,6 +78,17 @@ final class PartitionLog: Sendable {
             segments.append(try Self.createSegment(directory: directory, baseOffset: 0))
         }
         state = Mutex(State(segments: segments))
+    }
+
+    /// Opens a segment: a sealed one from its index file when that matches the file, otherwise by scanning.
+    static func load(path: String, baseOffset: Int64, writable: Bool, sealed: Bool, topicPartition: TopicPartition) throws(EventLogError) -> (Segment, RecoveryReport?) {
+        let file = SegmentFile(path: path, fd: try FileIO.open(path, flags: writable ? O_RDWR : O_RDONLY), baseOffset: baseOffset)
+        let size = try FileIO.size(file.fd, path: path)
+        if sealed, FileIO.exists(file.indexPath),
+           let segment = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size) {
+            return (segment, nil)
+        }
+        return try scan(file, size: size, topicPartition: topicPartition)
     }
 
     /// Reads a segment from the start, verifying every batch; returns the valid prefix and what was wrong after it.
