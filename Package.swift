@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamRuntimeTests",
             dependencies: ["StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore", "CSICTestSupport"],

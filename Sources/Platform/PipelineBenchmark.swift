@@ -11,7 +11,7 @@ import TransactionAnalysis
 /// (fsync per log batch, SQLite `synchronous=FULL`), with the producer held to a bounded backlog so the
 /// measured rate is one the engine sustains. Latency is per transaction, from append to stored.
 public enum PipelineBenchmark {
-    public static func run(duration: Duration, maxBacklog: Int = 12_288, batchSize: Int = 2_000) async throws -> BenchmarkResult {
+    public static func run(duration: Duration, maxBacklog: Int = 24_576, batchSize: Int = 2_000) async throws -> BenchmarkResult {
         let scratch = try ScratchDirectory(prefix: "csic-bench-pipeline")
         defer { scratch.remove() }
         let log = try EmbeddedEventLog(directory: "\(scratch.path)/log", options: EmbeddedLogOptions(fsync: .everyBatch))
@@ -21,7 +21,7 @@ public enum PipelineBenchmark {
         let histogram = Mutex(LatencyHistogram())
         let processor = StreamProcessor(
             engine: TransactionEngine(), log: log, store: store,
-            settings: StreamSettings(maxBatchRecords: 8_192, pollTimeout: .milliseconds(50))
+            settings: StreamSettings(pollTimeout: .milliseconds(50))
         ) { report in
             processed.add(report.records, ordering: .relaxed)
             histogram.withLock { histogram in

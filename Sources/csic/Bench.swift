@@ -14,7 +14,7 @@ struct Bench: AsyncParsableCommand {
     @Argument(help: "The workload: log, pipeline, or stages (each pipeline stage alone).") var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
     @Flag(help: "Print one JSON object.") var json = false
-    @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 12_288
+    @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 24_576
 
     func run() async throws {
         let results: [BenchmarkResult] = switch name {

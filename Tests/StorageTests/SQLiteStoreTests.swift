@@ -39,6 +39,19 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
         #expect(try await store.transaction(id: "btc:missing") == nil)
     }
 
+    @Test func anIDRepeatedWithinOneBatchIsStoredOnceWithTheLastVersion() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        try await store.apply([
+            .upsertTransaction(row(1), addresses: ["a"]),
+            .upsertTransaction(row(2), addresses: ["a"]),
+            .upsertTransaction(row(1, risk: 80), addresses: ["a"]),
+        ])
+        #expect(try await store.transactionCount() == 2)
+        #expect(try await store.transaction(id: row(1).id)?.riskScore == 80)
+        #expect(try await allIDs(store, address: "a", pageSize: 10) == [row(2).id, row(1).id])
+    }
+
     @Test func addressPagesAreNewestFirstWithCursors() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")

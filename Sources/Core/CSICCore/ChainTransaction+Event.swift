@@ -46,10 +46,15 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
 
     /// Every address the transaction touches, without repeats, in first-seen order.
     public var addresses: [String] {
-        var seen = Set<String>()
+        let capacity = inputs.count + outputs.count + 2 + tokenTransfers.count * 2
         var ordered: [String] = []
+        ordered.reserveCapacity(capacity)
+        // Most transactions touch a handful of addresses, where a linear scan beats hashing each one.
+        var seen: Set<String>? = capacity > 16 ? Set(minimumCapacity: capacity) : nil
         func add(_ address: String?) {
-            if let address, seen.insert(address).inserted { ordered.append(address) }
+            guard let address else { return }
+            let isNew = seen?.insert(address).inserted ?? !ordered.contains(address)
+            if isNew { ordered.append(address) }
         }
         inputs.forEach { add($0.address) }
         outputs.forEach { add($0.address) }
@@ -62,8 +67,22 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
         return ordered
     }
 
+    /// The sum of input values, or `nil` when an input does not carry its value.
+    public var inputTotal: Amount? {
+        var total = Amount.zero
+        for input in inputs {
+            guard let value = input.value else { return nil }
+            total = total + value
+        }
+        return total
+    }
+
     /// The sum of output values.
-    public var totalOutput: Amount { outputs.reduce(Amount.zero) { $0 + $1.value } }
+    public var totalOutput: Amount {
+        var total = Amount.zero
+        for output in outputs { total = total + output.value }
+        return total
+    }
 
     public func validate() throws(ValidationError) {
         try Check.hex(txid, bytes: 32, "txid")
@@ -100,9 +119,7 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
         }
         let total = totalOutput
         try require(total <= chain.maximumValue, .outOfRange, "outputs", "total exceeds 21 million BTC")
-        let inputValues = inputs.compactMap(\.value)
-        if !isCoinbase, inputValues.count == inputs.count {
-            let totalIn = inputValues.reduce(Amount.zero, +)
+        if !isCoinbase, let totalIn = inputTotal {
             guard let computedFee = totalIn.subtracting(total) else {
                 throw ValidationError(.inconsistent, field: "outputs", "outputs \(total) exceed inputs \(totalIn)")
             }

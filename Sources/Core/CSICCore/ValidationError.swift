@@ -48,39 +48,40 @@ public protocol DomainEvent: Validatable, Sendable {
 }
 
 extension Validatable {
+    /// Throws `code` unless `condition` holds; the field and message are only built for a failure.
     @inlinable
-    func require(_ condition: Bool, _ code: ValidationError.Code, _ field: String, _ message: @autoclosure () -> String) throws(ValidationError) {
-        if !condition { throw ValidationError(code, field: field, message()) }
+    func require(_ condition: Bool, _ code: ValidationError.Code, _ field: @autoclosure () -> String, _ message: @autoclosure () -> String) throws(ValidationError) {
+        if !condition { throw ValidationError(code, field: field(), message()) }
     }
 }
 
-/// Validation helpers shared by the domain types.
+/// Validation helpers shared by the domain types. Field names are built only for a failure.
 enum Check {
-    static func nonEmpty(_ value: String, _ field: String) throws(ValidationError) {
-        if value.isEmpty { throw ValidationError(.missing, field: field, "must not be empty") }
+    static func nonEmpty(_ value: String, _ field: @autoclosure () -> String) throws(ValidationError) {
+        if value.isEmpty { throw ValidationError(.missing, field: field(), "must not be empty") }
     }
 
-    static func hex(_ value: String, bytes count: Int, _ field: String) throws(ValidationError) {
+    static func hex(_ value: String, bytes count: Int, _ field: @autoclosure () -> String) throws(ValidationError) {
         guard value.utf8.count == count * 2 else {
-            throw ValidationError(.malformed, field: field, "must be \(count * 2) hex digits, got \(value.utf8.count)")
+            throw ValidationError(.malformed, field: field(), "must be \(count * 2) hex digits, got \(value.utf8.count)")
         }
         guard Hex.isLowercaseHex(value) else {
-            throw ValidationError(.malformed, field: field, "must be lowercase hexadecimal")
+            throw ValidationError(.malformed, field: field(), "must be lowercase hexadecimal")
         }
     }
 
-    static func finite(_ value: Double, _ field: String, min: Double = -.infinity, max: Double = .infinity) throws(ValidationError) {
-        guard value.isFinite else { throw ValidationError(.malformed, field: field, "must be a finite number") }
+    static func finite(_ value: Double, _ field: @autoclosure () -> String, min: Double = -.infinity, max: Double = .infinity) throws(ValidationError) {
+        guard value.isFinite else { throw ValidationError(.malformed, field: field(), "must be a finite number") }
         guard value >= min, value <= max else {
-            throw ValidationError(.outOfRange, field: field, "\(value) is outside \(min)...\(max)")
+            throw ValidationError(.outOfRange, field: field(), "\(value) is outside \(min)...\(max)")
         }
     }
 
     /// Timestamps must lie between 2009-01-03 (the Bitcoin genesis block) and one day past `now`.
-    static func plausible(_ time: Timestamp, _ field: String, now: Timestamp = .now()) throws(ValidationError) {
+    static func plausible(_ time: Timestamp, _ field: @autoclosure () -> String, now: Timestamp = .now()) throws(ValidationError) {
         let genesis = Timestamp(secondsSinceEpoch: 1_231_006_505)
         guard time >= genesis, time <= now.adding(microseconds: 86_400_000_000) else {
-            throw ValidationError(.outOfRange, field: field, "\(time) is before 2009-01-03 or more than a day in the future")
+            throw ValidationError(.outOfRange, field: field(), "\(time) is before 2009-01-03 or more than a day in the future")
         }
     }
 }

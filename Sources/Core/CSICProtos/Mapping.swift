@@ -43,13 +43,13 @@ enum EnumMapping {
         return Proto(rawValue: index + 1)!
     }
 
-    static func fromProto<Domain: CaseIterable, Proto: SwiftProtobuf.Enum>(_ value: Proto, field: String) throws(ValidationError) -> Domain
+    static func fromProto<Domain: CaseIterable, Proto: SwiftProtobuf.Enum>(_ value: Proto, field: @autoclosure () -> String) throws(ValidationError) -> Domain
     where Proto.RawValue == Int {
-        let cases = Array(Domain.allCases)
+        let cases = Domain.allCases
         guard value.rawValue >= 1, value.rawValue <= cases.count else {
-            throw ValidationError(.malformed, field: field, "unknown or unspecified value \(value.rawValue)")
+            throw ValidationError(.malformed, field: field(), "unknown or unspecified value \(value.rawValue)")
         }
-        return cases[value.rawValue - 1]
+        return cases[cases.index(cases.startIndex, offsetBy: value.rawValue - 1)]
     }
 }
 
@@ -60,18 +60,18 @@ extension Timestamp {
 extension Amount {
     var protoBytes: Data { Data(bigEndianBytes) }
 
-    static func fromProto(_ data: Data, field: String) throws(ValidationError) -> Amount {
-        guard data.count <= 32 else { throw ValidationError(.outOfRange, field: field, "more than 256 bits") }
-        guard data.first != 0 else { throw ValidationError(.malformed, field: field, "amount bytes have a leading zero") }
+    static func fromProto(_ data: Data, field: @autoclosure () -> String) throws(ValidationError) -> Amount {
+        guard data.count <= 32 else { throw ValidationError(.outOfRange, field: field(), "more than 256 bits") }
+        guard data.first != 0 else { throw ValidationError(.malformed, field: field(), "amount bytes have a leading zero") }
         return data.withUnsafeBytes { Amount(bigEndian: $0) }
     }
 }
 
 extension Decimal {
-    static func fromProto(_ text: String, field: String) throws(ValidationError) -> Decimal {
+    static func fromProto(_ text: String, field: @autoclosure () -> String) throws(ValidationError) -> Decimal {
         guard !text.isEmpty, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
               let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
-        else { throw ValidationError(.malformed, field: field, "not a decimal number: \(text)") }
+        else { throw ValidationError(.malformed, field: field(), "not a decimal number: \(text)") }
         return value
     }
 

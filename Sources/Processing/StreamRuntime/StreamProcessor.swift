@@ -8,13 +8,15 @@ import Storage
 
 /// Tuning of a ``StreamProcessor``.
 public struct StreamSettings: Sendable, Hashable {
+    /// The most records one batch (one store transaction) holds. Under light load batches are as small as
+    /// what arrived; under heavy load large batches spread each commit's fixed costs (sync, index merges).
     public var maxBatchRecords: Int
     public var pollTimeout: Duration
     /// First delay before retrying a batch whose effects failed; doubles up to `maxRetryDelay`.
     public var retryDelay: Duration
     public var maxRetryDelay: Duration
 
-    public init(maxBatchRecords: Int = 4_096, pollTimeout: Duration = .milliseconds(200), retryDelay: Duration = .milliseconds(50), maxRetryDelay: Duration = .seconds(5)) {
+    public init(maxBatchRecords: Int = 16_384, pollTimeout: Duration = .milliseconds(200), retryDelay: Duration = .milliseconds(50), maxRetryDelay: Duration = .seconds(5)) {
         self.maxBatchRecords = maxBatchRecords
         self.pollTimeout = pollTimeout
         self.retryDelay = retryDelay

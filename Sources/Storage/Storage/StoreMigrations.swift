@@ -108,6 +108,28 @@ enum StoreMigrations {
                 );
                 """)
         }
+        migrator.registerMigration("2026-11-25-id-keys") { db in
+            // The id index is keyed by `IndexKey` (8 bytes) instead of the id text (68 bytes): a quarter of the
+            // pages to stage, merge and cache. Lookups confirm the id on the transaction row.
+            db.add(function: DatabaseFunction("csic_index_key", argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0]).map(IndexKey.of)
+            })
+            try db.execute(sql: """
+                CREATE TABLE transaction_id_keys (
+                    id_key INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (id_key, seq)
+                ) WITHOUT ROWID;
+                CREATE TABLE transaction_id_keys_recent (
+                    id_key INTEGER NOT NULL,
+                    seq INTEGER NOT NULL,
+                    PRIMARY KEY (id_key, seq)
+                ) WITHOUT ROWID;
+                INSERT INTO transaction_id_keys SELECT csic_index_key(id), seq FROM transactions ORDER BY 1, 2;
+                DROP TABLE transaction_ids;
+                DROP TABLE transaction_ids_recent;
+                """)
+        }
         return migrator
     }
 }

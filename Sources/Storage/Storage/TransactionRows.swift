@@ -16,23 +16,41 @@ enum TransactionRows {
             source_topic = ?15, source_partition = ?16, source_offset = ?17
         WHERE seq = ?18
         """
+    /// `?1` is the id key, `?2` the id: the candidates of both index levels, confirmed on the row.
     static let lookupSQL = """
-        SELECT seq FROM transaction_ids_recent WHERE id = ?1 UNION ALL SELECT seq FROM transaction_ids WHERE id = ?1 LIMIT 1
+        SELECT k.seq FROM (
+            SELECT seq FROM transaction_id_keys_recent WHERE id_key = ?1
+            UNION ALL SELECT seq FROM transaction_id_keys WHERE id_key = ?1
+        ) k JOIN transactions t ON t.seq = k.seq WHERE t.id = ?2 LIMIT 1
         """
 
-    /// Upserts prepared rows (already in id order): an id found in either index level updates its row,
-    /// a new id inserts a row and is staged; then the address entries are staged in key order and one key
-    /// range of each staged index moves into its main index.
+    /// Upserts prepared rows. The id index is probed in key order (neighbouring pages); rows are written in
+    /// arrival order, an id already stored updating its row, an id repeated in the batch updating the row its
+    /// first occurrence wrote. Then new ids and address entries are staged in key order and one key range of
+    /// each staged index moves into its main index.
     static func upsert(_ prepared: PreparedWrites, mergeSlice: Int, _ db: Database) throws {
         guard !prepared.transactions.isEmpty else { return }
+        let transactions = prepared.transactions
+        var stored = [Int64?](repeating: nil, count: transactions.count)
+        var firstOccurrence = [Int?](repeating: nil, count: transactions.count)
         let lookup = SQLiteBinder(try db.cachedStatement(sql: lookupSQL))
+        var previous: Int?
+        for position in prepared.idOrder {
+            if let previous, transactions[previous].row.id == transactions[position].row.id {
+                firstOccurrence[position] = firstOccurrence[previous] ?? previous
+            } else {
+                lookup.bind(1, transactions[position].idKey)
+                lookup.bind(2, transactions[position].row.id)
+                stored[position] = try lookup.step(in: db)
+            }
+            previous = position
+        }
         let insert = SQLiteBinder(try db.cachedStatement(sql: insertSQL))
         let update = SQLiteBinder(try db.cachedStatement(sql: updateSQL))
-        let stageID = SQLiteBinder(try db.cachedStatement(sql: "INSERT INTO transaction_ids_recent (id, seq) VALUES (?, ?)"))
-        var sequences = [Int64](repeating: 0, count: prepared.transactions.count)
-        for (position, transaction) in prepared.transactions.enumerated() {
-            lookup.bind(1, transaction.row.id)
-            if let existing = try lookup.step(in: db) {
+        var sequences = [Int64](repeating: 0, count: transactions.count)
+        var newIDs: [(key: Int64, seq: Int64)] = []
+        for (position, transaction) in transactions.enumerated() {
+            if let existing = firstOccurrence[position].map({ sequences[$0] }) ?? stored[position] {
                 bindFields(transaction, update)
                 update.bind(18, existing)
                 try update.step(in: db)
@@ -40,11 +58,16 @@ enum TransactionRows {
             } else {
                 bindFields(transaction, insert)
                 guard let seq = try insert.step(in: db) else { continue }
-                stageID.bind(1, transaction.row.id)
-                stageID.bind(2, seq)
-                try stageID.step(in: db)
+                newIDs.append((transaction.idKey, seq))
                 sequences[position] = seq
             }
+        }
+        newIDs.sort { ($0.key, $0.seq) < ($1.key, $1.seq) }
+        let stageID = SQLiteBinder(try db.cachedStatement(sql: "INSERT INTO transaction_id_keys_recent (id_key, seq) VALUES (?, ?)"))
+        for entry in newIDs {
+            stageID.bind(1, entry.key)
+            stageID.bind(2, entry.seq)
+            try stageID.step(in: db)
         }
         let index = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))
         for entry in prepared.addressEntries where sequences[entry.transaction] > 0 {
@@ -52,8 +75,8 @@ enum TransactionRows {
             index.bind(2, sequences[entry.transaction])
             try index.step(in: db)
         }
-        try mergeRecentAddresses(slice: mergeSlice, db)
-        try mergeRecentIDs(slice: mergeSlice, db)
+        try mergeRecent(of: "transaction_addresses", key: "address_hash", slice: mergeSlice, db)
+        try mergeRecent(of: "transaction_id_keys", key: "id_key", slice: mergeSlice, db)
     }
 
     private static func bindFields(_ transaction: PreparedWrites.Transaction, _ statement: SQLiteBinder) {
@@ -77,42 +100,24 @@ enum TransactionRows {
         statement.bind(17, row.source.offset)
     }
 
-    /// Ids are `<chain>:<hex txid>`; slice k moves the staged ids whose first txid digit is one of a pair
-    /// (the last slice takes everything else), a contiguous key range of the main id index per chain.
-    static func mergeRecentIDs(slice: Int, _ db: Database) throws {
-        let pairs = ["01", "23", "45", "67", "89", "ab", "cd"]
-        let k = slice % mergeSlices
-        let condition: String
-        if k < pairs.count {
-            let pair = Array(pairs[k])
-            condition = "substr(id, 5, 1) IN ('\(pair[0])', '\(pair[1])')"
-        } else {
-            condition = "substr(id, 5, 1) NOT IN (\(pairs.joined().map { "'\($0)'" }.joined(separator: ", ")))"
-        }
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_ids SELECT id, seq FROM transaction_ids_recent WHERE \(condition) ORDER BY id").execute()
-        try db.cachedStatement(sql: "DELETE FROM transaction_ids_recent WHERE \(condition)").execute()
-    }
-
-    /// The number of key ranges the staged address entries are merged in, one range per write.
+    /// The number of key ranges the staged entries are merged in, one range per write.
     static let mergeSlices = 8
 
-    /// Moves the staged address entries of one hash range into the main index, in key order.
-    static func mergeRecentAddresses(slice: Int, _ db: Database) throws {
+    /// Moves the staged entries (`<table>_recent`) of one key range into `table`, in key order.
+    static func mergeRecent(of table: String, key: String, slice: Int, _ db: Database) throws {
         let width = UInt64(1) << 61  // 2^64 / mergeSlices
         let low = Int64(bitPattern: UInt64(bitPattern: Int64.min) &+ UInt64(slice % mergeSlices) &* width)
         let isLast = slice % mergeSlices == mergeSlices - 1
         let high = isLast ? Int64.max : low &+ Int64(width) &- 1
         try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO transaction_addresses (address_hash, seq)
-            SELECT address_hash, seq FROM transaction_addresses_recent
-            WHERE address_hash BETWEEN ? AND ? ORDER BY address_hash, seq
+            INSERT OR IGNORE INTO \(table) (\(key), seq)
+            SELECT \(key), seq FROM \(table)_recent WHERE \(key) BETWEEN ? AND ? ORDER BY \(key), seq
             """).execute(arguments: [low, high])
-        try db.cachedStatement(sql: "DELETE FROM transaction_addresses_recent WHERE address_hash BETWEEN ? AND ?")
-            .execute(arguments: [low, high])
+        try db.cachedStatement(sql: "DELETE FROM \(table)_recent WHERE \(key) BETWEEN ? AND ?").execute(arguments: [low, high])
     }
 
     static func fetch(id: String, _ db: Database) throws -> StoredTransaction? {
-        try Row.fetchOne(db, sql: "SELECT * FROM transactions WHERE seq = (\(lookupSQL))", arguments: [id]).map(decode)
+        try Row.fetchOne(db, sql: "SELECT * FROM transactions WHERE seq = (\(lookupSQL))", arguments: [IndexKey.of(id), id]).map(decode)
     }
 
     static func page(address: String?, limit: Int, before: Int64?, _ db: Database) throws -> Page<StoredTransaction> {
@@ -125,7 +130,7 @@ enum TransactionRows {
                     SELECT seq FROM transaction_addresses_recent WHERE address_hash = ?1 AND seq < ?2
                     ORDER BY seq DESC LIMIT ?3
                 ) a JOIN transactions t ON t.seq = a.seq ORDER BY t.seq DESC
-                """, arguments: [AddressKey.of(address), before ?? Int64.max, limit])
+                """, arguments: [IndexKey.of(address), before ?? Int64.max, limit])
         } else {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM transactions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
                                     arguments: [before ?? Int64.max, limit])
