@@ -8,7 +8,7 @@ enum TransactionRows {
         id, chain, txid, block_height, block_hash, block_time_us, seen_at_us, fee, total_output, input_count,
         output_count, status, risk_score, payload, source_topic, source_partition, source_offset
         """
-    static let insertSQL = "INSERT INTO transactions (\(columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING seq"
+    static let insertSQL = "INSERT INTO transactions (\(columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
     /// Same parameter numbers as `insertSQL`; `?18` is the row. A replay without a risk score keeps the stored one.
     static let updateSQL = """
         UPDATE transactions SET block_height = ?4, block_hash = ?5, block_time_us = ?6, fee = ?8, total_output = ?9,
@@ -16,6 +16,11 @@ enum TransactionRows {
             source_topic = ?15, source_partition = ?16, source_offset = ?17
         WHERE seq = ?18
         """
+    /// Whether either index level holds the key `?1`: the quick test that clears most new ids.
+    static let probeSQL = [
+        "SELECT 1 FROM transaction_id_keys_recent WHERE id_key = ?1",
+        "SELECT 1 FROM transaction_id_keys WHERE id_key = ?1",
+    ]
     /// `?1` is the id key, `?2` the id: the candidates of both index levels, confirmed on the row.
     static let lookupSQL = """
         SELECT k.seq FROM (
@@ -33,13 +38,15 @@ enum TransactionRows {
         let transactions = prepared.transactions
         var stored = [Int64?](repeating: nil, count: transactions.count)
         var firstOccurrence = [Int?](repeating: nil, count: transactions.count)
+        let probes = try probeSQL.map { SQLiteBinder(try db.cachedStatement(sql: $0)) }
         let lookup = SQLiteBinder(try db.cachedStatement(sql: lookupSQL))
         var previous: Int?
         for position in prepared.idOrder {
+            let key = transactions[position].idKey
             if let previous, transactions[previous].row.id == transactions[position].row.id {
                 firstOccurrence[position] = firstOccurrence[previous] ?? previous
-            } else {
-                lookup.bind(1, transactions[position].idKey)
+            } else if try probes.contains(where: { probe in probe.bind(1, key); return try probe.step(in: db) != nil }) {
+                lookup.bind(1, key)
                 lookup.bind(2, transactions[position].row.id)
                 stored[position] = try lookup.step(in: db)
             }
@@ -57,7 +64,8 @@ enum TransactionRows {
                 sequences[position] = existing
             } else {
                 bindFields(transaction, insert)
-                guard let seq = try insert.step(in: db) else { continue }
+                try insert.step(in: db)
+                let seq = db.lastInsertedRowID
                 newIDs.append((transaction.idKey, seq))
                 sequences[position] = seq
             }
