@@ -139,6 +139,7 @@ let package = Package(
         .executableTarget(
             name: "csic",
             dependencies: [
+                "BlockchainAdapters",
                 "CSICPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
