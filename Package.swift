@@ -123,6 +123,7 @@ let package = Package(
         .target(
             name: "CSICPlatform",
             dependencies: [
+                "BlockchainAdapters",
                 "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
                 "TransactionAnalysis", "Simulation", "APIGateway",
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -3,7 +3,7 @@ import EventLog
 import Foundation
 
 /// One benchmark's measured figures, printed by `csic bench <name> --json`.
-public struct BenchmarkResult: Codable, Sendable {
+public struct BenchmarkResult: Encodable, Sendable {
     public var name: String
     /// Records per second over the measured window.
     public var throughputPerS: Double
@@ -15,6 +15,8 @@ public struct BenchmarkResult: Codable, Sendable {
     public var durationS: Double
     /// What was measured and how (batch size, fsync policy, partitions, ...).
     public var parameters: [String: String]
+    /// Figures particular to one benchmark (e.g. `mb_per_s`), printed as top-level JSON keys.
+    public var figures: [String: Double] = [:]
 
     enum CodingKeys: String, CodingKey {
         case name, records, parameters
@@ -23,6 +25,27 @@ public struct BenchmarkResult: Codable, Sendable {
         case p99LatencyMs = "p99_latency_ms"
         case maxLatencyMs = "max_latency_ms"
         case durationS = "duration_s"
+    }
+
+    private struct FigureKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(records, forKey: .records)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(throughputPerS, forKey: .throughputPerS)
+        try container.encodeIfPresent(p50LatencyMs, forKey: .p50LatencyMs)
+        try container.encodeIfPresent(p99LatencyMs, forKey: .p99LatencyMs)
+        try container.encodeIfPresent(maxLatencyMs, forKey: .maxLatencyMs)
+        try container.encode(durationS, forKey: .durationS)
+        var extra = encoder.container(keyedBy: FigureKey.self)
+        for (key, value) in figures { try extra.encode(value, forKey: FigureKey(stringValue: key)) }
     }
 
     init(name: String, records: Int, duration: Duration, latency: LatencyHistogram, parameters: [String: String]) {
@@ -53,6 +76,7 @@ public struct BenchmarkResult: Codable, Sendable {
             line += String(format: ", p50 %.2f ms, p99 %.2f ms, max %.2f ms", p50LatencyMs, p99LatencyMs, maxLatencyMs)
         }
         line += String(format: " (%d records in %.1f s) ", records, durationS)
+        line += figures.sorted { $0.key < $1.key }.map { String(format: "%@=%.3f ", $0.key, $0.value) }.joined()
         return line + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
 }

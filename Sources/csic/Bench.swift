@@ -1,28 +1,35 @@
 import ArgumentParser
+import BlockchainAdapters
 import CSICPlatform
 import EventLog
 import Foundation
 
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline, stages.")
+    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline, stages, parse.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case log, pipeline, stages
+        case log, pipeline, stages, parse
     }
 
-    @Argument(help: "The workload: log, pipeline, or stages (each pipeline stage alone).") var name: Name
+    @Argument(help: "The workload: log, pipeline, stages (each pipeline stage alone), or parse (Bitcoin blocks).") var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 24_576
+    @Option(help: "parse: Bitcoin blocks to parse (raw, hex or blk*.dat); default a synthetic mainnet-like block.") var file: String?
 
     func run() async throws {
         let results: [BenchmarkResult] = switch name {
         case .log: [try await LogBenchmark.run(duration: .seconds(duration))]
         case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
         case .stages: try await StageBenchmark.run()
+        case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
         }
         for result in results { print(json ? result.json : result.text) }
+    }
+
+    private static func blocks(in file: String) throws -> [[UInt8]] {
+        try BlockInput.blocks(in: Array(try Data(contentsOf: URL(fileURLWithPath: file)))).map(\.bytes)
     }
 }
 

@@ -97,3 +97,47 @@ import Testing
         #expect(error?.code == .invalidTarget)
     }
 }
+
+@Suite struct BitcoinBlockBuilderTests {
+    @Test func builtSegwitBlocksParseVerifyAndKeepTheirTransactions() throws {
+        let payout: [UInt8] = [0x00, 0x14] + [UInt8](repeating: 7, count: 20)
+        let spend = BitcoinTransactionDraft(
+            inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 1, count: 32)), previousIndex: 3, witness: [[1, 2, 3], [4]])],
+            outputs: [(50_000, [0x51, 0x20] + [UInt8](repeating: 9, count: 32)), (1_000, [0x6A, 0x01, 0x00])])
+        let legacy = BitcoinTransactionDraft(
+            inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 2, count: 32)), previousIndex: 0, scriptSig: [0x01, 0x01])],
+            outputs: [(7, [0x76, 0xA9, 0x14] + [UInt8](repeating: 3, count: 20) + [0x88, 0xAC])])
+        let bytes = try BitcoinBlockBuilder.block(previous: .zero, height: 300, time: 1_767_225_600, payout: payout, transactions: [spend, legacy])
+        let block = try BitcoinBlock(bytes: bytes)
+        try block.verify()
+        #expect(block.transactions.map(\.txid) == [block.transactions[0].txid, spend.txid, legacy.txid])
+        #expect(block.transactions[1].wtxid == spend.wtxid && spend.wtxid != spend.txid)
+        #expect(block.transactions[2].wtxid == legacy.txid)
+        #expect(block[block.transactions[0].inputs[0].scriptSig].starts(with: [0x02, 0x2C, 0x01]))
+        #expect(BitcoinScript.classify(block[block.transactions[1].outputs[0].scriptPubKey], network: .regtest).type == .p2tr)
+
+        var tampered = bytes
+        tampered[tampered.count - 6] ^= 0xFF
+        let error = #expect(throws: BitcoinDataError.self) { try BitcoinBlock(bytes: tampered).verify() }
+        #expect(error?.code == .merkleRootMismatch)
+    }
+
+    @Test func aWitnessWithoutCommitmentIsRejected() throws {
+        let spend = BitcoinTransactionDraft(
+            inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 1, count: 32)), previousIndex: 0, witness: [[1]])],
+            outputs: [(1, [0x00, 0x14] + [UInt8](repeating: 1, count: 20))])
+        let withCommitment = try BitcoinBlock(bytes: try BitcoinBlockBuilder.block(
+            previous: .zero, height: 1, time: 0, payout: [0x51], transactions: [spend]))
+        // Rebuild the same block with the commitment output dropped from the coinbase: the witness is unbound.
+        let coinbase = withCommitment.transactions[0]
+        let draft = BitcoinTransactionDraft(
+            version: coinbase.version,
+            inputs: [.init(previousTxid: .zero, previousIndex: .max, scriptSig: Array(withCommitment[coinbase.inputs[0].scriptSig]))],
+            outputs: [(coinbase.outputs[0].value, Array(withCommitment[coinbase.outputs[0].scriptPubKey]))])
+        var bytes = Array(withCommitment.bytes.prefix(80)) + [2] + draft.serialized() + spend.serialized()
+        let root = BitcoinBlock.merkleRoot([draft.txid, spend.txid]).root
+        bytes.replaceSubrange(36..<68, with: root.bytes)
+        let error = #expect(throws: BitcoinDataError.self) { try BitcoinBlock(bytes: bytes).verify() }
+        #expect(error?.code == .missingWitnessCommitment)
+    }
+}

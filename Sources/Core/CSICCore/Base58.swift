@@ -1,7 +1,5 @@
-/// Base58 and Base58Check, Bitcoin's alphabet (legacy addresses, WIF keys).
-///
-/// The checksum of Base58Check is the first four bytes of SHA-256d; callers pass it in, so this module
-/// needs no hash implementation.
+/// Base58 with Bitcoin's alphabet (legacy addresses, WIF keys). Base58Check's SHA-256d checksum is added by
+/// the caller (`BitcoinScript`), so this module needs no hash implementation.
 public enum Base58 {
     static let alphabet = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz".utf8)
 
@@ -11,27 +9,63 @@ public enum Base58 {
         return values
     }()
 
-    /// Base58 text of `bytes`; each leading zero byte becomes a leading `1`.
+    /// 58^9: nine Base58 digits per 64-bit limb, so that `limb * 256 + carry` cannot overflow.
+    private static let limbBase: UInt64 = 7_427_658_739_644_928
+
+    /// Base58 text of `bytes`; each leading zero byte becomes a leading `1`. The number is converted nine
+    /// digits at a time (base 58^9 limbs), a ninth of the divisions of digit-by-digit conversion.
+    @inlinable
     public static func encode<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
+        if let text = bytes.withContiguousStorageIfAvailable(encode(buffer:)) { return text }
+        return Array(bytes).withUnsafeBufferPointer(encode(buffer:))
+    }
+
+    @usableFromInline
+    static func encode(buffer bytes: UnsafeBufferPointer<UInt8>) -> String {
         let zeros = bytes.prefix { $0 == 0 }.count
-        // Digits in base 58, least significant first; each input byte multiplies the number by 256.
-        var digits = [UInt8](repeating: 0, count: bytes.count * 138 / 100 + 1)
-        var length = 0
-        for byte in bytes.dropFirst(zeros) {
-            var carry = Int(byte)
-            var index = 0
-            while index < length || carry != 0 {
-                carry += 256 * Int(digits[index])
-                digits[index] = UInt8(carry % 58)
-                carry /= 58
-                index += 1
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: bytes.count / 6 + 2) { limbs in
+            var count = 0
+            for byte in bytes.dropFirst(zeros) {
+                var carry = UInt64(byte)
+                for index in 0..<count {
+                    let value = limbs[index] &* 256 &+ carry
+                    limbs[index] = value % limbBase
+                    carry = value / limbBase
+                }
+                while carry > 0 {
+                    limbs[count] = carry % limbBase
+                    carry /= limbBase
+                    count += 1
+                }
             }
-            length = index
+            let capacity = zeros + count * 9
+            return alphabet.withUnsafeBufferPointer { alphabet in
+                String(unsafeUninitializedCapacity: max(capacity, 1)) { out in
+                    var position = 0
+                    for _ in 0..<zeros {
+                        out[position] = alphabet[0]
+                        position += 1
+                    }
+                    for index in stride(from: count - 1, through: 0, by: -1) {
+                        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+                        var limb = limbs[index]
+                        withUnsafeMutableBytes(of: &digits) { digitBytes in
+                            for slot in stride(from: 8, through: 0, by: -1) {
+                                digitBytes[slot] = UInt8(limb % 58)
+                                limb /= 58
+                            }
+                            // The most significant limb is written without its leading zero digits.
+                            let skip = index == count - 1 ? (digitBytes.firstIndex { $0 != 0 } ?? 9) : 0
+                            for slot in skip..<9 {
+                                out[position] = alphabet[Int(digitBytes[slot])]
+                                position += 1
+                            }
+                        }
+                    }
+                    return position
+                }
+            }
         }
-        var text = [UInt8](repeating: alphabet[0], count: zeros)
-        text.reserveCapacity(zeros + length)
-        for index in stride(from: length - 1, through: 0, by: -1) { text.append(alphabet[Int(digits[index])]) }
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// The bytes of Base58 `text`, or `nil` if it holds a character outside the alphabet.
@@ -53,18 +87,5 @@ public enum Base58 {
             length = index
         }
         return [UInt8](repeating: 0, count: ones) + bytes[0..<length].reversed()
-    }
-
-    /// Base58Check: `payload` followed by the first four bytes of `checksum(payload)` (SHA-256d for Bitcoin).
-    public static func encodeCheck(_ payload: [UInt8], checksum: ([UInt8]) -> [UInt8]) -> String {
-        encode(payload + checksum(payload).prefix(4))
-    }
-
-    /// The payload of Base58Check `text`, or `nil` if it is not Base58 or its checksum does not match.
-    public static func decodeCheck(_ text: String, checksum: ([UInt8]) -> [UInt8]) -> [UInt8]? {
-        guard let bytes = decode(text), bytes.count >= 4 else { return nil }
-        let payload = Array(bytes.dropLast(4))
-        guard checksum(payload).prefix(4).elementsEqual(bytes.suffix(4)) else { return nil }
-        return payload
     }
 }

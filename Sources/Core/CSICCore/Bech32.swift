@@ -45,18 +45,18 @@ public enum Bech32 {
     }
 
     /// The BIP 173 checksum state, fed one 5-bit value at a time.
-    private struct PolymodAccumulator {
-        private static let generator: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x3B6A_57B2, 0x2650_8E6D, 0x1EA1_19FA, 0x3D42_33DD, 0x2A14_62B3)
+    @usableFromInline
+    struct PolymodAccumulator {
+        /// For each value of the five bits shifted out, the XOR of the generator terms they select.
+        private static let reductions: [UInt32] = (0..<32).map { top in
+            let generator: [UInt32] = [0x3B6A_57B2, 0x2650_8E6D, 0x1EA1_19FA, 0x3D42_33DD, 0x2A14_62B3]
+            return (0..<5).reduce(UInt32(0)) { sum, bit in top >> bit & 1 == 1 ? sum ^ generator[bit] : sum }
+        }
         var value: UInt32 = 1
 
         mutating func add(_ five: UInt8) {
-            let top = value >> 25
-            value = (value & 0x1FF_FFFF) << 5 ^ UInt32(five)
-            if top & 1 != 0 { value ^= Self.generator.0 }
-            if top & 2 != 0 { value ^= Self.generator.1 }
-            if top & 4 != 0 { value ^= Self.generator.2 }
-            if top & 8 != 0 { value ^= Self.generator.3 }
-            if top & 16 != 0 { value ^= Self.generator.4 }
+            let top = Int(value >> 25)
+            value = (value & 0x1FF_FFFF) << 5 ^ UInt32(five) ^ Self.reductions.withUnsafeBufferPointer { $0[top] }
         }
     }
 
@@ -106,10 +106,56 @@ public enum Bech32 {
         return out
     }
 
-    /// A segwit address: Bech32 for version 0, Bech32m for versions 1–16 (BIP 350).
-    public static func segwitAddress(hrp: String, version: UInt8, program: [UInt8]) -> String {
-        let data = [version] + convertBits(program, from: 8, to: 5, pad: true)!
-        return encode(hrp: hrp, data: data, variant: version == 0 ? .bech32 : .bech32m)
+    /// A segwit address: Bech32 for version 0, Bech32m for versions 1–16 (BIP 350). Written in one pass:
+    /// the program's bits are regrouped, checksummed and spelled without intermediate arrays.
+    @inlinable
+    public static func segwitAddress(hrp: String, version: UInt8, program: some Collection<UInt8>) -> String {
+        if let address = program.withContiguousStorageIfAvailable({ segwitAddress(hrp: hrp, version: version, buffer: $0) }) { return address }
+        return Array(program).withUnsafeBufferPointer { segwitAddress(hrp: hrp, version: version, buffer: $0) }
+    }
+
+    @usableFromInline
+    static func segwitAddress(hrp: String, version: UInt8, buffer program: UnsafeBufferPointer<UInt8>) -> String {
+        var checksum = PolymodAccumulator()
+        for byte in hrp.utf8 { checksum.add(byte >> 5) }
+        checksum.add(0)
+        for byte in hrp.utf8 { checksum.add(byte & 31) }
+        let length = hrp.utf8.count + 1 + 1 + (program.count * 8 + 4) / 5 + 6
+        return charset.withUnsafeBufferPointer { alphabet in
+            String(unsafeUninitializedCapacity: length) { out in
+                var position = 0
+                for byte in hrp.utf8 {
+                    out[position] = byte
+                    position += 1
+                }
+                out[position] = 49
+                position += 1
+                func emit(_ five: UInt8) {
+                    checksum.add(five)
+                    out[position] = alphabet[Int(five)]
+                    position += 1
+                }
+                emit(version)
+                var accumulator: UInt32 = 0
+                var bits = 0
+                for byte in program {
+                    accumulator = accumulator << 8 | UInt32(byte)
+                    bits += 8
+                    while bits >= 5 {
+                        bits -= 5
+                        emit(UInt8((accumulator >> UInt32(bits)) & 31))
+                    }
+                }
+                if bits > 0 { emit(UInt8((accumulator << UInt32(5 - bits)) & 31)) }
+                for _ in 0..<6 { checksum.add(0) }
+                let polymod = checksum.value ^ (version == 0 ? Variant.bech32 : Variant.bech32m).constant
+                for index in 0..<6 {
+                    out[position] = alphabet[Int((polymod >> UInt32(5 * (5 - index))) & 31)]
+                    position += 1
+                }
+                return position
+            }
+        }
     }
 
     /// Decodes a segwit address for `hrp`, checking the variant matches the version and the program length.

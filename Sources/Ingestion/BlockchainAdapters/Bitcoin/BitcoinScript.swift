@@ -36,36 +36,35 @@ public enum BitcoinScript {
     /// The type of `script` and its address on `network` (`nil` for multisig, data and nonstandard scripts).
     /// A P2PK output is shown as the P2PKH address of its key, as block explorers and python-bitcoinlib do.
     public static func classify(_ script: some Collection<UInt8>, network: BitcoinNetwork) -> (type: BitcoinOutputType, address: String?) {
-        let s = Array(script)
+        if let result = script.withContiguousStorageIfAvailable({ classify(buffer: $0, network: network) }) { return result }
+        return Array(script).withUnsafeBufferPointer { classify(buffer: $0, network: network) }
+    }
+
+    private static func classify(buffer s: UnsafeBufferPointer<UInt8>, network: BitcoinNetwork) -> (type: BitcoinOutputType, address: String?) {
         let n = s.count
         if n == 25, s[0] == 0x76, s[1] == 0xA9, s[2] == 0x14, s[23] == 0x88, s[24] == 0xAC {
-            return (.p2pkh, base58Address(network.pubkeyHashPrefix, s[3..<23]))
+            return (.p2pkh, base58Address(network.pubkeyHashPrefix, UnsafeBufferPointer(rebasing: s[3..<23])))
         }
         if n == 23, s[0] == 0xA9, s[1] == 0x14, s[22] == 0x87 {
-            return (.p2sh, base58Address(network.scriptHashPrefix, s[2..<22]))
+            return (.p2sh, base58Address(network.scriptHashPrefix, UnsafeBufferPointer(rebasing: s[2..<22])))
         }
-        if let (version, program) = witnessProgram(s) {
-            let address = Bech32.segwitAddress(hrp: network.bech32HRP, version: version, program: Array(program))
+        if n >= 4, n <= 42, s[0] == 0 || (0x51...0x60).contains(s[0]), Int(s[1]) == n - 2 {
+            let version = s[0] == 0 ? 0 : s[0] - 0x50
+            let program = UnsafeBufferPointer(rebasing: s[2...])
             switch (version, program.count) {
-            case (0, 20): return (.p2wpkh, address)
-            case (0, 32): return (.p2wsh, address)
+            case (0, 20): return (.p2wpkh, Bech32.segwitAddress(hrp: network.bech32HRP, version: 0, program: program))
+            case (0, 32): return (.p2wsh, Bech32.segwitAddress(hrp: network.bech32HRP, version: 0, program: program))
             case (0, _): return (.nonstandard, nil)
-            case (1, 32): return (.p2tr, address)
-            default: return (.witnessUnknown, address)
+            case (1, 32): return (.p2tr, Bech32.segwitAddress(hrp: network.bech32HRP, version: 1, program: program))
+            default: return (.witnessUnknown, Bech32.segwitAddress(hrp: network.bech32HRP, version: version, program: program))
             }
         }
         if (n == 35 && s[0] == 0x21 && (s[1] == 0x02 || s[1] == 0x03)) || (n == 67 && s[0] == 0x41 && s[1] == 0x04), s[n - 1] == 0xAC {
-            return (.p2pk, base58Address(network.pubkeyHashPrefix, hash160(s[1..<n - 1])[...]))
+            return hash160(s[1..<n - 1]).withUnsafeBufferPointer { (.p2pk, base58Address(network.pubkeyHashPrefix, $0)) }
         }
         if n >= 1, s[0] == 0x6A { return (.nullData, nil) }
-        if isBareMultisig(s) { return (.multisig, nil) }
+        if isBareMultisig(Array(s)) { return (.multisig, nil) }
         return (.nonstandard, nil)
-    }
-
-    /// BIP141: a version opcode (OP_0, OP_1..OP_16) then one direct push of 2 to 40 bytes, nothing else.
-    static func witnessProgram(_ s: [UInt8]) -> (UInt8, ArraySlice<UInt8>)? {
-        guard s.count >= 4, s.count <= 42, s[0] == 0 || (0x51...0x60).contains(s[0]), Int(s[1]) == s.count - 2 else { return nil }
-        return (s[0] == 0 ? 0 : s[0] - 0x50, s[2...])
     }
 
     /// `OP_m <pubkey>... OP_n OP_CHECKMULTISIG` with 1 <= m <= n <= 16 compressed or uncompressed keys.
@@ -84,7 +83,14 @@ public enum BitcoinScript {
         return keys == total && required <= total
     }
 
-    static func base58Address(_ prefix: UInt8, _ hash: ArraySlice<UInt8>) -> String {
-        Base58.encodeCheck([prefix] + hash, checksum: base58Checksum)
+    /// Base58Check of a version byte and a 20-byte hash, the checksum hashed from a stack buffer.
+    static func base58Address(_ prefix: UInt8, _ hash: UnsafeBufferPointer<UInt8>) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 25) { payload in
+            payload[0] = prefix
+            for index in 0..<20 { payload[1 + index] = hash[index] }
+            let checksum = Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(payload)[0..<21]))
+            withUnsafeBytes(of: checksum.words.0) { for index in 0..<4 { payload[21 + index] = $0[index] } }
+            return Base58.encode(UnsafeBufferPointer(payload))
+        }
     }
 }

@@ -85,8 +85,3 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
 public func hash160(_ bytes: some Collection<UInt8>) -> [UInt8] {
     RIPEMD160.hash(Array(SHA256.hash(data: Array(bytes))))
 }
-
-/// The four-byte Base58Check checksum function: SHA-256d.
-func base58Checksum(_ payload: [UInt8]) -> [UInt8] {
-    Array(Hash256.doubleSHA256(payload).bytes.prefix(4))
-}
