@@ -1,0 +1,77 @@
+import CSICCore
+
+/// A transaction output by its position: what an input spends.
+public struct Outpoint: Hashable, Sendable {
+    public var txid: Hash256
+    public var index: UInt32
+
+    public init(txid: Hash256, index: UInt32) {
+        self.txid = txid
+        self.index = index
+    }
+}
+
+/// What an input spends, when the adapter knows it: value, type and address of the previous output.
+public struct SpentOutput: Hashable, Sendable {
+    public var value: UInt64
+    public var type: BitcoinOutputType
+    public var address: String?
+
+    public init(value: UInt64, type: BitcoinOutputType, address: String?) {
+        self.value = value
+        self.type = type
+        self.address = address
+    }
+}
+
+extension BitcoinBlock {
+    /// The outputs this block creates, classified for `network`: what a UTXO index stores.
+    public func createdOutputs(network: BitcoinNetwork) -> [(Outpoint, SpentOutput)] {
+        transactions.flatMap { transaction in
+            transaction.outputs.enumerated().map { index, output in
+                let (type, address) = BitcoinScript.classify(self[output.scriptPubKey], network: network)
+                return (Outpoint(txid: transaction.txid, index: UInt32(index)), SpentOutput(value: output.value, type: type, address: address))
+            }
+        }
+    }
+
+    /// The outpoints the block's transactions spend (coinbase inputs excluded).
+    public var spentOutpoints: [Outpoint] {
+        transactions.dropFirst().flatMap { $0.inputs.map { Outpoint(txid: $0.previousTxid, index: $0.previousIndex) } }
+    }
+
+    /// The block's transactions as `transactions` topic events. Inputs carry the value and address of what
+    /// they spend when `spentOutputs` (the adapter's UTXO index or the node) or an earlier transaction of this
+    /// block knows it; the fee is set when every input is known.
+    public func chainTransactions(
+        height: UInt64, network: BitcoinNetwork, seenAt: Timestamp, status: TransactionStatus = .confirmed,
+        spentOutputs: [Outpoint: SpentOutput] = [:]
+    ) -> [ChainTransaction] {
+        let reference = BlockRef(height: height, hash: header.hash.hex, time: Timestamp(secondsSinceEpoch: Int64(header.time)))
+        var known = spentOutputs
+        return transactions.map { transaction in
+            var inputValues: UInt64? = 0
+            let inputs = transaction.inputs.map { input in
+                if input.isCoinbase {
+                    inputValues = nil
+                    return TransactionInput(previousTxid: TransactionInput.coinbaseTxid, previousIndex: input.previousIndex)
+                }
+                let spent = known[Outpoint(txid: input.previousTxid, index: input.previousIndex)]
+                inputValues = spent.flatMap { value in inputValues.map { $0 + value.value } }
+                return TransactionInput(previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex,
+                                        address: spent?.address, value: spent.map { Amount($0.value) })
+            }
+            var outputValues: UInt64 = 0
+            let outputs = transaction.outputs.enumerated().map { index, output in
+                let (type, address) = BitcoinScript.classify(self[output.scriptPubKey], network: network)
+                known[Outpoint(txid: transaction.txid, index: UInt32(index))] = SpentOutput(value: output.value, type: type, address: address)
+                outputValues += output.value
+                return TransactionOutput(index: UInt32(index), address: address, value: Amount(output.value), scriptType: type.rawValue)
+            }
+            let fee = inputValues.flatMap { $0 >= outputValues ? Amount($0 - outputValues) : nil }
+            return ChainTransaction(
+                chain: .bitcoin, txid: transaction.txid.hex, block: reference, seenAt: seenAt,
+                inputs: inputs, outputs: outputs, fee: fee, status: status)
+        }
+    }
+}
