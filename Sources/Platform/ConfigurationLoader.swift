@@ -12,6 +12,8 @@ import SystemPackage
 /// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30 }
 /// store: { backend: sqlite, durability: full }
 /// simulator: { enabled: false }
+/// bitcoin: { rpc_urls: [http://127.0.0.1:8332/], rpc_cookie_file: /var/lib/bitcoind/.cookie,
+///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2 }
 /// ```
 public enum ConfigurationLoader {
     /// Loads the file (and environment), validates, and returns the configuration.
@@ -51,6 +53,14 @@ public enum ConfigurationLoader {
         result.simulatorSeed = config.int(forKey: "simulator.seed").map { UInt64(bitPattern: Int64($0)) }
         result.simulatorCount = config.int(forKey: "simulator.count")
         result.simulatorRate = config.double(forKey: "simulator.rate") ?? result.simulatorRate
+        result.bitcoinRPCURLs = config.stringArray(forKey: "bitcoin.rpc_urls") ?? []
+        result.bitcoinRPCUser = config.string(forKey: "bitcoin.rpc_user")
+        result.bitcoinRPCPassword = config.string(forKey: "bitcoin.rpc_password", isSecret: true)
+        result.bitcoinRPCCookieFile = config.string(forKey: "bitcoin.rpc_cookie_file")
+        result.bitcoinNetwork = config.string(forKey: "bitcoin.network", default: result.bitcoinNetwork)
+        result.bitcoinStartHeight = UInt64(max(0, config.int(forKey: "bitcoin.start_height", default: 0)))
+        result.bitcoinConfirmations = UInt64(max(0, config.int(forKey: "bitcoin.confirmations", default: 1)))
+        result.bitcoinPollSeconds = config.double(forKey: "bitcoin.poll_seconds") ?? result.bitcoinPollSeconds
         try result.validate()
         return result
     }

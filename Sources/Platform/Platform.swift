@@ -1,4 +1,5 @@
 import APIGateway
+import BlockchainAdapters
 import CSICCore
 import EventLog
 import Logging
@@ -36,13 +37,13 @@ public final class Platform: Sendable {
         self.logger = logger
     }
 
-    /// Prometheus metrics with latency buckets from 100 µs to 30 s.
+    /// Prometheus metrics with latency buckets from 100 µs to 2 min (the seed's limit for chain sync).
     static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [
             .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
             .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-            .seconds(2.5), .seconds(5), .seconds(10), .seconds(30),
+            .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
         ]
         return factory
     }
@@ -87,7 +88,7 @@ public final class Platform: Sendable {
     }
 
     /// The services of the configured roles.
-    public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+    public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> [any Service] {
         var services: [any Service] = []
         if configuration.roles.contains(.process) {
             services.append(StreamProcessor(engine: TransactionEngine(group: Self.transactionGroup), log: log, store: store, logger: logger, metrics: metrics))
@@ -97,6 +98,9 @@ public final class Platform: Sendable {
         if configuration.roles.contains(.ingest), configuration.simulatorEnabled {
             services.append(ChainSimulatorService(settings: simulatorSettings, log: log, logger: logger))
         }
+        if configuration.roles.contains(.ingest), let settings = bitcoinSettings {
+            services.append(try BitcoinAdapter(settings: settings, log: log, metrics: metrics, logger: logger))
+        }
         if configuration.roles.contains(.api) {
             let dependencies = GatewayDependencies(store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup)
             services.append(Gateway.application(dependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
@@ -105,6 +109,18 @@ public final class Platform: Sendable {
     }
 
     /// A fixed seed replays the same chain from 2026-01-01 and keeps a cursor; without one the chain is live.
+    /// The Bitcoin adapter's settings, when nodes are configured.
+    var bitcoinSettings: BitcoinAdapterSettings? {
+        guard !configuration.bitcoinRPCURLs.isEmpty, let network = BitcoinNetwork.named(configuration.bitcoinNetwork) else { return nil }
+        let credentials: BitcoinRPCCredentials = configuration.bitcoinRPCUser.map {
+            .password(user: $0, password: configuration.bitcoinRPCPassword ?? "")
+        } ?? .cookieFile(configuration.bitcoinRPCCookieFile ?? "")
+        return BitcoinAdapterSettings(
+            endpoints: configuration.bitcoinRPCURLs.map { BitcoinNodeEndpoint(url: $0, credentials: credentials) },
+            network: network, startHeight: configuration.bitcoinStartHeight, confirmations: configuration.bitcoinConfirmations,
+            pollInterval: .seconds(configuration.bitcoinPollSeconds), statePath: "\(configuration.dataDirectory)/bitcoin/adapter.sqlite")
+    }
+
     var simulatorSettings: ChainSimulatorSettings {
         if let seed = configuration.simulatorSeed {
             return ChainSimulatorSettings(
@@ -119,7 +135,7 @@ public final class Platform: Sendable {
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given.
     public func run(duration: Duration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        var services = services(onServerRunning: onServerRunning)
+        var services = try services(onServerRunning: onServerRunning)
         if let duration { services.append(StopAfter(duration: duration)) }
         let group = ServiceGroup(configuration: .init(
             services: services.map { service in

@@ -38,6 +38,21 @@ import Testing
         #expect(configuration.simulatorRate == 50.5)
     }
 
+    @Test func readsTheBitcoinAdapter() async throws {
+        let path = try write("""
+            bitcoin: { rpc_urls: ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"], rpc_cookie_file: /var/lib/bitcoind/.cookie,
+                       network: signet, start_height: 200000, confirmations: 6, poll_seconds: 0.5 }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try await ConfigurationLoader.load(file: path, environment: ["CSIC_BITCOIN_RPC_USER": "auditor"])
+        #expect(configuration.bitcoinRPCURLs == ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"])
+        #expect(configuration.bitcoinRPCCookieFile == "/var/lib/bitcoind/.cookie")
+        #expect(configuration.bitcoinRPCUser == "auditor")
+        #expect(configuration.bitcoinNetwork == "signet")
+        #expect(configuration.bitcoinStartHeight == 200_000 && configuration.bitcoinConfirmations == 6)
+        #expect(configuration.bitcoinPollSeconds == 0.5)
+    }
+
     @Test func defaultsWithoutAFile() async throws {
         let configuration = try await ConfigurationLoader.load(file: nil, environment: [:])
         #expect(configuration == PlatformConfiguration())
@@ -49,6 +64,9 @@ import Testing
         "log: { backend: rabbitmq }",
         "store: { durability: sometimes }",
         "http: { port: 70000 }",
+        "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"] }",
+        "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, network: dogecoin }",
+        "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, confirmations: 0 }",
     ])
     func rejectsBadValues(_ yaml: String) async throws {
         let path = try write(yaml)

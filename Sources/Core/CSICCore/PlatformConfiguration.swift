@@ -45,6 +45,18 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var simulatorCount: Int? = nil
     public var simulatorRate: Double? = 200
 
+    /// Bitcoin Core JSON-RPC URLs, in order of preference (failover); empty disables the Bitcoin adapter.
+    public var bitcoinRPCURLs: [String] = []
+    public var bitcoinRPCUser: String? = nil
+    public var bitcoinRPCPassword: String? = nil
+    /// Bitcoin Core's `.cookie` file, used when no user is set.
+    public var bitcoinRPCCookieFile: String? = nil
+    /// `mainnet`, `testnet`, `testnet4`, `signet` or `regtest`.
+    public var bitcoinNetwork: String = "mainnet"
+    public var bitcoinStartHeight: UInt64 = 0
+    public var bitcoinConfirmations: UInt64 = 1
+    public var bitcoinPollSeconds: Double = 2
+
     public init() {}
 
     /// Checks the values that flags and files can get wrong.
@@ -64,5 +76,15 @@ public struct PlatformConfiguration: Sendable, Hashable {
         if let simulatorCount, simulatorCount < 0 { throw ValidationError(.outOfRange, field: "simulator.count", "must not be negative") }
         if let simulatorRate, !(simulatorRate > 0) { throw ValidationError(.outOfRange, field: "simulator.rate", "must be positive") }
         guard !roles.isEmpty else { throw ValidationError(.missing, field: "roles", "at least one role") }
+        if !bitcoinRPCURLs.isEmpty {
+            guard ["mainnet", "testnet", "testnet4", "signet", "regtest"].contains(bitcoinNetwork) else {
+                throw ValidationError(.malformed, field: "bitcoin.network", "unknown network \(bitcoinNetwork)")
+            }
+            guard bitcoinRPCUser != nil || bitcoinRPCCookieFile != nil else {
+                throw ValidationError(.missing, field: "bitcoin.rpc_user", "set rpc_user and rpc_password, or rpc_cookie_file")
+            }
+            guard bitcoinConfirmations >= 1 else { throw ValidationError(.outOfRange, field: "bitcoin.confirmations", "must be at least 1") }
+            guard bitcoinPollSeconds > 0 else { throw ValidationError(.outOfRange, field: "bitcoin.poll_seconds", "must be positive") }
+        }
     }
 }

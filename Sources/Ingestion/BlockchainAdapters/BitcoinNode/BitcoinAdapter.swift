@@ -1,0 +1,190 @@
+import CSICCore
+import CSICProtos
+import EventLog
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// One Bitcoin Core node the adapter may read from.
+public struct BitcoinNodeEndpoint: Sendable, Hashable {
+    public var url: String
+    public var credentials: BitcoinRPCCredentials
+
+    public init(url: String, credentials: BitcoinRPCCredentials) {
+        self.url = url
+        self.credentials = credentials
+    }
+}
+
+public struct BitcoinAdapterSettings: Sendable {
+    /// Nodes in order of preference; a failing node hands over to the next (failover).
+    public var endpoints: [BitcoinNodeEndpoint]
+    public var network: BitcoinNetwork
+    /// The first height applied when there is no checkpoint yet.
+    public var startHeight: UInt64
+    /// 1 applies the tip; 6 waits for six blocks.
+    public var confirmations: UInt64
+    public var pollInterval: Duration
+    /// The adapter's state file (checkpoint and UTXO index).
+    public var statePath: String
+    /// How many recent blocks are remembered for reorgs.
+    public var checkpointDepth: Int
+
+    public init(endpoints: [BitcoinNodeEndpoint], network: BitcoinNetwork, startHeight: UInt64, confirmations: UInt64 = 1,
+                pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 144) {
+        self.endpoints = endpoints
+        self.network = network
+        self.startHeight = startHeight
+        self.confirmations = confirmations
+        self.pollInterval = pollInterval
+        self.statePath = statePath
+        self.checkpointDepth = checkpointDepth
+    }
+}
+
+/// Follows Bitcoin nodes' best chain and publishes every transaction of every applied block on
+/// `transactions` (and the block itself), keyed by txid; orphaned blocks' transactions are published again
+/// as reverted. Blocks are fetched raw (`getblock <hash> 0`), parsed and verified here (merkle root, witness
+/// commitment, proof of work, hash); a block that fails is dead-lettered once and retried with backoff,
+/// never skipped. New blocks are found by polling the node.
+public final class BitcoinAdapter: Service, Sendable {
+    private let settings: BitcoinAdapterSettings
+    private let clients: [BitcoinRPCClient]
+    private let log: any EventLog
+    private let state: BitcoinAdapterState
+    private let logger: Logger
+    private let metrics: any MetricsFactory
+    /// Block time to events published, per block.
+    private let syncLatency: Metrics.Timer
+    private let blocks: Counter
+    private let reverted: Counter
+    private let height: Gauge
+
+    public init(settings: BitcoinAdapterSettings, log: any EventLog, metrics: any MetricsFactory, logger: Logger) throws {
+        precondition(!settings.endpoints.isEmpty, "a Bitcoin adapter needs at least one node")
+        self.settings = settings
+        clients = settings.endpoints.map { BitcoinRPCClient(url: $0.url, credentials: $0.credentials) }
+        self.log = log
+        state = try BitcoinAdapterState(path: settings.statePath)
+        self.logger = logger
+        self.metrics = metrics
+        syncLatency = Metrics.Timer(label: "csic_chain_sync_latency_seconds", dimensions: [("chain", "bitcoin")], factory: metrics)
+        blocks = Counter(label: "csic_chain_blocks_total", dimensions: [("chain", "bitcoin"), ("step", "connect")], factory: metrics)
+        reverted = Counter(label: "csic_chain_blocks_total", dimensions: [("chain", "bitcoin"), ("step", "disconnect")], factory: metrics)
+        height = Gauge(label: "csic_chain_height", dimensions: [("chain", "bitcoin")], factory: metrics)
+    }
+
+    private func countError(_ kind: String) {
+        Counter(label: "csic_errors_total", dimensions: [("source", "bitcoin"), ("kind", kind)], factory: metrics).increment()
+    }
+
+    public func run() async throws {
+        var follower = ChainFollower(
+            checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
+            confirmations: settings.confirmations)
+        var endpoint = 0
+        var backoff = Duration.milliseconds(250)
+        var deadLettered: Set<String> = []
+        logger.info("bitcoin adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let client = clients[endpoint]
+                let tip = try await client.blockchainInfo().blocks
+                var progressed = false
+                while let next = follower.nextHeight(nodeTip: tip), !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    try await step(&follower, client: client, height: next)
+                    progressed = true
+                }
+                backoff = .milliseconds(250)
+                if !progressed { try? await Task.sleep(for: settings.pollInterval) }
+            } catch let error as BitcoinRPCError {
+                countError(error.isRetryable ? "node_unavailable" : "node_error")
+                logger.warning("bitcoin node call failed; retrying", metadata: ["node": "\(clients[endpoint].url)", "error": "\(error)"])
+                if error.isRetryable { endpoint = (endpoint + 1) % clients.count }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(30))
+            } catch let failure as BlockFailure {
+                countError("invalid_block")
+                logger.error("bitcoin block rejected; retrying, not skipping", metadata: ["block": "\(failure.hash)", "error": "\(failure.error)"])
+                if deadLettered.insert("\(failure.hash) \(failure.error.code)").inserted { try await deadLetter(failure) }
+                endpoint = (endpoint + 1) % clients.count
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(30))
+            } catch let error as ChainFollower.FollowError {
+                logger.critical("bitcoin adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
+                throw error
+            }
+        }
+    }
+
+    /// A block the node served that failed to parse or verify.
+    struct BlockFailure: Error {
+        let hash: String
+        let height: UInt64
+        let bytes: [UInt8]
+        let error: BitcoinDataError
+    }
+
+    private func fetch(_ client: BitcoinRPCClient, hash: String, height: UInt64) async throws -> BitcoinBlock {
+        let bytes = try await client.rawBlock(hash: hash)
+        do {
+            let block = try BitcoinBlock(bytes: bytes)
+            try block.verify()
+            guard block.header.hash.hex == hash else {
+                throw BitcoinDataError(.malformed, "the node served block \(block.header.hash) for \(hash)")
+            }
+            return block
+        } catch let error as BitcoinDataError {
+            throw BlockFailure(hash: hash, height: height, bytes: bytes, error: error)
+        }
+    }
+
+    private func step(_ follower: inout ChainFollower, client: BitcoinRPCClient, height: UInt64) async throws {
+        let hash = try await client.blockHash(height: height)
+        let block = try await fetch(client, hash: hash, height: height)
+        var next = follower
+        switch try next.offer(BlockPointer(height: height, hash: hash, previousHash: block.header.previousBlockHash.hex)) {
+        case .connect:
+            let spent = block.spentOutpoints
+            let events = block.chainTransactions(height: height, network: settings.network, seenAt: .now(), spentOutputs: try state.spentOutputs(spent))
+            try await publish(events, block: block, height: height)
+            try state.connect(height: height, created: block.createdOutputs(network: settings.network), spent: spent, checkpoint: next.checkpoint)
+            blocks.increment()
+            self.height.record(Int64(height))
+            let lag = Timestamp.now().microsecondsSinceEpoch - Int64(block.header.time) * 1_000_000
+            syncLatency.recordMicroseconds(max(0, lag))
+        case .disconnect(let orphan):
+            let orphaned = try await fetch(client, hash: orphan.hash, height: orphan.height)
+            let events = orphaned.chainTransactions(
+                height: orphan.height, network: settings.network, seenAt: .now(), status: .reverted,
+                spentOutputs: try state.spentOutputs(orphaned.spentOutpoints))
+            try await publish(events, block: nil, height: orphan.height)
+            try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
+            reverted.increment()
+            logger.notice("bitcoin reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
+        }
+        follower = next
+    }
+
+    private func publish(_ transactions: [ChainTransaction], block: BitcoinBlock?, height: UInt64) async throws {
+        var records = transactions.map { transaction in
+            let event = TransactionTopicEvent.transaction(transaction)
+            return ProducerRecord(key: event.recordKey, value: event.serializedProto())
+        }
+        if let block {
+            let event = TransactionTopicEvent.block(ChainBlock(
+                chain: .bitcoin, height: height, hash: block.header.hash.hex, previousHash: block.header.previousBlockHash.hex,
+                time: Timestamp(secondsSinceEpoch: Int64(block.header.time)), transactionCount: UInt32(block.transactions.count)))
+            records.append(ProducerRecord(key: event.recordKey, value: event.serializedProto()))
+        }
+        _ = try await log.append(.transactions, records: records)
+    }
+
+    private func deadLetter(_ failure: BlockFailure) async throws {
+        let letter = DeadLetter(
+            source: "bitcoin", topic: Topic.transactions.rawValue, partition: nil, offset: nil, key: Array(failure.hash.utf8),
+            payload: failure.bytes, reasonCode: .undecodable, reason: "block \(failure.height) \(failure.hash): \(failure.error)",
+            rejectedBy: "bitcoin-adapter", time: .now())
+        _ = try await log.append(.deadLetter, records: [ProducerRecord(key: letter.source, value: letter.serializedProto())])
+    }
+}

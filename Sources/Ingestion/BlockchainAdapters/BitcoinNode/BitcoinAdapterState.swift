@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+
+/// The Bitcoin adapter's own durable state, one SQLite file: the follower's checkpoint and a UTXO index of
+/// the outputs created by the blocks it applied (so inputs carry value and address without asking the node).
+///
+/// A block's index changes and the checkpoint are written in one transaction, after the block's events
+/// were appended durably; a crash in between replays the block, and every change here is idempotent.
+/// Spent outputs are kept, marked with the spending height, until they are deeper than the checkpoint
+/// remembers, so a reorg can restore them.
+public final class BitcoinAdapterState: Sendable {
+    let queue: DatabaseQueue
+
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-25-bitcoin-adapter") { db in
+            try db.execute(sql: """
+                CREATE TABLE utxos (
+                    txid BLOB NOT NULL,
+                    vout INTEGER NOT NULL,
+                    value INTEGER NOT NULL,
+                    type TEXT NOT NULL,
+                    address TEXT,
+                    height INTEGER NOT NULL,
+                    spent_height INTEGER,
+                    PRIMARY KEY (txid, vout)
+                ) WITHOUT ROWID;
+                CREATE INDEX utxos_height ON utxos(height);
+                CREATE INDEX utxos_spent_height ON utxos(spent_height) WHERE spent_height IS NOT NULL;
+                CREATE TABLE adapter_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+                """)
+        }
+        try migrator.migrate(queue)
+    }
+
+    /// The saved checkpoint, or an empty one of `depth`.
+    public func checkpoint(depth: Int) throws -> ChainCheckpoint {
+        try queue.read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM adapter_state WHERE key = 'checkpoint'") else {
+                return ChainCheckpoint(depth: depth)
+            }
+            let saved = try JSONDecoder().decode(ChainCheckpoint.self, from: data)
+            return ChainCheckpoint(blocks: saved.blocks, depth: depth)
+        }
+    }
+
+    /// What the index knows of `outpoints` (unspent or spent by a block still in the checkpoint).
+    public func spentOutputs(_ outpoints: [Outpoint]) throws -> [Outpoint: SpentOutput] {
+        try queue.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT value, type, address FROM utxos WHERE txid = ? AND vout = ?")
+            var found: [Outpoint: SpentOutput] = [:]
+            for outpoint in outpoints {
+                guard let row = try Row.fetchOne(statement, arguments: [Data(outpoint.txid.bytes), outpoint.index]) else { continue }
+                found[outpoint] = SpentOutput(
+                    value: UInt64(bitPattern: row["value"]), type: BitcoinOutputType(rawValue: row["type"]) ?? .nonstandard, address: row["address"])
+            }
+            return found
+        }
+    }
+
+    /// Records a connected block: its outputs, the outputs it spends, and the new checkpoint.
+    public func connect(height: UInt64, created: [(Outpoint, SpentOutput)], spent: [Outpoint], checkpoint: ChainCheckpoint) throws {
+        try queue.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR REPLACE INTO utxos (txid, vout, value, type, address, height, spent_height) VALUES (?, ?, ?, ?, ?, ?, NULL)
+                """)
+            for (outpoint, output) in created {
+                try insert.execute(arguments: [
+                    Data(outpoint.txid.bytes), outpoint.index, Int64(bitPattern: output.value), output.type.rawValue, output.address, Int64(height),
+                ])
+            }
+            let spend = try db.cachedStatement(sql: "UPDATE utxos SET spent_height = ? WHERE txid = ? AND vout = ?")
+            for outpoint in spent { try spend.execute(arguments: [Int64(height), Data(outpoint.txid.bytes), outpoint.index]) }
+            if let oldest = checkpoint.blocks.first?.height {
+                try db.execute(sql: "DELETE FROM utxos WHERE spent_height < ?", arguments: [Int64(oldest)])
+            }
+            try save(checkpoint, db)
+        }
+    }
+
+    /// Undoes a disconnected block: its outputs go, the outputs it spent are unspent again.
+    public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM utxos WHERE height = ?", arguments: [Int64(height)])
+            try db.execute(sql: "UPDATE utxos SET spent_height = NULL WHERE spent_height = ?", arguments: [Int64(height)])
+            try save(checkpoint, db)
+        }
+    }
+
+    /// The number of outputs indexed (unspent and recently spent).
+    public func indexedOutputs() throws -> Int {
+        try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM utxos") ?? 0 }
+    }
+
+    private func save(_ checkpoint: ChainCheckpoint, _ db: Database) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO adapter_state (key, value) VALUES ('checkpoint', ?)",
+                       arguments: [try JSONEncoder().encode(checkpoint)])
+    }
+}

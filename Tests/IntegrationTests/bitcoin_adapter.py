@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""The Bitcoin adapter against a Bitcoin Core-compatible JSON-RPC test node (Tests/IntegrationTests/
+bitcoin_test_node.py): `csic serve` follows the node's chain into the store; SIGKILL restarts at random
+moments, a reorg of depth 3, node outages and a corrupt block leave the store with exactly the best chain's
+transactions confirmed (the orphaned ones reverted), nothing skipped, errors in /metrics and dead letters,
+and the sync latency (block time to published) under 30 s."""
+import argparse
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from bitcoin_test_node import BitcoinTestNode  # noqa: E402
+from csic_process import Results  # noqa: E402
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Serve:
+    def __init__(self, binary, config, log_path):
+        self.binary, self.config, self.log_path = binary, config, log_path
+        self.process = None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log,
+                                        start_new_session=True)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        body = response.read()
+        return json.loads(body) if path != "/metrics" else body.decode()
+
+
+def stored(port):
+    """Every stored transaction: txid -> the full view."""
+    items, cursor = {}, None
+    while True:
+        page = get(port, "/api/v1/transactions?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+        for item in page["items"]:
+            items[item["txid"]] = item
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def wait_until(condition, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if condition():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def in_sync(port, node, explain=False):
+    items = stored(port)
+    confirmed = {txid for txid, item in items.items() if item["status"] == "confirmed"}
+    if explain:
+        best, everything = node.best_chain_txids(), node.all_txids()
+        print(f"    stored {len(items)}, confirmed {len(confirmed)}; best chain {len(best)}, all {len(everything)}; "
+              f"missing {len(best - confirmed)}, extra confirmed {len(confirmed - best)}, unknown {len(set(items) - everything)}")
+        for letter in get(port, "/api/v1/dead-letters")["items"][:3]:
+            print(f"    dead letter: {letter['reason'][:160]}")
+    return confirmed == node.best_chain_txids() and set(items) == node.all_txids()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", required=True)
+    args = parser.parse_args()
+    results = Results()
+    rng = random.Random(20261125)
+    workdir = tempfile.mkdtemp(prefix="csic-bitcoin-")
+    node = BitcoinTestNode().start()
+    node.mine(6)
+    port = free_port()
+    config = os.path.join(workdir, "csic.yaml")
+    with open(config, "w") as out:
+        out.write(f"""data_dir: {workdir}/data
+roles: [ingest, process, api]
+http: {{ host: 127.0.0.1, port: {port} }}
+bitcoin: {{ rpc_urls: ["{node.url}"], rpc_user: {node.user}, rpc_password: {node.password},
+           network: regtest, start_height: 0, confirmations: 1, poll_seconds: 0.2 }}
+""")
+    serve = Serve(args.binary, config, os.path.join(workdir, "csic.log"))
+    serve.start()
+    try:
+        results.check(wait_until(lambda: get(port, "/health")["status"] == "ok", 60), "csic serve is up")
+        wait_until(lambda: in_sync(port, node), 30)
+        in_sync(port, node, explain=True)
+        results.check(wait_until(lambda: in_sync(port, node), 30), f"initial sync: {len(node.best_chain_txids())} transactions of 6 blocks stored")
+
+        for restart in range(5):
+            node.mine(rng.randrange(1, 4))
+            time.sleep(rng.uniform(0.0, 1.5))
+            serve.kill()
+            serve.start()
+        results.check(wait_until(lambda: in_sync(port, node), 90),
+                      f"after 5 SIGKILL restarts while mining: exactly the {len(node.best_chain_txids())} best-chain transactions, no gap")
+
+        orphaned = node.best_chain_txids()
+        node.reorg(3, 4)
+        orphaned -= node.best_chain_txids()
+        results.check(wait_until(lambda: in_sync(port, node), 60), "reorg of depth 3: the new branch is applied")
+        items = stored(port)
+        reverted = {txid for txid, item in items.items() if item["status"] == "reverted"}
+        results.check(reverted == orphaned and len(orphaned) > 0,
+                      f"the {len(orphaned)} transactions only in the orphaned blocks are stored as reverted, nothing else")
+        resolved = [item for item in items.values() if any(i.get("value") is not None and i.get("address") for i in item["inputs"])]
+        results.check(len(resolved) > 0, f"{len(resolved)} transactions have inputs resolved from the adapter's UTXO index")
+        with_fee = [item for item in resolved if item.get("fee") is not None]
+        results.check(all(item["fee"] is not None for item in resolved if all(i.get("value") is not None for i in item["inputs"])),
+                      f"fees set where every input is known ({len(with_fee)} transactions)")
+
+        node.fail_next = 6
+        node.mine(2)
+        results.check(wait_until(lambda: in_sync(port, node), 60), "node answering 503 six times: retried, then synced")
+        metrics = get(port, "/metrics")
+        results.check(re.search(r'csic_errors_total\{[^}]*kind="node_unavailable"[^}]*source="bitcoin"[^}]*\} [1-9]', metrics)
+                      or re.search(r'csic_errors_total\{[^}]*source="bitcoin"[^}]*kind="node_unavailable"[^}]*\} [1-9]', metrics),
+                      "node outages are counted in /metrics")
+
+        node.mine(1)
+        bad = node.chain[-1]
+        from bitcoin.core import b2lx
+        node.corrupt_hashes.add(b2lx(bad.GetHash()))
+        results.check(wait_until(lambda: any(letter["source"] == "bitcoin" for letter in get(port, "/api/v1/dead-letters")["items"]), 60),
+                      "a corrupt block from the node is dead-lettered with its reason")
+        letters = [letter for letter in get(port, "/api/v1/dead-letters")["items"] if letter["source"] == "bitcoin"]
+        results.check(letters and "merkleRootMismatch" in letters[0]["reason"] or "truncated" in letters[0]["reason"],
+                      f"dead letter reason: {letters[0]['reason'][:100] if letters else None}")
+        results.check(not any(b2lx(tx.GetTxid()) in stored(port) for tx in bad.vtx[1:]), "the corrupt block is not applied (nor skipped)")
+        node.corrupt_hashes.clear()
+        node.mine(1)
+        results.check(wait_until(lambda: in_sync(port, node), 60), "once the node serves the block intact, the adapter continues from it")
+
+        metrics = get(port, "/metrics")
+        count = re.search(r'csic_chain_sync_latency_seconds_count\{chain="bitcoin"\} (\d+)', metrics)
+        within = re.search(r'csic_chain_sync_latency_seconds_bucket\{chain="bitcoin",le="30\.0"\} (\d+)', metrics)
+        results.check(count and within and int(count.group(1)) > 0 and within.group(1) == count.group(1),
+                      f"sync latency: {within.group(1) if within else '?'} of {count.group(1) if count else '?'} blocks published within 30 s of their block time")
+        for line in metrics.splitlines():
+            if line.startswith("csic_chain_sync_latency_seconds_bucket") and 'le="+Inf"' not in line:
+                print("   ", line)
+    finally:
+        serve.stop()
+        node.stop()
+    return results.finish("bitcoin_adapter")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""A Bitcoin Core-compatible JSON-RPC test node on loopback: HTTP basic auth and the calls the adapter makes
+(getblockchaininfo, getbestblockhash, getblockhash, getblock <hash> 0), over a chain of generated blocks that a
+test can extend and reorganise. Stale blocks stay retrievable by hash, as in Bitcoin Core."""
+import base64
+import json
+import random
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from bitcoin.core import b2lx
+
+from bitcoin_blocks import generated_block
+
+
+class BitcoinTestNode:
+    def __init__(self, seed=1, user="csic", password="test-secret", transactions=12):
+        self.rng = random.Random(seed)
+        self.user, self.password = user, password
+        self.transactions = transactions
+        self.chain = []           # best chain, height = index
+        self.blocks = {}          # every block ever served, by display hash
+        self.lock = threading.Lock()
+        self.fail_next = 0        # answer this many requests with HTTP 503
+        self.corrupt_hashes = set()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def mine(self, count):
+        with self.lock:
+            for _ in range(count):
+                previous = self.chain[-1].GetHash() if self.chain else bytes(32)
+                spendable = [(tx.GetTxid(), 0, tx.vout[0].nValue) for tx in self.chain[-1].vtx[1:4]] if self.chain else []
+                block = generated_block(self.rng, previous, transactions=self.transactions, spendable=spendable,
+                                        time=int(time.time()))
+                self.chain.append(block)
+                self.blocks[b2lx(block.GetHash())] = block
+
+    def reorg(self, depth, new_blocks):
+        """Replaces the top `depth` blocks with `new_blocks` others (a competing branch)."""
+        with self.lock:
+            del self.chain[-depth:]
+        self.mine(new_blocks)
+
+    def best_chain_txids(self):
+        with self.lock:
+            return {b2lx(tx.GetTxid()) for block in self.chain for tx in block.vtx}
+
+    def all_txids(self):
+        with self.lock:
+            return {b2lx(tx.GetTxid()) for block in self.blocks.values() for tx in block.vtx}
+
+    def _answer(self, method, params):
+        with self.lock:
+            if method == "getblockchaininfo":
+                return {"chain": "regtest", "blocks": len(self.chain) - 1, "bestblockhash": b2lx(self.chain[-1].GetHash())}
+            if method == "getbestblockhash":
+                return b2lx(self.chain[-1].GetHash())
+            if method == "getblockhash":
+                height = params[0]
+                if not isinstance(height, int) or not 0 <= height < len(self.chain):
+                    raise RPCError(-8, "Block height out of range")
+                return b2lx(self.chain[height].GetHash())
+            if method == "getblock":
+                block = self.blocks.get(params[0])
+                if block is None:
+                    raise RPCError(-5, "Block not found")
+                raw = bytearray(block.serialize())
+                if params[0] in self.corrupt_hashes:
+                    raw[-1] ^= 0xFF
+                return raw.hex() if len(params) > 1 and params[1] == 0 else {"hash": params[0]}
+        raise RPCError(-32601, "Method not found")
+
+    def _handler(self):
+        node = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                expected = "Basic " + base64.b64encode(f"{node.user}:{node.password}".encode()).decode()
+                if self.headers.get("Authorization") != expected:
+                    return self._send(401, b"")
+                if node.fail_next > 0:
+                    node.fail_next -= 1
+                    return self._send(503, b"Work queue depth exceeded")
+                request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                try:
+                    body = {"result": node._answer(request["method"], request.get("params", [])), "error": None, "id": request.get("id")}
+                    status = 200
+                except RPCError as error:
+                    body = {"result": None, "error": {"code": error.code, "message": error.message}, "id": request.get("id")}
+                    status = 404 if error.code == -5 else 500
+                self._send(status, json.dumps(body).encode())
+
+            def _send(self, status, payload):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        return Handler
+
+
+class RPCError(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
