@@ -13,7 +13,7 @@ import SystemPackage
 /// store: { backend: sqlite, durability: full }
 /// simulator: { enabled: false }
 /// bitcoin: { rpc_urls: [http://127.0.0.1:8332/], rpc_cookie_file: /var/lib/bitcoind/.cookie,
-///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2 }
+///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2, zmq_block: tcp://127.0.0.1:28332 }
 /// ```
 public enum ConfigurationLoader {
     /// Loads the file (and environment), validates, and returns the configuration.
@@ -61,6 +61,7 @@ public enum ConfigurationLoader {
         result.bitcoinStartHeight = UInt64(max(0, config.int(forKey: "bitcoin.start_height", default: 0)))
         result.bitcoinConfirmations = UInt64(max(0, config.int(forKey: "bitcoin.confirmations", default: 1)))
         result.bitcoinPollSeconds = config.double(forKey: "bitcoin.poll_seconds") ?? result.bitcoinPollSeconds
+        result.bitcoinZMQBlock = config.string(forKey: "bitcoin.zmq_block")
         try result.validate()
         return result
     }

@@ -118,7 +118,8 @@ public final class Platform: Sendable {
         return BitcoinAdapterSettings(
             endpoints: configuration.bitcoinRPCURLs.map { BitcoinNodeEndpoint(url: $0, credentials: credentials) },
             network: network, startHeight: configuration.bitcoinStartHeight, confirmations: configuration.bitcoinConfirmations,
-            pollInterval: .seconds(configuration.bitcoinPollSeconds), statePath: "\(configuration.dataDirectory)/bitcoin/adapter.sqlite")
+            pollInterval: .seconds(configuration.bitcoinPollSeconds), statePath: "\(configuration.dataDirectory)/bitcoin/adapter.sqlite",
+            blockNotifications: configuration.bitcoinZMQBlock.flatMap { ZMQSubscription(endpoint: $0, topics: ["hashblock"]) })
     }
 
     var simulatorSettings: ChainSimulatorSettings {

@@ -41,7 +41,7 @@ import Testing
     @Test func readsTheBitcoinAdapter() async throws {
         let path = try write("""
             bitcoin: { rpc_urls: ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"], rpc_cookie_file: /var/lib/bitcoind/.cookie,
-                       network: signet, start_height: 200000, confirmations: 6, poll_seconds: 0.5 }
+                       network: signet, start_height: 200000, confirmations: 6, poll_seconds: 0.5, zmq_block: "tcp://10.0.0.1:28332" }
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let configuration = try await ConfigurationLoader.load(file: path, environment: ["CSIC_BITCOIN_RPC_USER": "auditor"])
@@ -51,6 +51,7 @@ import Testing
         #expect(configuration.bitcoinNetwork == "signet")
         #expect(configuration.bitcoinStartHeight == 200_000 && configuration.bitcoinConfirmations == 6)
         #expect(configuration.bitcoinPollSeconds == 0.5)
+        #expect(configuration.bitcoinZMQBlock == "tcp://10.0.0.1:28332")
     }
 
     @Test func defaultsWithoutAFile() async throws {
@@ -67,6 +68,7 @@ import Testing
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"] }",
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, network: dogecoin }",
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, confirmations: 0 }",
+        "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, zmq_block: \"udp://1.2.3.4\" }",
     ])
     func rejectsBadValues(_ yaml: String) async throws {
         let path = try write(yaml)

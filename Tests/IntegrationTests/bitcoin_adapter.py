@@ -167,6 +167,19 @@ bitcoin: {{ rpc_urls: ["{node.url}"], rpc_user: {node.user}, rpc_password: {node
         for line in metrics.splitlines():
             if line.startswith("csic_chain_sync_latency_seconds_bucket") and 'le="+Inf"' not in line:
                 print("   ", line)
+
+        # ZMQ: with polling every 60 s, only the node's hashblock notification can bring a new block quickly.
+        serve.stop()
+        text = open(config).read().replace("poll_seconds: 0.2", f'poll_seconds: 60, zmq_block: "{node.zmq_endpoint}"')
+        open(config, "w").write(text)
+        serve.start()
+        results.check(wait_until(lambda: get(port, "/health")["status"] == "ok", 60), "csic serve is up with zmq_block")
+        time.sleep(2)  # the subscription connects; a PUB socket drops what is published before that
+        node.mine(1)
+        started = time.time()
+        synced = wait_until(lambda: in_sync(port, node), 20)
+        results.check(synced and time.time() - started < 10,
+                      f"a ZMQ hashblock notification brings the new block in {time.time() - started:.1f} s (poll interval 60 s)")
     finally:
         serve.stop()
         node.stop()

@@ -8,6 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import zmq
 from bitcoin.core import b2lx
 
 from bitcoin_blocks import generated_block
@@ -24,6 +25,11 @@ class BitcoinTestNode:
         self.fail_next = 0        # answer this many requests with HTTP 503
         self.corrupt_hashes = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        # Bitcoin Core's -zmqpubhashblock: [b"hashblock", hash in display order, 4-byte little-endian sequence].
+        self.zmq_context = zmq.Context()
+        self.publisher = self.zmq_context.socket(zmq.PUB)
+        self.zmq_port = self.publisher.bind_to_random_port("tcp://127.0.0.1")
+        self.zmq_sequence = 0
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
@@ -34,9 +40,15 @@ class BitcoinTestNode:
         self.thread.start()
         return self
 
+    @property
+    def zmq_endpoint(self):
+        return f"tcp://127.0.0.1:{self.zmq_port}"
+
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+        self.publisher.close(linger=0)
+        self.zmq_context.term()
 
     def mine(self, count):
         with self.lock:
@@ -47,6 +59,8 @@ class BitcoinTestNode:
                                         time=int(time.time()))
                 self.chain.append(block)
                 self.blocks[b2lx(block.GetHash())] = block
+                self.publisher.send_multipart([b"hashblock", block.GetHash()[::-1], self.zmq_sequence.to_bytes(4, "little")])
+                self.zmq_sequence += 1
 
     def reorg(self, depth, new_blocks):
         """Replaces the top `depth` blocks with `new_blocks` others (a competing branch)."""

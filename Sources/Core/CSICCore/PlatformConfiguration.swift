@@ -56,6 +56,8 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var bitcoinStartHeight: UInt64 = 0
     public var bitcoinConfirmations: UInt64 = 1
     public var bitcoinPollSeconds: Double = 2
+    /// The node's `-zmqpubhashblock` endpoint (`tcp://host:port`): new blocks are fetched at once.
+    public var bitcoinZMQBlock: String? = nil
 
     public init() {}
 
@@ -85,6 +87,9 @@ public struct PlatformConfiguration: Sendable, Hashable {
             }
             guard bitcoinConfirmations >= 1 else { throw ValidationError(.outOfRange, field: "bitcoin.confirmations", "must be at least 1") }
             guard bitcoinPollSeconds > 0 else { throw ValidationError(.outOfRange, field: "bitcoin.poll_seconds", "must be positive") }
+            if let endpoint = bitcoinZMQBlock, !endpoint.hasPrefix("tcp://") || endpoint.split(separator: ":").last.flatMap({ Int($0) }) == nil {
+                throw ValidationError(.malformed, field: "bitcoin.zmq_block", "must be tcp://host:port, got \(endpoint)")
+            }
         }
     }
 }

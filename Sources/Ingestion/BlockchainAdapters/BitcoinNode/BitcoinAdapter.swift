@@ -4,6 +4,7 @@ import EventLog
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// One Bitcoin Core node the adapter may read from.
 public struct BitcoinNodeEndpoint: Sendable, Hashable {
@@ -29,9 +30,11 @@ public struct BitcoinAdapterSettings: Sendable {
     public var statePath: String
     /// How many recent blocks are remembered for reorgs.
     public var checkpointDepth: Int
+    /// The node's `-zmqpubhashblock` publisher: a new block wakes the adapter at once instead of at the next poll.
+    public var blockNotifications: ZMQSubscription?
 
     public init(endpoints: [BitcoinNodeEndpoint], network: BitcoinNetwork, startHeight: UInt64, confirmations: UInt64 = 1,
-                pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 144) {
+                pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 144, blockNotifications: ZMQSubscription? = nil) {
         self.endpoints = endpoints
         self.network = network
         self.startHeight = startHeight
@@ -39,6 +42,7 @@ public struct BitcoinAdapterSettings: Sendable {
         self.pollInterval = pollInterval
         self.statePath = statePath
         self.checkpointDepth = checkpointDepth
+        self.blockNotifications = blockNotifications
     }
 }
 
@@ -46,7 +50,8 @@ public struct BitcoinAdapterSettings: Sendable {
 /// `transactions` (and the block itself), keyed by txid; orphaned blocks' transactions are published again
 /// as reverted. Blocks are fetched raw (`getblock <hash> 0`), parsed and verified here (merkle root, witness
 /// commitment, proof of work, hash); a block that fails is dead-lettered once and retried with backoff,
-/// never skipped. New blocks are found by polling the node.
+/// never skipped. New blocks are found by polling the node, and at once when the node's ZMQ `hashblock`
+/// notifications are configured.
 public final class BitcoinAdapter: Service, Sendable {
     private let settings: BitcoinAdapterSettings
     private let clients: [BitcoinRPCClient]
@@ -78,7 +83,32 @@ public final class BitcoinAdapter: Service, Sendable {
         Counter(label: "csic_errors_total", dimensions: [("source", "bitcoin"), ("kind", kind)], factory: metrics).increment()
     }
 
+    /// Set by a block notification, cleared when the adapter asks the node again.
+    private let notified = Atomic<Bool>(false)
+
     public func run() async throws {
+        guard let notifications = settings.blockNotifications else { return try await follow() }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                await notifications.run(logger: self.logger) { message in
+                    if message.first.map({ $0.elementsEqual("hashblock".utf8) }) == true { self.notified.store(true, ordering: .releasing) }
+                }
+            }
+            try await follow()
+            group.cancelAll()
+        }
+    }
+
+    /// Sleeps for the poll interval, or less when a block notification arrives.
+    private func idle() async {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: settings.pollInterval)
+        while clock.now < deadline, !notified.load(ordering: .acquiring), !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    private func follow() async throws {
         var follower = ChainFollower(
             checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
@@ -89,6 +119,7 @@ public final class BitcoinAdapter: Service, Sendable {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let client = clients[endpoint]
+                notified.store(false, ordering: .releasing)
                 let tip = try await client.blockchainInfo().blocks
                 var progressed = false
                 while let next = follower.nextHeight(nodeTip: tip), !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -96,7 +127,7 @@ public final class BitcoinAdapter: Service, Sendable {
                     progressed = true
                 }
                 backoff = .milliseconds(250)
-                if !progressed { try? await Task.sleep(for: settings.pollInterval) }
+                if !progressed { await idle() }
             } catch let error as BitcoinRPCError {
                 countError(error.isRetryable ? "node_unavailable" : "node_error")
                 logger.warning("bitcoin node call failed; retrying", metadata: ["node": "\(clients[endpoint].url)", "error": "\(error)"])
