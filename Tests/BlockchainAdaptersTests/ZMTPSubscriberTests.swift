@@ -1,3 +1,4 @@
+import Foundation
 @testable import BlockchainAdapters
 import Testing
 
@@ -55,5 +56,17 @@ import Testing
         var oversized = ZMTPSubscriber(topics: [], maximumFrame: 100)
         let hello = ZMTPSubscriber.greeting + ZMTPSubscriber.frame(ZMTPSubscriber.command("READY", properties: [("Socket-Type", "PUB")]), command: true)
         #expect(throws: ZMTPError.self) { try oversized.receive(hello + ZMTPSubscriber.frame([UInt8](repeating: 0, count: 101))) }
+    }
+}
+
+@Suite struct BitcoinRPCAmountTests {
+    @Test(arguments: [("0.00000001", UInt64(1)), ("50.00000000", 5_000_000_000), ("20999999.97690000", 2_099_999_997_690_000), ("0", 0)])
+    func bitcoinAmountsConvertExactly(text: String, satoshis: UInt64) throws {
+        #expect(BitcoinRPCClient.satoshis(try #require(Decimal(string: text))) == satoshis)
+    }
+
+    @Test(arguments: ["0.000000001", "-1", "21000000.00000001"])
+    func amountsThatAreNoSatoshiCountAreRejected(text: String) throws {
+        #expect(BitcoinRPCClient.satoshis(try #require(Decimal(string: text))) == nil)
     }
 }

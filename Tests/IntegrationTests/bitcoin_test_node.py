@@ -1,8 +1,11 @@
 """A Bitcoin Core-compatible JSON-RPC test node on loopback: HTTP basic auth and the calls the adapter makes
-(getblockchaininfo, getbestblockhash, getblockhash, getblock <hash> 0), over a chain of generated blocks that a
-test can extend and reorganise. Stale blocks stay retrievable by hash, as in Bitcoin Core."""
+(getblockchaininfo, getbestblockhash, getblockhash, getblock <hash> 0 and 3), over a chain of generated blocks
+that a test can extend and reorganise. Stale blocks stay retrievable by hash, as in Bitcoin Core. Inputs that
+spend no output of this chain spend "pre-chain" outputs the node invents with values that balance the
+transaction, and reports like Core's undo data (`prevout` in verbosity 3)."""
 import base64
 import json
+import re
 import random
 import threading
 import time
@@ -21,6 +24,8 @@ class BitcoinTestNode:
         self.transactions = transactions
         self.chain = []           # best chain, height = index
         self.blocks = {}          # every block ever served, by display hash
+        self.heights = {}         # display hash -> height
+        self.outputs = {}         # (txid bytes, n) -> (value, script bytes): every output of every block, and pre-chain ones
         self.lock = threading.Lock()
         self.fail_next = 0        # answer this many requests with HTTP 503
         self.corrupt_hashes = set()
@@ -57,10 +62,25 @@ class BitcoinTestNode:
                 spendable = [(tx.GetTxid(), 0, tx.vout[0].nValue) for tx in self.chain[-1].vtx[1:4]] if self.chain else []
                 block = generated_block(self.rng, previous, transactions=self.transactions, spendable=spendable,
                                         time=int(time.time()))
+                self._balance(block)
+                self.heights[b2lx(block.GetHash())] = len(self.chain)
                 self.chain.append(block)
                 self.blocks[b2lx(block.GetHash())] = block
                 self.publisher.send_multipart([b"hashblock", block.GetHash()[::-1], self.zmq_sequence.to_bytes(4, "little")])
                 self.zmq_sequence += 1
+
+    def _balance(self, block):
+        for tx in block.vtx[1:]:
+            unknown = [vin.prevout for vin in tx.vin if (vin.prevout.hash, vin.prevout.n) not in self.outputs]
+            known = sum(self.outputs[(vin.prevout.hash, vin.prevout.n)][0] for vin in tx.vin
+                        if (vin.prevout.hash, vin.prevout.n) in self.outputs)
+            needed = sum(out.nValue for out in tx.vout) + 10_000 - known
+            for prevout in unknown:
+                script = b"\x00\x14" + self.rng.randbytes(20)
+                self.outputs[(prevout.hash, prevout.n)] = (max(1_000, -(-needed // len(unknown))), script)
+        for tx in block.vtx:
+            for n, out in enumerate(tx.vout):
+                self.outputs[(tx.GetTxid(), n)] = (out.nValue, bytes(out.scriptPubKey))
 
     def reorg(self, depth, new_blocks):
         """Replaces the top `depth` blocks with `new_blocks` others (a competing branch)."""
@@ -68,13 +88,33 @@ class BitcoinTestNode:
             del self.chain[-depth:]
         self.mine(new_blocks)
 
-    def best_chain_txids(self):
+    def best_chain_txids(self, start=0):
         with self.lock:
-            return {b2lx(tx.GetTxid()) for block in self.chain for tx in block.vtx}
+            return {b2lx(tx.GetTxid()) for block in self.chain[start:] for tx in block.vtx}
 
-    def all_txids(self):
+    def all_txids(self, start=0):
         with self.lock:
-            return {b2lx(tx.GetTxid()) for block in self.blocks.values() for tx in block.vtx}
+            return {b2lx(tx.GetTxid()) for hash, block in self.blocks.items() if self.heights[hash] >= start for tx in block.vtx}
+
+    def spent_value(self, txid_hex, n):
+        from bitcoin.core import lx
+        with self.lock:
+            return self.outputs[(lx(txid_hex), n)][0]
+
+    def _verbose(self, block):
+        transactions = []
+        for tx in block.vtx:
+            vin = []
+            for txin in tx.vin:
+                if txin.prevout.is_null():
+                    vin.append({"coinbase": bytes(txin.scriptSig).hex(), "sequence": txin.nSequence})
+                    continue
+                value, script = self.outputs[(txin.prevout.hash, txin.prevout.n)]
+                vin.append({"txid": b2lx(txin.prevout.hash), "vout": txin.prevout.n,
+                            "prevout": {"value": RawNumber(f"{value // 100_000_000}.{value % 100_000_000:08d}"),
+                                        "scriptPubKey": {"hex": script.hex()}}})
+            transactions.append({"txid": b2lx(tx.GetTxid()), "vin": vin})
+        return {"hash": b2lx(block.GetHash()), "tx": transactions}
 
     def _answer(self, method, params):
         with self.lock:
@@ -94,7 +134,12 @@ class BitcoinTestNode:
                 raw = bytearray(block.serialize())
                 if params[0] in self.corrupt_hashes:
                     raw[-1] ^= 0xFF
-                return raw.hex() if len(params) > 1 and params[1] == 0 else {"hash": params[0]}
+                verbosity = params[1] if len(params) > 1 else 1
+                if verbosity == 0:
+                    return raw.hex()
+                if verbosity == 3:
+                    return self._verbose(block)
+                raise RPCError(-8, "verbosity 1 and 2 are not served by this test node")
         raise RPCError(-32601, "Method not found")
 
     def _handler(self):
@@ -114,11 +159,13 @@ class BitcoinTestNode:
                 request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 try:
                     body = {"result": node._answer(request["method"], request.get("params", [])), "error": None, "id": request.get("id")}
+                    payload = RawNumber.dumps(body)
                     status = 200
                 except RPCError as error:
                     body = {"result": None, "error": {"code": error.code, "message": error.message}, "id": request.get("id")}
                     status = 404 if error.code == -5 else 500
-                self._send(status, json.dumps(body).encode())
+                    payload = json.dumps(body)
+                self._send(status, payload.encode())
 
             def _send(self, status, payload):
                 self.send_response(status)
@@ -128,6 +175,22 @@ class BitcoinTestNode:
                 self.wfile.write(payload)
 
         return Handler
+
+
+class RawNumber(str):
+    """A JSON number written exactly as given (Bitcoin Core prints amounts as 8-decimal numbers)."""
+
+    @staticmethod
+    def dumps(value):
+        def encode(item):
+            if isinstance(item, RawNumber):
+                return "@raw:" + item
+            if isinstance(item, dict):
+                return {key: encode(inner) for key, inner in item.items()}
+            if isinstance(item, list):
+                return [encode(inner) for inner in item]
+            return item
+        return re.sub(r'"@raw:([0-9.]+)"', r"\1", json.dumps(encode(value)))
 
 
 class RPCError(Exception):

@@ -85,6 +85,8 @@ public final class BitcoinAdapter: Service, Sendable {
 
     /// Set by a block notification, cleared when the adapter asks the node again.
     private let notified = Atomic<Bool>(false)
+    /// Set when the node rejects `getblock <hash> 3`.
+    private let prevoutsUnsupported = Atomic<Bool>(false)
 
     public func run() async throws {
         guard let notifications = settings.blockNotifications else { return try await follow() }
@@ -177,7 +179,8 @@ public final class BitcoinAdapter: Service, Sendable {
         switch try next.offer(BlockPointer(height: height, hash: hash, previousHash: block.header.previousBlockHash.hex)) {
         case .connect:
             let spent = block.spentOutpoints
-            let events = block.chainTransactions(height: height, network: settings.network, seenAt: .now(), spentOutputs: try state.spentOutputs(spent))
+            let known = try await resolve(spent, of: block, hash: hash, client: client)
+            let events = block.chainTransactions(height: height, network: settings.network, seenAt: .now(), spentOutputs: known)
             try await publish(events, block: block, height: height)
             try state.connect(height: height, created: block.createdOutputs(network: settings.network), spent: spent, checkpoint: next.checkpoint)
             blocks.increment()
@@ -188,13 +191,35 @@ public final class BitcoinAdapter: Service, Sendable {
             let orphaned = try await fetch(client, hash: orphan.hash, height: orphan.height)
             let events = orphaned.chainTransactions(
                 height: orphan.height, network: settings.network, seenAt: .now(), status: .reverted,
-                spentOutputs: try state.spentOutputs(orphaned.spentOutpoints))
+                spentOutputs: try await resolve(orphaned.spentOutpoints, of: orphaned, hash: orphan.hash, client: client))
             try await publish(events, block: nil, height: orphan.height)
             try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
             reverted.increment()
             logger.notice("bitcoin reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
         }
         follower = next
+    }
+
+    /// What `outpoints` spend: from the UTXO index, else (outputs older than the adapter's start) from the
+    /// node's `getblock <hash> 3`. A node too old for verbosity 3 leaves them unresolved, said once in the log.
+    private func resolve(_ outpoints: [Outpoint], of block: BitcoinBlock, hash: String, client: BitcoinRPCClient) async throws -> [Outpoint: SpentOutput] {
+        var known = try state.spentOutputs(outpoints)
+        let createdHere = Set(block.transactions.map(\.txid))
+        guard outpoints.contains(where: { known[$0] == nil && !createdHere.contains($0.txid) }), !prevoutsUnsupported.load(ordering: .relaxed) else {
+            return known
+        }
+        let fromNode: [Outpoint: SpentOutput]
+        do throws(any Error) {
+            fromNode = try await client.previousOutputs(blockHash: hash, network: settings.network)
+        } catch {
+            guard (error as? BitcoinRPCError)?.rpcCode == -8 else { throw error }
+            prevoutsUnsupported.store(true, ordering: .relaxed)
+            logger.warning("the node cannot give previous outputs (getblock verbosity 3); inputs of older outputs stay without value",
+                           metadata: ["error": "\(error)"])
+            return known
+        }
+        known.merge(fromNode) { indexed, _ in indexed }
+        return known
     }
 
     private func publish(_ transactions: [ChainTransaction], block: BitcoinBlock?, height: UInt64) async throws {

@@ -24,6 +24,12 @@ public enum BitcoinRPCError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The answer was not the JSON-RPC shape or not the expected type.
     case malformed(String)
 
+    /// The JSON-RPC error code, for an error the node answered.
+    public var rpcCode: Int? {
+        if case .rpc(let code, _) = self { return code }
+        return nil
+    }
+
     /// Whether the same call may succeed later: transport failures, 5xx and the node's warm-up (-28).
     public var isRetryable: Bool {
         switch self {
@@ -81,6 +87,52 @@ public struct BitcoinRPCClient: Sendable {
         let hex: String = try await call("getblock", [.string(hash), .integer(0)])
         guard let bytes = Hex.decode(hex.lowercased()) else { throw .malformed("getblock \(hash) 0 did not return hex") }
         return bytes
+    }
+
+    /// What the inputs of a block spend, as the node knows it from its undo data (`getblock <hash> 3`,
+    /// Bitcoin Core 23 and later): value and script of every previous output, keyed by outpoint.
+    public func previousOutputs(blockHash: String, network: BitcoinNetwork) async throws(BitcoinRPCError) -> [Outpoint: SpentOutput] {
+        let block: VerboseBlock = try await call("getblock", [.string(blockHash), .integer(3)])
+        var outputs: [Outpoint: SpentOutput] = [:]
+        for transaction in block.tx {
+            for input in transaction.vin {
+                guard let txid = input.txid.flatMap(Hash256.init(hex:)), let index = input.vout, let prevout = input.prevout else { continue }
+                guard let script = Hex.decode(prevout.scriptPubKey.hex.lowercased()), let value = Self.satoshis(prevout.value) else {
+                    throw .malformed("getblock \(blockHash) 3: prevout of \(txid):\(index) has a bad script or value")
+                }
+                let (type, address) = BitcoinScript.classify(script, network: network)
+                outputs[Outpoint(txid: txid, index: index)] = SpentOutput(value: value, type: type, address: address)
+            }
+        }
+        return outputs
+    }
+
+    /// Bitcoin Core prints amounts in BTC with eight decimals; decoded as `Decimal`, they convert exactly.
+    static func satoshis(_ bitcoins: Decimal) -> UInt64? {
+        var scaled = bitcoins * 100_000_000
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &scaled, 0, .plain)
+        guard rounded == scaled, rounded >= 0, rounded <= 21_000_000 * 100_000_000 else { return nil }
+        return UInt64(NSDecimalNumber(decimal: rounded).int64Value)
+    }
+
+    private struct VerboseBlock: Decodable {
+        struct Transaction: Decodable {
+            let vin: [Input]
+        }
+        struct Input: Decodable {
+            let txid: String?
+            let vout: UInt32?
+            let prevout: Prevout?
+        }
+        struct Prevout: Decodable {
+            let value: Decimal
+            let scriptPubKey: Script
+        }
+        struct Script: Decodable {
+            let hex: String
+        }
+        let tx: [Transaction]
     }
 
     /// A JSON-RPC parameter.
