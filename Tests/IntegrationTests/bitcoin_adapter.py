@@ -181,7 +181,7 @@ bitcoin: {{ rpc_urls: ["{node.url}"], rpc_user: {node.user}, rpc_password: {node
         open(config, "w").write(text)
         serve.start()
         results.check(wait_until(lambda: get(port, "/health")["status"] == "ok", 60), "csic serve is up with zmq_block")
-        time.sleep(2)  # the subscription connects; a PUB socket drops what is published before that
+        results.check(node.wait_for_subscriber(), "the adapter subscribes to hashblock on the node's ZMQ publisher")
         node.mine(1)
         started = time.time()
         synced = wait_until(lambda: in_sync(port, node), 20)

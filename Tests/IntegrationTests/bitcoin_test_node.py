@@ -31,8 +31,9 @@ class BitcoinTestNode:
         self.corrupt_hashes = set()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         # Bitcoin Core's -zmqpubhashblock: [b"hashblock", hash in display order, 4-byte little-endian sequence].
+        # An XPUB socket (a PUB that also reports subscriptions) lets a test wait until a subscriber is there.
         self.zmq_context = zmq.Context()
-        self.publisher = self.zmq_context.socket(zmq.PUB)
+        self.publisher = self.zmq_context.socket(zmq.XPUB)
         self.zmq_port = self.publisher.bind_to_random_port("tcp://127.0.0.1")
         self.zmq_sequence = 0
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -44,6 +45,11 @@ class BitcoinTestNode:
     def start(self):
         self.thread.start()
         return self
+
+    def wait_for_subscriber(self, topic=b"hashblock", timeout=60):
+        if self.publisher.poll(timeout * 1000) == 0:
+            return False
+        return self.publisher.recv() == b"\x01" + topic
 
     @property
     def zmq_endpoint(self):
