@@ -158,7 +158,7 @@ let package = Package(
         ),
         .target(name: "CSICTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore", "CSICProtos"], swiftSettings: swiftSettings),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),

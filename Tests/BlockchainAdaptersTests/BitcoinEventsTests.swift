@@ -1,5 +1,6 @@
 import BlockchainAdapters
 import CSICCore
+import CSICProtos
 import Testing
 
 @Suite struct BitcoinEventsTests {
@@ -17,7 +18,7 @@ import Testing
         let block = try BitcoinBlock(bytes: try BitcoinBlockBuilder.block(
             previous: .zero, height: 7, time: 1_767_225_600, payout: p2wpkh, transactions: [first, second]))
         let index = [older: SpentOutput(value: 100_000, type: .p2pkh, address: "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")]
-        let events = block.chainTransactions(height: 7, network: .mainnet, seenAt: seenAt, spentOutputs: index)
+        let events = block.chainTransactions(height: 7, network: .mainnet, seenAt: seenAt, spentOutputs: index, verifiedChecks: BitcoinBlock.verifiedChecks)
 
         #expect(events.count == 3)
         for event in events { try event.validate() }
@@ -30,6 +31,9 @@ import Testing
         #expect(events[2].fee == Amount(10_000) && events[2].outputs[0].scriptType == "p2tr")
         #expect(events.allSatisfy { $0.block == BlockRef(height: 7, hash: block.header.hash.hex, time: Timestamp(secondsSinceEpoch: 1_767_225_600)) })
         #expect(events[1].txid == first.txid.hex)
+        #expect(events.allSatisfy { $0.verifiedChecks.contains("merkle_root") && $0.verifiedChecks.contains("proof_of_work") })
+        let decoded = try TransactionTopicEvent(protoBytes: TransactionTopicEvent.transaction(events[1]).serializedProto())
+        #expect(decoded == .transaction(events[1]))
     }
 
     @Test func unknownPreviousOutputsLeaveValuesAndFeeOpen() throws {

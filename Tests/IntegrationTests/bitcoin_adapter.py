@@ -143,6 +143,9 @@ bitcoin: {{ rpc_urls: ["{node.url}"], rpc_user: {node.user}, rpc_password: {node
                  if int(i["value"]) != node.spent_value(i["previous_txid"], i["previous_index"])]
         results.check(not wrong, f"every input value equals the node's (sats) — {wrong[:2]}")
         results.check(all(item.get("fee") is not None for item in spends), "every spend has its fee")
+        results.check(all({"merkle_root", "witness_commitment", "proof_of_work"} <= set(item.get("verified_checks", []))
+                          for item in items.values()),
+                      f"every event carries the verification result: {next(iter(items.values())).get('verified_checks')}")
 
         node.fail_next = 6
         node.mine(2)

@@ -21,12 +21,15 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
     public var fee: Amount?
     public var tokenTransfers: [TokenTransfer]
     public var status: TransactionStatus
+    /// The checks the publishing adapter ran on the chain data (e.g. `merkle_root`, `proof_of_work`); empty
+    /// when the source verifies nothing.
+    public var verifiedChecks: [String]
 
     public init(
         chain: Chain, txid: String, block: BlockRef?, seenAt: Timestamp,
         inputs: [TransactionInput] = [], outputs: [TransactionOutput] = [],
         from: String? = nil, to: String? = nil, value: Amount? = nil, fee: Amount? = nil,
-        tokenTransfers: [TokenTransfer] = [], status: TransactionStatus = .confirmed
+        tokenTransfers: [TokenTransfer] = [], status: TransactionStatus = .confirmed, verifiedChecks: [String] = []
     ) {
         self.chain = chain
         self.txid = txid
@@ -40,6 +43,7 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
         self.fee = fee
         self.tokenTransfers = tokenTransfers
         self.status = status
+        self.verifiedChecks = verifiedChecks
     }
 
     public var eventID: String { "\(chain.idPrefix):\(txid)" }

@@ -44,6 +44,7 @@ extension ChainTransaction: ProtoConvertible {
             }
         }
         message.status = EnumMapping.toProto(status)
+        message.verifiedChecks = verifiedChecks
         return message
     }
 
@@ -87,7 +88,8 @@ extension ChainTransaction: ProtoConvertible {
             value: message.hasValue ? try Amount.fromProto(message.value, field: "value") : nil,
             fee: message.hasFee ? try Amount.fromProto(message.fee, field: "fee") : nil,
             tokenTransfers: transfers,
-            status: try EnumMapping.fromProto(message.status, field: "status"))
+            status: try EnumMapping.fromProto(message.status, field: "status"),
+            verifiedChecks: message.verifiedChecks)
     }
 }
 

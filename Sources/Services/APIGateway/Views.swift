@@ -21,6 +21,7 @@ struct TransactionView: ResponseEncodable {
     var to: String?
     var value: Amount?
     var tokenTransfers: [TokenTransfer]
+    var verifiedChecks: [String]
     var addresses: [String]
     var source: LogPosition
 
@@ -43,6 +44,7 @@ struct TransactionView: ResponseEncodable {
         to = transaction.to
         value = transaction.value
         tokenTransfers = transaction.tokenTransfers
+        verifiedChecks = transaction.verifiedChecks
         addresses = transaction.addresses
         source = row.source
     }

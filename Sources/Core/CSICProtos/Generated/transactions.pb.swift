@@ -273,6 +273,10 @@ public nonisolated struct Csic_V1_ChainTransaction: Sendable {
 
   public var status: Csic_V1_TransactionStatus = .unspecified
 
+  /// The checks the adapter ran on the block data before publishing, e.g. merkle_root, witness_commitment,
+  /// proof_of_work; empty for sources that verify nothing (the simulator).
+  public var verifiedChecks: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -543,7 +547,7 @@ nonisolated extension Csic_V1_TokenTransfer: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Csic_V1_ChainTransaction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChainTransaction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chain\0\u{1}txid\0\u{1}block\0\u{3}seen_at_us\0\u{1}inputs\0\u{1}outputs\0\u{1}from\0\u{1}to\0\u{1}value\0\u{1}fee\0\u{3}token_transfers\0\u{1}status\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chain\0\u{1}txid\0\u{1}block\0\u{3}seen_at_us\0\u{1}inputs\0\u{1}outputs\0\u{1}from\0\u{1}to\0\u{1}value\0\u{1}fee\0\u{3}token_transfers\0\u{1}status\0\u{3}verified_checks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -563,6 +567,7 @@ nonisolated extension Csic_V1_ChainTransaction: SwiftProtobuf.Message, SwiftProt
       case 10: try { try decoder.decodeSingularBytesField(value: &self._fee) }()
       case 11: try { try decoder.decodeRepeatedMessageField(value: &self.tokenTransfers) }()
       case 12: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 13: try { try decoder.decodeRepeatedStringField(value: &self.verifiedChecks) }()
       default: break
       }
     }
@@ -609,6 +614,9 @@ nonisolated extension Csic_V1_ChainTransaction: SwiftProtobuf.Message, SwiftProt
     if self.status != .unspecified {
       try visitor.visitSingularEnumField(value: self.status, fieldNumber: 12)
     }
+    if !self.verifiedChecks.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.verifiedChecks, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -625,6 +633,7 @@ nonisolated extension Csic_V1_ChainTransaction: SwiftProtobuf.Message, SwiftProt
     if lhs._fee != rhs._fee {return false}
     if lhs.tokenTransfers != rhs.tokenTransfers {return false}
     if lhs.status != rhs.status {return false}
+    if lhs.verifiedChecks != rhs.verifiedChecks {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

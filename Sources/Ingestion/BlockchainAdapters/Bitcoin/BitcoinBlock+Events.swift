@@ -45,7 +45,7 @@ extension BitcoinBlock {
     /// block knows it; the fee is set when every input is known.
     public func chainTransactions(
         height: UInt64, network: BitcoinNetwork, seenAt: Timestamp, status: TransactionStatus = .confirmed,
-        spentOutputs: [Outpoint: SpentOutput] = [:]
+        spentOutputs: [Outpoint: SpentOutput] = [:], verifiedChecks: [String] = []
     ) -> [ChainTransaction] {
         let reference = BlockRef(height: height, hash: header.hash.hex, time: Timestamp(secondsSinceEpoch: Int64(header.time)))
         var known = spentOutputs
@@ -71,7 +71,7 @@ extension BitcoinBlock {
             let fee = inputValues.flatMap { $0 >= outputValues ? Amount($0 - outputValues) : nil }
             return ChainTransaction(
                 chain: .bitcoin, txid: transaction.txid.hex, block: reference, seenAt: seenAt,
-                inputs: inputs, outputs: outputs, fee: fee, status: status)
+                inputs: inputs, outputs: outputs, fee: fee, status: status, verifiedChecks: verifiedChecks)
         }
     }
 }

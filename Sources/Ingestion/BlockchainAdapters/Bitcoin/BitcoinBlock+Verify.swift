@@ -1,4 +1,8 @@
 extension BitcoinBlock {
+    /// What the adapter establishes before publishing a block (the served block has the hash asked for, then
+    /// `verify()`), recorded on every transaction it publishes.
+    public static let verifiedChecks = ["block_hash", "coinbase", "merkle_root", "no_mutation", "witness_commitment", "proof_of_work"]
+
     /// Runs the context-free consensus checks and throws the first failure: transactions present, exactly one
     /// coinbase and first, merkle root (rejecting a mutated tree, CVE-2012-2459, and any repeated txid), BIP141 witness commitment,
     /// and proof of work against `bits` (and against `powLimit` when given).

@@ -180,7 +180,8 @@ public final class BitcoinAdapter: Service, Sendable {
         case .connect:
             let spent = block.spentOutpoints
             let known = try await resolve(spent, of: block, hash: hash, client: client)
-            let events = block.chainTransactions(height: height, network: settings.network, seenAt: .now(), spentOutputs: known)
+            let events = block.chainTransactions(
+                height: height, network: settings.network, seenAt: .now(), spentOutputs: known, verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: block, height: height)
             try state.connect(height: height, created: block.createdOutputs(network: settings.network), spent: spent, checkpoint: next.checkpoint)
             blocks.increment()
@@ -191,7 +192,8 @@ public final class BitcoinAdapter: Service, Sendable {
             let orphaned = try await fetch(client, hash: orphan.hash, height: orphan.height)
             let events = orphaned.chainTransactions(
                 height: orphan.height, network: settings.network, seenAt: .now(), status: .reverted,
-                spentOutputs: try await resolve(orphaned.spentOutpoints, of: orphaned, hash: orphan.hash, client: client))
+                spentOutputs: try await resolve(orphaned.spentOutpoints, of: orphaned, hash: orphan.hash, client: client),
+                verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: nil, height: orphan.height)
             try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
             reverted.increment()
