@@ -49,7 +49,7 @@ public struct BenchmarkResult: Encodable, Sendable {
     }
 
     init(name: String, records: Int, duration: Duration, latency: LatencyHistogram, parameters: [String: String]) {
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.seconds
         self.name = name
         self.records = records
         durationS = seconds
@@ -145,4 +145,9 @@ public enum LogBenchmark {
                 "partitions": "\(partitions)", "fsync": "every_batch", "latency": "append call, whole batch durable",
             ])
     }
+}
+
+extension Duration {
+    /// The duration in seconds, for rates.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

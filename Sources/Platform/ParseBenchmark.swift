@@ -47,8 +47,8 @@ public enum ParseBenchmark {
             precondition(sink != .zero)
             rounds += 1
         }
-        let parseSeconds = seconds(parseTime)
-        let hashSeconds = seconds(hashTime)
+        let parseSeconds = parseTime.seconds
+        let hashSeconds = hashTime.seconds
         var result = BenchmarkResult(
             name: "parse", records: transactionCount * rounds, duration: parseTime, latency: LatencyHistogram(),
             parameters: [
@@ -62,13 +62,9 @@ public enum ParseBenchmark {
             "hash_mb_per_s": Double(transactionBytes * rounds) / hashSeconds / 1e6,
             "hash_bound_ratio": hashSeconds / parseSeconds,
             // The same parse and hashing without spelling addresses: what the address encodings cost.
-            "without_addresses_mb_per_s": Double(transactionBytes * rounds) / seconds(structureTime) / 1e6,
+            "without_addresses_mb_per_s": Double(transactionBytes * rounds) / structureTime.seconds / 1e6,
         ]
         return result
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// About 1.2 MB of transactions shaped like today's mainnet: P2WPKH and P2TR spends with witnesses,
