@@ -47,9 +47,21 @@ extension BitcoinBlock {
         height: UInt64, network: BitcoinNetwork, seenAt: Timestamp, status: TransactionStatus = .confirmed,
         spentOutputs: [Outpoint: SpentOutput] = [:], verifiedChecks: [String] = []
     ) -> [ChainTransaction] {
+        publication(height: height, network: network, seenAt: seenAt, status: status, spentOutputs: spentOutputs,
+                    verifiedChecks: verifiedChecks).transactions
+    }
+
+    /// The events of `chainTransactions` and the outputs the block creates (`createdOutputs`), each output
+    /// classified once: what the adapter publishes and what it adds to its UTXO index.
+    public func publication(
+        height: UInt64, network: BitcoinNetwork, seenAt: Timestamp, status: TransactionStatus = .confirmed,
+        spentOutputs: [Outpoint: SpentOutput] = [:], verifiedChecks: [String] = []
+    ) -> (transactions: [ChainTransaction], created: [(Outpoint, SpentOutput)]) {
         let reference = BlockRef(height: height, hash: header.hash.hex, time: Timestamp(secondsSinceEpoch: Int64(header.time)))
+        let created = createdOutputs(network: network)
         var known = spentOutputs
-        return transactions.map { transaction in
+        var nextCreated = 0
+        let transactions = transactions.map { transaction in
             var inputValues: UInt64? = 0
             let inputs = transaction.inputs.map { input in
                 if input.isCoinbase {
@@ -61,17 +73,17 @@ extension BitcoinBlock {
                 return TransactionInput(previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex,
                                         address: spent?.address, value: spent.map { Amount($0.value) })
             }
-            var outputValues: UInt64 = 0
-            let outputs = transaction.outputs.enumerated().map { index, output in
-                let (type, address) = BitcoinScript.classify(self[output.scriptPubKey], network: network)
-                known[Outpoint(txid: transaction.txid, index: UInt32(index))] = SpentOutput(value: output.value, type: type, address: address)
-                outputValues += output.value
-                return TransactionOutput(index: UInt32(index), address: address, value: Amount(output.value), scriptType: type.rawValue)
+            let outputs = created[nextCreated..<nextCreated + transaction.outputs.count].map { outpoint, output in
+                known[outpoint] = output
+                return TransactionOutput(index: outpoint.index, address: output.address, value: Amount(output.value), scriptType: output.type.rawValue)
             }
+            nextCreated += transaction.outputs.count
+            let outputValues = transaction.outputs.reduce(UInt64(0)) { $0 + $1.value }
             let fee = inputValues.flatMap { $0 >= outputValues ? Amount($0 - outputValues) : nil }
             return ChainTransaction(
                 chain: .bitcoin, txid: transaction.txid.hex, block: reference, seenAt: seenAt,
                 inputs: inputs, outputs: outputs, fee: fee, status: status, verifiedChecks: verifiedChecks)
         }
+        return (transactions, created)
     }
 }

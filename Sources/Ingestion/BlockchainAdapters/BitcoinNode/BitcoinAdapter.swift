@@ -180,10 +180,10 @@ public final class BitcoinAdapter: Service, Sendable {
         case .connect:
             let spent = block.spentOutpoints
             let known = try await resolve(spent, of: block, hash: hash, client: client)
-            let events = block.chainTransactions(
+            let (events, created) = block.publication(
                 height: height, network: settings.network, seenAt: .now(), spentOutputs: known, verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: block, height: height)
-            try state.connect(height: height, created: block.createdOutputs(network: settings.network), spent: spent, checkpoint: next.checkpoint)
+            try state.connect(height: height, created: created, spent: spent, checkpoint: next.checkpoint)
             blocks.increment()
             self.height.record(Int64(height))
             let lag = Timestamp.now().microsecondsSinceEpoch - Int64(block.header.time) * 1_000_000
