@@ -14,6 +14,8 @@ import SystemPackage
 /// simulator: { enabled: false }
 /// bitcoin: { rpc_urls: [http://127.0.0.1:8332/], rpc_cookie_file: /var/lib/bitcoind/.cookie,
 ///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2, zmq_block: tcp://127.0.0.1:28332 }
+/// ethereum: { rpc_urls: [http://127.0.0.1:8545/], ws_url: ws://127.0.0.1:8546/, chain_id: 1,
+///             start_height: 21000000, confirmations: 12, poll_seconds: 2 }
 /// ```
 public enum ConfigurationLoader {
     /// Loads the file (and environment), validates, and returns the configuration.
@@ -53,7 +55,7 @@ public enum ConfigurationLoader {
         result.simulatorSeed = config.int(forKey: "simulator.seed").map { UInt64(bitPattern: Int64($0)) }
         result.simulatorCount = config.int(forKey: "simulator.count")
         result.simulatorRate = config.double(forKey: "simulator.rate") ?? result.simulatorRate
-        result.bitcoinRPCURLs = config.stringArray(forKey: "bitcoin.rpc_urls") ?? []
+        result.bitcoinRPCURLs = config.stringArray(forKey: "bitcoin.rpc_urls", isSecret: true) ?? []
         result.bitcoinRPCUser = config.string(forKey: "bitcoin.rpc_user")
         result.bitcoinRPCPassword = config.string(forKey: "bitcoin.rpc_password", isSecret: true)
         result.bitcoinRPCCookieFile = config.string(forKey: "bitcoin.rpc_cookie_file")
@@ -62,6 +64,12 @@ public enum ConfigurationLoader {
         result.bitcoinConfirmations = UInt64(max(0, config.int(forKey: "bitcoin.confirmations", default: 1)))
         result.bitcoinPollSeconds = config.double(forKey: "bitcoin.poll_seconds") ?? result.bitcoinPollSeconds
         result.bitcoinZMQBlock = config.string(forKey: "bitcoin.zmq_block")
+        result.ethereumRPCURLs = config.stringArray(forKey: "ethereum.rpc_urls", isSecret: true) ?? []
+        result.ethereumWebSocketURL = config.string(forKey: "ethereum.ws_url", isSecret: true)
+        result.ethereumChainID = config.int(forKey: "ethereum.chain_id").map { UInt64(max(0, $0)) }
+        result.ethereumStartHeight = UInt64(max(0, config.int(forKey: "ethereum.start_height", default: 0)))
+        result.ethereumConfirmations = UInt64(max(0, config.int(forKey: "ethereum.confirmations", default: 1)))
+        result.ethereumPollSeconds = config.double(forKey: "ethereum.poll_seconds") ?? result.ethereumPollSeconds
         try result.validate()
         return result
     }

@@ -101,6 +101,9 @@ public final class Platform: Sendable {
         if configuration.roles.contains(.ingest), let settings = bitcoinSettings {
             services.append(try BitcoinAdapter(settings: settings, log: log, metrics: metrics, logger: logger))
         }
+        if configuration.roles.contains(.ingest), let settings = ethereumSettings {
+            services.append(try EthereumAdapter(settings: settings, log: log, metrics: metrics, logger: logger))
+        }
         if configuration.roles.contains(.api) {
             let dependencies = GatewayDependencies(store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup)
             services.append(Gateway.application(dependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
@@ -108,20 +111,35 @@ public final class Platform: Sendable {
         return services
     }
 
-    /// A fixed seed replays the same chain from 2026-01-01 and keeps a cursor; without one the chain is live.
-    /// The Bitcoin adapter's settings, when nodes are configured.
+    /// The Bitcoin adapter's settings, when nodes are configured. A node URL's own `user:password@` wins over
+    /// the shared `rpc_user`/`rpc_password`/`rpc_cookie_file`.
     var bitcoinSettings: BitcoinAdapterSettings? {
         guard !configuration.bitcoinRPCURLs.isEmpty, let network = BitcoinNetwork.named(configuration.bitcoinNetwork) else { return nil }
-        let credentials: BitcoinRPCCredentials = configuration.bitcoinRPCUser.map {
+        let shared: BitcoinRPCCredentials = configuration.bitcoinRPCUser.map {
             .password(user: $0, password: configuration.bitcoinRPCPassword ?? "")
         } ?? .cookieFile(configuration.bitcoinRPCCookieFile ?? "")
+        let endpoints = configuration.bitcoinRPCURLs.compactMap(NodeURL.init).map { node in
+            BitcoinNodeEndpoint(url: node.address, credentials: node.user.map { .password(user: $0, password: node.password ?? "") } ?? shared)
+        }
         return BitcoinAdapterSettings(
-            endpoints: configuration.bitcoinRPCURLs.map { BitcoinNodeEndpoint(url: $0, credentials: credentials) },
+            endpoints: endpoints,
             network: network, startHeight: configuration.bitcoinStartHeight, confirmations: configuration.bitcoinConfirmations,
             pollInterval: .seconds(configuration.bitcoinPollSeconds), statePath: "\(configuration.dataDirectory)/bitcoin/adapter.sqlite",
             blockNotifications: configuration.bitcoinZMQBlock.flatMap { ZMQSubscription(endpoint: $0, topics: ["hashblock"]) })
     }
 
+    /// The Ethereum adapter's settings, when nodes are configured; `user:password@` in a URL is that node's Basic auth.
+    var ethereumSettings: EthereumAdapterSettings? {
+        guard !configuration.ethereumRPCURLs.isEmpty else { return nil }
+        return EthereumAdapterSettings(
+            endpoints: configuration.ethereumRPCURLs.compactMap(NodeURL.init).map { EthereumNodeEndpoint(url: $0.address, authorization: $0.basicAuthorization) },
+            chainID: configuration.ethereumChainID, startHeight: configuration.ethereumStartHeight,
+            confirmations: configuration.ethereumConfirmations, pollInterval: .seconds(configuration.ethereumPollSeconds),
+            statePath: "\(configuration.dataDirectory)/ethereum/adapter.sqlite",
+            headSubscription: configuration.ethereumWebSocketURL.map(EthereumHeadSubscription.init(url:)))
+    }
+
+    /// A fixed seed replays the same chain from 2026-01-01 and keeps a cursor; without one the chain is live.
     var simulatorSettings: ChainSimulatorSettings {
         if let seed = configuration.simulatorSeed {
             return ChainSimulatorSettings(

@@ -46,6 +46,7 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var simulatorRate: Double? = 200
 
     /// Bitcoin Core JSON-RPC URLs, in order of preference (failover); empty disables the Bitcoin adapter.
+    /// A URL with `user:password@` uses those credentials for that node instead of the shared ones.
     public var bitcoinRPCURLs: [String] = []
     public var bitcoinRPCUser: String? = nil
     public var bitcoinRPCPassword: String? = nil
@@ -58,6 +59,16 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var bitcoinPollSeconds: Double = 2
     /// The node's `-zmqpubhashblock` endpoint (`tcp://host:port`): new blocks are fetched at once.
     public var bitcoinZMQBlock: String? = nil
+
+    /// Ethereum JSON-RPC (HTTP) URLs, in order of preference (failover); empty disables the Ethereum adapter.
+    public var ethereumRPCURLs: [String] = []
+    /// The node's WebSocket endpoint for `eth_subscribe("newHeads")`; without it the adapter polls.
+    public var ethereumWebSocketURL: String? = nil
+    /// The chain the nodes must be on (`eth_chainId`: 1 mainnet); unset accepts any.
+    public var ethereumChainID: UInt64? = nil
+    public var ethereumStartHeight: UInt64 = 0
+    public var ethereumConfirmations: UInt64 = 1
+    public var ethereumPollSeconds: Double = 2
 
     public init() {}
 
@@ -82,14 +93,28 @@ public struct PlatformConfiguration: Sendable, Hashable {
             guard ["mainnet", "testnet", "testnet4", "signet", "regtest"].contains(bitcoinNetwork) else {
                 throw ValidationError(.malformed, field: "bitcoin.network", "unknown network \(bitcoinNetwork)")
             }
-            guard bitcoinRPCUser != nil || bitcoinRPCCookieFile != nil else {
-                throw ValidationError(.missing, field: "bitcoin.rpc_user", "set rpc_user and rpc_password, or rpc_cookie_file")
+            let nodes = bitcoinRPCURLs.map(NodeURL.init)
+            if let bad = nodes.firstIndex(of: nil) {
+                throw ValidationError(.malformed, field: "bitcoin.rpc_urls", "not an http(s) URL: \(NodeURL.redacted(bitcoinRPCURLs[bad]))")
+            }
+            guard bitcoinRPCUser != nil || bitcoinRPCCookieFile != nil || nodes.allSatisfy({ $0?.user != nil }) else {
+                throw ValidationError(.missing, field: "bitcoin.rpc_user", "set rpc_user and rpc_password, rpc_cookie_file, or user:password@ in every URL")
             }
             guard bitcoinConfirmations >= 1 else { throw ValidationError(.outOfRange, field: "bitcoin.confirmations", "must be at least 1") }
             guard bitcoinPollSeconds > 0 else { throw ValidationError(.outOfRange, field: "bitcoin.poll_seconds", "must be positive") }
             if let endpoint = bitcoinZMQBlock, !endpoint.hasPrefix("tcp://") || endpoint.split(separator: ":").last.flatMap({ Int($0) }) == nil {
                 throw ValidationError(.malformed, field: "bitcoin.zmq_block", "must be tcp://host:port, got \(endpoint)")
             }
+        }
+        if !ethereumRPCURLs.isEmpty {
+            if let bad = ethereumRPCURLs.first(where: { NodeURL($0) == nil || $0.hasPrefix("ws") }) {
+                throw ValidationError(.malformed, field: "ethereum.rpc_urls", "not an http(s) URL: \(NodeURL.redacted(bad))")
+            }
+            if let url = ethereumWebSocketURL, !(url.hasPrefix("ws://") || url.hasPrefix("wss://")) || NodeURL(url) == nil {
+                throw ValidationError(.malformed, field: "ethereum.ws_url", "must be ws://host:port or wss://..., got \(NodeURL.redacted(url))")
+            }
+            guard ethereumConfirmations >= 1 else { throw ValidationError(.outOfRange, field: "ethereum.confirmations", "must be at least 1") }
+            guard ethereumPollSeconds > 0 else { throw ValidationError(.outOfRange, field: "ethereum.poll_seconds", "must be positive") }
         }
     }
 }

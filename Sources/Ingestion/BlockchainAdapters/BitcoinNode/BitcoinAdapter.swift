@@ -55,58 +55,34 @@ public struct BitcoinAdapterSettings: Sendable {
 public final class BitcoinAdapter: Service, Sendable {
     private let settings: BitcoinAdapterSettings
     private let clients: [BitcoinRPCClient]
-    private let log: any EventLog
+    private let publisher: ChainEventPublisher
     private let state: BitcoinAdapterState
     private let logger: Logger
-    private let metrics: any MetricsFactory
-    /// Block time to events published, per block.
-    private let syncLatency: Metrics.Timer
-    private let blocks: Counter
-    private let reverted: Counter
-    private let height: Gauge
+    private let metrics: ChainAdapterMetrics
+    private let wake = BlockWake()
+    /// Set when the node rejects `getblock <hash> 3`.
+    private let prevoutsUnsupported = Atomic<Bool>(false)
 
     public init(settings: BitcoinAdapterSettings, log: any EventLog, metrics: any MetricsFactory, logger: Logger) throws {
         precondition(!settings.endpoints.isEmpty, "a Bitcoin adapter needs at least one node")
         self.settings = settings
         clients = settings.endpoints.map { BitcoinRPCClient(url: $0.url, credentials: $0.credentials) }
-        self.log = log
+        publisher = ChainEventPublisher(log: log, source: "bitcoin")
         state = try BitcoinAdapterState(path: settings.statePath)
         self.logger = logger
-        self.metrics = metrics
-        syncLatency = Metrics.Timer(label: "csic_chain_sync_latency_seconds", dimensions: [("chain", "bitcoin")], factory: metrics)
-        blocks = Counter(label: "csic_chain_blocks_total", dimensions: [("chain", "bitcoin"), ("step", "connect")], factory: metrics)
-        reverted = Counter(label: "csic_chain_blocks_total", dimensions: [("chain", "bitcoin"), ("step", "disconnect")], factory: metrics)
-        height = Gauge(label: "csic_chain_height", dimensions: [("chain", "bitcoin")], factory: metrics)
+        self.metrics = ChainAdapterMetrics(chain: "bitcoin", factory: metrics)
     }
-
-    private func countError(_ kind: String) {
-        Counter(label: "csic_errors_total", dimensions: [("source", "bitcoin"), ("kind", kind)], factory: metrics).increment()
-    }
-
-    /// Set by a block notification, cleared when the adapter asks the node again.
-    private let notified = Atomic<Bool>(false)
-    /// Set when the node rejects `getblock <hash> 3`.
-    private let prevoutsUnsupported = Atomic<Bool>(false)
 
     public func run() async throws {
         guard let notifications = settings.blockNotifications else { return try await follow() }
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 await notifications.run(logger: self.logger) { message in
-                    if message.first.map({ $0.elementsEqual("hashblock".utf8) }) == true { self.notified.store(true, ordering: .releasing) }
+                    if message.first.map({ $0.elementsEqual("hashblock".utf8) }) == true { self.wake.signal() }
                 }
             }
             try await follow()
             group.cancelAll()
-        }
-    }
-
-    /// Sleeps for the poll interval, or less when a block notification arrives.
-    private func idle() async {
-        let clock = ContinuousClock()
-        let deadline = clock.now.advanced(by: settings.pollInterval)
-        while clock.now < deadline, !notified.load(ordering: .acquiring), !Task.isCancelled, !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -121,7 +97,7 @@ public final class BitcoinAdapter: Service, Sendable {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
                 let client = clients[endpoint]
-                notified.store(false, ordering: .releasing)
+                wake.reset()
                 let tip = try await client.blockchainInfo().blocks
                 var progressed = false
                 while let next = follower.nextHeight(nodeTip: tip), !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -129,15 +105,15 @@ public final class BitcoinAdapter: Service, Sendable {
                     progressed = true
                 }
                 backoff = .milliseconds(250)
-                if !progressed { await idle() }
-            } catch let error as BitcoinRPCError {
-                countError(error.isRetryable ? "node_unavailable" : "node_error")
+                if !progressed { await wake.idle(settings.pollInterval) }
+            } catch let error as NodeRPCError {
+                metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
                 logger.warning("bitcoin node call failed; retrying", metadata: ["node": "\(clients[endpoint].url)", "error": "\(error)"])
                 if error.isRetryable { endpoint = (endpoint + 1) % clients.count }
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(30))
             } catch let failure as BlockFailure {
-                countError("invalid_block")
+                metrics.error("invalid_block")
                 logger.error("bitcoin block rejected; retrying, not skipping", metadata: ["block": "\(failure.hash)", "error": "\(failure.error)"])
                 if deadLettered.insert("\(failure.hash) \(failure.error.code)").inserted { try await deadLetter(failure) }
                 endpoint = (endpoint + 1) % clients.count
@@ -184,10 +160,7 @@ public final class BitcoinAdapter: Service, Sendable {
                 height: height, network: settings.network, seenAt: .now(), spentOutputs: known, verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: block, height: height)
             try state.connect(height: height, created: created, spent: spent, checkpoint: next.checkpoint)
-            blocks.increment()
-            self.height.record(Int64(height))
-            let lag = Timestamp.now().microsecondsSinceEpoch - Int64(block.header.time) * 1_000_000
-            syncLatency.recordMicroseconds(max(0, lag))
+            metrics.blockConnected(height: height, blockTime: Int64(block.header.time))
         case .disconnect(let orphan):
             let orphaned = try await fetch(client, hash: orphan.hash, height: orphan.height)
             let events = orphaned.chainTransactions(
@@ -196,7 +169,7 @@ public final class BitcoinAdapter: Service, Sendable {
                 verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: nil, height: orphan.height)
             try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
-            reverted.increment()
+            metrics.disconnected.increment()
             logger.notice("bitcoin reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
         }
         follower = next
@@ -214,7 +187,7 @@ public final class BitcoinAdapter: Service, Sendable {
         do throws(any Error) {
             fromNode = try await client.previousOutputs(blockHash: hash, network: settings.network)
         } catch {
-            guard (error as? BitcoinRPCError)?.rpcCode == -8 else { throw error }
+            guard (error as? NodeRPCError)?.rpcCode == -8 else { throw error }
             prevoutsUnsupported.store(true, ordering: .relaxed)
             logger.warning("the node cannot give previous outputs (getblock verbosity 3); inputs of older outputs stay without value",
                            metadata: ["error": "\(error)"])
@@ -225,24 +198,15 @@ public final class BitcoinAdapter: Service, Sendable {
     }
 
     private func publish(_ transactions: [ChainTransaction], block: BitcoinBlock?, height: UInt64) async throws {
-        var records = transactions.map { transaction in
-            let event = TransactionTopicEvent.transaction(transaction)
-            return ProducerRecord(key: event.recordKey, value: event.serializedProto())
-        }
-        if let block {
-            let event = TransactionTopicEvent.block(ChainBlock(
+        try await publisher.publish(transactions, block: block.map { block in
+            ChainBlock(
                 chain: .bitcoin, height: height, hash: block.header.hash.hex, previousHash: block.header.previousBlockHash.hex,
-                time: Timestamp(secondsSinceEpoch: Int64(block.header.time)), transactionCount: UInt32(block.transactions.count)))
-            records.append(ProducerRecord(key: event.recordKey, value: event.serializedProto()))
-        }
-        _ = try await log.append(.transactions, records: records)
+                time: Timestamp(secondsSinceEpoch: Int64(block.header.time)), transactionCount: UInt32(block.transactions.count))
+        })
     }
 
     private func deadLetter(_ failure: BlockFailure) async throws {
-        let letter = DeadLetter(
-            source: "bitcoin", topic: Topic.transactions.rawValue, partition: nil, offset: nil, key: Array(failure.hash.utf8),
-            payload: failure.bytes, reasonCode: .undecodable, reason: "block \(failure.height) \(failure.hash): \(failure.error)",
-            rejectedBy: "bitcoin-adapter", time: .now())
-        _ = try await log.append(.deadLetter, records: [ProducerRecord(key: letter.source, value: letter.serializedProto())])
+        try await publisher.deadLetter(
+            key: failure.hash, payload: failure.bytes, reason: "block \(failure.height) \(failure.hash): \(failure.error)")
     }
 }

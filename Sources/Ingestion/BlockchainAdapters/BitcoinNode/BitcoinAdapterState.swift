@@ -12,10 +12,6 @@ public final class BitcoinAdapterState: Sendable {
     let queue: DatabaseQueue
 
     public init(path: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL") }
-        queue = try DatabaseQueue(path: path, configuration: configuration)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-25-bitcoin-adapter") { db in
             try db.execute(sql: """
@@ -31,21 +27,14 @@ public final class BitcoinAdapterState: Sendable {
                 ) WITHOUT ROWID;
                 CREATE INDEX utxos_height ON utxos(height);
                 CREATE INDEX utxos_spent_height ON utxos(spent_height) WHERE spent_height IS NOT NULL;
-                CREATE TABLE adapter_state (key TEXT PRIMARY KEY, value BLOB NOT NULL);
-                """)
+                """ + AdapterDatabase.stateTable)
         }
-        try migrator.migrate(queue)
+        queue = try AdapterDatabase.open(path: path, migrator: migrator)
     }
 
     /// The saved checkpoint, or an empty one of `depth`.
     public func checkpoint(depth: Int) throws -> ChainCheckpoint {
-        try queue.read { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM adapter_state WHERE key = 'checkpoint'") else {
-                return ChainCheckpoint(depth: depth)
-            }
-            let saved = try JSONDecoder().decode(ChainCheckpoint.self, from: data)
-            return ChainCheckpoint(blocks: saved.blocks, depth: depth)
-        }
+        try queue.read { db in try ChainCheckpoint.load(db, depth: depth) }
     }
 
     /// What the index knows of `outpoints` (unspent or spent by a block still in the checkpoint).
@@ -78,7 +67,7 @@ public final class BitcoinAdapterState: Sendable {
             if let oldest = checkpoint.blocks.first?.height {
                 try db.execute(sql: "DELETE FROM utxos WHERE spent_height < ?", arguments: [Int64(oldest)])
             }
-            try save(checkpoint, db)
+            try checkpoint.save(db)
         }
     }
 
@@ -87,17 +76,12 @@ public final class BitcoinAdapterState: Sendable {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM utxos WHERE height = ?", arguments: [Int64(height)])
             try db.execute(sql: "UPDATE utxos SET spent_height = NULL WHERE spent_height = ?", arguments: [Int64(height)])
-            try save(checkpoint, db)
+            try checkpoint.save(db)
         }
     }
 
     /// The number of outputs indexed (unspent and recently spent).
     public func indexedOutputs() throws -> Int {
         try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM utxos") ?? 0 }
-    }
-
-    private func save(_ checkpoint: ChainCheckpoint, _ db: Database) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO adapter_state (key, value) VALUES ('checkpoint', ?)",
-                       arguments: [try JSONEncoder().encode(checkpoint)])
     }
 }

@@ -50,6 +50,22 @@ public struct EthereumBlock: Decodable, Sendable {
     public var parentHash: String
     public var timestamp: HexQuantity
     public var transactions: [Transaction]
+    /// The header fields, decoded from the same object, to check `hash`.
+    public var header: EthereumHeader
+
+    private enum CodingKeys: String, CodingKey {
+        case number, hash, parentHash, timestamp, transactions
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        number = try container.decode(HexQuantity.self, forKey: .number)
+        hash = try container.decode(String.self, forKey: .hash)
+        parentHash = try container.decode(String.self, forKey: .parentHash)
+        timestamp = try container.decode(HexQuantity.self, forKey: .timestamp)
+        transactions = try container.decode([Transaction].self, forKey: .transactions)
+        header = try EthereumHeader(from: decoder)
+    }
 }
 
 /// `eth_getBlockReceipts` / `eth_getTransactionReceipt`: outcome, gas and logs of one transaction.
@@ -63,6 +79,8 @@ public struct EthereumReceipt: Decodable, Sendable {
     }
 
     public var transactionHash: String
+    /// The block the receipt belongs to (absent from some older nodes' answers).
+    public var blockHash: String?
     /// 1 success, 0 failure (post-Byzantium).
     public var status: HexQuantity?
     public var gasUsed: HexQuantity
@@ -78,7 +96,9 @@ extension EthereumBlock {
     /// The block's transactions as `transactions` topic events: EIP-55 addresses, value in wei, fee = gas used
     /// × effective gas price, `failed` when the receipt's status is 0, ERC-20 transfers from Transfer logs
     /// (three topics and a 32-byte amount; ERC-721's four-topic form is not a fungible transfer).
-    public func chainTransactions(receipts: [EthereumReceipt], seenAt: Timestamp) throws(EthereumDataError) -> [ChainTransaction] {
+    public func chainTransactions(
+        receipts: [EthereumReceipt], seenAt: Timestamp, verifiedChecks: [String] = []
+    ) throws(EthereumDataError) -> [ChainTransaction] {
         guard let height = number.uint64, let time = timestamp.uint64 else { throw EthereumDataError("block number or time beyond 64 bits") }
         let reference = BlockRef(height: height, hash: try Self.hash(hash), time: Timestamp(secondsSinceEpoch: Int64(time)))
         var byHash: [String: EthereumReceipt] = [:]
@@ -105,7 +125,7 @@ extension EthereumBlock {
             return ChainTransaction(
                 chain: .ethereum, txid: try Self.hash(transaction.hash), block: reference, seenAt: seenAt,
                 from: from, to: to, value: transaction.value.amount, fee: fee, tokenTransfers: transfers,
-                status: receipt.status?.uint64 == 0 ? .failed : .confirmed)
+                status: receipt.status?.uint64 == 0 ? .failed : .confirmed, verifiedChecks: verifiedChecks)
         }
     }
 

@@ -1,0 +1,80 @@
+import CSICCore
+import CSICProtos
+import EventLog
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// The metrics every chain adapter reports, labelled by chain: block time to events published, blocks
+/// applied and reverted, the applied height, and errors by kind.
+struct ChainAdapterMetrics: Sendable {
+    let chain: String
+    let factory: any MetricsFactory
+    let syncLatency: Metrics.Timer
+    let connected: Counter
+    let disconnected: Counter
+    let height: Gauge
+
+    init(chain: String, factory: any MetricsFactory) {
+        self.chain = chain
+        self.factory = factory
+        syncLatency = Metrics.Timer(label: "csic_chain_sync_latency_seconds", dimensions: [("chain", chain)], factory: factory)
+        connected = Counter(label: "csic_chain_blocks_total", dimensions: [("chain", chain), ("step", "connect")], factory: factory)
+        disconnected = Counter(label: "csic_chain_blocks_total", dimensions: [("chain", chain), ("step", "disconnect")], factory: factory)
+        height = Gauge(label: "csic_chain_height", dimensions: [("chain", chain)], factory: factory)
+    }
+
+    /// A block applied: its height, and how long after its timestamp its events were durable.
+    func blockConnected(height: UInt64, blockTime: Int64) {
+        connected.increment()
+        self.height.record(Int64(height))
+        syncLatency.recordMicroseconds(max(0, Timestamp.now().microsecondsSinceEpoch - blockTime * 1_000_000))
+    }
+
+    func error(_ kind: String) {
+        Counter(label: "csic_errors_total", dimensions: [("source", chain), ("kind", kind)], factory: factory).increment()
+    }
+}
+
+/// Wakes an adapter's poll loop early when the node announces a block (ZMQ `hashblock`, `eth_subscribe`).
+final class BlockWake: Sendable {
+    private let notified = Atomic<Bool>(false)
+
+    /// A new block was announced.
+    func signal() { notified.store(true, ordering: .releasing) }
+
+    /// Called before asking the node for its tip: announcements until now are answered by that question.
+    func reset() { notified.store(false, ordering: .releasing) }
+
+    /// Sleeps for `interval`, or less when a block is announced or the service stops.
+    func idle(_ interval: Duration) async {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: interval)
+        while clock.now < deadline, !notified.load(ordering: .acquiring), !Task.isCancelled, !Task.isShuttingDownGracefully {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// Appends an adapter's events to `transactions` and what it rejects to `dead_letter`.
+struct ChainEventPublisher: Sendable {
+    let log: any EventLog
+    /// The `source` of dead letters, e.g. "bitcoin".
+    let source: String
+
+    /// Appends the transactions (and the block, for a connected block) in one durable batch.
+    func publish(_ transactions: [ChainTransaction], block: ChainBlock?) async throws {
+        var events = transactions.map(TransactionTopicEvent.transaction)
+        if let block { events.append(.block(block)) }
+        let records = events.map { ProducerRecord(key: $0.recordKey, value: $0.serializedProto()) }
+        _ = try await log.append(.transactions, records: records)
+    }
+
+    /// Dead-letters data the node served that cannot be accepted, with the reason.
+    func deadLetter(key: String, payload: [UInt8], reason: String) async throws {
+        let letter = DeadLetter(
+            source: source, topic: Topic.transactions.rawValue, partition: nil, offset: nil, key: Array(key.utf8),
+            payload: payload, reasonCode: .undecodable, reason: reason, rejectedBy: "\(source)-adapter", time: .now())
+        _ = try await log.append(.deadLetter, records: [ProducerRecord(key: letter.source, value: letter.serializedProto())])
+    }
+}

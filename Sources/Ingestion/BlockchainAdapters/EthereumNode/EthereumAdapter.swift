@@ -1,0 +1,210 @@
+import CSICCore
+import EventLog
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// One Ethereum node the adapter may read from.
+public struct EthereumNodeEndpoint: Sendable, Hashable {
+    public var url: String
+    /// An `Authorization` header value for the node, when it wants one.
+    public var authorization: String?
+
+    public init(url: String, authorization: String? = nil) {
+        self.url = url
+        self.authorization = authorization
+    }
+}
+
+public struct EthereumAdapterSettings: Sendable {
+    /// Nodes in order of preference; a failing node hands over to the next (failover).
+    public var endpoints: [EthereumNodeEndpoint]
+    /// The chain the nodes must be on (`eth_chainId`); a node on another chain is not read. `nil` accepts any.
+    public var chainID: UInt64?
+    /// The first height applied when there is no checkpoint yet.
+    public var startHeight: UInt64
+    /// 1 applies the head; 12 waits for twelve blocks.
+    public var confirmations: UInt64
+    public var pollInterval: Duration
+    /// The adapter's state file (checkpoint and recent blocks' transactions).
+    public var statePath: String
+    /// How many recent blocks are remembered for reorgs.
+    public var checkpointDepth: Int
+    /// The node's WebSocket endpoint: `eth_subscribe("newHeads")` wakes the adapter at once instead of at the next poll.
+    public var headSubscription: EthereumHeadSubscription?
+
+    public init(endpoints: [EthereumNodeEndpoint], chainID: UInt64? = nil, startHeight: UInt64, confirmations: UInt64 = 1,
+                pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 128,
+                headSubscription: EthereumHeadSubscription? = nil) {
+        self.endpoints = endpoints
+        self.chainID = chainID
+        self.startHeight = startHeight
+        self.confirmations = confirmations
+        self.pollInterval = pollInterval
+        self.statePath = statePath
+        self.checkpointDepth = checkpointDepth
+        self.headSubscription = headSubscription
+    }
+}
+
+/// Follows Ethereum nodes' canonical chain and publishes every transaction of every applied block on
+/// `transactions` (and the block itself), keyed by transaction hash; orphaned blocks' transactions are
+/// published again as reverted. Each block's header is hashed here (keccak256 of its RLP) and its receipts
+/// checked against its transactions; a block that fails is dead-lettered once and retried with backoff,
+/// never skipped. New blocks are found by polling `eth_blockNumber`, and at once when a WebSocket
+/// `newHeads` subscription is configured.
+public final class EthereumAdapter: Service, Sendable {
+    private let settings: EthereumAdapterSettings
+    private let clients: [EthereumRPCClient]
+    private let publisher: ChainEventPublisher
+    private let state: EthereumAdapterState
+    private let logger: Logger
+    private let metrics: ChainAdapterMetrics
+    private let wake = BlockWake()
+    /// Set when a node answers `eth_getBlockReceipts` with "method not found"; receipts are then asked per transaction.
+    private let blockReceiptsUnsupported = Atomic<Bool>(false)
+
+    public init(settings: EthereumAdapterSettings, log: any EventLog, metrics: any MetricsFactory, logger: Logger) throws {
+        precondition(!settings.endpoints.isEmpty, "an Ethereum adapter needs at least one node")
+        self.settings = settings
+        clients = settings.endpoints.map { EthereumRPCClient(url: $0.url, authorization: $0.authorization) }
+        publisher = ChainEventPublisher(log: log, source: "ethereum")
+        state = try EthereumAdapterState(path: settings.statePath)
+        self.logger = logger
+        self.metrics = ChainAdapterMetrics(chain: "ethereum", factory: metrics)
+    }
+
+    public func run() async throws {
+        guard let subscription = settings.headSubscription else { return try await follow() }
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await subscription.run(logger: self.logger) { _ in self.wake.signal() } }
+            try await follow()
+            group.cancelAll()
+        }
+    }
+
+    /// A node on another chain than the configured one.
+    struct WrongChain: Error {
+        let url: String
+        let chainID: UInt64
+    }
+
+    /// A block the node served that failed its checks.
+    struct BlockFailure: Error {
+        let height: UInt64
+        let body: [UInt8]
+        let error: EthereumDataError
+    }
+
+    private func follow() async throws {
+        var follower = ChainFollower(
+            checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
+            confirmations: settings.confirmations)
+        var endpoint = 0
+        var checkedChain: Set<Int> = []
+        var backoff = Duration.milliseconds(250)
+        var deadLettered: Set<String> = []
+        logger.info("ethereum adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                let client = clients[endpoint]
+                if !checkedChain.contains(endpoint) {
+                    let chainID = try await client.chainID()
+                    if let expected = settings.chainID, chainID != expected { throw WrongChain(url: client.url, chainID: chainID) }
+                    checkedChain.insert(endpoint)
+                }
+                wake.reset()
+                let head = try await client.blockNumber()
+                var progressed = false
+                while let next = follower.nextHeight(nodeTip: head), !Task.isShuttingDownGracefully, !Task.isCancelled {
+                    guard try await step(&follower, client: client, height: next) else { break }
+                    progressed = true
+                }
+                backoff = .milliseconds(250)
+                if !progressed { await wake.idle(settings.pollInterval) }
+                continue
+            } catch let error as NodeRPCError {
+                metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
+                logger.warning("ethereum node call failed; retrying", metadata: ["node": "\(clients[endpoint].url)", "error": "\(error)"])
+                if case .invalidResult(let method, let reason, let body) = error, deadLettered.insert("\(method) \(reason)").inserted {
+                    try await publisher.deadLetter(key: method, payload: body, reason: "\(method) from \(clients[endpoint].url): \(reason)")
+                }
+                if error.isRetryable || error.rpcCode == nil { endpoint = (endpoint + 1) % clients.count }
+            } catch let failure as BlockFailure {
+                metrics.error("invalid_block")
+                logger.error("ethereum block rejected; retrying, not skipping", metadata: ["height": "\(failure.height)", "error": "\(failure.error)"])
+                if deadLettered.insert("\(failure.height) \(failure.error)").inserted {
+                    try await publisher.deadLetter(key: "\(failure.height)", payload: failure.body, reason: "block \(failure.height): \(failure.error)")
+                }
+                endpoint = (endpoint + 1) % clients.count
+            } catch let wrong as WrongChain {
+                metrics.error("wrong_chain")
+                logger.critical("ethereum node is on another chain; not reading it",
+                                metadata: ["node": "\(wrong.url)", "chain_id": "\(wrong.chainID)", "expected": "\(settings.chainID ?? 0)"])
+                endpoint = (endpoint + 1) % clients.count
+            } catch let error as ChainFollower.FollowError {
+                logger.critical("ethereum adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
+                throw error
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(30))
+        }
+    }
+
+    /// Applies or reverts one block; `false` when the node has no block at `height` (its head moved back).
+    private func step(_ follower: inout ChainFollower, client: EthereumRPCClient, height: UInt64) async throws -> Bool {
+        guard let (block, body) = try await client.block(height: height) else { return false }
+        let receipts = try await receipts(of: block, client: client)
+        let pointer: BlockPointer
+        let transactions: [ChainTransaction]
+        do {
+            pointer = try block.pointer()
+            guard pointer.height == height else { throw EthereumDataError("asked for block \(height), got \(pointer.height)") }
+            try block.verify(receipts: receipts)
+            transactions = try block.chainTransactions(receipts: receipts, seenAt: .now(), verifiedChecks: EthereumBlock.verifiedChecks)
+        } catch let error as EthereumDataError {
+            throw BlockFailure(height: height, body: body, error: error)
+        }
+        var next = follower
+        switch try next.offer(pointer) {
+        case .connect:
+            guard let time = block.timestamp.uint64 else { throw BlockFailure(height: height, body: body, error: EthereumDataError("time beyond 64 bits")) }
+            try await publisher.publish(transactions, block: ChainBlock(
+                chain: .ethereum, height: height, hash: pointer.hash, previousHash: pointer.previousHash,
+                time: Timestamp(secondsSinceEpoch: Int64(time)), transactionCount: UInt32(block.transactions.count)))
+            try state.connect(height: height, transactions: transactions, checkpoint: next.checkpoint)
+            metrics.blockConnected(height: height, blockTime: Int64(time))
+        case .disconnect(let orphan):
+            let now = Timestamp.now()
+            let reverted = try state.transactions(height: orphan.height).map { transaction in
+                var transaction = transaction
+                transaction.status = .reverted
+                transaction.seenAt = now
+                return transaction
+            }
+            try await publisher.publish(reverted, block: nil)
+            try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
+            metrics.disconnected.increment()
+            logger.notice("ethereum reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
+        }
+        follower = next
+        return true
+    }
+
+    /// The block's receipts: `eth_getBlockReceipts`, or one `eth_getTransactionReceipt` per transaction on
+    /// nodes without it.
+    private func receipts(of block: EthereumBlock, client: EthereumRPCClient) async throws -> [EthereumReceipt] {
+        if block.transactions.isEmpty { return [] }
+        if !blockReceiptsUnsupported.load(ordering: .relaxed) {
+            do throws(NodeRPCError) {
+                return try await client.blockReceipts(blockHash: block.hash)
+            } catch {
+                guard error.rpcCode == EthereumRPCClient.methodNotFound else { throw error }
+                blockReceiptsUnsupported.store(true, ordering: .relaxed)
+                logger.warning("the node has no eth_getBlockReceipts; asking receipts per transaction", metadata: ["node": "\(client.url)"])
+            }
+        }
+        return try await client.transactionReceipts(of: block)
+    }
+}

@@ -1,0 +1,25 @@
+import CSICCore
+import Testing
+
+@Suite struct NodeURLTests {
+    @Test func credentialsAreTakenOutOfTheAddress() throws {
+        let node = try #require(NodeURL("http://alice:s%3Acret@10.0.0.5:8332/"))
+        #expect(node.address == "http://10.0.0.5:8332/")
+        #expect(node.user == "alice" && node.password == "s:cret")
+        #expect(node.basicAuthorization == "Basic YWxpY2U6czpjcmV0")
+        let plain = try #require(NodeURL("https://eth.example.org/rpc"))
+        #expect(plain.address == "https://eth.example.org/rpc" && plain.user == nil && plain.basicAuthorization == nil)
+    }
+
+    @Test func onlyAbsoluteHTTPOrWebSocketURLs() {
+        #expect(NodeURL("127.0.0.1:8332") == nil)
+        #expect(NodeURL("ftp://host/") == nil)
+        #expect(NodeURL("http://") == nil)
+        #expect(NodeURL("ws://127.0.0.1:8546") != nil)
+    }
+
+    @Test func redactionHidesCredentials() {
+        #expect(NodeURL.redacted("http://alice:secret@host:1/") == "http://***@host:1/")
+        #expect(NodeURL.redacted("http://host:1/") == "http://host:1/")
+    }
+}
