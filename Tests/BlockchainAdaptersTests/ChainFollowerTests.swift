@@ -1,4 +1,4 @@
-import BlockchainAdapters
+@testable import BlockchainAdapters
 import Testing
 
 /// A toy node: a best chain of named blocks, which a test can fork.
@@ -85,5 +85,25 @@ private func sync(_ follower: inout ChainFollower, _ node: Node) throws -> [Chai
         #expect(throws: ChainFollower.FollowError.unexpectedHeight(asked: 5, got: 6)) {
             try follower.offer(BlockPointer(height: 6, hash: "x", previousHash: "w"))
         }
+    }
+}
+
+@Suite struct NodeFailoverTests {
+    @Test func handsOverAtOnceAndWaitsOnlyWhenEveryNodeFailed() {
+        var failover = NodeFailover(count: 3)
+        #expect(failover.failed(switchNode: true) == .zero && failover.current == 1)
+        #expect(failover.failed(switchNode: true) == .zero && failover.current == 2)
+        #expect(failover.failed(switchNode: true) == .milliseconds(250) && failover.current == 0)
+        #expect(failover.failed(switchNode: true) == .zero)
+        #expect(failover.failed(switchNode: true) == .zero)
+        #expect(failover.failed(switchNode: true) == .milliseconds(500), "the wait doubles per round of failures")
+        failover.succeeded()
+        #expect(failover.failed(switchNode: false) == .milliseconds(250) && failover.current == 0, "an answer the node gave wrong stays on it and waits")
+    }
+
+    @Test func oneNodeWaitsAfterEveryFailureUpToThirtySeconds() {
+        var failover = NodeFailover(count: 1)
+        let waits = (0..<10).map { _ in failover.failed(switchNode: true) }
+        #expect(waits.first == .milliseconds(250) && waits.last == .seconds(30))
     }
 }

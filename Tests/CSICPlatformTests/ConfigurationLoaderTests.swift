@@ -54,6 +54,22 @@ import Testing
         #expect(configuration.bitcoinZMQBlock == "tcp://10.0.0.1:28332")
     }
 
+    @Test func readsTheEthereumAdapterAndPerNodeCredentials() async throws {
+        let path = try write("""
+            bitcoin: { rpc_urls: ["http://alice:one@10.0.0.1:8332/", "http://bob:two@10.0.0.2:8332/"], network: mainnet }
+            ethereum: { rpc_urls: ["http://10.0.0.3:8545/", "https://eth.example.org/rpc"], ws_url: "ws://10.0.0.3:8546/", chain_id: 1,
+                        start_height: 21000000, confirmations: 12, poll_seconds: 1.5 }
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try await ConfigurationLoader.load(file: path, environment: [:])
+        #expect(configuration.bitcoinRPCUser == nil, "every Bitcoin URL carries its own credentials")
+        #expect(configuration.ethereumRPCURLs == ["http://10.0.0.3:8545/", "https://eth.example.org/rpc"])
+        #expect(configuration.ethereumWebSocketURL == "ws://10.0.0.3:8546/")
+        #expect(configuration.ethereumChainID == 1)
+        #expect(configuration.ethereumStartHeight == 21_000_000 && configuration.ethereumConfirmations == 12)
+        #expect(configuration.ethereumPollSeconds == 1.5)
+    }
+
     @Test func defaultsWithoutAFile() async throws {
         let configuration = try await ConfigurationLoader.load(file: nil, environment: [:])
         #expect(configuration == PlatformConfiguration())
@@ -69,6 +85,11 @@ import Testing
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, network: dogecoin }",
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, confirmations: 0 }",
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, zmq_block: \"udp://1.2.3.4\" }",
+        "bitcoin: { rpc_urls: [\"http://alice:one@10.0.0.1:8332/\", \"http://10.0.0.2:8332/\"] }",
+        "bitcoin: { rpc_urls: [\"10.0.0.1:8332\"], rpc_user: u }",
+        "ethereum: { rpc_urls: [\"ws://127.0.0.1:8546/\"] }",
+        "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], ws_url: \"http://127.0.0.1:8546/\" }",
+        "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], confirmations: 0 }",
     ])
     func rejectsBadValues(_ yaml: String) async throws {
         let path = try write(yaml)

@@ -5,76 +5,16 @@ moments, a reorg of depth 3, node outages and a corrupt block leave the store wi
 transactions confirmed (the orphaned ones reverted), nothing skipped, errors in /metrics and dead letters,
 and the sync latency (block time to published) under 30 s."""
 import argparse
-import json
 import os
 import random
 import re
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from bitcoin_test_node import BitcoinTestNode  # noqa: E402
-from csic_process import Results  # noqa: E402
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Serve:
-    def __init__(self, binary, config, log_path):
-        self.binary, self.config, self.log_path = binary, config, log_path
-        self.process = None
-
-    def start(self):
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log,
-                                        start_new_session=True)
-
-    def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self):
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
-
-
-def get(port, path):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
-        body = response.read()
-        return json.loads(body) if path != "/metrics" else body.decode()
-
-
-def stored(port):
-    """Every stored transaction: txid -> the full view."""
-    items, cursor = {}, None
-    while True:
-        page = get(port, "/api/v1/transactions?limit=500" + (f"&cursor={cursor}" if cursor else ""))
-        for item in page["items"]:
-            items[item["txid"]] = item
-        cursor = page.get("next_cursor")
-        if not cursor:
-            return items
-
-
-def wait_until(condition, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if condition():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.2)
-    return False
+from csic_process import Results, Serve, free_port, get, stored, wait_until  # noqa: E402
 
 
 START = 2  # the adapter starts at height 2: blocks 0 and 1 are older than its UTXO index
@@ -107,7 +47,7 @@ def main():
         out.write(f"""data_dir: {workdir}/data
 roles: [ingest, process, api]
 http: {{ host: 127.0.0.1, port: {port} }}
-bitcoin: {{ rpc_urls: ["{node.url}"], rpc_user: {node.user}, rpc_password: {node.password},
+bitcoin: {{ rpc_urls: ["http://nobody:nothing@127.0.0.1:{free_port()}/", "{node.url.replace("http://", f"http://{node.user}:{node.password}@")}"],
            network: regtest, start_height: {START}, confirmations: 1, poll_seconds: 0.2 }}
 """)
     serve = Serve(args.binary, config, os.path.join(workdir, "csic.log"))
@@ -116,7 +56,8 @@ bitcoin: {{ rpc_urls: ["{node.url}"], rpc_user: {node.user}, rpc_password: {node
         results.check(wait_until(lambda: get(port, "/health")["status"] == "ok", 60), "csic serve is up")
         wait_until(lambda: in_sync(port, node), 30)
         in_sync(port, node, explain=True)
-        results.check(wait_until(lambda: in_sync(port, node), 30), f"initial sync from height {START}: {len(node.best_chain_txids(START))} transactions stored")
+        results.check(wait_until(lambda: in_sync(port, node), 30), f"initial sync from height {START} (first node unreachable: failover; per-node credentials in the URL): "
+                                                                      f"{len(node.best_chain_txids(START))} transactions stored")
 
         for restart in range(5):
             node.mine(rng.randrange(1, 4))

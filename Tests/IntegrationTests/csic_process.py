@@ -3,6 +3,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import urllib.error
@@ -74,3 +75,58 @@ class Results:
     def finish(self, name):
         print(f"{name}: {self.passed} passed, {self.failed} failed", flush=True)
         return 1 if self.failed else 0
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Serve:
+    def __init__(self, binary, config, log_path):
+        self.binary, self.config, self.log_path = binary, config, log_path
+        self.process = None
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log,
+                                        start_new_session=True)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+        body = response.read()
+        return json.loads(body) if path != "/metrics" else body.decode()
+
+
+def stored(port):
+    """Every stored transaction: txid -> the full view."""
+    items, cursor = {}, None
+    while True:
+        page = get(port, "/api/v1/transactions?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+        for item in page["items"]:
+            items[item["txid"]] = item
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def wait_until(condition, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if condition():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False

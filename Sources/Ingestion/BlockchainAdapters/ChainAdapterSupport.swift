@@ -78,3 +78,33 @@ struct ChainEventPublisher: Sendable {
         _ = try await log.append(.deadLetter, records: [ProducerRecord(key: letter.source, value: letter.serializedProto())])
     }
 }
+
+/// Which of an adapter's nodes to ask, and how long to wait after a failure: a failing node hands over to the
+/// next one at once; only when every node has failed in a row does the adapter wait, doubling the wait up
+/// to 30 s, and the first success resets it.
+struct NodeFailover: Sendable {
+    let count: Int
+    private(set) var current = 0
+    private var failuresInRow = 0
+    private var backoff = Duration.milliseconds(250)
+
+    init(count: Int) {
+        self.count = max(1, count)
+    }
+
+    mutating func succeeded() {
+        failuresInRow = 0
+        backoff = .milliseconds(250)
+    }
+
+    /// Records a failure of the current node; moves to the next when `switchNode`. Returns how long to wait.
+    mutating func failed(switchNode: Bool) -> Duration {
+        failuresInRow += 1
+        if switchNode {
+            current = (current + 1) % count
+            if failuresInRow % count != 0 { return .zero }
+        }
+        defer { backoff = min(backoff * 2, .seconds(30)) }
+        return backoff
+    }
+}

@@ -90,39 +90,41 @@ public final class BitcoinAdapter: Service, Sendable {
         var follower = ChainFollower(
             checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
-        var endpoint = 0
-        var backoff = Duration.milliseconds(250)
+        var failover = NodeFailover(count: clients.count)
         var deadLettered: Set<String> = []
         logger.info("bitcoin adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let pause: Duration
             do {
-                let client = clients[endpoint]
+                let client = clients[failover.current]
                 wake.reset()
                 let tip = try await client.blockchainInfo().blocks
                 var progressed = false
                 while let next = follower.nextHeight(nodeTip: tip), !Task.isShuttingDownGracefully, !Task.isCancelled {
                     try await step(&follower, client: client, height: next)
+                    failover.succeeded()
                     progressed = true
                 }
-                backoff = .milliseconds(250)
+                failover.succeeded()
                 if !progressed { await wake.idle(settings.pollInterval) }
+                continue
             } catch let error as NodeRPCError {
                 metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
-                logger.warning("bitcoin node call failed; retrying", metadata: ["node": "\(clients[endpoint].url)", "error": "\(error)"])
-                if error.isRetryable { endpoint = (endpoint + 1) % clients.count }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(30))
+                logger.warning("bitcoin node call failed; retrying", metadata: ["node": "\(clients[failover.current].url)", "error": "\(error)"])
+                if case .invalidResult(let method, let reason, let body) = error, deadLettered.insert("\(method) \(reason)").inserted {
+                    try await publisher.deadLetter(key: method, payload: body, reason: "\(method) from \(clients[failover.current].url): \(reason)")
+                }
+                pause = failover.failed(switchNode: error.isRetryable)
             } catch let failure as BlockFailure {
                 metrics.error("invalid_block")
                 logger.error("bitcoin block rejected; retrying, not skipping", metadata: ["block": "\(failure.hash)", "error": "\(failure.error)"])
                 if deadLettered.insert("\(failure.hash) \(failure.error.code)").inserted { try await deadLetter(failure) }
-                endpoint = (endpoint + 1) % clients.count
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(30))
+                pause = failover.failed(switchNode: true)
             } catch let error as ChainFollower.FollowError {
                 logger.critical("bitcoin adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
                 throw error
             }
+            await wake.idle(pause)
         }
     }
 

@@ -18,7 +18,7 @@ public struct BitcoinRPCClient: Sendable {
     let rpc: JSONRPCClient
 
     /// - Parameter url: the node's RPC address; credentials are given apart, never in the URL.
-    public init(url: String, credentials: BitcoinRPCCredentials, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    public init(url: String, credentials: BitcoinRPCCredentials, http: HTTPClient = JSONRPCClient.nodeHTTPClient, timeout: TimeAmount = .seconds(30)) {
         rpc = JSONRPCClient(url: url, version: "1.0", retryableCodes: [Self.warmingUp], http: http, timeout: timeout) { () throws(NodeRPCError) in
             try Self.authorization(credentials)
         }

@@ -101,13 +101,14 @@ public final class EthereumAdapter: Service, Sendable {
         var follower = ChainFollower(
             checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
-        var endpoint = 0
+        var failover = NodeFailover(count: clients.count)
         var checkedChain: Set<Int> = []
-        var backoff = Duration.milliseconds(250)
         var deadLettered: Set<String> = []
         logger.info("ethereum adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let pause: Duration
             do {
+                let endpoint = failover.current
                 let client = clients[endpoint]
                 if !checkedChain.contains(endpoint) {
                     let chainID = try await client.chainID()
@@ -119,36 +120,36 @@ public final class EthereumAdapter: Service, Sendable {
                 var progressed = false
                 while let next = follower.nextHeight(nodeTip: head), !Task.isShuttingDownGracefully, !Task.isCancelled {
                     guard try await step(&follower, client: client, height: next) else { break }
+                    failover.succeeded()
                     progressed = true
                 }
-                backoff = .milliseconds(250)
+                failover.succeeded()
                 if !progressed { await wake.idle(settings.pollInterval) }
                 continue
             } catch let error as NodeRPCError {
                 metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
-                logger.warning("ethereum node call failed; retrying", metadata: ["node": "\(clients[endpoint].url)", "error": "\(error)"])
+                logger.warning("ethereum node call failed; retrying", metadata: ["node": "\(clients[failover.current].url)", "error": "\(error)"])
                 if case .invalidResult(let method, let reason, let body) = error, deadLettered.insert("\(method) \(reason)").inserted {
-                    try await publisher.deadLetter(key: method, payload: body, reason: "\(method) from \(clients[endpoint].url): \(reason)")
+                    try await publisher.deadLetter(key: method, payload: body, reason: "\(method) from \(clients[failover.current].url): \(reason)")
                 }
-                if error.isRetryable || error.rpcCode == nil { endpoint = (endpoint + 1) % clients.count }
+                pause = failover.failed(switchNode: error.isRetryable || error.rpcCode == nil)
             } catch let failure as BlockFailure {
                 metrics.error("invalid_block")
                 logger.error("ethereum block rejected; retrying, not skipping", metadata: ["height": "\(failure.height)", "error": "\(failure.error)"])
                 if deadLettered.insert("\(failure.height) \(failure.error)").inserted {
                     try await publisher.deadLetter(key: "\(failure.height)", payload: failure.body, reason: "block \(failure.height): \(failure.error)")
                 }
-                endpoint = (endpoint + 1) % clients.count
+                pause = failover.failed(switchNode: true)
             } catch let wrong as WrongChain {
                 metrics.error("wrong_chain")
                 logger.critical("ethereum node is on another chain; not reading it",
                                 metadata: ["node": "\(wrong.url)", "chain_id": "\(wrong.chainID)", "expected": "\(settings.chainID ?? 0)"])
-                endpoint = (endpoint + 1) % clients.count
+                pause = failover.failed(switchNode: true)
             } catch let error as ChainFollower.FollowError {
                 logger.critical("ethereum adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
                 throw error
             }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(30))
+            await wake.idle(pause)
         }
     }
 

@@ -13,7 +13,7 @@ public struct EthereumRPCClient: Sendable {
     public static let methodNotFound = -32601
 
     /// - Parameter authorization: an `Authorization` header value, e.g. `Bearer <token>`, when the node wants one.
-    public init(url: String, authorization: String? = nil, http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)) {
+    public init(url: String, authorization: String? = nil, http: HTTPClient = JSONRPCClient.nodeHTTPClient, timeout: TimeAmount = .seconds(30)) {
         rpc = JSONRPCClient(url: url, version: "2.0", retryableCodes: Self.busy, http: http, timeout: timeout) { authorization }
     }
 

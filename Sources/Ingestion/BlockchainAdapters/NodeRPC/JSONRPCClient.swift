@@ -77,7 +77,7 @@ public struct JSONRPCClient: Sendable {
     let timeout: TimeAmount
 
     public init(
-        url: String, version: String, retryableCodes: Set<Int> = [], http: HTTPClient = .shared, timeout: TimeAmount = .seconds(30),
+        url: String, version: String, retryableCodes: Set<Int> = [], http: HTTPClient = Self.nodeHTTPClient, timeout: TimeAmount = .seconds(30),
         authorization: @escaping @Sendable () throws(NodeRPCError) -> String? = { nil }
     ) {
         self.url = url
@@ -87,6 +87,15 @@ public struct JSONRPCClient: Sendable {
         self.timeout = timeout
         self.authorization = authorization
     }
+
+    /// The HTTP client for node calls: a refused or unanswered connection fails within 5 s instead of being
+    /// retried until the call's deadline, so the adapter hands over to the next node quickly.
+    public static let nodeHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     private struct Request: Encodable {
         let jsonrpc: String
