@@ -209,6 +209,9 @@ def main():
         within = re.search(r'csic_chain_sync_latency_seconds_bucket\{chain="ethereum",le="30\.0"\} (\d+)', metrics)
         results.check(count and within and int(count.group(1)) > 0 and within.group(1) == count.group(1),
                       f"sync latency: {within.group(1) if within else '?'} of {count.group(1) if count else '?'} blocks published within 30 s of their block time")
+        for line in metrics.splitlines():
+            if line.startswith('csic_chain_sync_latency_seconds_bucket{chain="ethereum"') and 'le="+Inf"' not in line:
+                print("   ", line)
 
         # newHeads over WebSocket: with polling every 60 s, only the subscription can bring a block quickly.
         serve.stop()

@@ -86,20 +86,27 @@ public struct BitcoinTransaction: Sendable, Hashable {
         }
         let lockTime = try reader.uint32("lock time")
         let end = reader.offset
-        let bytes = reader.bytes
-        let txid: Hash256
-        let wtxid: Hash256
-        if hasWitness {
-            txid = Hash256.doubleSHA256(parts: UnsafeRawBufferPointer(rebasing: bytes[start..<start + 4]),
-                                        UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyEnd]),
-                                        UnsafeRawBufferPointer(rebasing: bytes[end - 4..<end]))
-            wtxid = Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-        } else {
-            txid = Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
-            wtxid = txid
-        }
+        let (txid, wtxid) = identifiers(reader.bytes, span: start..<end, strippedBody: hasWitness ? bodyStart..<bodyEnd : nil)
         return BitcoinTransaction(
             version: version, inputs: inputs, outputs: outputs, lockTime: lockTime, txid: txid, wtxid: wtxid,
             hasWitness: hasWitness, span: start..<end, strippedSize: 4 + (bodyEnd - bodyStart) + 4)
+    }
+
+    /// txid and wtxid of the transaction at `span` of `bytes`: one SHA-256d for a legacy transaction; for a
+    /// segwit one the txid hashes version, `strippedBody` (inputs and outputs) and lock time in parts.
+    public static func identifiers(_ bytes: UnsafeRawBufferPointer, span: Range<Int>, strippedBody: Range<Int>?) -> (txid: Hash256, wtxid: Hash256) {
+        guard let body = strippedBody else {
+            let txid = Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: bytes[span]))
+            return (txid, txid)
+        }
+        let txid = Hash256.doubleSHA256(parts: UnsafeRawBufferPointer(rebasing: bytes[span.lowerBound..<span.lowerBound + 4]),
+                                        UnsafeRawBufferPointer(rebasing: bytes[body]),
+                                        UnsafeRawBufferPointer(rebasing: bytes[span.upperBound - 4..<span.upperBound]))
+        return (txid, Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: bytes[span])))
+    }
+
+    /// The inputs and outputs between the segwit marker and the witnesses, for a segwit transaction.
+    public var strippedBody: Range<Int>? {
+        hasWitness ? span.lowerBound + 6..<span.lowerBound + 6 + strippedSize - 8 : nil
     }
 }
