@@ -105,6 +105,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AuditTrail",
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Processing/AuditTrail",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "TransactionAnalysis",
             dependencies: ["CSICCore", "CSICProtos", "StreamRuntime", "Storage"],
             path: "Sources/Processing/TransactionAnalysis",
@@ -161,6 +173,7 @@ let package = Package(
         .target(name: "CSICTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "AuditTrailTests", dependencies: ["AuditTrail", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),

@@ -1,0 +1,61 @@
+import Crypto
+import Foundation
+
+/// A 32-byte SHA-256 value of the audit log's Merkle tree (RFC 9162 section 2.1), stored inline.
+public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
+    var words: (UInt64, UInt64, UInt64, UInt64)
+
+    /// The hash whose bytes are `bytes` (exactly 32 of them), or `nil`.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 32 else { return nil }
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        self.words = words
+    }
+
+    init(digest: SHA256.Digest) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        digest.withUnsafeBytes { source in withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: source) } }
+        self.words = words
+    }
+
+    public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
+
+    public var hex: String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+
+    public var description: String { hex }
+
+    public static func == (lhs: TreeHash, rhs: TreeHash) -> Bool {
+        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+    }
+
+    /// SHA-256 of nothing: the root of the empty tree.
+    public static let empty = TreeHash(digest: SHA256.hash(data: [UInt8]()))
+
+    /// `SHA-256(0x00 || entry)`: the hash of a leaf.
+    public static func leaf(_ entry: some Collection<UInt8>) -> TreeHash {
+        var hasher = SHA256()
+        hasher.update(data: [0x00])
+        if entry.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            hasher.update(data: Array(entry))
+        }
+        return TreeHash(digest: hasher.finalize())
+    }
+
+    /// `SHA-256(0x01 || left || right)`: the hash of an interior node.
+    public static func node(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
+        withUnsafeTemporaryAllocation(byteCount: 65, alignment: 8) { buffer in
+            buffer[0] = 0x01
+            withUnsafeBytes(of: left.words) { UnsafeMutableRawBufferPointer(rebasing: buffer[1..<33]).copyMemory(from: $0) }
+            withUnsafeBytes(of: right.words) { UnsafeMutableRawBufferPointer(rebasing: buffer[33..<65]).copyMemory(from: $0) }
+            return TreeHash(digest: SHA256.hash(data: UnsafeRawBufferPointer(buffer)))
+        }
+    }
+}
