@@ -1,3 +1,4 @@
+import CSICCore
 import Crypto
 import Foundation
 
@@ -23,7 +24,7 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
 
     public var bytes: [UInt8] { withUnsafeBytes(of: words) { Array($0) } }
 
-    public var hex: String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+    public var hex: String { Hex.encode(bytes) }
 
     public var description: String { hex }
 
