@@ -146,7 +146,7 @@ let package = Package(
         .target(
             name: "CSICPlatform",
             dependencies: [
-                "BlockchainAdapters",
+                "AuditTrail", "BlockchainAdapters",
                 "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
                 "TransactionAnalysis", "Simulation", "APIGateway",
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -163,6 +163,7 @@ let package = Package(
         .executableTarget(
             name: "csic",
             dependencies: [
+                "AuditTrail",
                 "BlockchainAdapters",
                 "CSICPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

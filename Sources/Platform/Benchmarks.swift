@@ -146,8 +146,3 @@ public enum LogBenchmark {
             ])
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for rates.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -170,3 +170,8 @@ private struct CivilDate {
         return era * 146_097 + dayOfEra - 719_468
     }
 }
+
+extension Duration {
+    /// The duration in seconds, for rates.
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

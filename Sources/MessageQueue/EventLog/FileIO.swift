@@ -5,18 +5,18 @@ import Darwin
 #endif
 
 /// Thin throwing wrappers over POSIX file calls used by the segment files.
-enum FileIO {
-    static func check(_ result: Int32, _ operation: String, _ path: String) throws(EventLogError) {
+package enum FileIO {
+    package static func check(_ result: Int32, _ operation: String, _ path: String) throws(EventLogError) {
         if result < 0 { throw .io(operation: operation, path: path, errno: errno) }
     }
 
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(EventLogError) -> Int32 {
+    package static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(EventLogError) -> Int32 {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         try check(fd, "open", path)
         return fd
     }
 
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at position: Int64, path: String) throws(EventLogError) {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at position: Int64, path: String) throws(EventLogError) {
         var written = 0
         while written < bytes.count {
             let result = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(position) + off_t(written))
@@ -29,7 +29,7 @@ enum FileIO {
     }
 
     /// Reads up to `count` bytes at `position`; fewer only at end of file.
-    static func read(_ fd: Int32, count: Int, at position: Int64, path: String) throws(EventLogError) -> [UInt8] {
+    package static func read(_ fd: Int32, count: Int, at position: Int64, path: String) throws(EventLogError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var total = 0
         var failure: EventLogError?
@@ -50,21 +50,21 @@ enum FileIO {
         return buffer
     }
 
-    static func sync(_ fd: Int32, path: String) throws(EventLogError) {
+    package static func sync(_ fd: Int32, path: String) throws(EventLogError) {
         try check(fdatasync(fd), "fdatasync", path)
     }
 
-    static func size(_ fd: Int32, path: String) throws(EventLogError) -> Int64 {
+    package static func size(_ fd: Int32, path: String) throws(EventLogError) -> Int64 {
         var info = stat()
         try check(fstat(fd, &info), "fstat", path)
         return Int64(info.st_size)
     }
 
-    static func truncate(_ fd: Int32, to size: Int64, path: String) throws(EventLogError) {
+    package static func truncate(_ fd: Int32, to size: Int64, path: String) throws(EventLogError) {
         try check(ftruncate(fd, off_t(size)), "ftruncate", path)
     }
 
-    static func makeDirectory(_ path: String) throws(EventLogError) {
+    package static func makeDirectory(_ path: String) throws(EventLogError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
@@ -75,13 +75,13 @@ enum FileIO {
     }
 
     /// Flushes a directory entry (after create, rename or unlink).
-    static func syncDirectory(_ path: String) throws(EventLogError) {
+    package static func syncDirectory(_ path: String) throws(EventLogError) {
         let fd = try open(path, flags: O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         try check(fsync(fd), "fsync", path)
     }
 
-    static func list(_ path: String) -> [String] {
+    package static func list(_ path: String) -> [String] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
         var names: [String] = []
@@ -94,12 +94,12 @@ enum FileIO {
         return names.sorted()
     }
 
-    static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
     /// Writes a whole file durably: temp file, fsync, rename, fsync the directory.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(EventLogError) {
+    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(EventLogError) {
         let temporary = path + ".tmp"
         let fd = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
         do {
@@ -114,18 +114,18 @@ enum FileIO {
         try syncDirectory(directoryName(of: path))
     }
 
-    static func readFile(_ path: String) throws(EventLogError) -> [UInt8] {
+    package static func readFile(_ path: String) throws(EventLogError) -> [UInt8] {
         let fd = try open(path, flags: O_RDONLY)
         defer { close(fd) }
         let size = try size(fd, path: path)
         return try read(fd, count: Int(size), at: 0, path: path)
     }
 
-    static func remove(_ path: String) throws(EventLogError) {
+    package static func remove(_ path: String) throws(EventLogError) {
         try check(unlink(path), "unlink", path)
     }
 
-    static func directoryName(of path: String) -> String {
+    package static func directoryName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }

@@ -60,3 +60,8 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+/// SHA-256 of a whole buffer, as hex-ready bytes.
+enum SHA256Hasher {
+    static func digest(_ bytes: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: bytes)) }
+}

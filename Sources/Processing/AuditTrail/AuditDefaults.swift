@@ -1,0 +1,14 @@
+import Foundation
+
+/// Defaults shared by the audit service and the command line.
+public enum AuditDefaults {
+    /// The checkpoint origin when none is configured.
+    public static let origin = "csic.local/audit"
+
+    /// Prints `value` as one JSON object with sorted keys.
+    public static func printJSON(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

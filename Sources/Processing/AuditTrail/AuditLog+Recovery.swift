@@ -1,0 +1,132 @@
+import EventLog
+
+extension AuditLog {
+    /// Finds the durable end of the log and brings the tree, offsets and mirror in line with it: a torn
+    /// last entry (a crash inside `append`, before it returned) is cut off; entries are never rewritten.
+    func recover() throws {
+        segmentFirsts = files.segmentFirsts()
+        guard let lastFirst = segmentFirsts.last else {
+            try trimDerived(to: 0)
+            return
+        }
+        let path = files.segment(first: lastFirst)
+        let sealed = FileIO.exists(path + ".seal")
+        let file = try AppendFile(path: path, readOnly: sealed)
+        let header = try file.read(AuditFiles.headerSize, at: 0)
+        guard header.count == AuditFiles.headerSize, Array(header.prefix(8)) == AuditFiles.magic,
+              UInt64(bigEndian: Array(header[8..<16]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) == lastFirst,
+              var chain = TreeHash(bytes: header[16..<48])
+        else { throw NoteError("\(path): bad segment header; run `csic audit verify`") }
+        var position = Int64(AuditFiles.headerSize)
+        var entries: UInt64 = 0
+        while let (leaf, current, next) = try Self.entry(in: file, at: position), AuditLeaf.chainHash(leaf) == current {
+            chain = current
+            position = next
+            entries += 1
+        }
+        if position < file.size {
+            guard !sealed else { throw NoteError("\(path): sealed segment ends in a damaged entry; run `csic audit verify`") }
+            try file.truncate(to: position)
+            try file.sync()
+        }
+        size = lastFirst + entries
+        lastChainHash = chain
+        if sealed {
+            segment = nil
+        } else {
+            segment = file
+            segmentFirst = lastFirst
+            segmentFirsts.removeLast()
+            segmentFirsts.append(lastFirst)
+            if let mirror = settings.mirror { mirrorSegment = try Self.align(mirror: AuditFiles(directory: mirror).segment(first: lastFirst), to: file) }
+        }
+        try trimDerived(to: size)
+        try rebuildDerived()
+    }
+
+    /// A reader's view: the entries whose offsets and tree entries are written, without repairing anything.
+    func openForReading() throws {
+        segmentFirsts = files.segmentFirsts()
+        var k = 0
+        while FileIO.exists(files.level(k)) {
+            levels.append(try AppendFile(path: files.level(k), readOnly: true))
+            k += 1
+        }
+        size = min(UInt64(offsets.size / 8), UInt64((levels.first?.size ?? 0) / 32))
+        var n = size
+        for level in levels {
+            guard n > 0 else { break }
+            if UInt64(level.size / 32) < n { size = 0 }
+            n >>= 1
+        }
+    }
+
+    /// One entry at `position`: its leaf, its stored current hash, and where the next begins; `nil` at a
+    /// clean or torn end.
+    static func entry(in file: AppendFile, at position: Int64) throws -> (leaf: [UInt8], current: TreeHash, next: Int64)? {
+        guard position + 4 <= file.size else { return nil }
+        let length = Int64(UInt32(bigEndian: try file.read(4, at: position).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
+        guard length > 0, position + 4 + length + 32 <= file.size else { return nil }
+        let bytes = try file.read(Int(length) + 32, at: position + 4)
+        guard let current = TreeHash(bytes: bytes.suffix(32)) else { return nil }
+        return (Array(bytes.prefix(Int(length))), current, position + 4 + length + 32)
+    }
+
+    /// The mirror's copy of the open segment, cut or completed to the primary's bytes.
+    static func align(mirror path: String, to primary: AppendFile) throws -> AppendFile {
+        let copy = try AppendFile(path: path)
+        if copy.size > primary.size { try copy.truncate(to: primary.size) }
+        if copy.size < primary.size { try copy.append(try primary.read(Int(primary.size - copy.size), at: copy.size)) }
+        try copy.sync()
+        return copy
+    }
+
+    /// Cuts offsets and tree levels written beyond `count` entries (a batch that was not acknowledged).
+    private func trimDerived(to count: UInt64) throws {
+        if offsets.size > Int64(count) * 8 { try offsets.truncate(to: Int64(count) * 8) }
+        var k = 0
+        while FileIO.exists(files.level(k)) {
+            let level = try AppendFile(path: files.level(k))
+            let expected = Int64(count >> UInt64(k)) * 32
+            if level.size > expected { try level.truncate(to: expected) }
+            levels.append(level)
+            k += 1
+        }
+    }
+
+    /// Writes the offsets and tree entries a crash left missing, from the segments.
+    private func rebuildDerived() throws {
+        let known = UInt64(offsets.size / 8)
+        let leaves = UInt64((levels.first?.size ?? 0) / 32)
+        let from = min(known, leaves)
+        guard from < size else { return }
+        var index = segmentFirsts.last { $0 <= from } ?? 0
+        for first in segmentFirsts where first >= index {
+            let file = try AppendFile(path: files.segment(first: first), readOnly: true)
+            var position = Int64(AuditFiles.headerSize)
+            index = first
+            while index < size, let (leaf, _, next) = try Self.entry(in: file, at: position) {
+                if index >= known { try offsets.append(withUnsafeBytes(of: UInt64(position).bigEndian) { Array($0) }) }
+                if index >= leaves { try rebuildLeaf(TreeHash.leaf(leaf), index: index) }
+                position = next
+                index += 1
+            }
+        }
+        try offsets.sync()
+        for level in levels { try level.sync() }
+    }
+
+    private func rebuildLeaf(_ hash: TreeHash, index: UInt64) throws {
+        var node = hash
+        var position = index
+        var k = 0
+        while true {
+            if levels.count <= k { levels.append(try AppendFile(path: files.level(k))) }
+            if levels[k].size == Int64(position) * 32 { try levels[k].append(node.bytes) }
+            guard position & 1 == 1 else { break }
+            node = .node(try stored(level: k, index: position - 1), node)
+            position >>= 1
+            k += 1
+        }
+    }
+}

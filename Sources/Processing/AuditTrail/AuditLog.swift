@@ -1,0 +1,192 @@
+import CSICCore
+import EventLog
+import Foundation
+
+/// The audit log: WORM segment files with a hash chain, an RFC 9162 Merkle tree over every entry, and
+/// signed C2SP checkpoints. There is no update or delete operation. `append` returns once every file is
+/// fsynced (group commit: one fsync per file per batch); `open` repairs a torn tail left by a crash so the
+/// acknowledged prefix verifies.
+public final class AuditLog {
+    public struct Settings: Sendable {
+        /// The checkpoint origin line, e.g. `csic.regulator.example/audit`.
+        public var origin: String
+        /// Entries per segment before it is sealed.
+        public var segmentEntries: UInt64
+        /// A second directory that receives a byte-identical copy of every segment and checkpoint.
+        public var mirror: String?
+        /// Opened by a reader (`csic audit proof`) beside a running writer: nothing is repaired or written.
+        public var readOnly: Bool
+
+        public init(origin: String, segmentEntries: UInt64 = 1 << 20, mirror: String? = nil, readOnly: Bool = false) {
+            self.origin = origin
+            self.segmentEntries = segmentEntries
+            self.mirror = mirror
+            self.readOnly = readOnly
+        }
+    }
+
+    public let files: AuditFiles
+    let settings: Settings
+    let signer: NoteSigner
+    public internal(set) var size: UInt64 = 0
+    var lastChainHash = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
+    var segment: AppendFile?
+    var segmentFirst: UInt64 = 0
+    /// The first index of every segment, in order.
+    var segmentFirsts: [UInt64] = []
+    var mirrorSegment: AppendFile?
+    var levels: [AppendFile] = []
+    let offsets: AppendFile
+
+    /// Opens (creating) the log in `directory`, with its signing key (created on first start, mode 0600).
+    public init(directory: String, settings: Settings) throws {
+        files = AuditFiles(directory: directory)
+        self.settings = settings
+        if settings.readOnly {
+            guard FileIO.exists(files.offsets) else { throw NoteError("no audit log in \(directory)") }
+            signer = try AuditKeys.signer(in: files.keys, name: settings.origin)
+            offsets = try AppendFile(path: files.offsets, readOnly: true)
+            try openForReading()
+            return
+        }
+        for folder in [files.segments, files.tree, files.keys] { try FileIO.makeDirectory(folder) }
+        if let mirror = settings.mirror { try FileIO.makeDirectory(AuditFiles(directory: mirror).segments) }
+        signer = try AuditKeys.signer(in: files.keys, name: settings.origin)
+        offsets = try AppendFile(path: files.offsets)
+        try recover()
+    }
+
+    // MARK: appending
+
+    /// Appends `records` durably and returns their leaf indexes.
+    @discardableResult
+    public func append(_ records: [AuditRecord]) throws -> Range<UInt64> {
+        guard !settings.readOnly else { throw NoteError("the audit log is open read-only") }
+        let first = size
+        var touchedSegments: [AppendFile] = []
+        for record in records {
+            if segment == nil || size - segmentFirst >= settings.segmentEntries {
+                if let full = segment {
+                    try syncAll(touchedSegments)
+                    touchedSegments.removeAll()
+                    try seal(full)
+                }
+                try startSegment(first: size)
+            }
+            let leaf = try AuditLeaf.encode(record, seq: size, previous: lastChainHash)
+            let current = AuditLeaf.chainHash(leaf)
+            var entry = withUnsafeBytes(of: UInt32(leaf.count).bigEndian) { Array($0) }
+            entry += leaf
+            entry += current.bytes
+            guard let segment else { throw NoteError("no open segment") }
+            try offsets.append(withUnsafeBytes(of: UInt64(segment.size).bigEndian) { Array($0) })
+            try segment.append(entry)
+            try mirrorSegment?.append(entry)
+            if !touchedSegments.contains(where: { $0 === segment }) { touchedSegments.append(segment) }
+            if let mirrorSegment, !touchedSegments.contains(where: { $0 === mirrorSegment }) { touchedSegments.append(mirrorSegment) }
+            try addLeaf(TreeHash.leaf(leaf))
+            lastChainHash = current
+            size += 1
+        }
+        try syncAll(touchedSegments)
+        return first..<size
+    }
+
+    private func syncAll(_ segments: [AppendFile]) throws {
+        for file in segments { try file.sync() }
+        try offsets.sync()
+        for level in levels { try level.sync() }
+    }
+
+    /// Adds a leaf hash to level 0 and every complete parent it finishes.
+    private func addLeaf(_ hash: TreeHash) throws {
+        var node = hash
+        var index = size
+        var k = 0
+        while true {
+            if levels.count <= k { levels.append(try AppendFile(path: files.level(k))) }
+            try levels[k].append(node.bytes)
+            guard index & 1 == 1 else { break }
+            node = .node(try stored(level: k, index: index - 1), node)
+            index >>= 1
+            k += 1
+        }
+    }
+
+    private func startSegment(first: UInt64) throws {
+        let header = AuditFiles.header(first: first, previous: lastChainHash)
+        let file = try AppendFile(path: files.segment(first: first))
+        try file.append(header)
+        segment = file
+        segmentFirst = first
+        segmentFirsts.append(first)
+        if let mirror = settings.mirror {
+            let copy = try AppendFile(path: AuditFiles(directory: mirror).segment(first: first))
+            try copy.truncate(to: 0)
+            try copy.append(header)
+            mirrorSegment = copy
+        }
+        try FileIO.syncDirectory(files.segments)
+    }
+
+    /// Seals a full segment: its SHA-256 beside it, and both read-only (in the mirror too).
+    private func seal(_ file: AppendFile) throws {
+        let digest = try AuditSeal.digest(path: file.path)
+        for directory in [files.directory] + (settings.mirror.map { [$0] } ?? []) {
+            let path = AuditFiles(directory: directory).segment(first: segmentFirst)
+            let seal = AuditSeal(first: segmentFirst, entries: size - segmentFirst, sha256: digest, lastCurrentHash: lastChainHash.hex)
+            try DurableFile.write(Array(try JSONEncoder().encode(seal)), to: path + ".seal")
+            chmod(path, 0o444)
+            chmod(path + ".seal", 0o444)
+        }
+        segment = nil
+        mirrorSegment = nil
+    }
+
+    // MARK: reading
+
+    func stored(level k: Int, index: UInt64) throws -> TreeHash {
+        guard k < levels.count else { throw NoteError("tree level \(k) missing") }
+        let bytes = try levels[k].read(32, at: Int64(index) * 32)
+        guard let hash = TreeHash(bytes: bytes) else { throw NoteError("tree level \(k) entry \(index) missing") }
+        return hash
+    }
+
+    /// The hash of leaves `start..<end` from the stored complete subtrees (O(log n) reads).
+    public func subtree(_ start: UInt64, _ end: UInt64) throws -> TreeHash {
+        let count = end - start
+        if count == 0 { return .empty }
+        if count & (count - 1) == 0, start % count == 0 {
+            return try stored(level: count.trailingZeroBitCount, index: start / count)
+        }
+        let k = MerkleTree.split(count)
+        return .node(try subtree(start, start + k), try subtree(start + k, end))
+    }
+
+    public func root(size: UInt64) throws -> TreeHash { try subtree(0, size) }
+
+    /// The exact bytes of entry `index`.
+    public func leaf(_ index: UInt64) throws -> [UInt8] {
+        guard index < size else { throw NoteError("entry \(index) is beyond the log's \(size) entries") }
+        let offsetBytes = try offsets.read(8, at: Int64(index) * 8)
+        let offset = Int64(bigEndian: offsetBytes.withUnsafeBytes { $0.loadUnaligned(as: Int64.self) })
+        let first = segmentFirsts.last { $0 <= index } ?? 0
+        let file = try segment.flatMap { first == segmentFirst ? $0 : nil } ?? AppendFile(path: files.segment(first: first), readOnly: true)
+        let lengthBytes = try file.read(4, at: offset)
+        let length = Int(UInt32(bigEndian: lengthBytes.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
+        return try file.read(length, at: offset + 4)
+    }
+
+    public func inclusionProof(index: UInt64, size treeSize: UInt64) throws -> [TreeHash] {
+        guard index < treeSize, treeSize <= size else { throw NoteError("no entry \(index) in a tree of \(treeSize) (log has \(size))") }
+        return try MerkleTree.inclusionProof(index: index, size: treeSize, subtree: subtree)
+    }
+
+    public func consistencyProof(old: UInt64, new: UInt64) throws -> [TreeHash] {
+        guard old <= new, new <= size else { throw NoteError("no consistency proof from \(old) to \(new) (log has \(size))") }
+        return try MerkleTree.consistencyProof(old: old, new: new, subtree: subtree)
+    }
+
+    /// The verifier key of the current signing key.
+    public var verifierKey: String { signer.verifier.verifierKey }
+}

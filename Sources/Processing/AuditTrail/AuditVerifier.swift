@@ -1,0 +1,189 @@
+import CSICCore
+import EventLog
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Re-verifies an audit log from its files alone, trusting none of its derived state: every segment's
+/// header and order, every entry's current hash, chain link and sequence number, the Merkle tree recomputed
+/// from the entries (and the stored tree compared with it), every checkpoint's signature (any key ever
+/// used), order and root, the seals of full segments, that entries are covered by checkpoints, and the
+/// mirror copy. Problems name the place: segment file, entry index, byte offset, checkpoint number.
+public struct AuditVerifier {
+    public struct Report: Sendable, Codable {
+        public var entries: UInt64 = 0
+        public var segments = 0
+        public var checkpoints = 0
+        public var problems: [String] = []
+        /// A last entry cut short by a crash; `append` never acknowledged it and the next start removes it.
+        public var unacknowledgedTail: String?
+        public var ok: Bool { problems.isEmpty }
+    }
+
+    let files: AuditFiles
+    let mirror: AuditFiles?
+    /// Entries newer than the last checkpoint by more than this are reported (the service issues one at least this often).
+    let checkpointInterval: UInt64?
+
+    public init(directory: String, mirror: String? = nil, checkpointInterval: UInt64? = nil) {
+        files = AuditFiles(directory: directory)
+        self.mirror = mirror.map(AuditFiles.init(directory:))
+        self.checkpointInterval = checkpointInterval
+    }
+
+    public func verify() -> Report {
+        var report = Report()
+        var checkpoints: [(number: Int, checkpoint: Checkpoint)] = []
+        let verifiers = AuditKeys.verifiers(in: files.keys)
+        let notes = (try? AuditLog.readNotes(path: files.checkpoints)) ?? []
+        report.checkpoints = notes.count
+        for (number, note) in notes.enumerated() {
+            guard let verifier = verifiers.first, let body = try? verifier.verifyAny(note, among: verifiers), let checkpoint = try? Checkpoint(body: body) else {
+                report.problems.append("checkpoint \(number): no signature by a key of this log (forged, altered, or signed by another key)")
+                continue
+            }
+            if let last = checkpoints.last?.checkpoint, checkpoint.size < last.size {
+                report.problems.append("checkpoint \(number): tree size \(checkpoint.size) is smaller than the previous checkpoint's \(last.size) (an older checkpoint restored)")
+            }
+            checkpoints.append((number, checkpoint))
+        }
+        var pending = checkpoints.sorted { $0.checkpoint.size < $1.checkpoint.size }[...]
+        var frontier = MerkleFrontier()
+        var chain = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
+        var index: UInt64 = 0
+        let level0 = try? AppendFile(path: files.level(0), readOnly: true)
+        let firsts = files.segmentFirsts()
+        report.segments = firsts.count
+        func checkRoots() {
+            while let next = pending.first, next.checkpoint.size == index {
+                if frontier.root != next.checkpoint.root {
+                    report.problems.append("checkpoint \(next.number): root of tree size \(next.checkpoint.size) does not match the entries")
+                }
+                pending = pending.dropFirst()
+            }
+        }
+        checkRoots()
+        for (position, first) in firsts.enumerated() {
+            let path = files.segment(first: first)
+            guard let bytes = try? FileIO.readFile(path) else {
+                report.problems.append("\(path): cannot be read")
+                break
+            }
+            guard bytes.count >= AuditFiles.headerSize, Array(bytes.prefix(8)) == AuditFiles.magic else {
+                report.problems.append("\(path): not an audit segment (bad header)")
+                break
+            }
+            let stated = UInt64(bigEndian: Array(bytes[8..<16]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+            if stated != index || first != index {
+                report.problems.append("\(path): starts at entry \(stated), expected \(index) (a segment missing, swapped, renamed or inserted)")
+                break
+            }
+            if TreeHash(bytes: bytes[16..<48]) != chain {
+                report.problems.append("\(path): header's previous hash does not link to entry \(index == 0 ? 0 : index - 1)")
+                break
+            }
+            var offset = AuditFiles.headerSize
+            var failed = false
+            while offset < bytes.count {
+                guard offset + 4 <= bytes.count else { failed = tail(&report, path, offset, position == firsts.count - 1); break }
+                let length = Int(UInt32(bigEndian: Array(bytes[offset..<offset + 4]).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
+                guard length > 0, offset + 4 + length + 32 <= bytes.count else { failed = tail(&report, path, offset, position == firsts.count - 1); break }
+                let leaf = bytes[offset + 4..<offset + 4 + length]
+                let current = AuditLeaf.chainHash(leaf)
+                let place = "entry \(index) (\(path), byte \(offset))"
+                if TreeHash(bytes: bytes[offset + 4 + length..<offset + 4 + length + 32]) != current {
+                    report.problems.append("\(place): current_hash does not match the entry's bytes (altered)")
+                    failed = true
+                    break
+                }
+                guard let header = AuditLeaf.header(leaf) else {
+                    report.problems.append("\(place): not an audit entry")
+                    failed = true
+                    break
+                }
+                if header.seq != index {
+                    report.problems.append("\(place): states seq \(header.seq) (entries reordered, deleted or inserted)")
+                    failed = true
+                    break
+                }
+                if header.previous != chain.hex {
+                    report.problems.append("\(place): previous_hash does not link to entry \(index == 0 ? 0 : index - 1)")
+                    failed = true
+                    break
+                }
+                let leafHash = TreeHash.leaf(leaf)
+                if let level0, let stored = try? level0.read(32, at: Int64(index) * 32), stored.count == 32, TreeHash(bytes: stored) != leafHash {
+                    report.problems.append("\(place): the stored Merkle tree differs from the entry (tree/level-00.bin)")
+                }
+                frontier.append(leafHash)
+                chain = current
+                index += 1
+                offset += 4 + length + 32
+                checkRoots()
+            }
+            if failed { break }
+            checkSeal(path: path, first: first, entries: index - first, chain: chain, bytes: bytes, report: &report)
+            checkMirror(path: path, first: first, bytes: bytes, report: &report)
+        }
+        report.entries = index
+        for left in pending {
+            report.problems.append("checkpoint \(left.number): covers \(left.checkpoint.size) entries but the log verifies only \(index) (entries deleted or truncated)")
+        }
+        if let interval = checkpointInterval, let last = checkpoints.map(\.checkpoint.size).max() ?? Optional(0), index > last + interval {
+            report.problems.append("entries \(last)..<\(index) are covered by no checkpoint (the checkpoint log was rolled back or not written)")
+        }
+        if let mirror, let notesBytes = try? FileIO.readFile(files.checkpoints), let mirrored = try? FileIO.readFile(mirror.checkpoints), notesBytes != mirrored {
+            report.problems.append("\(files.checkpoints) differs from the mirror's copy")
+        }
+        return report
+    }
+
+    private func tail(_ report: inout Report, _ path: String, _ offset: Int, _ isLast: Bool) -> Bool {
+        if isLast, !FileIO.exists(path + ".seal") {
+            report.unacknowledgedTail = "\(path) byte \(offset): an incomplete last entry (a crash during append; never acknowledged)"
+            return false
+        }
+        report.problems.append("\(path) byte \(offset): truncated entry")
+        return true
+    }
+
+    private func checkSeal(path: String, first: UInt64, entries: UInt64, chain: TreeHash, bytes: [UInt8], report: inout Report) {
+        guard let data = try? DurableFile.read(path + ".seal") else { return }
+        guard let seal = try? JSONDecoder().decode(AuditSeal.self, from: Data(data)) else {
+            report.problems.append("\(path).seal: unreadable")
+            return
+        }
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & 0o222 != 0 { report.problems.append("\(path): sealed but writable") }
+        if seal.first != first || seal.entries != entries || seal.lastCurrentHash != chain.hex || seal.sha256 != Hex.encode(SHA256Hasher.digest(bytes)) {
+            report.problems.append("\(path): does not match its seal (altered after sealing)")
+        }
+    }
+
+    private func checkMirror(path: String, first: UInt64, bytes: [UInt8], report: inout Report) {
+        guard let mirror else { return }
+        let copy = try? FileIO.readFile(mirror.segment(first: first))
+        if copy != bytes { report.problems.append("\(path): differs from the mirror's copy \(mirror.segment(first: first))") }
+    }
+}
+
+/// The complete subtrees of the leaves so far (a binary counter of perfect trees): root at any size in O(log n).
+struct MerkleFrontier {
+    private var stack: [(height: Int, hash: TreeHash)] = []
+
+    mutating func append(_ leaf: TreeHash) {
+        var node = (height: 0, hash: leaf)
+        while let last = stack.last, last.height == node.height {
+            stack.removeLast()
+            node = (node.height + 1, .node(last.hash, node.hash))
+        }
+        stack.append(node)
+    }
+
+    var root: TreeHash {
+        guard var root = stack.last?.hash else { return .empty }
+        for subtree in stack.dropLast().reversed() { root = .node(subtree.hash, root) }
+        return root
+    }
+}

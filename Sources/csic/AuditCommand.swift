@@ -1,0 +1,90 @@
+import ArgumentParser
+import AuditTrail
+import CSICCore
+import Foundation
+
+/// `csic audit ...`: proofs and verification of the audit trail, read-only.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Verify the audit trail and print proofs anyone can check.",
+        subcommands: [Verify.self, Proof.self, Consistency.self, CheckpointCommand.self])
+
+    struct Location: ParsableArguments {
+        @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
+        @Option(help: "The checkpoint origin (and key name) of the log.") var origin: String = AuditDefaults.origin
+
+        func open() throws -> AuditLog {
+            try AuditLog(directory: "\(dataDirectory)/audit", settings: .init(origin: origin, readOnly: true))
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-verify the whole audit trail; exit 1 and name the first problem if any.")
+        @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
+        @Option(help: "The mirror directory the log is copied to, to compare.") var mirror: String?
+        @Option(help: "Report entries newer than the last checkpoint by more than this.") var checkpointInterval: UInt64?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let started = ContinuousClock.now
+            let report = AuditVerifier(directory: "\(dataDirectory)/audit", mirror: mirror, checkpointInterval: checkpointInterval).verify()
+            let seconds = (ContinuousClock.now - started).seconds
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print("entries \(report.entries), segments \(report.segments), checkpoints \(report.checkpoints), \(Int(Double(report.entries) / max(seconds, 1e-9))) entries/s")
+                if let tail = report.unacknowledgedTail { print("note: \(tail)") }
+                for problem in report.problems { print("PROBLEM: \(problem)") }
+                print(report.ok ? "audit trail verified" : "audit trail FAILED verification")
+            }
+            if !report.ok { throw ExitCode(1) }
+        }
+    }
+
+    struct Proof: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a record's inclusion proof against the newest signed checkpoint.")
+        @OptionGroup var location: Location
+        @Argument(help: "The audit record's id (or, with --index, its leaf index).") var record: String
+        @Flag(help: "Treat the argument as a leaf index.") var index = false
+        @Flag(help: "Print JSON (the default form).") var json = false
+
+        func run() async throws {
+            let log = try location.open()
+            let leafIndex: UInt64
+            if index {
+                guard let parsed = UInt64(record) else { throw ValidationError("\(record) is not a leaf index") }
+                leafIndex = parsed
+            } else {
+                guard let found = try log.index(ofRecord: record) else { throw ValidationError("no audit record \(record)") }
+                leafIndex = found
+            }
+            try AuditDefaults.printJSON(try log.proof(index: leafIndex))
+        }
+    }
+
+    struct Consistency: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the consistency proof between two tree sizes.")
+        @OptionGroup var location: Location
+        @Argument var oldSize: UInt64
+        @Argument var newSize: UInt64
+        @Flag(help: "Print JSON (the default form).") var json = false
+
+        func run() async throws {
+            try AuditDefaults.printJSON(try location.open().consistency(old: oldSize, new: newSize))
+        }
+    }
+
+    struct CheckpointCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the newest signed checkpoint and the verifier key.")
+        @OptionGroup var location: Location
+
+        func run() async throws {
+            let log = try location.open()
+            guard let (_, note) = try log.latestCheckpoint() else { throw ValidationError("no checkpoint yet") }
+            print(note, terminator: "")
+            print("verifier key: \(log.verifierKey)")
+        }
+    }
+}

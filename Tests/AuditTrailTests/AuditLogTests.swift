@@ -1,0 +1,79 @@
+@testable import AuditTrail
+import CSICCore
+import CSICTestSupport
+import Foundation
+import Testing
+
+@Suite struct AuditLogTests {
+    private func record(_ n: Int) -> AuditRecord {
+        AuditRecord(id: "r-\(n)", time: Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(n)), actor: "analyst-\(n % 3)", action: "transactions.read",
+                    resource: "/api/v1/transactions", outcome: .success, requestID: "q-\(n)", sourceAddress: "127.0.0.1", details: ["n": "\(n)"])
+    }
+
+    @Test func appendsReopensAndProvesAgainstTheSignedCheckpoint() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 7, mirror: directory.path + "/mirror")
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            #expect(try log.append((0..<10).map(record)) == 0..<10)
+            try log.issueCheckpoint()
+            try log.append((10..<23).map(record))
+            try log.issueCheckpoint()
+        }
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(log.size == 23)
+        let leaves = try (0..<23).map { try TreeHash.leaf(log.leaf(UInt64($0))) }
+        #expect(try log.root(size: 23) == MerkleTree.root(leaves[...]))
+        let proof = try log.proof(index: 17)
+        let checkpoint = try Checkpoint(body: NoteVerifier(verifierKey: proof.verifierKey).verify(proof.checkpoint))
+        #expect(checkpoint.size == 23)
+        let path = proof.inclusionProof.map { TreeHash(bytes: Data(base64Encoded: $0)!)! }
+        #expect(MerkleTree.verifyInclusion(leaf: .leaf(Data(base64Encoded: proof.record)!), index: 17, size: 23, proof: path, root: checkpoint.root))
+        #expect(try AuditLeaf.record(log.leaf(17)) == record(17))
+        #expect(try log.index(ofRecord: "r-5") == 5)
+        let report = AuditVerifier(directory: directory.path + "/audit", mirror: directory.path + "/mirror").verify()
+        #expect(report.ok, "\(report.problems)")
+        #expect(report.entries == 23 && report.segments == 4 && report.checkpoints == 2)
+        #expect(FileManager.default.fileExists(atPath: log.files.segment(first: 0) + ".seal"))
+    }
+
+    @Test func aTornTailIsCutOnOpenAndTheRestVerifies() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit")
+        let segment: String
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append((0..<5).map(record))
+            segment = log.files.segment(first: 0)
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: segment))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data([0, 0, 1, 0, 0x7b, 0x22]))
+        try handle.close()
+        #expect(AuditVerifier(directory: directory.path + "/audit").verify().unacknowledgedTail != nil)
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(log.size == 5)
+        try log.append([record(5)])
+        let report = AuditVerifier(directory: directory.path + "/audit").verify()
+        #expect(report.ok && report.entries == 6 && report.unacknowledgedTail == nil, "\(report.problems)")
+    }
+
+    @Test func anAlteredByteOrARolledBackCheckpointIsNamed() throws {
+        let directory = try TemporaryDirectory()
+        let log = try AuditLog(directory: directory.path + "/audit", settings: .init(origin: "test/audit"))
+        try log.append((0..<4).map(record))
+        try log.issueCheckpoint()
+        let older = try Data(contentsOf: URL(fileURLWithPath: log.files.checkpoints))
+        try log.append((4..<8).map(record))
+        try log.issueCheckpoint()
+        try older.write(to: URL(fileURLWithPath: log.files.checkpoints))
+        let rolledBack = AuditVerifier(directory: directory.path + "/audit", checkpointInterval: 2).verify()
+        #expect(rolledBack.problems.contains { $0.contains("covered by no checkpoint") })
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: log.files.segment(first: 0)))
+        bytes[200] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: log.files.segment(first: 0)))
+        let altered = AuditVerifier(directory: directory.path + "/audit").verify()
+        #expect(altered.problems.first?.contains("entry 0") == true, "\(altered.problems)")
+    }
+}
