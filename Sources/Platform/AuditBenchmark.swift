@@ -10,10 +10,12 @@ public enum AuditBenchmark {
     ///   - records: entries to append (10,000,000 for the proof figure).
     ///   - directory: where the log is written; a temporary directory (removed after) when `nil`.
     ///   - progress: called after each durable batch with the number of entries acknowledged so far.
-    public static func run(records: Int, batch: Int, directory given: String?, progress: (UInt64) -> Void = { _ in }) throws -> BenchmarkResult {
+    public static func run(
+        records: Int, batch: Int, segmentEntries: UInt64 = 1 << 20, directory given: String?, progress: (UInt64) -> Void = { _ in }
+    ) throws -> BenchmarkResult {
         let directory = given ?? NSTemporaryDirectory() + "csic-bench-audit-\(UUID().uuidString)"
         defer { if given == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let log = try AuditLog(directory: directory + "/audit", settings: .init(origin: AuditDefaults.origin))
+        let log = try AuditLog(directory: directory + "/audit", settings: .init(origin: AuditDefaults.origin, segmentEntries: segmentEntries))
         let clock = ContinuousClock()
         let start = log.size
         let appendStarted = clock.now
@@ -51,7 +53,7 @@ public enum AuditBenchmark {
             name: "audit", records: records, duration: appendTime, latency: batchLatency,
             parameters: [
                 "batch": "\(batch)", "fsync": "every batch (segments, offsets, tree levels)", "entries_in_log": "\(size)",
-                "checkpoint_every": "10000", "proofs_measured": "2000", "directory": given ?? "temporary",
+                "checkpoint_every": "10000", "segment_entries": "\(segmentEntries)", "proofs_measured": "2000", "directory": given ?? "temporary",
             ])
         result.figures = [
             "records_per_s": Double(records) / appendTime.seconds,

@@ -19,6 +19,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "parse: Bitcoin blocks to parse (raw, hex or blk*.dat); default a synthetic mainnet-like block.") var file: String?
     @Option(help: "audit: entries to append.") var records: Int = 200_000
     @Option(help: "audit: entries per durable batch.") var batch: Int = 1_000
+    @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = 1 << 20
     @Option(name: .customLong("data-dir"), help: "audit: keep the log in this data directory (default: a temporary one).") var dataDirectory: String?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
 
@@ -28,7 +29,7 @@ struct Bench: AsyncParsableCommand {
         case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
         case .stages: try await StageBenchmark.run()
         case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
-        case .audit: [try AuditBenchmark.run(records: records, batch: batch, directory: dataDirectory) { acknowledged in
+        case .audit: [try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) { acknowledged in
             if progress { FileHandle.standardOutput.write(Data("acknowledged \(acknowledged)\n".utf8)) }
         }]
         }
