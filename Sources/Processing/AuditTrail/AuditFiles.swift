@@ -46,33 +46,56 @@ public struct AuditFiles: Sendable {
     }
 }
 
-/// A file the audit log appends to, with its current size.
+/// A file the audit log appends to. Appends are buffered and written with one `pwrite` by `flush` (and
+/// `sync`, which then fsyncs), so a batch costs a few system calls per file, not a few per entry; reads see
+/// buffered bytes too.
 final class AppendFile {
     let path: String
     let fd: Int32
+    /// The logical size, buffered bytes included.
     private(set) var size: Int64
+    private var flushed: Int64
+    private var pending: [UInt8] = []
 
     init(path: String, readOnly: Bool = false) throws {
         self.path = path
         fd = try FileIO.open(path, flags: readOnly ? O_RDONLY : (O_RDWR | O_CREAT), mode: 0o644)
         size = try FileIO.size(fd, path: path)
+        flushed = size
     }
 
     deinit { close(fd) }
 
-    func append(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try FileIO.writeAll(fd, $0, at: size, path: path) }
+    func append(_ bytes: [UInt8]) {
+        pending.append(contentsOf: bytes)
         size += Int64(bytes.count)
     }
 
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        try pending.withUnsafeBytes { try FileIO.writeAll(fd, $0, at: flushed, path: path) }
+        flushed += Int64(pending.count)
+        pending.removeAll(keepingCapacity: true)
+    }
+
     func read(_ count: Int, at position: Int64) throws -> [UInt8] {
-        try FileIO.read(fd, count: count, at: position, path: path)
+        if position >= flushed {
+            let start = Int(position - flushed)
+            return Array(pending[min(start, pending.count)..<min(start + count, pending.count)])
+        }
+        try flush()
+        return try FileIO.read(fd, count: count, at: position, path: path)
     }
 
     func truncate(to length: Int64) throws {
+        try flush()
         try FileIO.truncate(fd, to: length, path: path)
         size = length
+        flushed = length
     }
 
-    func sync() throws { try FileIO.sync(fd, path: path) }
+    func sync() throws {
+        try flush()
+        try FileIO.sync(fd, path: path)
+    }
 }

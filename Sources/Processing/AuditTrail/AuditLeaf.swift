@@ -14,11 +14,21 @@ public enum AuditLeaf {
     static let seqKey = Array(#"","seq":"#.utf8)
     static let recordKey = Array(#","record":"#.utf8)
 
-    /// The entry bytes of `record` at position `seq` after `previous`.
-    public static func encode(_ record: AuditRecord, seq: UInt64, previous: TreeHash) throws -> [UInt8] {
+    /// The encoder of records inside entries: sorted keys, no escaped slashes.
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return prefix + Array(previous.hex.utf8) + seqKey + Array(String(seq).utf8) + recordKey + Array(try encoder.encode(record)) + [UInt8(ascii: "}")]
+        return encoder
+    }
+
+    /// The entry bytes of `record` at position `seq` after `previous`.
+    public static func encode(_ record: AuditRecord, seq: UInt64, previous: TreeHash, encoder: JSONEncoder = encoder()) throws -> [UInt8] {
+        prefix + Array(previous.hex.utf8) + seqKey + Array(String(seq).utf8) + recordKey + Array(try encoder.encode(record)) + [UInt8(ascii: "}")]
+    }
+
+    /// SHA-256 of the entry in memory.
+    static func chainHash(raw leaf: UnsafeRawBufferPointer) -> TreeHash {
+        TreeHash(digest: SHA256.hash(data: leaf))
     }
 
     /// SHA-256 of the entry: its `current_hash`.
@@ -32,24 +42,30 @@ public enum AuditLeaf {
 
     /// The `previous_hash` and `seq` an entry states, or why it cannot be read; the record itself is not parsed.
     public static func header(_ leaf: ArraySlice<UInt8>) -> (previous: String, seq: UInt64)? {
-        let start = leaf.startIndex
-        guard leaf.count > prefix.count + 64 + seqKey.count + recordKey.count + 2,
-              leaf[start..<start + prefix.count].elementsEqual(prefix),
-              leaf[start + prefix.count + 64..<start + prefix.count + 64 + seqKey.count].elementsEqual(seqKey),
-              leaf.last == UInt8(ascii: "}")
+        leaf.withUnsafeBytes { raw in
+            header(raw: raw).map { (String(decoding: $0.previousHex, as: UTF8.self), $0.seq) }
+        }
+    }
+
+    /// The header of an entry in memory: its `previous_hash` digits and `seq`.
+    static func header(raw leaf: UnsafeRawBufferPointer) -> (previousHex: UnsafeRawBufferPointer, seq: UInt64)? {
+        let seqStart = prefix.count + 64 + seqKey.count
+        guard leaf.count > seqStart + recordKey.count + 2, leaf[leaf.count - 1] == UInt8(ascii: "}"),
+              prefix.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[0..<prefix.count])) }),
+              seqKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[prefix.count + 64..<seqStart])) })
         else { return nil }
-        var position = start + prefix.count + 64 + seqKey.count
+        var position = seqStart
         var seq: UInt64 = 0
-        let digitsStart = position
-        while position < leaf.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(leaf[position]), position - digitsStart < 20 {
+        while position < leaf.count, position - seqStart < 20, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(leaf[position]) {
             let (product, overflow) = seq.multipliedReportingOverflow(by: 10)
             guard !overflow else { return nil }
             seq = product + UInt64(leaf[position] - UInt8(ascii: "0"))
             position += 1
         }
-        guard position > digitsStart, leaf[position..<min(leaf.endIndex, position + recordKey.count)].elementsEqual(recordKey) else { return nil }
-        let previous = String(decoding: leaf[start + prefix.count..<start + prefix.count + 64], as: UTF8.self)
-        return (previous, seq)
+        guard position > seqStart, position + recordKey.count <= leaf.count,
+              recordKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[position..<position + recordKey.count])) })
+        else { return nil }
+        return (UnsafeRawBufferPointer(rebasing: leaf[prefix.count..<prefix.count + 64]), seq)
     }
 
     /// The audit record inside an entry.

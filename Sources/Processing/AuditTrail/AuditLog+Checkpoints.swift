@@ -44,7 +44,7 @@ extension AuditLog {
         let framed = withUnsafeBytes(of: UInt32(note.utf8.count).bigEndian) { Array($0) } + Array(note.utf8)
         for path in [files.checkpoints] + (settings.mirror.map { [AuditFiles(directory: $0).checkpoints] } ?? []) {
             let file = try AppendFile(path: path)
-            try file.append(framed)
+            file.append(framed)
             try file.sync()
         }
         return note

@@ -76,7 +76,7 @@ extension AuditLog {
     static func align(mirror path: String, to primary: AppendFile) throws -> AppendFile {
         let copy = try AppendFile(path: path)
         if copy.size > primary.size { try copy.truncate(to: primary.size) }
-        if copy.size < primary.size { try copy.append(try primary.read(Int(primary.size - copy.size), at: copy.size)) }
+        if copy.size < primary.size { copy.append(try primary.read(Int(primary.size - copy.size), at: copy.size)) }
         try copy.sync()
         return copy
     }
@@ -106,7 +106,7 @@ extension AuditLog {
             var position = Int64(AuditFiles.headerSize)
             index = first
             while index < size, let (leaf, _, next) = try Self.entry(in: file, at: position) {
-                if index >= known { try offsets.append(withUnsafeBytes(of: UInt64(position).bigEndian) { Array($0) }) }
+                if index >= known { offsets.append(withUnsafeBytes(of: UInt64(position).bigEndian) { Array($0) }) }
                 if index >= leaves { try rebuildLeaf(TreeHash.leaf(leaf), index: index) }
                 position = next
                 index += 1
@@ -122,7 +122,7 @@ extension AuditLog {
         var k = 0
         while true {
             if levels.count <= k { levels.append(try AppendFile(path: files.level(k))) }
-            if levels[k].size == Int64(position) * 32 { try levels[k].append(node.bytes) }
+            if levels[k].size == Int64(position) * 32 { levels[k].append(node.bytes) }
             guard position & 1 == 1 else { break }
             node = .node(try stored(level: k, index: position - 1), node)
             position >>= 1

@@ -63,6 +63,7 @@ public final class AuditLog {
     public func append(_ records: [AuditRecord]) throws -> Range<UInt64> {
         guard !settings.readOnly else { throw NoteError("the audit log is open read-only") }
         let first = size
+        let encoder = AuditLeaf.encoder()
         var touchedSegments: [AppendFile] = []
         for record in records {
             if segment == nil || size - segmentFirst >= settings.segmentEntries {
@@ -73,15 +74,15 @@ public final class AuditLog {
                 }
                 try startSegment(first: size)
             }
-            let leaf = try AuditLeaf.encode(record, seq: size, previous: lastChainHash)
+            let leaf = try AuditLeaf.encode(record, seq: size, previous: lastChainHash, encoder: encoder)
             let current = AuditLeaf.chainHash(leaf)
             var entry = withUnsafeBytes(of: UInt32(leaf.count).bigEndian) { Array($0) }
             entry += leaf
             entry += current.bytes
             guard let segment else { throw NoteError("no open segment") }
-            try offsets.append(withUnsafeBytes(of: UInt64(segment.size).bigEndian) { Array($0) })
-            try segment.append(entry)
-            try mirrorSegment?.append(entry)
+            offsets.append(withUnsafeBytes(of: UInt64(segment.size).bigEndian) { Array($0) })
+            segment.append(entry)
+            mirrorSegment?.append(entry)
             if !touchedSegments.contains(where: { $0 === segment }) { touchedSegments.append(segment) }
             if let mirrorSegment, !touchedSegments.contains(where: { $0 === mirrorSegment }) { touchedSegments.append(mirrorSegment) }
             try addLeaf(TreeHash.leaf(leaf))
@@ -98,14 +99,16 @@ public final class AuditLog {
         for level in levels { try level.sync() }
     }
 
-    /// Adds a leaf hash to level 0 and every complete parent it finishes.
-    private func addLeaf(_ hash: TreeHash) throws {
+    /// Adds a leaf hash to level 0 and every complete parent it finishes; the left sibling of a new node is
+    /// the last one written at its level.
+    func addLeaf(_ hash: TreeHash) throws {
         var node = hash
         var index = size
         var k = 0
         while true {
             if levels.count <= k { levels.append(try AppendFile(path: files.level(k))) }
-            try levels[k].append(node.bytes)
+            guard levels[k].size == Int64(index) * 32 else { throw NoteError("tree level \(k) holds \(levels[k].size / 32) entries, expected \(index)") }
+            levels[k].append(node.bytes)
             guard index & 1 == 1 else { break }
             node = .node(try stored(level: k, index: index - 1), node)
             index >>= 1
@@ -116,14 +119,14 @@ public final class AuditLog {
     private func startSegment(first: UInt64) throws {
         let header = AuditFiles.header(first: first, previous: lastChainHash)
         let file = try AppendFile(path: files.segment(first: first))
-        try file.append(header)
+        file.append(header)
         segment = file
         segmentFirst = first
         segmentFirsts.append(first)
         if let mirror = settings.mirror {
             let copy = try AppendFile(path: AuditFiles(directory: mirror).segment(first: first))
             try copy.truncate(to: 0)
-            try copy.append(header)
+            copy.append(header)
             mirrorSegment = copy
         }
         try FileIO.syncDirectory(files.segments)

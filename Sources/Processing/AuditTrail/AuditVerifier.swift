@@ -52,7 +52,7 @@ public struct AuditVerifier {
         var frontier = MerkleFrontier()
         var chain = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
         var index: UInt64 = 0
-        let level0 = try? AppendFile(path: files.level(0), readOnly: true)
+        var level0 = StoredLeaves(file: try? AppendFile(path: files.level(0), readOnly: true))
         let firsts = files.segmentFirsts()
         report.segments = firsts.count
         func checkRoots() {
@@ -85,42 +85,42 @@ public struct AuditVerifier {
             }
             var offset = AuditFiles.headerSize
             var failed = false
-            while offset < bytes.count {
-                guard offset + 4 <= bytes.count else { failed = tail(&report, path, offset, position == firsts.count - 1); break }
-                let length = Int(UInt32(bigEndian: Array(bytes[offset..<offset + 4]).withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }))
-                guard length > 0, offset + 4 + length + 32 <= bytes.count else { failed = tail(&report, path, offset, position == firsts.count - 1); break }
-                let leaf = bytes[offset + 4..<offset + 4 + length]
-                let current = AuditLeaf.chainHash(leaf)
-                let place = "entry \(index) (\(path), byte \(offset))"
-                if TreeHash(bytes: bytes[offset + 4 + length..<offset + 4 + length + 32]) != current {
-                    report.problems.append("\(place): current_hash does not match the entry's bytes (altered)")
-                    failed = true
-                    break
+            let isLast = position == firsts.count - 1
+            bytes.withUnsafeBytes { raw in
+                while offset < raw.count {
+                    guard offset + 4 <= raw.count else { failed = tail(&report, path, offset, isLast); return }
+                    let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                    guard length > 0, offset + 4 + length + 32 <= raw.count else { failed = tail(&report, path, offset, isLast); return }
+                    let leaf = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
+                    let current = AuditLeaf.chainHash(raw: leaf)
+                    let place = { "entry \(index) (\(path), byte \(offset))" }
+                    var problem: String?
+                    if TreeHash(raw: UnsafeRawBufferPointer(rebasing: raw[offset + 4 + length..<offset + 4 + length + 32])) != current {
+                        problem = "current_hash does not match the entry's bytes (altered)"
+                    } else if let header = AuditLeaf.header(raw: leaf) {
+                        if header.seq != index {
+                            problem = "states seq \(header.seq) (entries reordered, deleted or inserted)"
+                        } else if !chain.matches(hex: header.previousHex) {
+                            problem = "previous_hash does not link to entry \(index == 0 ? 0 : index - 1)"
+                        }
+                    } else {
+                        problem = "not an audit entry"
+                    }
+                    if let problem {
+                        report.problems.append("\(place()): \(problem)")
+                        failed = true
+                        return
+                    }
+                    let leafHash = TreeHash.leaf(raw: leaf)
+                    if let stored = level0.hash(at: index), stored != leafHash {
+                        report.problems.append("\(place()): the stored Merkle tree differs from the entry (tree/level-00.bin)")
+                    }
+                    frontier.append(leafHash)
+                    chain = current
+                    index += 1
+                    offset += 4 + length + 32
+                    checkRoots()
                 }
-                guard let header = AuditLeaf.header(leaf) else {
-                    report.problems.append("\(place): not an audit entry")
-                    failed = true
-                    break
-                }
-                if header.seq != index {
-                    report.problems.append("\(place): states seq \(header.seq) (entries reordered, deleted or inserted)")
-                    failed = true
-                    break
-                }
-                if header.previous != chain.hex {
-                    report.problems.append("\(place): previous_hash does not link to entry \(index == 0 ? 0 : index - 1)")
-                    failed = true
-                    break
-                }
-                let leafHash = TreeHash.leaf(leaf)
-                if let level0, let stored = try? level0.read(32, at: Int64(index) * 32), stored.count == 32, TreeHash(bytes: stored) != leafHash {
-                    report.problems.append("\(place): the stored Merkle tree differs from the entry (tree/level-00.bin)")
-                }
-                frontier.append(leafHash)
-                chain = current
-                index += 1
-                offset += 4 + length + 32
-                checkRoots()
             }
             if failed { break }
             checkSeal(path: path, first: first, entries: index - first, chain: chain, bytes: bytes, report: &report)
@@ -165,6 +165,29 @@ public struct AuditVerifier {
         guard let mirror else { return }
         let copy = try? FileIO.readFile(mirror.segment(first: first))
         if copy != bytes { report.problems.append("\(path): differs from the mirror's copy \(mirror.segment(first: first))") }
+    }
+}
+
+/// `tree/level-00.bin` read in chunks of 64 Ki hashes, for comparing the stored tree with the entries.
+struct StoredLeaves {
+    let file: AppendFile?
+    private var first: UInt64 = 0
+    private var chunk: [UInt8] = []
+
+    init(file: AppendFile?) {
+        self.file = file
+    }
+
+    /// The stored leaf hash at `index`, or `nil` past the end of the file.
+    mutating func hash(at index: UInt64) -> TreeHash? {
+        guard let file else { return nil }
+        if index < first || index >= first + UInt64(chunk.count / 32) {
+            first = index
+            chunk = (try? file.read(32 << 16, at: Int64(index) * 32)) ?? []
+        }
+        let offset = Int(index - first) * 32
+        guard offset + 32 <= chunk.count else { return nil }
+        return TreeHash(bytes: chunk[offset..<offset + 32])
     }
 }
 

@@ -16,6 +16,13 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
         self.words = words
     }
 
+    /// The hash in the first 32 bytes of `raw`.
+    init(raw: UnsafeRawBufferPointer) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[raw.startIndex..<raw.startIndex + 32])) }
+        self.words = words
+    }
+
     init(digest: SHA256.Digest) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         digest.withUnsafeBytes { source in withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: source) } }
@@ -42,13 +49,31 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
 
     /// `SHA-256(0x00 || entry)`: the hash of a leaf.
     public static func leaf(_ entry: some Collection<UInt8>) -> TreeHash {
+        if let hash = entry.withContiguousStorageIfAvailable({ leaf(raw: UnsafeRawBufferPointer($0)) }) { return hash }
+        return Array(entry).withUnsafeBytes { leaf(raw: $0) }
+    }
+
+    /// `SHA-256(0x00 || entry)` of bytes in memory.
+    static func leaf(raw entry: UnsafeRawBufferPointer) -> TreeHash {
         var hasher = SHA256()
-        hasher.update(data: [0x00])
-        if entry.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
-            hasher.update(data: Array(entry))
-        }
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        hasher.update(bufferPointer: entry)
         return TreeHash(digest: hasher.finalize())
     }
+
+    /// Whether `hex` (64 lowercase hex digits) spells this hash.
+    func matches(hex: UnsafeRawBufferPointer) -> Bool {
+        guard hex.count == 64 else { return false }
+        return withUnsafeBytes(of: words) { bytes in
+            for index in 0..<32 {
+                let byte = bytes[index]
+                guard hex[2 * index] == TreeHash.digits[Int(byte >> 4)], hex[2 * index + 1] == TreeHash.digits[Int(byte & 0x0f)] else { return false }
+            }
+            return true
+        }
+    }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 
     /// `SHA-256(0x01 || left || right)`: the hash of an interior node.
     public static func node(_ left: TreeHash, _ right: TreeHash) -> TreeHash {
