@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "AuditTrail",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog",
+                "CSICCore", "CSICProtos", "EventLog", "StreamRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,8 +135,9 @@ let package = Package(
         .target(
             name: "APIGateway",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog", "Storage",
+                "AuditTrail", "CSICCore", "CSICProtos", "EventLog", "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

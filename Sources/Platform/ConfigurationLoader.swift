@@ -16,6 +16,7 @@ import SystemPackage
 ///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2, zmq_block: tcp://127.0.0.1:28332 }
 /// ethereum: { rpc_urls: [http://127.0.0.1:8545/], ws_url: ws://127.0.0.1:8546/, chain_id: 1,
 ///             start_height: 21000000, confirmations: 12, poll_seconds: 2 }
+/// audit: { origin: regulator.example/audit, mirror_dir: /mnt/worm2/csic-audit, checkpoint_every: 10000, checkpoint_seconds: 10 }
 /// ```
 public enum ConfigurationLoader {
     /// Loads the file (and environment), validates, and returns the configuration.
@@ -70,6 +71,10 @@ public enum ConfigurationLoader {
         result.ethereumStartHeight = UInt64(max(0, config.int(forKey: "ethereum.start_height", default: 0)))
         result.ethereumConfirmations = UInt64(max(0, config.int(forKey: "ethereum.confirmations", default: 1)))
         result.ethereumPollSeconds = config.double(forKey: "ethereum.poll_seconds") ?? result.ethereumPollSeconds
+        result.auditOrigin = config.string(forKey: "audit.origin", default: result.auditOrigin)
+        result.auditMirrorDirectory = config.string(forKey: "audit.mirror_dir")
+        result.auditCheckpointEvery = UInt64(max(0, config.int(forKey: "audit.checkpoint_every", default: Int(result.auditCheckpointEvery))))
+        result.auditCheckpointSeconds = config.double(forKey: "audit.checkpoint_seconds") ?? result.auditCheckpointSeconds
         try result.validate()
         return result
     }

@@ -1,3 +1,4 @@
+import AuditTrail
 import APIGateway
 import BlockchainAdapters
 import CSICCore
@@ -94,6 +95,7 @@ public final class Platform: Sendable {
             services.append(StreamProcessor(engine: TransactionEngine(group: Self.transactionGroup), log: log, store: store, logger: logger, metrics: metrics))
             services.append(StreamProcessor(engine: DeadLetterRecorder(), log: log, store: store, logger: logger, metrics: metrics))
             services.append(RetentionService(log: log, logger: logger))
+            services.append(AuditTrailService(settings: auditSettings, log: log, metrics: metrics, logger: logger))
         }
         if configuration.roles.contains(.ingest), configuration.simulatorEnabled {
             services.append(ChainSimulatorService(settings: simulatorSettings, log: log, logger: logger))
@@ -105,7 +107,9 @@ public final class Platform: Sendable {
             services.append(try EthereumAdapter(settings: settings, log: log, metrics: metrics, logger: logger))
         }
         if configuration.roles.contains(.api) {
-            let dependencies = GatewayDependencies(store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup)
+            let dependencies = GatewayDependencies(
+                store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup,
+                auditDirectory: auditSettings.directory, auditOrigin: configuration.auditOrigin)
             services.append(Gateway.application(dependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
         }
         return services
@@ -126,6 +130,14 @@ public final class Platform: Sendable {
             network: network, startHeight: configuration.bitcoinStartHeight, confirmations: configuration.bitcoinConfirmations,
             pollInterval: .seconds(configuration.bitcoinPollSeconds), statePath: "\(configuration.dataDirectory)/bitcoin/adapter.sqlite",
             blockNotifications: configuration.bitcoinZMQBlock.flatMap { ZMQSubscription(endpoint: $0, topics: ["hashblock"]) })
+    }
+
+    /// The audit trail's files (`<data>/audit`), mirror and checkpoint policy.
+    var auditSettings: AuditTrailService.Settings {
+        AuditTrailService.Settings(
+            directory: "\(configuration.dataDirectory)/audit",
+            log: AuditLog.Settings(origin: configuration.auditOrigin, mirror: configuration.auditMirrorDirectory),
+            checkpointEvery: configuration.auditCheckpointEvery, checkpointInterval: .seconds(configuration.auditCheckpointSeconds))
     }
 
     /// The Ethereum adapter's settings, when nodes are configured; `user:password@` in a URL is that node's Basic auth.

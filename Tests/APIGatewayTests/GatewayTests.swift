@@ -20,7 +20,8 @@ import Testing
         try await log.createPlatformTopics(partitions: 2)
         let txids = try await Seeding.seed(log: log, store: store, transactions: 120)
         let registry = PrometheusCollectorRegistry()
-        return (directory, GatewayDependencies(store: store, log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), transactionGroup: "transaction-engine"), txids)
+        return (directory, GatewayDependencies(store: store, log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), transactionGroup: "transaction-engine",
+            auditDirectory: directory.path + "/audit", auditOrigin: "test/audit"), txids)
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {

@@ -70,6 +70,15 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var ethereumConfirmations: UInt64 = 1
     public var ethereumPollSeconds: Double = 2
 
+    /// The audit trail's checkpoint origin line and signing key name.
+    public var auditOrigin: String = Self.defaultAuditOrigin
+    public static let defaultAuditOrigin = "csic.local/audit"
+    /// A second directory (another disk) that receives a byte-identical copy of the audit segments and checkpoints.
+    public var auditMirrorDirectory: String? = nil
+    /// A checkpoint is signed every this many entries, or every `auditCheckpointSeconds`, whichever comes first.
+    public var auditCheckpointEvery: UInt64 = 10_000
+    public var auditCheckpointSeconds: Double = 10
+
     public init() {}
 
     /// Checks the values that flags and files can get wrong.
@@ -106,6 +115,11 @@ public struct PlatformConfiguration: Sendable, Hashable {
                 throw ValidationError(.malformed, field: "bitcoin.zmq_block", "must be tcp://host:port, got \(endpoint)")
             }
         }
+        guard !auditOrigin.isEmpty, !auditOrigin.contains("+"), !auditOrigin.contains(where: \.isWhitespace) else {
+            throw ValidationError(.malformed, field: "audit.origin", "must be non-empty without '+' or spaces")
+        }
+        guard auditCheckpointEvery >= 1 else { throw ValidationError(.outOfRange, field: "audit.checkpoint_every", "must be at least 1") }
+        guard auditCheckpointSeconds > 0 else { throw ValidationError(.outOfRange, field: "audit.checkpoint_seconds", "must be positive") }
         if !ethereumRPCURLs.isEmpty {
             if let bad = ethereumRPCURLs.first(where: { NodeURL($0) == nil || $0.hasPrefix("ws") }) {
                 throw ValidationError(.malformed, field: "ethereum.rpc_urls", "not an http(s) URL: \(NodeURL.redacted(bad))")

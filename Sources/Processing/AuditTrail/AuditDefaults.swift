@@ -1,9 +1,10 @@
+import CSICCore
 import Foundation
 
 /// Defaults shared by the audit service and the command line.
 public enum AuditDefaults {
     /// The checkpoint origin when none is configured.
-    public static let origin = "csic.local/audit"
+    public static let origin = PlatformConfiguration.defaultAuditOrigin
 
     /// Prints `value` as one JSON object with sorted keys.
     public static func printJSON(_ value: some Encodable) throws {

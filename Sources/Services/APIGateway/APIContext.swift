@@ -1,13 +1,21 @@
+import CSICCore
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context of the REST API: JSON with snake_case keys and sorted output.
-public struct APIContext: RequestContext {
+public struct APIContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The connected client.
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
+
+    /// Who makes the request. Until authentication exists every caller is `anonymous`.
+    public var actor: String { "anonymous" }
 
     public var responseEncoder: JSONEncoder {
         let encoder = JSONEncoder()
@@ -78,5 +86,12 @@ extension Request {
             throw APIError.invalid(name, "\(name) must be 1 to 200 characters")
         }
         return text
+    }
+
+    /// An RFC 3339 time query parameter, or `nil` when absent.
+    func timeParameter(_ name: String) throws -> Timestamp? {
+        guard let text = try textParameter(name) else { return nil }
+        guard let time = Timestamp(iso8601: text) else { throw APIError.invalid(name, "\(name) must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z") }
+        return time
     }
 }

@@ -13,13 +13,19 @@ public struct GatewayDependencies: Sendable {
     public var metrics: any MetricsFactory
     /// The consumer group whose lag `/api/v1/stats` reports for `transactions`.
     public var transactionGroup: String
+    /// The audit trail's directory and checkpoint origin, read by `/api/v1/audit/...`.
+    public var auditDirectory: String
+    public var auditOrigin: String
 
-    public init(store: any PlatformStore, log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, transactionGroup: String) {
+    public init(store: any PlatformStore, log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, transactionGroup: String,
+                auditDirectory: String, auditOrigin: String) {
         self.store = store
         self.log = log
         self.registry = registry
         self.metrics = metrics
         self.transactionGroup = transactionGroup
+        self.auditDirectory = auditDirectory
+        self.auditOrigin = auditOrigin
     }
 }
 
@@ -29,6 +35,7 @@ public enum Gateway {
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
+        router.add(middleware: AuditMiddleware(log: dependencies.log))
         router.get("/") { _, _ in IndexView.current }
         router.get("/health") { _, _ in HealthView(status: "ok") }
         router.get("/metrics") { _, context in
@@ -44,6 +51,7 @@ public enum Gateway {
         }
         let api = router.group("api/v1")
         TransactionRoutes(store: dependencies.store).register(on: api)
+        AuditRoutes(directory: dependencies.auditDirectory, origin: dependencies.auditOrigin).register(on: api)
         api.get("dead-letters") { request, _ in
             let page = try await pageOrBadCursor {
                 try await dependencies.store.deadLetters(
@@ -88,6 +96,8 @@ struct IndexView: ResponseEncodable {
         "GET /health", "GET /metrics", "GET /api/v1/stats",
         "GET /api/v1/transactions?address=&limit=&cursor=", "GET /api/v1/transactions/{id}",
         "GET /api/v1/dead-letters?source=&limit=&cursor=",
+        "GET /api/v1/audit/checkpoint", "GET /api/v1/audit/records/{id}",
+        "GET /api/v1/audit/records?actor=&action=&resource=&outcome=&from=&to=&q=&limit=&scan=",
     ])
 }
 
