@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "CSICCore", "CSICProtos", "EventLog", "StreamRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

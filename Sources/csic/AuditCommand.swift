@@ -57,7 +57,8 @@ struct AuditCommand: AsyncParsableCommand {
                 guard let parsed = UInt64(record) else { throw ValidationError("\(record) is not a leaf index") }
                 leafIndex = parsed
             } else {
-                guard let found = try log.index(ofRecord: record) else { throw ValidationError("no audit record \(record)") }
+                let indexed = try? AuditIndex(path: "\(location.dataDirectory)/audit/index.sqlite", readOnly: true).index(ofRecord: record)
+                guard let found = try indexed ?? log.index(ofRecord: record) else { throw ValidationError("no audit record \(record)") }
                 leafIndex = found
             }
             try AuditDefaults.printJSON(try log.proof(index: leafIndex))

@@ -77,3 +77,30 @@ import Testing
         #expect(altered.problems.first?.contains("entry 0") == true, "\(altered.problems)")
     }
 }
+
+@Suite struct AuditIndexTests {
+    @Test func findsByFieldsTimeAndWordsNewestFirst() throws {
+        let directory = try TemporaryDirectory()
+        let index = try AuditIndex(path: directory.path + "/index.sqlite")
+        func record(_ n: Int) -> AuditRecord {
+            let actor = n % 2 == 0 ? "alice" : "bob"
+            let action = n % 5 == 0 ? "config.update" : "transactions.read"
+            let outcome: AuditOutcome = n == 7 ? .denied : .success
+            let note = n == 13 ? "sanctions hit" : "none"
+            return AuditRecord(id: "r-\(n)", time: Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(n)), actor: actor, action: action,
+                               resource: "/api/v1/transactions/btc:\(n)", outcome: outcome, requestID: "q-\(n)", sourceAddress: "10.0.0.1", details: ["note": note])
+        }
+        let records = (0..<20).map(record)
+        try index.add(Array(records[0..<10]), first: 0)
+        try index.add(Array(records[10..<20]), first: 10)
+        #expect(try index.count() == 20)
+        #expect(try index.index(ofRecord: "r-13") == 13)
+        #expect(try index.search(AuditFilter(actor: "alice", action: "config.update"), below: 20, limit: 10) == [10, 0])
+        #expect(try index.search(AuditFilter(outcome: "denied"), below: 20, limit: 10) == [7])
+        #expect(try index.search(AuditFilter(text: "sanctions"), below: 20, limit: 10) == [13])
+        #expect(try index.search(AuditFilter(text: "say \"hi"), below: 20, limit: 10).isEmpty, "quotes in the text cannot break the query")
+        #expect(try index.search(AuditFilter(resource: "/api/v1/transactions/btc:1"), below: 12, limit: 10) == [11, 10, 1])
+        let from = Timestamp(secondsSinceEpoch: 1_767_225_600 + 15)
+        #expect(try index.search(AuditFilter(from: from), below: 18, limit: 10) == [17, 16, 15])
+    }
+}

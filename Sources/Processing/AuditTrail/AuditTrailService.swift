@@ -46,6 +46,8 @@ public final class AuditTrailService: Service {
 
     public func run() async throws {
         let trail = try AuditLog(directory: settings.directory, settings: settings.log)
+        let index = try AuditIndex(path: settings.directory + "/index.sqlite")
+        try catchUp(index, with: trail)
         var recent = RecentIDs(capacity: 4 * Self.batchLimit)
         let tail = trail.size - min(trail.size, UInt64(2 * Self.batchLimit))
         for index in tail..<trail.size { if let id = try? AuditLeaf.record(trail.leaf(index)).id { recent.insert(id) } }
@@ -71,7 +73,15 @@ public final class AuditTrailService: Service {
                     letters.append(ProducerRecord(key: letter.source, value: letter.serializedProto()))
                 }
             }
-            if !records.isEmpty { try await appendUntilDurable(records, to: trail) }
+            if !records.isEmpty {
+                let first = trail.size
+                try await appendUntilDurable(records, to: trail)
+                do {
+                    if try index.count() == first { try index.add(records, first: first) } else { try catchUp(index, with: trail) }
+                } catch {
+                    logger.error("audit search index update failed; it catches up later", metadata: ["error": "\(error)"])
+                }
+            }
             if !letters.isEmpty { _ = try await events.append(.deadLetter, records: letters) }
             if !batch.isEmpty { try await consumer.commit() }
             entries.record(Int64(trail.size))
@@ -84,6 +94,16 @@ public final class AuditTrailService: Service {
         }
         try trail.issueCheckpoint()
         logger.info("audit trail stopped", metadata: ["entries": "\(trail.size)"])
+    }
+
+    /// Indexes the entries the search index does not have yet (after a crash, or a failed update).
+    private func catchUp(_ index: AuditIndex, with trail: AuditLog) throws {
+        var next = try index.count()
+        while next < trail.size {
+            let end = min(trail.size, next + 4_096)
+            try index.add(try (next..<end).map { try AuditLeaf.record(trail.leaf($0)) }, first: next)
+            next = end
+        }
     }
 
     private func appendUntilDurable(_ records: [AuditRecord], to trail: AuditLog) async throws {

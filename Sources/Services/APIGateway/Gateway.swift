@@ -97,7 +97,7 @@ struct IndexView: ResponseEncodable {
         "GET /api/v1/transactions?address=&limit=&cursor=", "GET /api/v1/transactions/{id}",
         "GET /api/v1/dead-letters?source=&limit=&cursor=",
         "GET /api/v1/audit/checkpoint", "GET /api/v1/audit/records/{id}",
-        "GET /api/v1/audit/records?actor=&action=&resource=&outcome=&from=&to=&q=&limit=&scan=",
+        "GET /api/v1/audit/records?actor=&action=&resource=&outcome=&from=&to=&q=&limit=",
     ])
 }
 

@@ -1,0 +1,89 @@
+import CSICCore
+import Foundation
+import GRDB
+
+/// The audit trail's search index, `audit/index.sqlite`: every entry's fields (actor, action, resource,
+/// outcome, time, id) and an FTS5 full-text index of its words, keyed by leaf index. It is derived data:
+/// written after the entries are durable, caught up from the log on start, and never trusted for integrity
+/// (every result is served with its inclusion proof).
+public final class AuditIndex: Sendable {
+    let queue: DatabaseQueue
+
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.readonly = readOnly
+        if !readOnly { configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") } }
+        queue = try DatabaseQueue(path: path, configuration: configuration)
+        guard !readOnly else { return }
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-25-audit-index") { db in
+            try db.execute(sql: """
+                CREATE TABLE entries (
+                    leaf_index INTEGER PRIMARY KEY, id TEXT NOT NULL, time INTEGER NOT NULL,
+                    actor TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, outcome TEXT NOT NULL);
+                CREATE INDEX entries_id ON entries(id);
+                CREATE INDEX entries_actor ON entries(actor, leaf_index);
+                CREATE INDEX entries_action ON entries(action, leaf_index);
+                CREATE INDEX entries_time ON entries(time);
+                CREATE VIRTUAL TABLE entries_text USING fts5(text, content='', tokenize = 'unicode61');
+                """)
+        }
+        try migrator.migrate(queue)
+    }
+
+    /// The number of entries indexed (they are indexed in order, from 0).
+    public func count() throws -> UInt64 {
+        try queue.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT coalesce(max(leaf_index) + 1, 0) FROM entries") ?? 0) }
+    }
+
+    /// Indexes entries `first...` (in order).
+    public func add(_ records: [AuditRecord], first: UInt64) throws {
+        try queue.write { db in
+            let entry = try db.cachedStatement(sql: "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let text = try db.cachedStatement(sql: "INSERT INTO entries_text (rowid, text) VALUES (?, ?)")
+            for (offset, record) in records.enumerated() {
+                let index = Int64(first) + Int64(offset)
+                try entry.execute(arguments: [index, record.id, record.time.microsecondsSinceEpoch, record.actor, record.action, record.resource, record.outcome.rawValue])
+                let words = ([record.id, record.actor, record.action, record.resource, record.requestID, record.sourceAddress]
+                    + record.details.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }).joined(separator: " ")
+                try text.execute(arguments: [index, words])
+            }
+        }
+    }
+
+    /// The leaf index of the record with `id`.
+    public func index(ofRecord id: String) throws -> UInt64? {
+        try queue.read { db in try Int64.fetchOne(db, sql: "SELECT leaf_index FROM entries WHERE id = ? ORDER BY leaf_index DESC LIMIT 1", arguments: [id]) }
+            .map(UInt64.init)
+    }
+
+    /// Leaf indexes matching `filter` below `below` (newest first).
+    public func search(_ filter: AuditFilter, below: UInt64, limit: Int) throws -> [UInt64] {
+        var conditions = ["leaf_index < ?"]
+        var arguments: [any DatabaseValueConvertible] = [Int64(below)]
+        if let actor = filter.actor { conditions.append("actor = ?"); arguments.append(actor) }
+        if let action = filter.action { conditions.append("action = ?"); arguments.append(action) }
+        if let resource = filter.resource { conditions.append("substr(resource, 1, ?) = ?"); arguments += [resource.count, resource] }
+        if let outcome = filter.outcome { conditions.append("outcome = ?"); arguments.append(outcome) }
+        if let from = filter.from { conditions.append("time >= ?"); arguments.append(from.microsecondsSinceEpoch) }
+        if let to = filter.to { conditions.append("time < ?"); arguments.append(to.microsecondsSinceEpoch) }
+        if let text = filter.text {
+            conditions.append("leaf_index IN (SELECT rowid FROM entries_text WHERE entries_text MATCH ?)")
+            arguments.append("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+        }
+        arguments.append(limit)
+        let sql = "SELECT leaf_index FROM entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY leaf_index DESC LIMIT ?"
+        return try queue.read { db in try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(UInt64.init) }
+    }
+}
+
+/// What an audit search asks for; every field optional.
+public struct AuditFilter: Sendable, Hashable {
+    public var actor, action, resource, outcome, text: String?
+    public var from, to: Timestamp?
+
+    public init(actor: String? = nil, action: String? = nil, resource: String? = nil, outcome: String? = nil, text: String? = nil,
+                from: Timestamp? = nil, to: Timestamp? = nil) {
+        (self.actor, self.action, self.resource, self.outcome, self.text, self.from, self.to) = (actor, action, resource, outcome, text, from, to)
+    }
+}
