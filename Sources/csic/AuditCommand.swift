@@ -7,7 +7,7 @@ import Foundation
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Verify the audit trail and print proofs anyone can check.",
-        subcommands: [Verify.self, Proof.self, Consistency.self, CheckpointCommand.self])
+        subcommands: [Verify.self, Proof.self, Consistency.self, CheckpointCommand.self, RotateKey.self])
 
     struct Location: ParsableArguments {
         @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
@@ -86,6 +86,18 @@ struct AuditCommand: AsyncParsableCommand {
             guard let (_, note) = try log.latestCheckpoint() else { throw ValidationError("no checkpoint yet") }
             print(note, terminator: "")
             print("verifier key: \(log.verifierKey)")
+        }
+    }
+
+    struct RotateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-key",
+            abstract: "Make a new checkpoint signing key; the old public key stays for verifying older checkpoints. Restart csic serve to use it.")
+        @OptionGroup var location: Location
+
+        func run() async throws {
+            let signer = try AuditKeys.rotate(in: "\(location.dataDirectory)/audit/keys", name: location.origin)
+            print("new verifier key: \(signer.verifier.verifierKey)")
         }
     }
 }

@@ -104,3 +104,30 @@ import Testing
         #expect(try index.search(AuditFilter(from: from), below: 18, limit: 10) == [17, 16, 15])
     }
 }
+
+@Suite struct AuditKeyRotationTests {
+    @Test func checkpointsSignedBeforeARotationStillVerify() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit")
+        let record = AuditRecord(id: "a", time: .now(), actor: "x", action: "y", resource: "z", outcome: .success, requestID: "q", sourceAddress: "s")
+        let oldKey: String
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append([record])
+            try log.issueCheckpoint()
+            oldKey = log.verifierKey
+        }
+        let rotated = try AuditKeys.rotate(in: directory.path + "/audit/keys", name: "test/audit")
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(log.verifierKey == rotated.verifier.verifierKey && log.verifierKey != oldKey)
+        var second = record
+        second.id = "b"
+        try log.append([second])
+        try log.issueCheckpoint()
+        #expect(try log.proof(index: 1).verifierKey == rotated.verifier.verifierKey)
+        let report = AuditVerifier(directory: directory.path + "/audit").verify()
+        #expect(report.ok && report.checkpoints == 2, "\(report.problems)")
+        let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/audit/keys/signing.key")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
