@@ -58,6 +58,32 @@ import Testing
         #expect(report.ok && report.entries == 6 && report.unacknowledgedTail == nil, "\(report.problems)")
     }
 
+    /// Offsets and tree levels are synced only at checkpoints: entries past that mark that a power cut lost
+    /// from them are rebuilt from the segments on open.
+    @Test func derivedFilesLostPastTheCheckpointMarkAreRebuilt() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 64)
+        let files: AuditFiles
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append((0..<50).map(record))
+            try log.issueCheckpoint()
+            try log.append((50..<80).map(record))
+            files = log.files
+        }
+        for (path, keep) in [(files.offsets, 40 * 8), (files.level(0), 10 * 32), (files.level(1), 3 * 32)] {
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            try handle.truncate(atOffset: UInt64(keep))
+            try handle.close()
+        }
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(log.size == 80)
+        let leaves = try (0..<80).map { try TreeHash.leaf(log.leaf(UInt64($0))) }
+        #expect(try log.root(size: 80) == MerkleTree.root(leaves[...]))
+        try log.issueCheckpoint()
+        #expect(AuditVerifier(directory: directory.path + "/audit").verify().ok)
+    }
+
     @Test func anAlteredByteOrARolledBackCheckpointIsNamed() throws {
         let directory = try TemporaryDirectory()
         let log = try AuditLog(directory: directory.path + "/audit", settings: .init(origin: "test/audit"))

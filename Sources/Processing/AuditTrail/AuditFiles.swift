@@ -11,7 +11,8 @@ import Glibc
 ///
 /// `segments/<first index, 20 digits>.seg`; a full segment is sealed: `<name>.seal` holds its SHA-256 and both
 /// become read-only. `tree/level-NN.bin` holds the Merkle tree's complete subtrees (entry j of level k = the
-/// hash of leaves j·2^k ..< (j+1)·2^k), `tree/offsets.bin` each entry's byte offset in its segment,
+/// hash of leaves j·2^k ..< (j+1)·2^k), `tree/offsets.bin` each entry's byte offset in its segment, `tree/durable` how many entries of those two are
+/// synced (they are derived, rebuilt from the segments beyond that mark after a crash),
 /// `checkpoints.log` the signed checkpoints (length-prefixed notes), `keys/` the signing key (0600) and
 /// every public key ever used.
 public struct AuditFiles: Sendable {
@@ -29,6 +30,8 @@ public struct AuditFiles: Sendable {
     var keys: String { directory + "/keys" }
     var checkpoints: String { directory + "/checkpoints.log" }
     var offsets: String { tree + "/offsets.bin" }
+    /// How many entries' offsets and tree entries are known to be durable (u64 BE).
+    var derivedMark: String { tree + "/durable" }
 
     func segment(first: UInt64) -> String {
         let digits = String(first)

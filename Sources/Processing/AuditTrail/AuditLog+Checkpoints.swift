@@ -33,6 +33,7 @@ extension AuditLog {
     public func issueCheckpoint() throws -> String? {
         let previous = try latestCheckpoint()
         if let previous, previous.checkpoint.size >= size { return nil }
+        try syncDerived()
         let root = try self.root(size: size)
         if let previous {
             let proof = try consistencyProof(old: previous.checkpoint.size, new: size)

@@ -40,7 +40,8 @@ extension AuditLog {
             segmentFirsts.append(lastFirst)
             if let mirror = settings.mirror { mirrorSegment = try Self.align(mirror: AuditFiles(directory: mirror).segment(first: lastFirst), to: file) }
         }
-        try trimDerived(to: size)
+        let mark = (try DurableFile.read(files.derivedMark)).flatMap { $0.count == 8 ? UInt64(bigEndian: $0.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) : nil } ?? 0
+        try trimDerived(to: min(mark, size))
         try rebuildDerived()
     }
 
@@ -81,16 +82,24 @@ extension AuditLog {
         return copy
     }
 
-    /// Cuts offsets and tree levels written beyond `count` entries (a batch that was not acknowledged).
+    /// Cuts offsets and tree levels to the longest prefix of at most `count` entries that all of them
+    /// hold (level k needs count >> k entries); what lies beyond is rebuilt from the segments.
     private func trimDerived(to count: UInt64) throws {
-        if offsets.size > Int64(count) * 8 { try offsets.truncate(to: Int64(count) * 8) }
         var k = 0
         while FileIO.exists(files.level(k)) {
-            let level = try AppendFile(path: files.level(k))
-            let expected = Int64(count >> UInt64(k)) * 32
-            if level.size > expected { try level.truncate(to: expected) }
-            levels.append(level)
+            levels.append(try AppendFile(path: files.level(k)))
             k += 1
+        }
+        var n = min(count, UInt64(offsets.size / 8))
+        for k in 0..<64 {
+            let held = k < levels.count ? UInt64(levels[k].size / 32) : 0
+            let span = UInt64(1) << UInt64(k)
+            if held < n >> UInt64(k) { n = held * span + span - 1 }
+            if n >> UInt64(k) == 0 { break }
+        }
+        if offsets.size > Int64(n) * 8 { try offsets.truncate(to: Int64(n) * 8) }
+        for (k, level) in levels.enumerated() where level.size > Int64(n >> UInt64(k)) * 32 {
+            try level.truncate(to: Int64(n >> UInt64(k)) * 32)
         }
     }
 
@@ -99,12 +108,20 @@ extension AuditLog {
         let known = UInt64(offsets.size / 8)
         let leaves = UInt64((levels.first?.size ?? 0) / 32)
         let from = min(known, leaves)
+        guard from == known, from == leaves else { throw NoteError("tree files inconsistent after trimming") }
         guard from < size else { return }
-        var index = segmentFirsts.last { $0 <= from } ?? 0
-        for first in segmentFirsts where first >= index {
+        let start = segmentFirsts.last { $0 <= from } ?? 0
+        for first in segmentFirsts where first >= start {
             let file = try AppendFile(path: files.segment(first: first), readOnly: true)
             var position = Int64(AuditFiles.headerSize)
-            index = first
+            var index = first
+            if first == start, from > first {
+                // Start right after the last entry whose offset is kept, instead of at the segment's beginning.
+                let previous = Int64(bigEndian: try offsets.read(8, at: Int64(from - 1) * 8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) })
+                guard let (_, _, next) = try Self.entry(in: file, at: previous) else { throw NoteError("\(file.path): entry \(from - 1) unreadable") }
+                position = next
+                index = from
+            }
             while index < size, let (leaf, _, next) = try Self.entry(in: file, at: position) {
                 if index >= known { offsets.append(withUnsafeBytes(of: UInt64(position).bigEndian) { Array($0) }) }
                 if index >= leaves { try rebuildLeaf(TreeHash.leaf(leaf), index: index) }

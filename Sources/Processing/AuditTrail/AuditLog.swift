@@ -71,6 +71,7 @@ public final class AuditLog {
                     try syncAll(touchedSegments)
                     touchedSegments.removeAll()
                     try seal(full)
+                    try syncDerived()
                 }
                 try startSegment(first: size)
             }
@@ -93,10 +94,20 @@ public final class AuditLog {
         return first..<size
     }
 
+    /// Makes the batch durable: the segments (and mirror) are fdatasynced; offsets and tree levels are
+    /// written to the page cache only, because they are derived from the segments — they are synced when a
+    /// checkpoint is signed (`syncDerived`), and after a crash whatever lies beyond that mark is rebuilt.
     private func syncAll(_ segments: [AppendFile]) throws {
         for file in segments { try file.sync() }
+        try offsets.flush()
+        for level in levels { try level.flush() }
+    }
+
+    /// Syncs offsets and tree levels and records that they are durable for the first `size` entries.
+    func syncDerived() throws {
         try offsets.sync()
         for level in levels { try level.sync() }
+        try DurableFile.write(withUnsafeBytes(of: size.bigEndian) { Array($0) }, to: files.derivedMark)
     }
 
     /// Adds a leaf hash to level 0 and every complete parent it finishes; the left sibling of a new node is
