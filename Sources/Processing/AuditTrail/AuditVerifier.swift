@@ -1,6 +1,7 @@
 import CSICCore
 import EventLog
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Glibc
 /// from the entries (and the stored tree compared with it), every checkpoint's signature (any key ever
 /// used), order and root, the seals of full segments, that entries are covered by checkpoints, and the
 /// mirror copy. Problems name the place: segment file, entry index, byte offset, checkpoint number.
-public struct AuditVerifier {
+public struct AuditVerifier: Sendable {
     public struct Report: Sendable, Codable {
         public var entries: UInt64 = 0
         public var segments = 0
@@ -52,7 +53,6 @@ public struct AuditVerifier {
         var frontier = MerkleFrontier()
         var chain = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
         var index: UInt64 = 0
-        var level0 = StoredLeaves(file: try? AppendFile(path: files.level(0), readOnly: true))
         let firsts = files.segmentFirsts()
         report.segments = firsts.count
         func checkRoots() {
@@ -64,67 +64,41 @@ public struct AuditVerifier {
             }
         }
         checkRoots()
-        for (position, first) in firsts.enumerated() {
-            let path = files.segment(first: first)
-            guard let bytes = try? FileIO.readFile(path) else {
-                report.problems.append("\(path): cannot be read")
-                break
+        // Segments are scanned two at a time (hashing is most of the work), then folded in order: links
+        // between segments, the tree, and the checkpoints' roots.
+        let window = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
+        var position = 0
+        scanning: while position < firsts.count {
+            let batch = Array(firsts[position..<min(firsts.count, position + window)].enumerated().map { (position + $0.offset, $0.element) })
+            let scans = SegmentScans(count: batch.count)
+            DispatchQueue.concurrentPerform(iterations: batch.count) { slot in
+                scans.set(slot, scan(first: batch[slot].1, isLast: batch[slot].0 == firsts.count - 1))
             }
-            guard bytes.count >= AuditFiles.headerSize, Array(bytes.prefix(8)) == AuditFiles.magic else {
-                report.problems.append("\(path): not an audit segment (bad header)")
-                break
-            }
-            let stated = UInt64(bigEndian: Array(bytes[8..<16]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
-            if stated != index || first != index {
-                report.problems.append("\(path): starts at entry \(stated), expected \(index) (a segment missing, swapped, renamed or inserted)")
-                break
-            }
-            if TreeHash(bytes: bytes[16..<48]) != chain {
-                report.problems.append("\(path): header's previous hash does not link to entry \(index == 0 ? 0 : index - 1)")
-                break
-            }
-            var offset = AuditFiles.headerSize
-            var failed = false
-            let isLast = position == firsts.count - 1
-            bytes.withUnsafeBytes { raw in
-                while offset < raw.count {
-                    guard offset + 4 <= raw.count else { failed = tail(&report, path, offset, isLast); return }
-                    let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                    guard length > 0, offset + 4 + length + 32 <= raw.count else { failed = tail(&report, path, offset, isLast); return }
-                    let leaf = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
-                    let current = AuditLeaf.chainHash(raw: leaf)
-                    let place = { "entry \(index) (\(path), byte \(offset))" }
-                    var problem: String?
-                    if TreeHash(raw: UnsafeRawBufferPointer(rebasing: raw[offset + 4 + length..<offset + 4 + length + 32])) != current {
-                        problem = "current_hash does not match the entry's bytes (altered)"
-                    } else if let header = AuditLeaf.header(raw: leaf) {
-                        if header.seq != index {
-                            problem = "states seq \(header.seq) (entries reordered, deleted or inserted)"
-                        } else if !chain.matches(hex: header.previousHex) {
-                            problem = "previous_hash does not link to entry \(index == 0 ? 0 : index - 1)"
-                        }
-                    } else {
-                        problem = "not an audit entry"
-                    }
-                    if let problem {
-                        report.problems.append("\(place()): \(problem)")
-                        failed = true
-                        return
-                    }
-                    let leafHash = TreeHash.leaf(raw: leaf)
-                    if let stored = level0.hash(at: index), stored != leafHash {
-                        report.problems.append("\(place()): the stored Merkle tree differs from the entry (tree/level-00.bin)")
-                    }
-                    frontier.append(leafHash)
-                    chain = current
+            for scan in scans.results {
+                guard let scan else { break scanning }
+                if let problem = scan.headerProblem {
+                    report.problems.append(problem)
+                    break scanning
+                }
+                if scan.first != index {
+                    report.problems.append("\(scan.path): starts at entry \(scan.first), expected \(index) (a segment missing, swapped, renamed or inserted)")
+                    break scanning
+                }
+                if scan.previous != chain {
+                    report.problems.append("\(scan.path): header's previous hash does not link to entry \(index == 0 ? 0 : index - 1)")
+                    break scanning
+                }
+                for leaf in scan.leaves {
+                    frontier.append(leaf)
                     index += 1
-                    offset += 4 + length + 32
                     checkRoots()
                 }
+                chain = scan.last
+                report.problems += scan.problems
+                if let tail = scan.tail { report.unacknowledgedTail = tail }
+                if scan.stopped { break scanning }
             }
-            if failed { break }
-            checkSeal(path: path, first: first, entries: index - first, chain: chain, bytes: bytes, report: &report)
-            checkMirror(path: path, first: first, bytes: bytes, report: &report)
+            position += batch.count
         }
         report.entries = index
         for left in pending {
@@ -139,33 +113,124 @@ public struct AuditVerifier {
         return report
     }
 
-    private func tail(_ report: inout Report, _ path: String, _ offset: Int, _ isLast: Bool) -> Bool {
+    /// One segment checked on its own: header, every entry's hash, seq and link within the segment, the
+    /// stored tree's leaves, the seal and the mirror. Links across segments are checked by the caller.
+    struct SegmentScan: Sendable {
+        var path: String
+        var first: UInt64 = 0
+        var previous = TreeHash.empty
+        var last = TreeHash.empty
+        var leaves: [TreeHash] = []
+        var headerProblem: String?
+        var problems: [String] = []
+        var tail: String?
+        /// A problem that makes later segments meaningless.
+        var stopped = false
+    }
+
+    func scan(first: UInt64, isLast: Bool) -> SegmentScan {
+        let path = files.segment(first: first)
+        var result = SegmentScan(path: path)
+        guard let bytes = try? FileIO.readFile(path) else {
+            result.headerProblem = "\(path): cannot be read"
+            return result
+        }
+        guard bytes.count >= AuditFiles.headerSize, Array(bytes.prefix(8)) == AuditFiles.magic else {
+            result.headerProblem = "\(path): not an audit segment (bad header)"
+            return result
+        }
+        let stated = UInt64(bigEndian: Array(bytes[8..<16]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        result.first = stated
+        if stated != first {
+            result.headerProblem = "\(path): starts at entry \(stated), but its name says \(first) (a segment renamed or swapped)"
+            return result
+        }
+        result.previous = TreeHash(bytes: bytes[16..<48])!
+        var chain = result.previous
+        var index = first
+        var level0 = StoredLeaves(file: try? AppendFile(path: files.level(0), readOnly: true))
+        var offset = AuditFiles.headerSize
+        bytes.withUnsafeBytes { raw in
+            while offset < raw.count {
+                guard offset + 4 <= raw.count else { result.stopped = tail(&result, path, offset, isLast); return }
+                let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                guard length > 0, offset + 4 + length + 32 <= raw.count else { result.stopped = tail(&result, path, offset, isLast); return }
+                let leaf = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
+                let current = AuditLeaf.chainHash(raw: leaf)
+                var problem: String?
+                if TreeHash(raw: UnsafeRawBufferPointer(rebasing: raw[offset + 4 + length..<offset + 4 + length + 32])) != current {
+                    problem = "current_hash does not match the entry's bytes (altered)"
+                } else if let header = AuditLeaf.header(raw: leaf) {
+                    if header.seq != index {
+                        problem = "states seq \(header.seq) (entries reordered, deleted or inserted)"
+                    } else if !chain.matches(hex: header.previousHex) {
+                        problem = "previous_hash does not link to entry \(index == 0 ? 0 : index - 1)"
+                    }
+                } else {
+                    problem = "not an audit entry"
+                }
+                if let problem {
+                    result.problems.append("entry \(index) (\(path), byte \(offset)): \(problem)")
+                    result.stopped = true
+                    return
+                }
+                let leafHash = TreeHash.leaf(raw: leaf)
+                if let stored = level0.hash(at: index), stored != leafHash {
+                    result.problems.append("entry \(index) (\(path), byte \(offset)): the stored Merkle tree differs from the entry (tree/level-00.bin)")
+                }
+                result.leaves.append(leafHash)
+                chain = current
+                index += 1
+                offset += 4 + length + 32
+            }
+        }
+        result.last = chain
+        if !result.stopped {
+            checkSeal(path: path, first: first, entries: index - first, chain: chain, bytes: bytes, problems: &result.problems)
+            checkMirror(path: path, first: first, bytes: bytes, problems: &result.problems)
+        }
+        return result
+    }
+
+    private func tail(_ result: inout SegmentScan, _ path: String, _ offset: Int, _ isLast: Bool) -> Bool {
         if isLast, !FileIO.exists(path + ".seal") {
-            report.unacknowledgedTail = "\(path) byte \(offset): an incomplete last entry (a crash during append; never acknowledged)"
+            result.tail = "\(path) byte \(offset): an incomplete last entry (a crash during append; never acknowledged)"
             return false
         }
-        report.problems.append("\(path) byte \(offset): truncated entry")
+        result.problems.append("\(path) byte \(offset): truncated entry")
         return true
     }
 
-    private func checkSeal(path: String, first: UInt64, entries: UInt64, chain: TreeHash, bytes: [UInt8], report: inout Report) {
+    private func checkSeal(path: String, first: UInt64, entries: UInt64, chain: TreeHash, bytes: [UInt8], problems: inout [String]) {
         guard let data = try? DurableFile.read(path + ".seal") else { return }
         guard let seal = try? JSONDecoder().decode(AuditSeal.self, from: Data(data)) else {
-            report.problems.append("\(path).seal: unreadable")
+            problems.append("\(path).seal: unreadable")
             return
         }
         var info = stat()
-        if stat(path, &info) == 0, info.st_mode & 0o222 != 0 { report.problems.append("\(path): sealed but writable") }
+        if stat(path, &info) == 0, info.st_mode & 0o222 != 0 { problems.append("\(path): sealed but writable") }
         if seal.first != first || seal.entries != entries || seal.lastCurrentHash != chain.hex || seal.sha256 != Hex.encode(SHA256Hasher.digest(bytes)) {
-            report.problems.append("\(path): does not match its seal (altered after sealing)")
+            problems.append("\(path): does not match its seal (altered after sealing)")
         }
     }
 
-    private func checkMirror(path: String, first: UInt64, bytes: [UInt8], report: inout Report) {
+    private func checkMirror(path: String, first: UInt64, bytes: [UInt8], problems: inout [String]) {
         guard let mirror else { return }
         let copy = try? FileIO.readFile(mirror.segment(first: first))
-        if copy != bytes { report.problems.append("\(path): differs from the mirror's copy \(mirror.segment(first: first))") }
+        if copy != bytes { problems.append("\(path): differs from the mirror's copy \(mirror.segment(first: first))") }
     }
+}
+
+/// The scans of one window of segments, filled concurrently.
+final class SegmentScans: Sendable {
+    private let slots: Mutex<[AuditVerifier.SegmentScan?]>
+
+    init(count: Int) {
+        slots = Mutex(Array(repeating: nil, count: count))
+    }
+
+    func set(_ slot: Int, _ scan: AuditVerifier.SegmentScan) { slots.withLock { $0[slot] = scan } }
+    var results: [AuditVerifier.SegmentScan?] { slots.withLock { $0 } }
 }
 
 /// `tree/level-00.bin` read in chunks of 64 Ki hashes, for comparing the stored tree with the entries.
