@@ -194,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "APIGatewayTests",
             dependencies: [
-                "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICTestSupport",
+                "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICProtos", "CSICTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

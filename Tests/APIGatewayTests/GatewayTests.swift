@@ -1,5 +1,6 @@
 import APIGateway
 import CSICCore
+import CSICProtos
 import CSICPlatform
 import EventLog
 import Foundation
@@ -126,5 +127,30 @@ import Testing
             }
         }
         _ = directory
+    }
+}
+
+@Suite struct AuditMiddlewareTests {
+    @Test func everyAPIRequestIsAuditedWithItsOwnRecordIDEvenWhenTheClientRepeatsARequestID() async throws {
+        let (directory, dependencies, txids) = try await GatewayTests().fixture()
+        _ = directory
+        let app = Application(router: Gateway.router(dependencies))
+        try await app.test(.router) { client in
+            for _ in 0..<2 {
+                try await client.execute(uri: "/api/v1/transactions/btc:\(txids[0])", method: .get, headers: [.init("X-Request-ID")!: "same-id"]) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.init("X-Request-ID")!] == "same-id")
+                }
+            }
+            try await client.execute(uri: "/api/v1/transactions?limit=-1", method: .get) { response in #expect(response.status == .badRequest) }
+            try await client.execute(uri: "/health", method: .get) { response in #expect(response.status == .ok) }
+        }
+        var consumer = try await LogConsumer(log: dependencies.log, group: "audit-test", topics: [Topic.audit.rawValue])
+        let records = try await consumer.poll(maxRecords: 100, timeout: .seconds(1)).map { try AuditRecord(protoBytes: $0.value) }
+        #expect(records.count == 3, "two reads and one rejected read; /health is not audited")
+        #expect(Set(records.map(\.id)).count == 3)
+        #expect(records.filter { $0.requestID == "same-id" }.count == 2)
+        #expect(records.allSatisfy { $0.action.hasPrefix("http.GET /api/v1/transactions") && $0.actor == "anonymous" })
+        #expect(records.filter { $0.outcome == .failure }.map { $0.details["status"] } == ["400"])
     }
 }

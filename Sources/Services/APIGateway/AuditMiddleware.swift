@@ -7,7 +7,9 @@ import Logging
 
 /// Audits every request under `/api/` and the dashboard onto the `audit` topic: actor, action
 /// (`http.<METHOD> <route>`), resource (the path), outcome (success < 400, denied 401/403, failure
-/// otherwise), a request id (also returned as `X-Request-ID`), the source address and query. A write
+/// otherwise), a request id (the client's `X-Request-ID` for correlation, else a new one; returned as
+/// `X-Request-ID`), the source address and query. The record's own id is always made here, so a client
+/// cannot make two requests share one audit id (the audit engine drops a repeated id as a replay). A write
 /// (POST, PUT, PATCH, DELETE) is audited before it runs and refused with 503 when its record cannot be
 /// appended durably; its outcome is audited after. `/health` and `/metrics` (polled by monitoring) are not.
 struct AuditMiddleware: RouterMiddleware {
@@ -19,7 +21,8 @@ struct AuditMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         guard path != "/health", path != "/metrics" else { return try await next(request, context) }
-        let requestID = request.headers[.init("X-Request-ID")!].flatMap { $0.count <= 100 ? $0 : nil } ?? UUID().uuidString.lowercased()
+        let recordID = UUID().uuidString.lowercased()
+        let requestID = request.headers[.init("X-Request-ID")!].flatMap { $0.count <= 100 ? $0 : nil } ?? recordID
         let actor = context.actor
         let action = "http.\(request.method.rawValue) \(context.endpointPath ?? path)"
         let source = context.remoteAddress?.ipAddress ?? "unknown"
@@ -27,7 +30,7 @@ struct AuditMiddleware: RouterMiddleware {
         if Self.writeMethods.contains(request.method) {
             details["phase"] = "attempt"
             let attempt = AuditRecord(
-                id: requestID + ".attempt", time: .now(), actor: actor, action: action, resource: path, outcome: .success,
+                id: recordID + ".attempt", time: .now(), actor: actor, action: action, resource: path, outcome: .success,
                 requestID: requestID, sourceAddress: source, details: details)
             do {
                 try await append(attempt)
@@ -45,23 +48,26 @@ struct AuditMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             status = Int(error.status.code)
             details["error"] = "\(error)".prefix(300).description
-            try? await append(record(requestID, actor, action, path, status, source, details))
+            try? await append(record(recordID, requestID, actor, action, path, status, source, details))
             throw error
         }
         response.headers[.init("X-Request-ID")!] = requestID
         do {
-            try await append(record(requestID, actor, action, path, status, source, details))
+            try await append(record(recordID, requestID, actor, action, path, status, source, details))
         } catch {
             context.logger.error("audit record could not be written", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
         }
         return response
     }
 
-    private func record(_ id: String, _ actor: String, _ action: String, _ path: String, _ status: Int, _ source: String, _ details: [String: String]) -> AuditRecord {
+    private func record(
+        _ id: String, _ requestID: String, _ actor: String, _ action: String, _ path: String, _ status: Int, _ source: String, _ details: [String: String]
+    ) -> AuditRecord {
         var details = details
         details["status"] = String(status)
         let outcome: AuditOutcome = status < 400 ? .success : (status == 401 || status == 403 ? .denied : .failure)
-        return AuditRecord(id: id, time: .now(), actor: actor, action: action, resource: path, outcome: outcome, requestID: id, sourceAddress: source, details: details)
+        return AuditRecord(
+            id: id, time: .now(), actor: actor, action: action, resource: path, outcome: outcome, requestID: requestID, sourceAddress: source, details: details)
     }
 
     private func append(_ record: AuditRecord) async throws {
