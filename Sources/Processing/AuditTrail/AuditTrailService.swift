@@ -50,7 +50,7 @@ public final class AuditTrailService: Service {
         try catchUp(index, with: trail)
         var recent = RecentIDs(capacity: 4 * Self.batchLimit)
         let tail = trail.size - min(trail.size, UInt64(2 * Self.batchLimit))
-        for index in tail..<trail.size { if let id = try? AuditLeaf.record(trail.leaf(index)).id { recent.insert(id) } }
+        for index in tail..<trail.size { if let id = try? AuditLeaf.record(trail.leaf(index)).id { _ = recent.insert(id) } }
         var consumer = try await LogConsumer(log: events, group: Self.group, topics: [Topic.audit.rawValue])
         var lastCheckpoint = (size: try trail.latestCheckpoint()?.checkpoint.size ?? 0, time: ContinuousClock.now)
         logger.info("audit trail started", metadata: ["entries": "\(trail.size)", "verifier_key": "\(trail.verifierKey)"])
