@@ -37,6 +37,11 @@ public struct NodeURL: Sendable, Hashable {
 
     /// The credentials as a Basic `Authorization` header value, when the URL has a user.
     public var basicAuthorization: String? {
-        user.map { "Basic " + Data("\($0):\(password ?? "")".utf8).base64EncodedString() }
+        user.map { Self.basicAuthorization(user: $0, password: password ?? "") }
+    }
+
+    /// `Basic base64(user:password)`, the HTTP Basic `Authorization` value.
+    public static func basicAuthorization(user: String, password: String) -> String {
+        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
     }
 }

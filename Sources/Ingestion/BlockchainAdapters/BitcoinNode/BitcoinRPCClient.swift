@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import CSICCore
 import Foundation
 import NIOCore
-import NIOHTTP1
 
 /// How the adapter authenticates to Bitcoin Core's JSON-RPC server.
 public enum BitcoinRPCCredentials: Sendable, Hashable {
@@ -107,12 +106,13 @@ public struct BitcoinRPCClient: Sendable {
     private static func authorization(_ credentials: BitcoinRPCCredentials) throws(NodeRPCError) -> String {
         switch credentials {
         case .password(let user, let password):
-            return JSONRPCClient.basicAuthorization(user: user, password: password)
+            return NodeURL.basicAuthorization(user: user, password: password)
         case .cookieFile(let path):
             guard let cookie = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw .unreachable("cannot read the RPC cookie file \(path)")
             }
-            return "Basic " + Data(cookie.trimmingCharacters(in: .whitespacesAndNewlines).utf8).base64EncodedString()
+            let pair = cookie.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            return NodeURL.basicAuthorization(user: String(pair[0]), password: pair.count > 1 ? String(pair[1]) : "")
         }
     }
 }

@@ -114,6 +114,7 @@ public struct JSONRPCClient: Sendable {
 
     private struct Response<Result: Decodable>: Decodable {
         let result: Result?
+        let error: Envelope.ErrorBody?
     }
 
     /// One call; the result decoded as `Result`. A `null` result is malformed here.
@@ -152,25 +153,28 @@ public struct JSONRPCClient: Sendable {
             throw .unreachable("\(method): \(error)")
         }
         let data = Data(body.readableBytesView)
-        let envelope: Envelope
+        // One decode on the normal path (blocks can be megabytes); the envelope alone only when it fails,
+        // to tell a malformed answer from a result that is not what the method returns.
+        let response: Response<Result>
         do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: data)
+            response = try JSONDecoder().decode(Response<Result>.self, from: data)
         } catch {
-            if status != 200 { throw .http(status: status, body: String(buffer: body)) }
-            throw .malformed("\(method): \(error)")
-        }
-        if let error = envelope.error {
-            throw .rpc(code: error.code, message: error.message, retryable: retryableCodes.contains(error.code))
-        }
-        do {
-            return (try JSONDecoder().decode(Response<Result>.self, from: data).result, Array(data))
-        } catch {
+            let envelope: Envelope
+            do {
+                envelope = try JSONDecoder().decode(Envelope.self, from: data)
+            } catch let envelopeError {
+                if status != 200 { throw .http(status: status, body: String(buffer: body)) }
+                throw .malformed("\(method): \(envelopeError)")
+            }
+            if let rpcError = envelope.error { throw failure(rpcError) }
             throw .invalidResult(method: method, reason: "\(error)", body: Array(data))
         }
+        if let rpcError = response.error { throw failure(rpcError) }
+        return (response.result, Array(data))
     }
 
-    /// `Basic base64(user:password)`.
-    public static func basicAuthorization(user: String, password: String) -> String {
-        "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    private func failure(_ body: Envelope.ErrorBody) -> NodeRPCError {
+        .rpc(code: body.code, message: body.message, retryable: retryableCodes.contains(body.code))
     }
+
 }
