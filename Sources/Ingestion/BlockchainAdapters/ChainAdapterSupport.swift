@@ -1,6 +1,7 @@
 import CSICCore
 import CSICProtos
 import EventLog
+import Logging
 import Metrics
 import ServiceLifecycle
 import Synchronization
@@ -106,5 +107,48 @@ struct NodeFailover: Sendable {
         }
         defer { backoff = min(backoff * 2, .seconds(30)) }
         return backoff
+    }
+}
+
+/// How a chain adapter answers a failure, the same for every chain: count it, log it, dead-letter what the
+/// node served that cannot be accepted (once per distinct problem, so a retried block is not dead-lettered
+/// again and again), and decide with `NodeFailover` whether to ask the next node and how long to wait.
+struct AdapterFaults {
+    let chain: String
+    let metrics: ChainAdapterMetrics
+    let publisher: ChainEventPublisher
+    let logger: Logger
+    private var deadLettered: Set<String> = []
+
+    init(chain: String, metrics: ChainAdapterMetrics, publisher: ChainEventPublisher, logger: Logger) {
+        self.chain = chain
+        self.metrics = metrics
+        self.publisher = publisher
+        self.logger = logger
+    }
+
+    /// A node call failed. The next node is asked when a retry can help or the node answered something
+    /// that does not decode; a JSON-RPC error it answered stays with it.
+    mutating func node(_ error: NodeRPCError, url: String, failover: inout NodeFailover) async throws -> Duration {
+        metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
+        logger.warning("\(chain) node call failed; retrying", metadata: ["node": "\(url)", "error": "\(error)"])
+        if case .invalidResult(let method, let reason, let body) = error {
+            try await deadLetterOnce(key: method, payload: body, reason: "\(method) from \(url): \(reason)")
+        }
+        return failover.failed(switchNode: error.isRetryable || error.rpcCode == nil)
+    }
+
+    /// The node served a block that fails its checks: dead-lettered, then fetched again from the next node,
+    /// never skipped.
+    mutating func rejected(block: String, reason: String, payload: [UInt8], failover: inout NodeFailover) async throws -> Duration {
+        metrics.error("invalid_block")
+        logger.error("\(chain) block rejected; retrying, not skipping", metadata: ["block": "\(block)", "error": "\(reason)"])
+        try await deadLetterOnce(key: block, payload: payload, reason: "block \(block): \(reason)")
+        return failover.failed(switchNode: true)
+    }
+
+    private mutating func deadLetterOnce(key: String, payload: [UInt8], reason: String) async throws {
+        guard deadLettered.insert(reason).inserted else { return }
+        try await publisher.deadLetter(key: key, payload: payload, reason: reason)
     }
 }

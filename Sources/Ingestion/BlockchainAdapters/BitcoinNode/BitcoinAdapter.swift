@@ -91,7 +91,7 @@ public final class BitcoinAdapter: Service, Sendable {
             checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
         var failover = NodeFailover(count: clients.count)
-        var deadLettered: Set<String> = []
+        var faults = AdapterFaults(chain: "bitcoin", metrics: metrics, publisher: publisher, logger: logger)
         logger.info("bitcoin adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let pause: Duration
@@ -109,17 +109,10 @@ public final class BitcoinAdapter: Service, Sendable {
                 if !progressed { await wake.idle(settings.pollInterval) }
                 continue
             } catch let error as NodeRPCError {
-                metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
-                logger.warning("bitcoin node call failed; retrying", metadata: ["node": "\(clients[failover.current].url)", "error": "\(error)"])
-                if case .invalidResult(let method, let reason, let body) = error, deadLettered.insert("\(method) \(reason)").inserted {
-                    try await publisher.deadLetter(key: method, payload: body, reason: "\(method) from \(clients[failover.current].url): \(reason)")
-                }
-                pause = failover.failed(switchNode: error.isRetryable)
+                pause = try await faults.node(error, url: clients[failover.current].url, failover: &failover)
             } catch let failure as BlockFailure {
-                metrics.error("invalid_block")
-                logger.error("bitcoin block rejected; retrying, not skipping", metadata: ["block": "\(failure.hash)", "error": "\(failure.error)"])
-                if deadLettered.insert("\(failure.hash) \(failure.error.code)").inserted { try await deadLetter(failure) }
-                pause = failover.failed(switchNode: true)
+                pause = try await faults.rejected(
+                    block: "\(failure.height) \(failure.hash)", reason: "\(failure.error)", payload: failure.bytes, failover: &failover)
             } catch let error as ChainFollower.FollowError {
                 logger.critical("bitcoin adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
                 throw error
@@ -205,10 +198,5 @@ public final class BitcoinAdapter: Service, Sendable {
                 chain: .bitcoin, height: height, hash: block.header.hash.hex, previousHash: block.header.previousBlockHash.hex,
                 time: Timestamp(secondsSinceEpoch: Int64(block.header.time)), transactionCount: UInt32(block.transactions.count))
         })
-    }
-
-    private func deadLetter(_ failure: BlockFailure) async throws {
-        try await publisher.deadLetter(
-            key: failure.hash, payload: failure.bytes, reason: "block \(failure.height) \(failure.hash): \(failure.error)")
     }
 }

@@ -103,7 +103,7 @@ public final class EthereumAdapter: Service, Sendable {
             confirmations: settings.confirmations)
         var failover = NodeFailover(count: clients.count)
         var checkedChain: Set<Int> = []
-        var deadLettered: Set<String> = []
+        var faults = AdapterFaults(chain: "ethereum", metrics: metrics, publisher: publisher, logger: logger)
         logger.info("ethereum adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let pause: Duration
@@ -127,19 +127,9 @@ public final class EthereumAdapter: Service, Sendable {
                 if !progressed { await wake.idle(settings.pollInterval) }
                 continue
             } catch let error as NodeRPCError {
-                metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
-                logger.warning("ethereum node call failed; retrying", metadata: ["node": "\(clients[failover.current].url)", "error": "\(error)"])
-                if case .invalidResult(let method, let reason, let body) = error, deadLettered.insert("\(method) \(reason)").inserted {
-                    try await publisher.deadLetter(key: method, payload: body, reason: "\(method) from \(clients[failover.current].url): \(reason)")
-                }
-                pause = failover.failed(switchNode: error.isRetryable || error.rpcCode == nil)
+                pause = try await faults.node(error, url: clients[failover.current].url, failover: &failover)
             } catch let failure as BlockFailure {
-                metrics.error("invalid_block")
-                logger.error("ethereum block rejected; retrying, not skipping", metadata: ["height": "\(failure.height)", "error": "\(failure.error)"])
-                if deadLettered.insert("\(failure.height) \(failure.error)").inserted {
-                    try await publisher.deadLetter(key: "\(failure.height)", payload: failure.body, reason: "block \(failure.height): \(failure.error)")
-                }
-                pause = failover.failed(switchNode: true)
+                pause = try await faults.rejected(block: "\(failure.height)", reason: "\(failure.error)", payload: failure.body, failover: &failover)
             } catch let wrong as WrongChain {
                 metrics.error("wrong_chain")
                 logger.critical("ethereum node is on another chain; not reading it",
