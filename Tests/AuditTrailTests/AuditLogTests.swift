@@ -157,3 +157,28 @@ import Testing
         #expect(mode == 0o600)
     }
 }
+
+@Suite struct AuditCrashRecoveryTests {
+    /// A crash right after a new segment file was created leaves it empty: the log still opens (the file is
+    /// removed, nothing in it was acknowledged), verifies, and appends on.
+    @Test func aSegmentLeftWithoutItsHeaderIsRemovedOnOpen() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 4)
+        let record = { (n: Int) in
+            AuditRecord(id: "r-\(n)", time: .now(), actor: "a", action: "b", resource: "c", outcome: .success, requestID: "q", sourceAddress: "s")
+        }
+        let empty: String
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append((0..<4).map(record))
+            empty = log.files.segment(first: 4)
+        }
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        let report = AuditVerifier(directory: directory.path + "/audit").verify()
+        #expect(report.ok && report.entries == 4 && report.unacknowledgedTail != nil, "\(report.problems)")
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(log.size == 4)
+        try log.append((4..<6).map(record))
+        #expect(AuditVerifier(directory: directory.path + "/audit").verify().ok)
+    }
+}

@@ -5,6 +5,15 @@ extension AuditLog {
     /// last entry (a crash inside `append`, before it returned) is cut off; entries are never rewritten.
     func recover() throws {
         segmentFirsts = files.segmentFirsts()
+        // A crash right after a segment file was created can leave it without its whole header; nothing in
+        // it was acknowledged, so it is removed and the segment is started again on the next append.
+        while let lastFirst = segmentFirsts.last, try Self.isHeaderless(files.segment(first: lastFirst)) {
+            for directory in [files.directory] + (settings.mirror.map { [$0] } ?? []) {
+                let path = AuditFiles(directory: directory).segment(first: lastFirst)
+                if FileIO.exists(path) { try FileIO.remove(path) }
+            }
+            segmentFirsts.removeLast()
+        }
         guard let lastFirst = segmentFirsts.last else {
             try trimDerived(to: 0)
             return
@@ -60,6 +69,12 @@ extension AuditLog {
             if UInt64(level.size / 32) < n { size = 0 }
             n >>= 1
         }
+    }
+
+    /// Whether the segment at `path` is shorter than its header and not sealed.
+    static func isHeaderless(_ path: String) throws -> Bool {
+        guard !FileIO.exists(path + ".seal") else { return false }
+        return try AppendFile(path: path, readOnly: true).size < Int64(AuditFiles.headerSize)
     }
 
     /// One entry at `position`: its leaf, its stored current hash, and where the next begins; `nil` at a

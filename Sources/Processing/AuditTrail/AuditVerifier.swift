@@ -76,6 +76,10 @@ public struct AuditVerifier: Sendable {
             }
             for scan in scans.results {
                 guard let scan else { break scanning }
+                if scan.headerless {
+                    report.unacknowledgedTail = scan.tail
+                    break scanning
+                }
                 if let problem = scan.headerProblem {
                     report.problems.append(problem)
                     break scanning
@@ -126,6 +130,8 @@ public struct AuditVerifier: Sendable {
         var tail: String?
         /// A problem that makes later segments meaningless.
         var stopped = false
+        /// The last segment, cut short by a crash before its header was written.
+        var headerless = false
     }
 
     func scan(first: UInt64, isLast: Bool) -> SegmentScan {
@@ -133,6 +139,11 @@ public struct AuditVerifier: Sendable {
         var result = SegmentScan(path: path)
         guard let bytes = try? FileIO.readFile(path) else {
             result.headerProblem = "\(path): cannot be read"
+            return result
+        }
+        if isLast, bytes.count < AuditFiles.headerSize, !FileIO.exists(path + ".seal") {
+            result.headerless = true
+            result.tail = "\(path): a segment created just before a crash, without its header (never acknowledged)"
             return result
         }
         guard bytes.count >= AuditFiles.headerSize, Array(bytes.prefix(8)) == AuditFiles.magic else {
