@@ -17,6 +17,7 @@ import SystemPackage
 /// ethereum: { rpc_urls: [http://127.0.0.1:8545/], ws_url: ws://127.0.0.1:8546/, chain_id: 1,
 ///             start_height: 21000000, confirmations: 12, poll_seconds: 2 }
 /// audit: { origin: regulator.example/audit, mirror_dir: /mnt/worm2/csic-audit, checkpoint_every: 10000, checkpoint_seconds: 10 }
+/// retention: { transactions: 7y, alerts: 7y, dead_letters: 365d, check_hours: 24 }   # audit is always permanent
 /// ```
 public enum ConfigurationLoader {
     /// Loads the file (and environment), validates, and returns the configuration.
@@ -75,6 +76,17 @@ public enum ConfigurationLoader {
         result.auditMirrorDirectory = config.string(forKey: "audit.mirror_dir")
         result.auditCheckpointEvery = UInt64(max(0, config.int(forKey: "audit.checkpoint_every", default: Int(result.auditCheckpointEvery))))
         result.auditCheckpointSeconds = config.double(forKey: "audit.checkpoint_seconds") ?? result.auditCheckpointSeconds
+        var periods: [RecordClass: RetentionPeriod] = [:]
+        for recordClass in RecordClass.allCases {
+            let key = "retention.\(recordClass.rawValue)"
+            guard let text = config.string(forKey: ConfigKey(key)) else { continue }
+            guard let period = RetentionPeriod(text) else {
+                throw ValidationError(.malformed, field: key, "\(text) is not a period: use permanent, <years>y or <days>d")
+            }
+            periods[recordClass] = period
+        }
+        result.retention = try RecordRetention(overrides: periods)
+        result.retentionCheckHours = config.double(forKey: "retention.check_hours") ?? result.retentionCheckHours
         try result.validate()
         return result
     }

@@ -94,7 +94,9 @@ public final class Platform: Sendable {
         if configuration.roles.contains(.process) {
             services.append(StreamProcessor(engine: TransactionEngine(group: Self.transactionGroup), log: log, store: store, logger: logger, metrics: metrics))
             services.append(StreamProcessor(engine: DeadLetterRecorder(), log: log, store: store, logger: logger, metrics: metrics))
-            services.append(RetentionService(log: log, logger: logger))
+            services.append(LogRetentionService(log: log, logger: logger))
+            services.append(RecordPurgeService(
+                store: store, log: log, retention: configuration.retention, interval: .seconds(configuration.retentionCheckHours * 3600), logger: logger))
             services.append(AuditTrailService(settings: auditSettings, log: log, metrics: metrics, logger: logger))
         }
         if configuration.roles.contains(.ingest), configuration.simulatorEnabled {
@@ -109,7 +111,7 @@ public final class Platform: Sendable {
         if configuration.roles.contains(.api) {
             let dependencies = GatewayDependencies(
                 store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup,
-                auditDirectory: auditSettings.directory, auditOrigin: configuration.auditOrigin)
+                auditDirectory: auditSettings.directory, auditOrigin: configuration.auditOrigin, retention: configuration.retention)
             services.append(Gateway.application(dependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
         }
         return services
@@ -164,8 +166,10 @@ public final class Platform: Sendable {
             ratePerSecond: configuration.simulatorRate, start: .now(), liveClock: true)
     }
 
-    /// Runs every service until SIGTERM/SIGINT, or for `duration` when given.
+    /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited
+    /// first: a process whose configuration cannot be recorded does not start.
     public func run(duration: Duration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await log.appendAudit(ConfigurationAudit.record(configuration))
         var services = try services(onServerRunning: onServerRunning)
         if let duration { services.append(StopAfter(duration: duration)) }
         let group = ServiceGroup(configuration: .init(
@@ -202,7 +206,7 @@ struct StopAfter: Service {
 }
 
 /// Applies the log's retention policies once a minute.
-struct RetentionService: Service {
+struct LogRetentionService: Service {
     let log: any EventLog
     let logger: Logger
 

@@ -132,17 +132,20 @@ import Testing
 }
 
 @Suite struct AuditKeyRotationTests {
+    let settings = AuditLog.Settings(origin: "test/audit")
+    let record = AuditRecord(id: "a", time: .now(), actor: "x", action: "y", resource: "z", outcome: .success, requestID: "q", sourceAddress: "s")
+
+    /// A log of one record with a signed checkpoint, closed again; returns the signing key's verifier key.
+    private func signedLog(in directory: TemporaryDirectory) throws -> String {
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        try log.append([record])
+        try log.issueCheckpoint()
+        return log.verifierKey
+    }
+
     @Test func checkpointsSignedBeforeARotationStillVerify() throws {
         let directory = try TemporaryDirectory()
-        let settings = AuditLog.Settings(origin: "test/audit")
-        let record = AuditRecord(id: "a", time: .now(), actor: "x", action: "y", resource: "z", outcome: .success, requestID: "q", sourceAddress: "s")
-        let oldKey: String
-        do {
-            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
-            try log.append([record])
-            try log.issueCheckpoint()
-            oldKey = log.verifierKey
-        }
+        let oldKey = try signedLog(in: directory)
         let rotated = try AuditKeys.rotate(in: directory.path + "/audit/keys", name: "test/audit")
         let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
         #expect(log.verifierKey == rotated.verifier.verifierKey && log.verifierKey != oldKey)
@@ -155,6 +158,21 @@ import Testing
         #expect(report.ok && report.checkpoints == 2, "\(report.problems)")
         let mode = try FileManager.default.attributesOfItem(atPath: directory.path + "/audit/keys/signing.key")[.posixPermissions] as? Int
         #expect(mode == 0o600)
+    }
+
+    /// Readers (the API, `csic audit proof`) need only the public keys: a copy without the private key serves
+    /// proofs, and opening it read-only never creates a signing key.
+    @Test func aReadOnlyLogUsesThePublicKeysAlone() throws {
+        let directory = try TemporaryDirectory()
+        let key = try signedLog(in: directory)
+        try FileManager.default.removeItem(atPath: directory.path + "/audit/keys/signing.key")
+        var readOnly = settings
+        readOnly.readOnly = true
+        let reader = try AuditLog(directory: directory.path + "/audit", settings: readOnly)
+        #expect(reader.verifierKey == key)
+        #expect(try reader.proof(index: 0).verifierKey == key)
+        #expect(throws: NoteError.self) { try reader.append([record]) }
+        #expect(!FileManager.default.fileExists(atPath: directory.path + "/audit/keys/signing.key"))
     }
 }
 

@@ -38,6 +38,24 @@ import Testing
         #expect(configuration.simulatorRate == 50.5)
     }
 
+    @Test func readsRetentionAndRefusesToShortenTheAuditTrail() async throws {
+        let path = try write("retention: { transactions: 10y, dead_letters: 365d, check_hours: 6 }")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let configuration = try await ConfigurationLoader.load(file: path, environment: [:])
+        #expect(configuration.retention[.transactions] == .years(10))
+        #expect(configuration.retention[.deadLetters] == .days(365))
+        #expect(configuration.retention[.alerts] == .years(7))
+        #expect(configuration.retention[.audit] == .permanent)
+        #expect(configuration.retentionCheckHours == 6)
+        for (key, value, message) in [("retention.audit", "7y", "kept permanently"), ("retention.alerts", "seven", "not a period")] {
+            let bad = try write("\(key.replacingOccurrences(of: "retention.", with: "retention: { ")): \(value) }")
+            defer { try? FileManager.default.removeItem(atPath: bad) }
+            await #expect { try await ConfigurationLoader.load(file: bad, environment: [:]) } throws: { error in
+                (error as? ValidationError)?.field == key && "\(error)".contains(message)
+            }
+        }
+    }
+
     @Test func readsTheBitcoinAdapter() async throws {
         let path = try write("""
             bitcoin: { rpc_urls: ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"], rpc_cookie_file: /var/lib/bitcoind/.cookie,

@@ -79,6 +79,11 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var auditCheckpointEvery: UInt64 = 10_000
     public var auditCheckpointSeconds: Double = 10
 
+    /// How long each record class is kept (seven years by default; the audit trail permanently).
+    public var retention = RecordRetention()
+    /// Expired records are purged this often (and once at start), except those under a legal hold.
+    public var retentionCheckHours: Double = 24
+
     public init() {}
 
     /// Checks the values that flags and files can get wrong.
@@ -120,6 +125,7 @@ public struct PlatformConfiguration: Sendable, Hashable {
         }
         guard auditCheckpointEvery >= 1 else { throw ValidationError(.outOfRange, field: "audit.checkpoint_every", "must be at least 1") }
         guard auditCheckpointSeconds > 0 else { throw ValidationError(.outOfRange, field: "audit.checkpoint_seconds", "must be positive") }
+        guard retentionCheckHours > 0 else { throw ValidationError(.outOfRange, field: "retention.check_hours", "must be positive") }
         if !ethereumRPCURLs.isEmpty {
             if let bad = ethereumRPCURLs.first(where: { NodeURL($0) == nil || $0.hasPrefix("ws") }) {
                 throw ValidationError(.malformed, field: "ethereum.rpc_urls", "not an http(s) URL: \(NodeURL.redacted(bad))")

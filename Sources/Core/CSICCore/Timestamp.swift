@@ -128,7 +128,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     }
 }
 
-private func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
+func floorDiv(_ value: Int64, _ divisor: Int64) -> Int64 {
     value >= 0 ? value / divisor : (value - divisor + 1) / divisor
 }
 
@@ -138,7 +138,7 @@ private func pad(_ value: Int, _ width: Int) -> String {
 }
 
 /// Proleptic Gregorian calendar date conversion (H. Hinnant's days-from-civil algorithm).
-private struct CivilDate {
+struct CivilDate {
     var year: Int
     var month: Int
     var day: Int

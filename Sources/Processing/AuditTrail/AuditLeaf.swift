@@ -68,6 +68,22 @@ public enum AuditLeaf {
         return (UnsafeRawBufferPointer(rebasing: leaf[prefix.count..<prefix.count + 64]), seq)
     }
 
+    /// Whether the record of an entry at `seq` has a retention action (`retention.*`), tested on the bytes:
+    /// records are encoded with sorted keys, so `action` always comes first.
+    static func isRetentionEntry(raw leaf: UnsafeRawBufferPointer, seq: UInt64) -> Bool {
+        var digits = 1
+        var rest = seq / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        let start = prefix.count + 64 + seqKey.count + digits + actionKey.count
+        guard start + 10 <= leaf.count, let base = leaf.baseAddress else { return false }
+        // "retention." as two little-endian loads: one compare each instead of a byte loop.
+        return base.loadUnaligned(fromByteOffset: start, as: UInt64.self) == 0x6F69_746E_6574_6572
+            && base.loadUnaligned(fromByteOffset: start + 8, as: UInt16.self) == 0x2E6E
+    }
+
+    /// What precedes the action's value in every entry.
+    static let actionKey = Array(#","record":{"action":""#.utf8)
+
     /// The audit record inside an entry.
     public static func record(_ leaf: [UInt8]) throws -> AuditRecord {
         guard let header = header(leaf[...]) else { throw NoteError("not an audit entry") }

@@ -24,7 +24,9 @@ extension AuditLog {
     /// The newest checkpoint and its note.
     public func latestCheckpoint() throws -> (checkpoint: Checkpoint, note: String)? {
         guard let note = try checkpointNotes().last else { return nil }
-        return (try Checkpoint(body: try signer.verifier.verifyAny(note, among: AuditKeys.verifiers(in: files.keys))), note)
+        let verifiers = AuditKeys.verifiers(in: files.keys)
+        guard let verifier = verifiers.first else { throw NoteError("no public key in \(files.keys)") }
+        return (try Checkpoint(body: try verifier.verifyAny(note, among: verifiers)), note)
     }
 
     /// Signs a checkpoint of the current tree when it has grown, after checking that it is consistent with
@@ -41,6 +43,7 @@ extension AuditLog {
                 throw NoteError("refusing to sign: the tree of \(size) does not extend the checkpoint of \(previous.checkpoint.size)")
             }
         }
+        guard let signer else { throw NoteError("the audit log is open read-only") }
         let note = try signer.sign(Checkpoint(origin: settings.origin, size: size, root: root).body)
         let framed = withUnsafeBytes(of: UInt32(note.utf8.count).bigEndian) { Array($0) } + Array(note.utf8)
         for path in [files.checkpoints] + (settings.mirror.map { [AuditFiles(directory: $0).checkpoints] } ?? []) {
@@ -54,6 +57,9 @@ extension AuditLog {
 
 extension NoteVerifier {
     /// The body of `note` if any of `verifiers` (or this key) signed it.
+    /// Whether this key signed `note`.
+    func verifies(_ note: String) -> Bool { (try? verify(note)) != nil }
+
     func verifyAny(_ note: String, among verifiers: [NoteVerifier]) throws(NoteError) -> String {
         var lastError = NoteError("no known key signed the note")
         for verifier in [self] + verifiers {

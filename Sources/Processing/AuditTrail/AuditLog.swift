@@ -27,7 +27,8 @@ public final class AuditLog {
 
     public let files: AuditFiles
     let settings: Settings
-    let signer: NoteSigner
+    /// The signing key; `nil` when the log is open read-only (readers never touch the private key).
+    let signer: NoteSigner?
     public internal(set) var size: UInt64 = 0
     var lastChainHash = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
     var segment: AppendFile?
@@ -39,12 +40,13 @@ public final class AuditLog {
     let offsets: AppendFile
 
     /// Opens (creating) the log in `directory`, with its signing key (created on first start, mode 0600).
+    /// Read-only, it uses the public keys alone.
     public init(directory: String, settings: Settings) throws {
         files = AuditFiles(directory: directory)
         self.settings = settings
         if settings.readOnly {
             guard FileIO.exists(files.offsets) else { throw NoteError("no audit log in \(directory)") }
-            signer = try AuditKeys.signer(in: files.keys, name: settings.origin)
+            signer = nil
             offsets = try AppendFile(path: files.offsets, readOnly: true)
             try openForReading()
             return
@@ -202,5 +204,11 @@ public final class AuditLog {
     }
 
     /// The verifier key of the current signing key.
-    public var verifierKey: String { signer.verifier.verifierKey }
+    /// The verifier key of the signing key, or read-only, of the key that signed the newest checkpoint.
+    public var verifierKey: String {
+        if let signer { return signer.verifier.verifierKey }
+        let verifiers = AuditKeys.verifiers(in: files.keys)
+        let note = (try? checkpointNotes())?.last
+        return (verifiers.first { note.map($0.verifies) ?? false } ?? verifiers.first)?.verifierKey ?? ""
+    }
 }

@@ -39,11 +39,11 @@ extension AuditLog {
         guard index < checkpoint.size else {
             throw NoteError("entry \(index) is not yet covered by a checkpoint (the newest covers \(checkpoint.size) entries)")
         }
-        let verifier = AuditKeys.verifiers(in: files.keys).first { (try? $0.verify(note)) != nil } ?? signer.verifier
+        let verifierKey = AuditKeys.verifiers(in: files.keys).first { $0.verifies(note) }?.verifierKey ?? self.verifierKey
         return AuditInclusionProof(
             record: Data(try leaf(index)).base64EncodedString(), leafIndex: index, treeSize: checkpoint.size,
             inclusionProof: try inclusionProof(index: index, size: checkpoint.size).map { Data($0.bytes).base64EncodedString() },
-            checkpoint: note, verifierKey: verifier.verifierKey)
+            checkpoint: note, verifierKey: verifierKey)
     }
 
     /// The leaf index of the record with `id`, by scanning the entries (newest first).

@@ -50,6 +50,7 @@ public struct AuditVerifier: Sendable {
             checkpoints.append((number, checkpoint))
         }
         var pending = checkpoints.sorted { $0.checkpoint.size < $1.checkpoint.size }[...]
+        var retentionRules = RetentionAudit.Rules()
         var frontier = MerkleFrontier()
         var chain = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
         var index: UInt64 = 0
@@ -98,6 +99,15 @@ public struct AuditVerifier: Sendable {
                     checkRoots()
                 }
                 chain = scan.last
+                for entry in scan.retentionEntries {
+                    guard let record = try? AuditLeaf.record(entry.leaf) else {
+                        report.problems.append("entry \(entry.index) (\(scan.path), byte \(entry.offset)): a retention record that cannot be read")
+                        continue
+                    }
+                    if let broken = retentionRules.check(record) {
+                        report.problems.append("entry \(entry.index) (\(scan.path), byte \(entry.offset)): retention rule broken: \(broken)")
+                    }
+                }
                 report.problems += scan.problems
                 if let tail = scan.tail { report.unacknowledgedTail = tail }
                 if scan.stopped { break scanning }
@@ -132,6 +142,8 @@ public struct AuditVerifier: Sendable {
         var stopped = false
         /// The last segment, cut short by a crash before its header was written.
         var headerless = false
+        /// Entries whose record is a retention action, checked in log order by the caller.
+        var retentionEntries: [(index: UInt64, offset: Int, leaf: [UInt8])] = []
     }
 
     func scan(first: UInt64, isLast: Bool) -> SegmentScan {
@@ -176,6 +188,8 @@ public struct AuditVerifier: Sendable {
                         problem = "states seq \(header.seq) (entries reordered, deleted or inserted)"
                     } else if !chain.matches(hex: header.previousHex) {
                         problem = "previous_hash does not link to entry \(index == 0 ? 0 : index - 1)"
+                    } else if AuditLeaf.isRetentionEntry(raw: leaf, seq: header.seq) {
+                        result.retentionEntries.append((index, offset, Array(leaf)))
                     }
                 } else {
                     problem = "not an audit entry"

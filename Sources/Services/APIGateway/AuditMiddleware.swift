@@ -1,5 +1,5 @@
+import AuditTrail
 import CSICCore
-import CSICProtos
 import EventLog
 import Foundation
 import Hummingbird
@@ -71,6 +71,6 @@ struct AuditMiddleware: RouterMiddleware {
     }
 
     private func append(_ record: AuditRecord) async throws {
-        _ = try await log.append(.audit, records: [ProducerRecord(key: record.actor, value: record.serializedProto())])
+        try await log.appendAudit(record)
     }
 }

@@ -16,9 +16,11 @@ public struct GatewayDependencies: Sendable {
     /// The audit trail's directory and checkpoint origin, read by `/api/v1/audit/...`.
     public var auditDirectory: String
     public var auditOrigin: String
+    /// The retention periods shown by `/api/v1/retention`.
+    public var retention: RecordRetention
 
     public init(store: any PlatformStore, log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, transactionGroup: String,
-                auditDirectory: String, auditOrigin: String) {
+                auditDirectory: String, auditOrigin: String, retention: RecordRetention = RecordRetention()) {
         self.store = store
         self.log = log
         self.registry = registry
@@ -26,6 +28,7 @@ public struct GatewayDependencies: Sendable {
         self.transactionGroup = transactionGroup
         self.auditDirectory = auditDirectory
         self.auditOrigin = auditOrigin
+        self.retention = retention
     }
 }
 
@@ -52,6 +55,7 @@ public enum Gateway {
         let api = router.group("api/v1")
         TransactionRoutes(store: dependencies.store).register(on: api)
         AuditRoutes(directory: dependencies.auditDirectory, origin: dependencies.auditOrigin).register(on: api)
+        RetentionRoutes(store: dependencies.store, log: dependencies.log, retention: dependencies.retention).register(on: api)
         api.get("dead-letters") { request, _ in
             let page = try await pageOrBadCursor {
                 try await dependencies.store.deadLetters(

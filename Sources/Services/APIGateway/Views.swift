@@ -26,7 +26,7 @@ struct TransactionView: ResponseEncodable {
     var source: LogPosition
 
     init(_ row: StoredTransaction) throws {
-        guard case .transaction(let transaction) = try TransactionTopicEvent(protoBytes: row.payload) else {
+        guard let transaction = StoredTransaction.event(payload: row.payload) else {
             throw APIError(.internalServerError, code: "internal", message: "stored payload of \(row.id) is not a transaction")
         }
         id = row.id

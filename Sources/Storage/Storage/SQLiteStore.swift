@@ -70,6 +70,51 @@ public final class SQLiteStore: PlatformStore {
         return total
     }
 
+    // MARK: retention
+
+    public func placeHold(_ hold: LegalHold) async throws {
+        try hold.validate()
+        try await pool.write { db in try RetentionRows.insert(hold, db) }
+    }
+
+    public func releaseHold(id: String, by actor: String, at time: Timestamp) async throws -> LegalHold? {
+        try await pool.write { db in try RetentionRows.release(id: id, by: actor, at: time, db) }
+    }
+
+    public func holds() async throws -> [LegalHold] {
+        try await pool.read { db in try RetentionRows.all(db) }
+    }
+
+    public func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport {
+        let now = Timestamp.now()
+        let period = retention[recordClass]
+        guard recordClass != .audit, let cutoff = period.cutoff(at: now) else {
+            throw RetentionError.permanent(recordClass)
+        }
+        var report = PurgeReport(recordClass: recordClass, period: period.description, cutoff: cutoff, ranAt: now)
+        if recordClass == .transactions {
+            var after = Int64.min
+            while true {
+                let start = after
+                let (purged, held, last) = try await pool.write { db in try RetentionRows.purgeTransactions(cutoff: cutoff, after: start, db) }
+                report.purged += purged
+                report.held += held
+                guard let last else { break }
+                after = last
+            }
+        } else {
+            let (purged, held) = try await pool.write { db in try RetentionRows.purgeSimple(recordClass, cutoff: cutoff, db) }
+            report.purged = purged
+            report.held = held
+        }
+        if report.purged > 0 {
+            logger.notice("purged expired records", metadata: [
+                "class": "\(recordClass.rawValue)", "purged": "\(report.purged)", "held": "\(report.held)", "cutoff": "\(cutoff)",
+            ])
+        }
+        return report
+    }
+
     // MARK: transactions
 
     public func transaction(id: String) async throws -> StoredTransaction? {

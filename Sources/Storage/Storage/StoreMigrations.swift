@@ -130,6 +130,21 @@ enum StoreMigrations {
                 DROP TABLE transaction_ids_recent;
                 """)
         }
+        migrator.registerMigration("2026-11-25-legal-holds") { db in
+            try db.execute(sql: """
+                CREATE TABLE legal_holds (
+                    id TEXT PRIMARY KEY,
+                    record_class TEXT NOT NULL,
+                    subject TEXT,
+                    reason TEXT NOT NULL,
+                    case_reference TEXT,
+                    placed_by TEXT NOT NULL,
+                    placed_at_us INTEGER NOT NULL,
+                    released_by TEXT,
+                    released_at_us INTEGER
+                );
+                """)
+        }
         return migrator
     }
 }

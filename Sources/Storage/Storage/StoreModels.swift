@@ -1,4 +1,5 @@
 import CSICCore
+import CSICProtos
 
 /// A transaction row: the searchable columns plus the exact protobuf payload from the log.
 public struct StoredTransaction: Sendable, Hashable {
@@ -122,5 +123,13 @@ public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .invalidCursor(let cursor): "invalid cursor \(cursor)"
         }
+    }
+}
+
+extension StoredTransaction {
+    /// The published event in `payload`; `nil` when the payload is not a transaction event.
+    public static func event(payload: some Collection<UInt8>) -> ChainTransaction? {
+        guard case .transaction(let transaction) = try? TransactionTopicEvent(protoBytes: payload) else { return nil }
+        return transaction
     }
 }

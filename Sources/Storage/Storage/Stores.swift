@@ -37,11 +37,24 @@ public protocol ConfigurationStore: Sendable {
     func configurationEntries() async throws -> [ConfigurationEntry]
 }
 
+/// Legal holds and the purge of expired records: the only path by which the platform deletes a record.
+public protocol RetentionStore: Sendable {
+    /// Records `hold`; a hold with the same id already placed is an error.
+    func placeHold(_ hold: LegalHold) async throws
+    /// Releases the active hold `id`; `nil` when there is no such active hold.
+    func releaseHold(id: String, by actor: String, at time: Timestamp) async throws -> LegalHold?
+    /// Every hold, active first, newest first.
+    func holds() async throws -> [LegalHold]
+    /// Deletes the records of `recordClass` that have expired under `retention` by the store's own clock and
+    /// that no active hold covers. There is no way to name a cutoff: a record cannot be purged before its expiry.
+    func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport
+}
+
 /// Every store of the platform behind one backend (SQLite embedded, PostgreSQL for scale-out).
 ///
 /// `apply` makes a batch of writes durable atomically: all or none. Every write is an idempotent upsert
 /// by event id, so applying the same batch twice (at-least-once delivery) leaves the same state.
-public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore {
+public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore, RetentionStore {
     /// Applies writes grouped and ordered by ``PreparedWrites`` (prepared off the writer's thread).
     func apply(_ prepared: PreparedWrites) async throws
     /// Bytes the store occupies on disk.
@@ -52,5 +65,17 @@ extension PlatformStore {
     /// Prepares and applies `writes` atomically.
     public func apply(_ writes: [StoreWrite]) async throws {
         try await apply(PreparedWrites(writes))
+    }
+}
+
+/// Why a purge was refused.
+public enum RetentionError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The class is kept permanently: nothing of it is ever purged.
+    case permanent(RecordClass)
+
+    public var description: String {
+        switch self {
+        case .permanent(let recordClass): "\(recordClass.rawValue) records are kept permanently and cannot be purged"
+        }
     }
 }

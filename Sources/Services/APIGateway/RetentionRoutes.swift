@@ -1,0 +1,109 @@
+import AuditTrail
+import CSICCore
+import EventLog
+import Foundation
+import Hummingbird
+import Storage
+
+/// `/api/v1/retention`: the retention period of each record class and the legal holds; placing and
+/// releasing a hold. Both writes are audited before they run (``AuditMiddleware``) and again with what the
+/// hold says once they have.
+struct RetentionRoutes {
+    let store: any RetentionStore
+    let log: any EventLog
+    let retention: RecordRetention
+
+    /// The body of `POST /api/v1/retention/holds`.
+    struct HoldRequest: Decodable {
+        var recordClass: String?
+        var subject: String?
+        var reason: String?
+        var caseReference: String?
+    }
+
+    func register(on group: RouterGroup<APIContext>) {
+        group.get("retention") { _, _ in
+            let periods = Dictionary(uniqueKeysWithValues: RecordClass.allCases.map { ($0.rawValue, retention[$0].description) })
+            return RetentionView(periods: periods, holds: try await store.holds().map(HoldView.init))
+        }
+        group.post("retention/holds") { request, context in
+            let body = try await decode(request, context)
+            guard let className = body.recordClass else { throw APIError(.badRequest, code: "missing_field", message: "record_class is required", field: "record_class") }
+            guard let recordClass = RecordClass(rawValue: className) else {
+                throw APIError.invalid("record_class", "unknown record class \(className); use \(RecordClass.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let hold = LegalHold(
+                id: UUID().uuidString.lowercased(), recordClass: recordClass, subject: body.subject, reason: body.reason ?? "",
+                caseReference: body.caseReference, placedBy: context.actor, placedAt: .now())
+            do throws(ValidationError) {
+                try hold.validate()
+            } catch {
+                throw APIError(.badRequest, code: "invalid_hold", message: error.description, field: error.field)
+            }
+            try await store.placeHold(hold)
+            await record(hold, RetentionAudit.holdPlaceAction, request, context)
+            return EditedResponse(status: .created, response: HoldView(hold))
+        }
+        group.post("retention/holds/{id}/release") { request, context in
+            let id = try context.parameters.require("id")
+            guard id.utf8.count <= 100, let hold = try await store.releaseHold(id: id, by: context.actor, at: .now()) else {
+                throw APIError.notFound("active legal hold \(id.prefix(100))")
+            }
+            await record(hold, RetentionAudit.holdReleaseAction, request, context)
+            return HoldView(hold)
+        }
+    }
+
+    private func decode(_ request: Request, _ context: APIContext) async throws -> HoldRequest {
+        let buffer = try await request.body.collect(upTo: 16 * 1024)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(HoldRequest.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, code: "invalid_body", message: "the body must be a JSON object with record_class, reason and optionally subject and case_reference")
+        }
+    }
+
+    /// The hold as it now stands, in the audit trail; the write already happened, so a failure is logged.
+    private func record(_ hold: LegalHold, _ action: String, _ request: Request, _ context: APIContext) async {
+        let requestID = request.headers[.init("X-Request-ID")!] ?? ""
+        let record = RetentionAudit.hold(hold, action: action, actor: context.actor, requestID: requestID, sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
+        do {
+            try await log.appendAudit(record)
+        } catch {
+            context.logger.error("the legal hold's audit record could not be written", metadata: ["hold": "\(hold.id)", "error": "\(error)"])
+        }
+    }
+}
+
+struct RetentionView: ResponseEncodable {
+    var periods: [String: String]
+    var holds: [HoldView]
+}
+
+struct HoldView: ResponseEncodable {
+    var id: String
+    var recordClass: String
+    var subject: String?
+    var reason: String
+    var caseReference: String?
+    var placedBy: String
+    var placedAt: String
+    var releasedBy: String?
+    var releasedAt: String?
+    var active: Bool
+
+    init(_ hold: LegalHold) {
+        id = hold.id
+        recordClass = hold.recordClass.rawValue
+        subject = hold.subject
+        reason = hold.reason
+        caseReference = hold.caseReference
+        placedBy = hold.placedBy
+        placedAt = hold.placedAt.iso8601
+        releasedBy = hold.releasedBy
+        releasedAt = hold.releasedAt?.iso8601
+        active = hold.isActive
+    }
+}
