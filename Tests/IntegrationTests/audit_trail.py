@@ -4,7 +4,8 @@ segments of 4,000, checkpoints every 10,000); an independent verifier (audit_ver
 cryptography only) checks `csic audit proof` and `csic audit consistency` output and the checkpoint
 signatures, and rejects mutated proofs; a tamper matrix (flipped bytes, truncation, reordered, deleted and
 inserted entries, swapped and deleted segments, an older checkpoint log restored, a checkpoint forged with
-another key, an altered tree file) must each make `csic audit verify` fail and name the place; SIGKILL
+another key, an altered tree file, a well-chained record of a purge before expiry) must each make
+`csic audit verify` fail and name the place; SIGKILL
 during appends (20 times) must lose no acknowledged entry and leave a log that verifies."""
 import argparse
 import base64
@@ -137,6 +138,23 @@ def tamper_cases(pristine):
         data[32 * 777] ^= 1
         open(path, "wb").write(bytes(data))
 
+    def early_purge(d):
+        # A whole, correctly chained entry appended by someone with write access: a record of a purge of
+        # transactions up to a year ago, which a seven-year period does not allow. Only the retention rules
+        # can tell it from an honest entry.
+        path = segments(d)[-1]
+        data, found = entries(path)
+        previous = data[-32:].hex()
+        record = {"action": "retention.purge", "actor": "system:retention", "details": {
+            "phase": "outcome", "record_class": "transactions", "period": "7y", "cutoff": "2025-11-25T00:00:00.000000Z",
+            "ran_at": "2026-11-25T00:00:00.000000Z", "purged": "1000", "held": "0"}, "id": "forged-purge",
+            "outcome": "success", "requestID": "forged-purge", "resource": "store/transactions", "sourceAddress": "local",
+            "time": "2026-11-25T00:00:01.000000Z"}
+        leaf = (f'{{"previous_hash":"{previous}","seq":{ENTRIES},"record":'
+                + json.dumps(record, sort_keys=True, separators=(",", ":")) + "}").encode()
+        current = __import__("hashlib").sha256(leaf).digest()
+        rewrite(path, data + len(leaf).to_bytes(4, "big") + leaf + current)
+
     name = lambda index: os.path.basename(segs[index])  # noqa: E731
     return [
         ("flip a byte of a segment header", flip(1, "header"), name(1)),
@@ -152,6 +170,7 @@ def tamper_cases(pristine):
         ("restore an older checkpoint log", older_checkpoints, "covered by no checkpoint"),
         ("append a checkpoint forged with another key", forged_checkpoint, "checkpoint 3"),
         ("alter the stored Merkle tree", tree_file, "entry 777"),
+        ("append a correctly chained record of a purge before expiry", early_purge, "retention rule broken"),
     ]
 
 
