@@ -31,6 +31,7 @@ import Testing
                 (#"{"record_class": "audit", "reason": "r"}"#, "invalid_hold", "record_class"),
                 (#"{"record_class": "alerts"}"#, "invalid_hold", "reason"),
                 (#"{"record_class": "alerts", "reason": "r", "subject": ""}"#, "invalid_hold", "subject"),
+                (#"{"record_class": "alerts", "reason": "r", "case_reference": "\#(String(repeating: "x", count: 201))"}"#, "invalid_hold", "case_reference"),
             ]
             for (body, code, field) in refused {
                 let (status, answer) = try await post(client, "/api/v1/retention/holds", body)
@@ -55,7 +56,7 @@ import Testing
         #expect(records.contains { $0.action == "retention.hold.release" && $0.details["hold_id"] == holdID })
         // Every write was audited before it ran (attempt) and after (outcome), the refused ones as failures.
         let attempts = records.filter { $0.details["phase"] == "attempt" }
-        #expect(attempts.count == 9)
-        #expect(records.filter { $0.details["phase"] == "outcome" && $0.outcome == .failure }.count == 7)
+        #expect(attempts.count == 10)
+        #expect(records.filter { $0.details["phase"] == "outcome" && $0.outcome == .failure }.count == 8)
     }
 }

@@ -35,7 +35,11 @@ public struct LegalHold: Sendable, Hashable, Codable {
         guard recordClass != .audit else {
             throw ValidationError(.outOfRange, field: "record_class", "audit records are kept permanently; a hold adds nothing")
         }
-        if let subject { try Check.nonEmpty(subject, "subject") }
+        for (field, value) in [("subject", subject), ("case_reference", caseReference)] {
+            guard let value else { continue }
+            try Check.nonEmpty(value, field)
+            guard value.utf8.count <= 200 else { throw ValidationError(.outOfRange, field: field, "at most 200 bytes") }
+        }
         guard reason.utf8.count <= 4_096 else { throw ValidationError(.outOfRange, field: "reason", "at most 4096 bytes") }
     }
 }
