@@ -52,7 +52,7 @@ public enum AuditBenchmark {
         var result = BenchmarkResult(
             name: "audit", records: records, duration: appendTime, latency: batchLatency,
             parameters: [
-                "batch": "\(batch)", "fsync": "every batch (segments, offsets, tree levels)", "entries_in_log": "\(size)",
+                "batch": "\(batch)", "fsync": "the segment every batch; offsets and tree levels at each checkpoint", "entries_in_log": "\(size)",
                 "checkpoint_every": "10000", "segment_entries": "\(segmentEntries)", "proofs_measured": "2000", "directory": given ?? "temporary",
             ])
         result.figures = [
