@@ -102,6 +102,7 @@ struct IndexView: ResponseEncodable {
         "GET /api/v1/dead-letters?source=&limit=&cursor=",
         "GET /api/v1/audit/checkpoint", "GET /api/v1/audit/records/{id}",
         "GET /api/v1/audit/records?actor=&action=&resource=&outcome=&from=&to=&q=&limit=",
+        "GET /api/v1/retention", "POST /api/v1/retention/holds", "POST /api/v1/retention/holds/{id}/release",
     ])
 }
 
