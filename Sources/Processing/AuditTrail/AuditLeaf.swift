@@ -14,16 +14,25 @@ public enum AuditLeaf {
     static let seqKey = Array(#"","seq":"#.utf8)
     static let recordKey = Array(#","record":"#.utf8)
 
-    /// The encoder of records inside entries: sorted keys, no escaped slashes.
-    public static func encoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// The entry bytes of `record` at position `seq` after `previous`.
-    public static func encode(_ record: AuditRecord, seq: UInt64, previous: TreeHash, encoder: JSONEncoder = encoder()) throws -> [UInt8] {
-        prefix + Array(previous.hex.utf8) + seqKey + Array(String(seq).utf8) + recordKey + Array(try encoder.encode(record)) + [UInt8(ascii: "}")]
+    /// The entry bytes of `record` at position `seq` after `previous` (the record as ``AuditRecordJSON``).
+    public static func encode(_ record: AuditRecord, seq: UInt64, previous: TreeHash) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(contentsOf: prefix)
+        withUnsafeBytes(of: previous.words) { hash in
+            for byte in hash {
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 15)])
+            }
+        }
+        out.append(contentsOf: seqKey)
+        out.append(contentsOf: String(seq).utf8)
+        out.append(contentsOf: recordKey)
+        AuditRecordJSON.append(record, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// SHA-256 of the entry in memory.

@@ -65,7 +65,6 @@ public final class AuditLog {
     public func append(_ records: [AuditRecord]) throws -> Range<UInt64> {
         guard !settings.readOnly else { throw NoteError("the audit log is open read-only") }
         let first = size
-        let encoder = AuditLeaf.encoder()
         var touchedSegments: [AppendFile] = []
         for record in records {
             if segment == nil || size - segmentFirst >= settings.segmentEntries {
@@ -77,7 +76,7 @@ public final class AuditLog {
                 }
                 try startSegment(first: size)
             }
-            let leaf = try AuditLeaf.encode(record, seq: size, previous: lastChainHash, encoder: encoder)
+            let leaf = AuditLeaf.encode(record, seq: size, previous: lastChainHash)
             let current = AuditLeaf.chainHash(leaf)
             var entry = withUnsafeBytes(of: UInt32(leaf.count).bigEndian) { Array($0) }
             entry += leaf
