@@ -1,6 +1,5 @@
 import AuditTrail
 import CSICCore
-import Foundation
 
 /// The configuration a process starts with, as an audit record (`configuration.load`): every setting that
 /// changes what the platform does, node URLs without their credentials and no secret. Consecutive records
@@ -23,9 +22,7 @@ enum ConfigurationAudit {
             "audit.checkpoint_every": String(configuration.auditCheckpointEvery),
             "retention.check_hours": String(configuration.retentionCheckHours),
         ]
-        for recordClass in RecordClass.allCases {
-            details["retention.\(recordClass.rawValue)"] = configuration.retention[recordClass].description
-        }
+        for (recordClass, period) in configuration.retention.descriptions { details["retention.\(recordClass)"] = period }
         if !configuration.bitcoinRPCURLs.isEmpty {
             details["bitcoin.rpc_urls"] = configuration.bitcoinRPCURLs.map(NodeURL.redacted).joined(separator: ",")
             details["bitcoin.network"] = configuration.bitcoinNetwork
@@ -36,9 +33,6 @@ enum ConfigurationAudit {
             details["ethereum.chain_id"] = configuration.ethereumChainID.map(String.init) ?? "any"
             details["ethereum.confirmations"] = String(configuration.ethereumConfirmations)
         }
-        let id = UUID().uuidString.lowercased()
-        return AuditRecord(
-            id: id, time: time, actor: "system:startup", action: "configuration.load", resource: "configuration",
-            outcome: .success, requestID: id, sourceAddress: "local", details: details)
+        return .system(actor: "system:startup", action: "configuration.load", resource: "configuration", time: time, details: details)
     }
 }

@@ -83,6 +83,11 @@ public struct RecordRetention: Sendable, Hashable {
     }
 
     public subscript(recordClass: RecordClass) -> RetentionPeriod { periods[recordClass] ?? .sevenYears }
+
+    /// Each class's name with its period as written in configuration (`transactions` → `7y`).
+    public var descriptions: [String: String] {
+        Dictionary(uniqueKeysWithValues: RecordClass.allCases.map { ($0.rawValue, self[$0].description) })
+    }
 }
 
 extension Timestamp {
@@ -92,8 +97,7 @@ extension Timestamp {
     /// The same UTC calendar day and time of day `years` later (or earlier); 29 February in a common year
     /// becomes the start of 1 March or 28 February at the same time, as `rule` says.
     func shiftingCalendarYears(by years: Int, leapDayTo rule: LeapDayRule) -> Timestamp {
-        let seconds = secondsSinceEpoch
-        let days = floorDiv(seconds, 86_400)
+        let days = floorDiv(microsecondsSinceEpoch, 86_400_000_000)
         let withinDay = microsecondsSinceEpoch - days * 86_400_000_000
         let date = CivilDate(daysSinceEpoch: Int(days))
         let year = date.year + years

@@ -14,19 +14,12 @@ public enum AuditLeaf {
     static let seqKey = Array(#"","seq":"#.utf8)
     static let recordKey = Array(#","record":"#.utf8)
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// The entry bytes of `record` at position `seq` after `previous` (the record as ``AuditRecordJSON``).
     public static func encode(_ record: AuditRecord, seq: UInt64, previous: TreeHash) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out.append(contentsOf: prefix)
-        withUnsafeBytes(of: previous.words) { hash in
-            for byte in hash {
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 15)])
-            }
-        }
+        withUnsafeBytes(of: previous.words) { Hex.append($0, to: &out) }
         out.append(contentsOf: seqKey)
         out.append(contentsOf: String(seq).utf8)
         out.append(contentsOf: recordKey)
@@ -56,8 +49,8 @@ public enum AuditLeaf {
         }
     }
 
-    /// The header of an entry in memory: its `previous_hash` digits and `seq`.
-    static func header(raw leaf: UnsafeRawBufferPointer) -> (previousHex: UnsafeRawBufferPointer, seq: UInt64)? {
+    /// The header of an entry in memory: its `previous_hash` digits, `seq`, and where the record's JSON starts.
+    static func header(raw leaf: UnsafeRawBufferPointer) -> (previousHex: UnsafeRawBufferPointer, seq: UInt64, recordStart: Int)? {
         let seqStart = prefix.count + 64 + seqKey.count
         guard leaf.count > seqStart + recordKey.count + 2, leaf[leaf.count - 1] == UInt8(ascii: "}"),
               prefix.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[0..<prefix.count])) }),
@@ -74,29 +67,25 @@ public enum AuditLeaf {
         guard position > seqStart, position + recordKey.count <= leaf.count,
               recordKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[position..<position + recordKey.count])) })
         else { return nil }
-        return (UnsafeRawBufferPointer(rebasing: leaf[prefix.count..<prefix.count + 64]), seq)
+        return (UnsafeRawBufferPointer(rebasing: leaf[prefix.count..<prefix.count + 64]), seq, position + recordKey.count)
     }
 
-    /// Whether the record of an entry at `seq` has a retention action (`retention.*`), tested on the bytes:
-    /// records are encoded with sorted keys, so `action` always comes first.
-    static func isRetentionEntry(raw leaf: UnsafeRawBufferPointer, seq: UInt64) -> Bool {
-        var digits = 1
-        var rest = seq / 10
-        while rest > 0 { digits += 1; rest /= 10 }
-        let start = prefix.count + 64 + seqKey.count + digits + actionKey.count
+    /// Whether the record starting at `recordStart` (from ``header(raw:)``) has a retention action
+    /// (`retention.*`), tested on the bytes: records are encoded with sorted keys, so `action` comes first.
+    static func isRetentionEntry(raw leaf: UnsafeRawBufferPointer, recordStart: Int) -> Bool {
+        let start = recordStart + actionKey.count
         guard start + 10 <= leaf.count, let base = leaf.baseAddress else { return false }
         // "retention." as two little-endian loads: one compare each instead of a byte loop.
         return base.loadUnaligned(fromByteOffset: start, as: UInt64.self) == 0x6F69_746E_6574_6572
             && base.loadUnaligned(fromByteOffset: start + 8, as: UInt16.self) == 0x2E6E
     }
 
-    /// What precedes the action's value in every entry.
-    static let actionKey = Array(#","record":{"action":""#.utf8)
+    /// What precedes the action's value in every record.
+    static let actionKey = Array(#"{"action":""#.utf8)
 
     /// The audit record inside an entry.
     public static func record(_ leaf: [UInt8]) throws -> AuditRecord {
-        guard let header = header(leaf[...]) else { throw NoteError("not an audit entry") }
-        let offset = prefix.count + 64 + seqKey.count + String(header.seq).utf8.count + recordKey.count
+        guard let offset = leaf.withUnsafeBytes({ header(raw: $0)?.recordStart }) else { throw NoteError("not an audit entry") }
         return try JSONDecoder().decode(AuditRecord.self, from: Data(leaf[offset..<leaf.count - 1]))
     }
 }

@@ -24,9 +24,7 @@ extension AuditLog {
     /// The newest checkpoint and its note.
     public func latestCheckpoint() throws -> (checkpoint: Checkpoint, note: String)? {
         guard let note = try checkpointNotes().last else { return nil }
-        let verifiers = AuditKeys.verifiers(in: files.keys)
-        guard let verifier = verifiers.first else { throw NoteError("no public key in \(files.keys)") }
-        return (try Checkpoint(body: try verifier.verifyAny(note, among: verifiers)), note)
+        return (try Checkpoint(body: try NoteVerifier.verifyAny(note, among: AuditKeys.verifiers(in: files.keys))), note)
     }
 
     /// Signs a checkpoint of the current tree when it has grown, after checking that it is consistent with
@@ -56,13 +54,13 @@ extension AuditLog {
 }
 
 extension NoteVerifier {
-    /// The body of `note` if any of `verifiers` (or this key) signed it.
     /// Whether this key signed `note`.
     func verifies(_ note: String) -> Bool { (try? verify(note)) != nil }
 
-    func verifyAny(_ note: String, among verifiers: [NoteVerifier]) throws(NoteError) -> String {
+    /// The body of `note` if any of `verifiers` signed it.
+    static func verifyAny(_ note: String, among verifiers: [NoteVerifier]) throws(NoteError) -> String {
         var lastError = NoteError("no known key signed the note")
-        for verifier in [self] + verifiers {
+        for verifier in verifiers {
             do { return try verifier.verify(note) } catch { lastError = error }
         }
         throw lastError

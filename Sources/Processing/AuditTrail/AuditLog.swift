@@ -202,12 +202,15 @@ public final class AuditLog {
         return try MerkleTree.consistencyProof(old: old, new: new, subtree: subtree)
     }
 
-    /// The verifier key of the current signing key.
     /// The verifier key of the signing key, or read-only, of the key that signed the newest checkpoint.
     public var verifierKey: String {
         if let signer { return signer.verifier.verifierKey }
-        let verifiers = AuditKeys.verifiers(in: files.keys)
         let note = (try? checkpointNotes())?.last
-        return (verifiers.first { note.map($0.verifies) ?? false } ?? verifiers.first)?.verifierKey ?? ""
+        return (note.flatMap(keptVerifier(of:)) ?? AuditKeys.verifiers(in: files.keys).first)?.verifierKey ?? ""
+    }
+
+    /// The kept public key that signed `note`, if any.
+    func keptVerifier(of note: String) -> NoteVerifier? {
+        AuditKeys.verifiers(in: files.keys).first { $0.verifies(note) }
     }
 }

@@ -39,7 +39,7 @@ extension AuditLog {
         guard index < checkpoint.size else {
             throw NoteError("entry \(index) is not yet covered by a checkpoint (the newest covers \(checkpoint.size) entries)")
         }
-        let verifierKey = AuditKeys.verifiers(in: files.keys).first { $0.verifies(note) }?.verifierKey ?? self.verifierKey
+        let verifierKey = keptVerifier(of: note)?.verifierKey ?? self.verifierKey
         return AuditInclusionProof(
             record: Data(try leaf(index)).base64EncodedString(), leafIndex: index, treeSize: checkpoint.size,
             inclusionProof: try inclusionProof(index: index, size: checkpoint.size).map { Data($0.bytes).base64EncodedString() },

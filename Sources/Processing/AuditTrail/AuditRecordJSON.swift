@@ -31,8 +31,6 @@ enum AuditRecordJSON {
         string(value, &out)
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     private static func string(_ text: String, _ out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -44,8 +42,8 @@ enum AuditRecordJSON {
             case 0x08: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
             case 0x0C: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
             case 0..<0x20:
-                out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                        hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]])
+                out.append(contentsOf: #"\u00"#.utf8)
+                Hex.append(CollectionOfOne(byte), to: &out)
             default: out.append(byte)
             }
         }

@@ -40,7 +40,7 @@ public struct AuditVerifier: Sendable {
         let notes = (try? AuditLog.readNotes(path: files.checkpoints)) ?? []
         report.checkpoints = notes.count
         for (number, note) in notes.enumerated() {
-            guard let verifier = verifiers.first, let body = try? verifier.verifyAny(note, among: verifiers), let checkpoint = try? Checkpoint(body: body) else {
+            guard let body = try? NoteVerifier.verifyAny(note, among: verifiers), let checkpoint = try? Checkpoint(body: body) else {
                 report.problems.append("checkpoint \(number): no signature by a key of this log (forged, altered, or signed by another key)")
                 continue
             }
@@ -99,15 +99,7 @@ public struct AuditVerifier: Sendable {
                     checkRoots()
                 }
                 chain = scan.last
-                for entry in scan.retentionEntries {
-                    guard let record = try? AuditLeaf.record(entry.leaf) else {
-                        report.problems.append("entry \(entry.index) (\(scan.path), byte \(entry.offset)): a retention record that cannot be read")
-                        continue
-                    }
-                    if let broken = retentionRules.check(record) {
-                        report.problems.append("entry \(entry.index) (\(scan.path), byte \(entry.offset)): retention rule broken: \(broken)")
-                    }
-                }
+                report.problems += retentionRules.problems(in: scan.retentionEntries, path: scan.path)
                 report.problems += scan.problems
                 if let tail = scan.tail { report.unacknowledgedTail = tail }
                 if scan.stopped { break scanning }
@@ -188,7 +180,7 @@ public struct AuditVerifier: Sendable {
                         problem = "states seq \(header.seq) (entries reordered, deleted or inserted)"
                     } else if !chain.matches(hex: header.previousHex) {
                         problem = "previous_hash does not link to entry \(index == 0 ? 0 : index - 1)"
-                    } else if AuditLeaf.isRetentionEntry(raw: leaf, seq: header.seq) {
+                    } else if AuditLeaf.isRetentionEntry(raw: leaf, recordStart: header.recordStart) {
                         result.retentionEntries.append((index, offset, Array(leaf)))
                     }
                 } else {

@@ -3,6 +3,15 @@ import CSICProtos
 import EventLog
 import Foundation
 
+extension AuditRecord {
+    /// A record of something the platform did by itself: a fresh id (also its request id), from `local`.
+    public static func system(actor: String, action: String, resource: String, outcome: AuditOutcome = .success, time: Timestamp = .now(), details: [String: String]) -> AuditRecord {
+        let id = UUID().uuidString.lowercased()
+        return AuditRecord(id: id, time: time, actor: actor, action: action, resource: resource, outcome: outcome,
+                           requestID: id, sourceAddress: "local", details: details)
+    }
+}
+
 extension EventLog {
     /// Appends `record` to the `audit` topic; returns once the log has it durably.
     public func appendAudit(_ record: AuditRecord) async throws {
@@ -23,9 +32,7 @@ public enum RetentionAudit {
 
     /// The policy in force, recorded at every start.
     public static func policy(_ retention: RecordRetention, time: Timestamp = .now()) -> AuditRecord {
-        var details: [String: String] = [:]
-        for recordClass in RecordClass.allCases { details[recordClass.rawValue] = retention[recordClass].description }
-        return record(policyAction, resource: "retention", outcome: .success, time: time, details: details)
+        record(policyAction, resource: "retention", outcome: .success, time: time, details: retention.descriptions)
     }
 
     /// Recorded before a purge runs; a purge whose attempt cannot be recorded does not run.
@@ -60,15 +67,22 @@ public enum RetentionAudit {
     }
 
     private static func record(_ action: String, resource: String, outcome: AuditOutcome, time: Timestamp, details: [String: String]) -> AuditRecord {
-        let id = UUID().uuidString.lowercased()
-        return AuditRecord(id: id, time: time, actor: systemActor, action: action, resource: resource, outcome: outcome,
-                           requestID: id, sourceAddress: "local", details: details)
+        .system(actor: systemActor, action: action, resource: resource, outcome: outcome, time: time, details: details)
     }
 
     /// The retention rules over the retention records of a log, fed in log order.
     struct Rules {
         /// The periods of the last recorded policy.
         private var policy: [RecordClass: RetentionPeriod] = [:]
+
+        /// What the retention entries of one segment (in log order) break, each naming its place.
+        mutating func problems(in entries: [(index: UInt64, offset: Int, leaf: [UInt8])], path: String) -> [String] {
+            entries.compactMap { entry in
+                let place = "entry \(entry.index) (\(path), byte \(entry.offset))"
+                guard let record = try? AuditLeaf.record(entry.leaf) else { return "\(place): a retention record that cannot be read" }
+                return check(record).map { "\(place): retention rule broken: \($0)" }
+            }
+        }
 
         /// The rule `record` breaks, if any.
         mutating func check(_ record: AuditRecord) -> String? {

@@ -23,8 +23,7 @@ struct RetentionRoutes {
 
     func register(on group: RouterGroup<APIContext>) {
         group.get("retention") { _, _ in
-            let periods = Dictionary(uniqueKeysWithValues: RecordClass.allCases.map { ($0.rawValue, retention[$0].description) })
-            return RetentionView(periods: periods, holds: try await store.holds().map(HoldView.init))
+            RetentionView(periods: retention.descriptions, holds: try await store.holds().map(HoldView.init))
         }
         group.post("retention/holds") { request, context in
             let body = try await decode(request, context)
@@ -82,28 +81,17 @@ struct RetentionView: ResponseEncodable {
     var holds: [HoldView]
 }
 
+/// A legal hold as it is coded (snake_case keys, RFC 3339 times) plus whether it is still `active`.
 struct HoldView: ResponseEncodable {
-    var id: String
-    var recordClass: String
-    var subject: String?
-    var reason: String
-    var caseReference: String?
-    var placedBy: String
-    var placedAt: String
-    var releasedBy: String?
-    var releasedAt: String?
-    var active: Bool
+    let hold: LegalHold
 
-    init(_ hold: LegalHold) {
-        id = hold.id
-        recordClass = hold.recordClass.rawValue
-        subject = hold.subject
-        reason = hold.reason
-        caseReference = hold.caseReference
-        placedBy = hold.placedBy
-        placedAt = hold.placedAt.iso8601
-        releasedBy = hold.releasedBy
-        releasedAt = hold.releasedAt?.iso8601
-        active = hold.isActive
+    init(_ hold: LegalHold) { self.hold = hold }
+
+    private enum Keys: String, CodingKey { case active }
+
+    func encode(to encoder: any Encoder) throws {
+        try hold.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(hold.isActive, forKey: .active)
     }
 }

@@ -35,7 +35,7 @@ enum RetentionRows {
         try Row.fetchAll(db, sql: "SELECT * FROM legal_holds WHERE record_class = ? AND released_at_us IS NULL", arguments: [recordClass.rawValue]).map(decode)
     }
 
-    static func decode(_ row: Row) throws -> LegalHold {
+    static func decode(_ row: Row) -> LegalHold {
         LegalHold(
             id: row["id"], recordClass: RecordClass(rawValue: row["record_class"]) ?? .transactions, subject: row["subject"],
             reason: row["reason"], caseReference: row["case_reference"], placedBy: row["placed_by"],
