@@ -86,6 +86,9 @@ let package = Package(
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -102,15 +105,16 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            path: "Sources/Processing/StreamRuntime",
+            path: "Sources/Runtime/StreamRuntime",
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AuditTrail",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog", "StreamRuntime",
+                "CSICCore", "CSICProtos", "EventLog",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,7 +124,7 @@ let package = Package(
         ),
         .target(
             name: "TransactionAnalysis",
-            dependencies: ["CSICCore", "CSICProtos", "StreamRuntime", "Storage"],
+            dependencies: ["CSICCore", "CSICProtos", "EventLog", "StreamRuntime", "Storage"],
             path: "Sources/Processing/TransactionAnalysis",
             swiftSettings: swiftSettings
         ),
@@ -137,11 +141,12 @@ let package = Package(
         .target(
             name: "APIGateway",
             dependencies: [
-                "AuditTrail", "CSICCore", "CSICProtos", "EventLog", "Storage",
+                "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Services/APIGateway",
             swiftSettings: swiftSettings
@@ -153,6 +158,7 @@ let package = Package(
                 "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
                 "TransactionAnalysis", "Simulation", "APIGateway",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -163,13 +169,27 @@ let package = Package(
             path: "Sources/Platform",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CSICBenchmarks",
+            dependencies: [
+                "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICProtos", "EventLog", "Simulation", "Storage",
+                "StreamRuntime", "TransactionAnalysis",
+            ],
+            path: "Sources/Benchmarks",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "csic",
             dependencies: [
                 "AuditTrail",
                 "BlockchainAdapters",
+                "CSICBenchmarks",
+                "CSICCore",
                 "CSICPlatform",
+                "EventLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/csic",
             swiftSettings: swiftSettings
@@ -195,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "APIGatewayTests",
             dependencies: [
-                "APIGateway", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICProtos", "CSICTestSupport",
+                "APIGateway", "AuditTrail", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICProtos", "CSICTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

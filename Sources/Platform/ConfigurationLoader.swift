@@ -2,8 +2,32 @@ import CSICCore
 import Configuration
 import SystemPackage
 
-/// Reads a ``PlatformConfiguration`` from a YAML file with `CSIC_*` environment overrides
-/// (`log.partitions` in the file, `CSIC_LOG_PARTITIONS` in the environment).
+/// A process's configuration: the platform-wide settings and every component, each built from its own
+/// section and validated.
+@dynamicMemberLookup
+public struct LoadedConfiguration: Sendable {
+    public var platform: PlatformConfiguration
+    /// The components, in the order of the list they were loaded from.
+    public var components: [any PlatformComponent]
+
+    public init(platform: PlatformConfiguration, components: [any PlatformComponent]) {
+        self.platform = platform
+        self.components = components
+    }
+
+    /// The loaded component of type `type`, if it is in the list.
+    public func component<Component: PlatformComponent>(_ type: Component.Type) -> Component? {
+        components.lazy.compactMap { $0 as? Component }.first
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<PlatformConfiguration, Value>) -> Value {
+        platform[keyPath: keyPath]
+    }
+}
+
+/// Reads the configuration from a YAML file with `CSIC_*` environment overrides (`log.partitions` in the
+/// file, `CSIC_LOG_PARTITIONS` in the environment), or from `csic demo`'s flags. The platform-wide keys are
+/// read here; every other section is read and validated by the component that owns it.
 ///
 /// ```yaml
 /// data_dir: /var/lib/csic
@@ -20,18 +44,26 @@ import SystemPackage
 /// retention: { transactions: 7y, alerts: 7y, dead_letters: 365d, check_hours: 24 }   # audit is always permanent
 /// ```
 public enum ConfigurationLoader {
-    /// Loads the file (and environment), validates, and returns the configuration.
-    public static func load(file: String?, environment: [String: String]) async throws -> PlatformConfiguration {
+    /// Loads the file (and environment), validates, and builds `components` from their sections.
+    public static func load(
+        file: String?, environment: [String: String], components: [any PlatformComponent.Type] = Platform.standardComponents
+    ) async throws -> LoadedConfiguration {
         var providers: [any ConfigProvider] = [
             EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "csic")
         ]
         if let file {
             providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
         }
-        return try read(ConfigReader(providers: providers))
+        return try read(ConfigReader(providers: providers), components: components)
     }
 
-    static func read(_ config: ConfigReader) throws -> PlatformConfiguration {
+    /// Builds the configuration from values given by key (`"simulator.rate": 50`), as `csic demo`'s flags do.
+    public static func load(values: [String: ConfigValue], components: [any PlatformComponent.Type] = Platform.standardComponents) throws -> LoadedConfiguration {
+        let keyed = Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), $0.value) })
+        return try read(ConfigReader(provider: InMemoryProvider(name: "flags", values: keyed)), components: components)
+    }
+
+    static func read(_ config: ConfigReader, components: [any PlatformComponent.Type]) throws -> LoadedConfiguration {
         var result = PlatformConfiguration()
         result.dataDirectory = config.string(forKey: "data_dir", default: result.dataDirectory)
         if let roles = config.stringArray(forKey: "roles") {
@@ -44,7 +76,6 @@ public enum ConfigurationLoader {
         }
         result.httpHost = config.string(forKey: "http.host", default: result.httpHost)
         result.httpPort = config.int(forKey: "http.port", default: result.httpPort)
-        result.grpcPort = config.int(forKey: "grpc.port", default: result.grpcPort)
         result.logBackend = try enumValue(config, "log.backend", default: result.logBackend)
         result.logPartitions = Int32(clamping: config.int(forKey: "log.partitions", default: Int(result.logPartitions)))
         result.logFsync = config.string(forKey: "log.fsync", default: result.logFsync)
@@ -53,42 +84,9 @@ public enum ConfigurationLoader {
         result.logRetentionBytesPerPartition = config.int(forKey: "log.retention_bytes_per_partition").map(Int64.init)
         result.storeBackend = try enumValue(config, "store.backend", default: result.storeBackend)
         result.storeDurability = config.string(forKey: "store.durability", default: result.storeDurability)
-        result.simulatorEnabled = config.bool(forKey: "simulator.enabled", default: result.simulatorEnabled)
-        result.simulatorSeed = config.int(forKey: "simulator.seed").map { UInt64(bitPattern: Int64($0)) }
-        result.simulatorCount = config.int(forKey: "simulator.count")
-        result.simulatorRate = config.double(forKey: "simulator.rate") ?? result.simulatorRate
-        result.bitcoinRPCURLs = config.stringArray(forKey: "bitcoin.rpc_urls", isSecret: true) ?? []
-        result.bitcoinRPCUser = config.string(forKey: "bitcoin.rpc_user")
-        result.bitcoinRPCPassword = config.string(forKey: "bitcoin.rpc_password", isSecret: true)
-        result.bitcoinRPCCookieFile = config.string(forKey: "bitcoin.rpc_cookie_file")
-        result.bitcoinNetwork = config.string(forKey: "bitcoin.network", default: result.bitcoinNetwork)
-        result.bitcoinStartHeight = UInt64(max(0, config.int(forKey: "bitcoin.start_height", default: 0)))
-        result.bitcoinConfirmations = UInt64(max(0, config.int(forKey: "bitcoin.confirmations", default: 1)))
-        result.bitcoinPollSeconds = config.double(forKey: "bitcoin.poll_seconds") ?? result.bitcoinPollSeconds
-        result.bitcoinZMQBlock = config.string(forKey: "bitcoin.zmq_block")
-        result.ethereumRPCURLs = config.stringArray(forKey: "ethereum.rpc_urls", isSecret: true) ?? []
-        result.ethereumWebSocketURL = config.string(forKey: "ethereum.ws_url", isSecret: true)
-        result.ethereumChainID = config.int(forKey: "ethereum.chain_id").map { UInt64(max(0, $0)) }
-        result.ethereumStartHeight = UInt64(max(0, config.int(forKey: "ethereum.start_height", default: 0)))
-        result.ethereumConfirmations = UInt64(max(0, config.int(forKey: "ethereum.confirmations", default: 1)))
-        result.ethereumPollSeconds = config.double(forKey: "ethereum.poll_seconds") ?? result.ethereumPollSeconds
-        result.auditOrigin = config.string(forKey: "audit.origin", default: result.auditOrigin)
-        result.auditMirrorDirectory = config.string(forKey: "audit.mirror_dir")
-        result.auditCheckpointEvery = UInt64(max(0, config.int(forKey: "audit.checkpoint_every", default: Int(result.auditCheckpointEvery))))
-        result.auditCheckpointSeconds = config.double(forKey: "audit.checkpoint_seconds") ?? result.auditCheckpointSeconds
-        var periods: [RecordClass: RetentionPeriod] = [:]
-        for recordClass in RecordClass.allCases {
-            let key = "retention.\(recordClass.rawValue)"
-            guard let text = config.string(forKey: ConfigKey(key)) else { continue }
-            guard let period = RetentionPeriod(text) else {
-                throw ValidationError(.malformed, field: key, "\(text) is not a period: use permanent, <years>y or <days>d")
-            }
-            periods[recordClass] = period
-        }
-        result.retention = try RecordRetention(overrides: periods)
-        result.retentionCheckHours = config.double(forKey: "retention.check_hours") ?? result.retentionCheckHours
         try result.validate()
-        return result
+        let loaded = try components.map { type in try type.init(ConfigSection(name: type.section, root: config)) }
+        return LoadedConfiguration(platform: result, components: loaded)
     }
 
     private static func enumValue<Value: RawRepresentable>(_ config: ConfigReader, _ key: String, default value: Value) throws -> Value where Value.RawValue == String {

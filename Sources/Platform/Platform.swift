@@ -1,82 +1,94 @@
-import AuditTrail
 import APIGateway
-import BlockchainAdapters
 import CSICCore
 import EventLog
 import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
-import Simulation
 import Storage
 import StreamRuntime
-import TransactionAnalysis
 
-/// One `csic` process: the backends chosen by configuration and the services of its roles.
+/// One `csic` process: the backends chosen by configuration and the services of its components in its roles.
 ///
 /// ```swift
+/// let configuration = try await ConfigurationLoader.load(file: "csic.yaml", environment: [:])
 /// let platform = try await Platform.open(configuration, logger: logger)
 /// try await platform.run()   // until SIGTERM/SIGINT or `duration`
 /// ```
 public final class Platform: Sendable {
     public let configuration: PlatformConfiguration
+    public let components: [any PlatformComponent]
     public let log: any EventLog
     public let store: any PlatformStore
     public let registry: PrometheusCollectorRegistry
     public let metrics: any MetricsFactory
+    let database: SQLiteStore
     let logger: Logger
 
     /// The consumer group of the transaction engine.
-    public static let transactionGroup = "transaction-engine"
+    public static let transactionGroup = TransactionAnalysisComponent.group
 
-    init(configuration: PlatformConfiguration, log: any EventLog, store: any PlatformStore, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, logger: Logger) {
+    /// The platform's systems, in the order their services start (and stop in reverse). A new system is one
+    /// more line here.
+    public static let standardComponents: [any PlatformComponent.Type] = [
+        TransactionAnalysisComponent.self,
+        DeadLetterComponent.self,
+        RetentionComponent.self,
+        AuditTrailComponent.self,
+        SimulatorComponent.self,
+        BitcoinComponent.self,
+        EthereumComponent.self,
+    ]
+
+    init(configuration: PlatformConfiguration, components: [any PlatformComponent], log: any EventLog, database: SQLiteStore,
+         registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, logger: Logger) {
         self.configuration = configuration
+        self.components = components
         self.log = log
-        self.store = store
+        self.store = database
+        self.database = database
         self.registry = registry
         self.metrics = metrics
         self.logger = logger
     }
 
-    /// Prometheus metrics with latency buckets from 100 µs to 2 min (the seed's limit for chain sync).
-    static func metricsFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.defaultDurationHistogramBuckets = [
-            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-            .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
-        ]
-        return factory
+    /// Opens the configured backends with the standard components at their default settings.
+    public static func open(_ configuration: PlatformConfiguration, logger: Logger) async throws -> Platform {
+        let components = try standardComponents.map { type in try type.init(.empty(type.section)) }
+        return try await open(LoadedConfiguration(platform: configuration, components: components), logger: logger)
     }
 
-    /// Opens the configured backends, creating the platform topics.
-    public static func open(_ configuration: PlatformConfiguration, logger: Logger) async throws -> Platform {
-        try configuration.validate()
+    /// Opens the configured backends, creating the platform topics and every component's tables.
+    public static func open(_ configuration: LoadedConfiguration, logger: Logger) async throws -> Platform {
+        let platform = configuration.platform
+        try platform.validate()
         let registry = PrometheusCollectorRegistry()
-        let metrics = metricsFactory(registry)
+        let metrics = metricsFactory(registry, help: configuration.components.reduce(into: PlatformMetrics.help) { help, component in
+            help.merge(component.metricsHelp) { first, _ in first }
+        })
         let log: any EventLog
-        switch configuration.logBackend {
+        switch platform.logBackend {
         case .embedded:
             log = try EmbeddedEventLog(
-                directory: "\(configuration.dataDirectory)/log", options: try logOptions(configuration),
-                logger: logger, metrics: metrics)
+                directory: "\(platform.dataDirectory)/log", options: try logOptions(platform), logger: logger, metrics: metrics)
         case .kafka:
             throw PlatformError.backendUnavailable("log.backend: kafka needs a build with the Kafka trait (not yet available); use embedded")
         }
-        let store: any PlatformStore
-        switch configuration.storeBackend {
+        let database: SQLiteStore
+        switch platform.storeBackend {
         case .sqlite:
-            store = try SQLiteStore(
-                path: "\(configuration.dataDirectory)/store/csic.sqlite",
-                durability: configuration.storeDurability == "normal" ? .normal : .full, logger: logger)
+            database = try SQLiteStore(
+                path: "\(platform.dataDirectory)/store/csic.sqlite", durability: platform.storeDurability == "normal" ? .normal : .full,
+                migrations: configuration.components.flatMap(\.storeMigrations), logger: logger)
         case .postgres:
             throw PlatformError.backendUnavailable("store.backend: postgres is not yet available; use sqlite")
         }
         let retention = RetentionPolicy(
-            maxAgeSeconds: configuration.logRetentionDays * 86_400,
-            maxBytesPerPartition: configuration.logRetentionBytesPerPartition)
-        try await log.createPlatformTopics(partitions: configuration.logPartitions, retention: retention)
-        return Platform(configuration: configuration, log: log, store: store, registry: registry, metrics: metrics, logger: logger)
+            maxAgeSeconds: platform.logRetentionDays * 86_400, maxBytesPerPartition: platform.logRetentionBytesPerPartition)
+        try await log.createPlatformTopics(partitions: platform.logPartitions, retention: retention)
+        return Platform(
+            configuration: platform, components: configuration.components, log: log, database: database, registry: registry,
+            metrics: metrics, logger: logger)
     }
 
     static func logOptions(_ configuration: PlatformConfiguration) throws -> EmbeddedLogOptions {
@@ -88,88 +100,37 @@ public final class Platform: Sendable {
         return EmbeddedLogOptions(segmentBytes: configuration.logSegmentBytes, fsync: fsync)
     }
 
-    /// The services of the configured roles.
+    /// What every component is given.
+    public var context: ComponentContext {
+        ComponentContext(configuration: configuration, log: log, store: store, database: database, metrics: metrics, logger: logger)
+    }
+
+    /// The services of the configured roles: the log's retention, every component's, and the API.
     public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> [any Service] {
+        let context = context
         var services: [any Service] = []
-        if configuration.roles.contains(.process) {
-            services.append(StreamProcessor(engine: TransactionEngine(group: Self.transactionGroup), log: log, store: store, logger: logger, metrics: metrics))
-            services.append(StreamProcessor(engine: DeadLetterRecorder(), log: log, store: store, logger: logger, metrics: metrics))
-            services.append(LogRetentionService(log: log, logger: logger))
-            services.append(RecordPurgeService(
-                store: store, log: log, retention: configuration.retention, interval: .seconds(configuration.retentionCheckHours * 3600), logger: logger))
-            services.append(AuditTrailService(settings: auditSettings, log: log, metrics: metrics, logger: logger))
-        }
-        if configuration.roles.contains(.ingest), configuration.simulatorEnabled {
-            services.append(ChainSimulatorService(settings: simulatorSettings, log: log, logger: logger))
-        }
-        if configuration.roles.contains(.ingest), let settings = bitcoinSettings {
-            services.append(try BitcoinAdapter(settings: settings, log: log, metrics: metrics, logger: logger))
-        }
-        if configuration.roles.contains(.ingest), let settings = ethereumSettings {
-            services.append(try EthereumAdapter(settings: settings, log: log, metrics: metrics, logger: logger))
-        }
+        if configuration.roles.contains(.process) { services.append(LogRetentionService(log: log, logger: logger)) }
+        for component in components { services += try component.services(context) }
         if configuration.roles.contains(.api) {
-            let dependencies = GatewayDependencies(
-                store: store, log: log, registry: registry, metrics: metrics, transactionGroup: Self.transactionGroup,
-                auditDirectory: auditSettings.directory, auditOrigin: configuration.auditOrigin, retention: configuration.retention)
-            services.append(Gateway.application(dependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
+            services.append(Gateway.application(gatewayDependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
         }
         return services
     }
 
-    /// The Bitcoin adapter's settings, when nodes are configured. A node URL's own `user:password@` wins over
-    /// the shared `rpc_user`/`rpc_password`/`rpc_cookie_file`.
-    var bitcoinSettings: BitcoinAdapterSettings? {
-        guard !configuration.bitcoinRPCURLs.isEmpty, let network = BitcoinNetwork.named(configuration.bitcoinNetwork) else { return nil }
-        let shared: BitcoinRPCCredentials = configuration.bitcoinRPCUser.map {
-            .password(user: $0, password: configuration.bitcoinRPCPassword ?? "")
-        } ?? .cookieFile(configuration.bitcoinRPCCookieFile ?? "")
-        let endpoints = configuration.bitcoinRPCURLs.compactMap(NodeURL.init).map { node in
-            BitcoinNodeEndpoint(url: node.address, credentials: node.user.map { .password(user: $0, password: node.password ?? "") } ?? shared)
-        }
-        return BitcoinAdapterSettings(
-            endpoints: endpoints,
-            network: network, startHeight: configuration.bitcoinStartHeight, confirmations: configuration.bitcoinConfirmations,
-            pollInterval: .seconds(configuration.bitcoinPollSeconds), statePath: "\(configuration.dataDirectory)/bitcoin/adapter.sqlite",
-            blockNotifications: configuration.bitcoinZMQBlock.flatMap { ZMQSubscription(endpoint: $0, topics: ["hashblock"]) })
-    }
-
-    /// The audit trail's files (`<data>/audit`), mirror and checkpoint policy.
-    var auditSettings: AuditTrailService.Settings {
-        AuditTrailService.Settings(
-            directory: "\(configuration.dataDirectory)/audit",
-            log: AuditLog.Settings(origin: configuration.auditOrigin, mirror: configuration.auditMirrorDirectory),
-            checkpointEvery: configuration.auditCheckpointEvery, checkpointInterval: .seconds(configuration.auditCheckpointSeconds))
-    }
-
-    /// The Ethereum adapter's settings, when nodes are configured; `user:password@` in a URL is that node's Basic auth.
-    var ethereumSettings: EthereumAdapterSettings? {
-        guard !configuration.ethereumRPCURLs.isEmpty else { return nil }
-        return EthereumAdapterSettings(
-            endpoints: configuration.ethereumRPCURLs.compactMap(NodeURL.init).map { EthereumNodeEndpoint(url: $0.address, authorization: $0.basicAuthorization) },
-            chainID: configuration.ethereumChainID, startHeight: configuration.ethereumStartHeight,
-            confirmations: configuration.ethereumConfirmations, pollInterval: .seconds(configuration.ethereumPollSeconds),
-            statePath: "\(configuration.dataDirectory)/ethereum/adapter.sqlite",
-            headSubscription: configuration.ethereumWebSocketURL.map(EthereumHeadSubscription.init(url:)))
-    }
-
-    /// A fixed seed replays the same chain from 2026-01-01 and keeps a cursor; without one the chain is live.
-    var simulatorSettings: ChainSimulatorSettings {
-        if let seed = configuration.simulatorSeed {
-            return ChainSimulatorSettings(
-                seed: seed, count: configuration.simulatorCount, ratePerSecond: configuration.simulatorRate,
-                start: Timestamp(secondsSinceEpoch: 1_767_225_600),
-                cursorPath: "\(configuration.dataDirectory)/simulator/chain-\(seed).cursor")
-        }
-        return ChainSimulatorSettings(
-            seed: UInt64.random(in: 1...UInt64.max), count: configuration.simulatorCount,
-            ratePerSecond: configuration.simulatorRate, start: .now(), liveClock: true)
+    /// The API over this platform: every component's routes, stats and consumer groups.
+    public var gatewayDependencies: GatewayDependencies {
+        let context = context
+        let database = database
+        return GatewayDependencies(
+            log: log, registry: registry, metrics: metrics, routes: components.flatMap { $0.routes(context) },
+            consumers: components.reduce(into: [:]) { consumers, component in consumers.merge(component.consumers) { first, _ in first } },
+            storeBytes: { try await database.sizeBytes() })
     }
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited
     /// first: a process whose configuration cannot be recorded does not start.
     public func run(duration: Duration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await log.appendAudit(ConfigurationAudit.record(configuration))
+        try await log.appendAudit(ConfigurationAudit.record(configuration, components: components))
         var services = try services(onServerRunning: onServerRunning)
         if let duration { services.append(StopAfter(duration: duration)) }
         let group = ServiceGroup(configuration: .init(

@@ -1,4 +1,4 @@
-import AuditTrail
+import StreamRuntime
 import CSICCore
 import EventLog
 import Logging

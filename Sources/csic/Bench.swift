@@ -1,5 +1,6 @@
 import ArgumentParser
 import BlockchainAdapters
+import CSICBenchmarks
 import CSICPlatform
 import EventLog
 import Foundation

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSICCore
 import CSICPlatform
+import Configuration
 import Foundation
 import Logging
 
@@ -17,14 +18,16 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Produce exactly this many transactions, then idle.") var count: Int?
 
     func run() async throws {
-        var configuration = PlatformConfiguration()
-        configuration.dataDirectory = dataDirectory
-        configuration.httpHost = host
-        configuration.httpPort = port
-        configuration.simulatorEnabled = true
-        configuration.simulatorSeed = seed
-        configuration.simulatorCount = count
-        configuration.simulatorRate = rate
+        var values: [String: ConfigValue] = [
+            "data_dir": ConfigValue(.string(dataDirectory), isSecret: false),
+            "http.host": ConfigValue(.string(host), isSecret: false),
+            "http.port": ConfigValue(.int(port), isSecret: false),
+            "simulator.enabled": ConfigValue(.bool(true), isSecret: false),
+            "simulator.rate": ConfigValue(.double(rate), isSecret: false),
+        ]
+        if let seed { values["simulator.seed"] = ConfigValue(.int(Int(truncatingIfNeeded: Int64(bitPattern: seed))), isSecret: false) }
+        if let count { values["simulator.count"] = ConfigValue(.int(count), isSecret: false) }
+        let configuration = try ConfigurationLoader.load(values: values)
         let logger = Logging.bootstrapped(label: "csic")
         let platform = try await Platform.open(configuration, logger: logger)
         try await platform.run(duration: duration.map { .seconds($0) }) { boundPort in

@@ -1,4 +1,5 @@
 import APIGateway
+import AuditTrail
 import CSICCore
 import CSICProtos
 import CSICPlatform
@@ -21,8 +22,14 @@ import Testing
         try await log.createPlatformTopics(partitions: 2)
         let txids = try await Seeding.seed(log: log, store: store, transactions: 120)
         let registry = PrometheusCollectorRegistry()
-        return (directory, GatewayDependencies(store: store, log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), transactionGroup: "transaction-engine",
-            auditDirectory: directory.path + "/audit", auditOrigin: "test/audit"), txids)
+        let routes: [any APIRoutes] = [
+            TransactionRoutes(store: store), DeadLetterRoutes(store: store),
+            AuditRoutes(queries: LocalAuditQueries(directory: directory.path + "/audit", origin: "test/audit")),
+            RetentionRoutes(store: store, log: log, retention: RecordRetention()),
+        ]
+        return (directory, GatewayDependencies(
+            log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: routes,
+            consumers: ["transactions": "transaction-engine"], storeBytes: { try await store.sizeBytes() }), txids)
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {

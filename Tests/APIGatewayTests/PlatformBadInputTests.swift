@@ -26,8 +26,7 @@ import Testing
         ])
         try await platform.run(duration: .seconds(5))
 
-        let dependencies = GatewayDependencies(store: store, log: platform.log, registry: platform.registry, metrics: platform.metrics, transactionGroup: Platform.transactionGroup,
-            auditDirectory: platform.configuration.dataDirectory + "/audit", auditOrigin: "test/audit")
+        let dependencies = platform.gatewayDependencies
         let app = Application(router: Gateway.router(dependencies))
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/dead-letters", method: .get) { response in

@@ -32,21 +32,23 @@ import Testing
         #expect(configuration.logRetentionDays == 90)
         #expect(configuration.logRetentionBytesPerPartition == 1 << 30)
         #expect(configuration.storeDurability == "normal")
-        #expect(configuration.simulatorEnabled)
-        #expect(configuration.simulatorSeed == 42)
-        #expect(configuration.simulatorCount == 1000)
-        #expect(configuration.simulatorRate == 50.5)
+        let simulator = try #require(configuration.component(SimulatorComponent.self))
+        #expect(simulator.enabled)
+        #expect(simulator.seed == 42)
+        #expect(simulator.count == 1000)
+        #expect(simulator.rate == 50.5)
     }
 
     @Test func readsRetentionAndRefusesToShortenTheAuditTrail() async throws {
         let path = try write("retention: { transactions: 10y, dead_letters: 365d, check_hours: 6 }")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let configuration = try await ConfigurationLoader.load(file: path, environment: [:])
-        #expect(configuration.retention[.transactions] == .years(10))
-        #expect(configuration.retention[.deadLetters] == .days(365))
-        #expect(configuration.retention[.alerts] == .years(7))
-        #expect(configuration.retention[.audit] == .permanent)
-        #expect(configuration.retentionCheckHours == 6)
+        let retention = try #require(configuration.component(RetentionComponent.self))
+        #expect(retention.retention[.transactions] == .years(10))
+        #expect(retention.retention[.deadLetters] == .days(365))
+        #expect(retention.retention[.alerts] == .years(7))
+        #expect(retention.retention[.audit] == .permanent)
+        #expect(retention.checkHours == 6)
         for (key, value, message) in [("retention.audit", "7y", "kept permanently"), ("retention.alerts", "seven", "not a period")] {
             let bad = try write("\(key.replacingOccurrences(of: "retention.", with: "retention: { ")): \(value) }")
             defer { try? FileManager.default.removeItem(atPath: bad) }
@@ -63,13 +65,14 @@ import Testing
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let configuration = try await ConfigurationLoader.load(file: path, environment: ["CSIC_BITCOIN_RPC_USER": "auditor"])
-        #expect(configuration.bitcoinRPCURLs == ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"])
-        #expect(configuration.bitcoinRPCCookieFile == "/var/lib/bitcoind/.cookie")
-        #expect(configuration.bitcoinRPCUser == "auditor")
-        #expect(configuration.bitcoinNetwork == "signet")
-        #expect(configuration.bitcoinStartHeight == 200_000 && configuration.bitcoinConfirmations == 6)
-        #expect(configuration.bitcoinPollSeconds == 0.5)
-        #expect(configuration.bitcoinZMQBlock == "tcp://10.0.0.1:28332")
+        let bitcoin = try #require(configuration.component(BitcoinComponent.self))
+        #expect(bitcoin.rpcURLs == ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"])
+        #expect(bitcoin.rpcCookieFile == "/var/lib/bitcoind/.cookie")
+        #expect(bitcoin.rpcUser == "auditor")
+        #expect(bitcoin.network == "signet")
+        #expect(bitcoin.startHeight == 200_000 && bitcoin.confirmations == 6)
+        #expect(bitcoin.pollSeconds == 0.5)
+        #expect(bitcoin.zmqBlock == "tcp://10.0.0.1:28332")
     }
 
     @Test func readsTheEthereumAdapterAndPerNodeCredentials() async throws {
@@ -80,17 +83,19 @@ import Testing
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let configuration = try await ConfigurationLoader.load(file: path, environment: [:])
-        #expect(configuration.bitcoinRPCUser == nil, "every Bitcoin URL carries its own credentials")
-        #expect(configuration.ethereumRPCURLs == ["http://10.0.0.3:8545/", "https://eth.example.org/rpc"])
-        #expect(configuration.ethereumWebSocketURL == "ws://10.0.0.3:8546/")
-        #expect(configuration.ethereumChainID == 1)
-        #expect(configuration.ethereumStartHeight == 21_000_000 && configuration.ethereumConfirmations == 12)
-        #expect(configuration.ethereumPollSeconds == 1.5)
+        let bitcoin = try #require(configuration.component(BitcoinComponent.self))
+        let ethereum = try #require(configuration.component(EthereumComponent.self))
+        #expect(bitcoin.rpcUser == nil, "every Bitcoin URL carries its own credentials")
+        #expect(ethereum.rpcURLs == ["http://10.0.0.3:8545/", "https://eth.example.org/rpc"])
+        #expect(ethereum.webSocketURL == "ws://10.0.0.3:8546/")
+        #expect(ethereum.chainID == 1)
+        #expect(ethereum.startHeight == 21_000_000 && ethereum.confirmations == 12)
+        #expect(ethereum.pollSeconds == 1.5)
     }
 
     @Test func defaultsWithoutAFile() async throws {
         let configuration = try await ConfigurationLoader.load(file: nil, environment: [:])
-        #expect(configuration == PlatformConfiguration())
+        #expect(configuration.platform == PlatformConfiguration())
     }
 
     @Test(arguments: [

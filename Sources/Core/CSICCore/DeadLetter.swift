@@ -36,10 +36,27 @@ public struct DeadLetter: DomainEvent, Hashable, Codable {
         return "dl:\(rejectedBy):\(source):\(time.microsecondsSinceEpoch)"
     }
 
+    /// A dead letter for a log record that `group` rejected: its position, key and bytes, and the reason.
+    public init(rejecting record: some LoggedRecord, by group: String, error: ValidationError, now: Timestamp = .now()) {
+        self.init(
+            source: record.topic, topic: record.topic, partition: record.partition, offset: record.offset,
+            key: record.key, payload: record.value, reasonCode: error.code, reason: error.description,
+            rejectedBy: group, time: now)
+    }
+
     public func validate() throws(ValidationError) {
         try Check.nonEmpty(source, "source")
         try Check.nonEmpty(topic, "topic")
         try Check.nonEmpty(reason, "reason")
         try Check.nonEmpty(rejectedBy, "rejected_by")
     }
+}
+
+/// A record read from a topic of the event log, as far as a dead letter needs to name it.
+public protocol LoggedRecord {
+    var topic: String { get }
+    var partition: Int32 { get }
+    var offset: Int64 { get }
+    var key: [UInt8] { get }
+    var value: [UInt8] { get }
 }

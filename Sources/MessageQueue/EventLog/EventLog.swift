@@ -37,7 +37,7 @@ public struct TopicPartition: Hashable, Sendable, Comparable, CustomStringConver
 }
 
 /// A record read back from the log.
-public struct LogRecord: Sendable, Hashable {
+public struct LogRecord: Sendable, Hashable, LoggedRecord {
     public var topic: String
     public var partition: Int32
     public var offset: Int64

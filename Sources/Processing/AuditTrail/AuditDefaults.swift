@@ -4,7 +4,7 @@ import Foundation
 /// Defaults shared by the audit service and the command line.
 public enum AuditDefaults {
     /// The checkpoint origin when none is configured.
-    public static let origin = PlatformConfiguration.defaultAuditOrigin
+    public static let origin = "csic.local/audit"
 
     /// Prints `value` as one JSON object with sorted keys.
     public static func printJSON(_ value: some Encodable) throws {

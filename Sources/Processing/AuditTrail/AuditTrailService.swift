@@ -4,7 +4,6 @@ import EventLog
 import Logging
 import Metrics
 import ServiceLifecycle
-import StreamRuntime
 
 /// The audit engine: consumes `audit` and appends every record to the WORM audit log, then commits the
 /// consumer offsets; signs a checkpoint every `checkpointEvery` entries or `checkpointInterval`, whichever

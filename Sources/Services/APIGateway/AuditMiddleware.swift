@@ -1,9 +1,9 @@
-import AuditTrail
 import CSICCore
 import EventLog
 import Foundation
 import Hummingbird
 import Logging
+import StreamRuntime
 
 /// Audits every request under `/api/` and the dashboard onto the `audit` topic: actor, action
 /// (`http.<METHOD> <route>`), resource (the path), outcome (success < 400, denied 401/403, failure
@@ -45,10 +45,16 @@ struct AuditMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
             status = Int(response.status.code)
-        } catch let error as any HTTPResponseError {
-            status = Int(error.status.code)
+        } catch {
+            // Every request is audited, whatever failed: an HTTP error with its status, anything else
+            // (a store failure) as the 500 Hummingbird will answer.
+            status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
             details["error"] = "\(error)".prefix(300).description
-            try? await append(record(recordID, requestID, actor, action, path, status, source, details))
+            do {
+                try await append(record(recordID, requestID, actor, action, path, status, source, details))
+            } catch let auditError {
+                context.logger.error("audit record could not be written", metadata: ["request_id": "\(requestID)", "error": "\(auditError)"])
+            }
             throw error
         }
         response.headers[.init("X-Request-ID")!] = requestID

@@ -1,27 +1,28 @@
-import AuditTrail
 import CSICCore
 import Foundation
 import Hummingbird
 
-/// `/api/v1/audit/...`: audit records with their inclusion proofs against the newest signed checkpoint.
-/// Search runs on the audit search index (fields and FTS5 full text) over the entries that checkpoint
-/// covers: actor, action, resource prefix, outcome, time range, words.
-struct AuditRoutes {
-    let directory: String
-    let origin: String
+/// `/api/v1/audit/...`: audit records with their inclusion proofs against the newest signed checkpoint,
+/// read through ``AuditQueries`` (the audit trail's query protocol; the gateway never opens its files).
+/// Search: actor, action, resource prefix, outcome, time range, words.
+public struct AuditRoutes: APIRoutes {
+    let queries: any AuditQueries
 
-    func register(on group: RouterGroup<APIContext>) {
+    public init(queries: any AuditQueries) {
+        self.queries = queries
+    }
+
+    public func register(on group: RouterGroup<APIContext>) {
         group.get("audit/checkpoint") { _, _ in
-            let (log, checkpoint, note) = try open()
-            return AuditCheckpointView(treeSize: checkpoint.size, checkpoint: note, verifierKey: log.verifierKey)
+            let checkpoint = try await answer { try await queries.latestCheckpoint() }
+            return AuditCheckpointView(treeSize: checkpoint.treeSize, checkpoint: checkpoint.note, verifierKey: checkpoint.verifierKey)
         }
         group.get("audit/records/{id}") { _, context in
             let id = try context.parameters.require("id")
-            let (log, _, _) = try open()
-            guard id.utf8.count <= 200, let index = try searchIndex().index(ofRecord: id), index < log.size else {
-                throw APIError.notFound("audit record \(id)")
+            guard id.utf8.count <= 200, let proven = try await answer({ try await queries.record(id: id) }) else {
+                throw APIError.notFound("audit record \(id.prefix(200))")
             }
-            return try AuditRecordView(log.proof(index: index), record: AuditLeaf.record(log.leaf(index)))
+            return AuditRecordView(proven, withCheckpoint: true)
         }
         group.get("audit/records") { request, _ in
             let filter = AuditFilter(
@@ -29,30 +30,25 @@ struct AuditRoutes {
                 resource: try request.textParameter("resource"), outcome: try request.textParameter("outcome"),
                 text: try request.textParameter("q"), from: try request.timeParameter("from"), to: try request.timeParameter("to"))
             let limit = try request.boundedInteger("limit", default: 50, range: 1...500)
-            let (log, checkpoint, note) = try open()
-            let items = try searchIndex().search(filter, below: checkpoint.size, limit: limit).map { index in
-                let leaf = try log.leaf(index)
-                return AuditRecordView(
-                    recordBytes: Data(leaf).base64EncodedString(), leafIndex: index, record: try AuditLeaf.record(leaf),
-                    inclusionProof: try log.inclusionProof(index: index, size: checkpoint.size).map { Data($0.bytes).base64EncodedString() })
-            }
-            return AuditSearchView(items: items, treeSize: checkpoint.size, checkpoint: note, verifierKey: log.verifierKey)
+            let result = try await answer { try await queries.search(filter, limit: limit) }
+            return AuditSearchView(
+                items: result.items.map { AuditRecordView($0, withCheckpoint: false) }, treeSize: result.checkpoint.treeSize,
+                checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
         }
     }
 
-    private func searchIndex() throws -> AuditIndex {
+    /// The query's answer; what the audit trail does not have yet is a 404 with its own code.
+    private func answer<Value>(_ query: () async throws -> Value) async throws -> Value {
         do {
-            return try AuditIndex(path: directory + "/index.sqlite", readOnly: true)
-        } catch {
-            throw APIError(.notFound, code: "no_index", message: "the audit search index does not exist yet")
+            return try await query()
+        } catch let error as AuditQueryError {
+            let code = switch error {
+            case .noCheckpoint: "no_checkpoint"
+            case .noIndex: "no_index"
+            case .notYetCovered: "not_yet_checkpointed"
+            }
+            throw APIError(.notFound, code: code, message: error.description)
         }
-    }
-
-    private func open() throws -> (AuditLog, Checkpoint, String) {
-        guard let log = try? AuditLog(directory: directory, settings: .init(origin: origin, readOnly: true)),
-              let (checkpoint, note) = try log.latestCheckpoint()
-        else { throw APIError(.notFound, code: "no_checkpoint", message: "the audit trail has no signed checkpoint yet") }
-        return (log, checkpoint, note)
     }
 }
 
@@ -72,18 +68,17 @@ struct AuditRecordView: ResponseEncodable {
     var checkpoint: String?
     var verifierKey: String?
 
-    init(recordBytes: String, leafIndex: UInt64, record: AuditRecord, inclusionProof: [String]) {
-        self.recordBytes = recordBytes
-        self.leafIndex = leafIndex
-        self.record = record
-        self.inclusionProof = inclusionProof
-    }
-
-    init(_ proof: AuditInclusionProof, record: AuditRecord) {
-        self.init(recordBytes: proof.record, leafIndex: proof.leafIndex, record: record, inclusionProof: proof.inclusionProof)
-        treeSize = proof.treeSize
-        checkpoint = proof.checkpoint
-        verifierKey = proof.verifierKey
+    /// A record with its proof; a search result leaves the checkpoint to the enclosing answer.
+    init(_ proven: AuditProvenRecord, withCheckpoint: Bool) {
+        recordBytes = Data(proven.leaf).base64EncodedString()
+        leafIndex = proven.leafIndex
+        record = proven.record
+        inclusionProof = proven.inclusionProof.map { Data($0).base64EncodedString() }
+        if withCheckpoint {
+            treeSize = proven.checkpoint.treeSize
+            checkpoint = proven.checkpoint.note
+            verifierKey = proven.checkpoint.verifierKey
+        }
     }
 }
 

@@ -5,41 +5,39 @@ import Metrics
 import Prometheus
 import Storage
 
-/// What the API reads from.
+/// What the API serves: the log (for stats and audit records), the metrics registry, and the routes of
+/// every component.
 public struct GatewayDependencies: Sendable {
-    public var store: any PlatformStore
     public var log: any EventLog
     public var registry: PrometheusCollectorRegistry
     public var metrics: any MetricsFactory
-    /// The consumer group whose lag `/api/v1/stats` reports for `transactions`.
-    public var transactionGroup: String
-    /// The audit trail's directory and checkpoint origin, read by `/api/v1/audit/...`.
-    public var auditDirectory: String
-    public var auditOrigin: String
-    /// The retention periods shown by `/api/v1/retention`.
-    public var retention: RecordRetention
+    /// The routes the components add under `/api/v1`.
+    public var routes: [any APIRoutes]
+    /// For each topic, the consumer group whose lag `/api/v1/stats` reports.
+    public var consumers: [String: String]
+    /// Bytes the stores occupy on disk.
+    public var storeBytes: @Sendable () async throws -> Int64
 
-    public init(store: any PlatformStore, log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, transactionGroup: String,
-                auditDirectory: String, auditOrigin: String, retention: RecordRetention = RecordRetention()) {
-        self.store = store
+    public init(
+        log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, routes: [any APIRoutes],
+        consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64
+    ) {
         self.log = log
         self.registry = registry
         self.metrics = metrics
-        self.transactionGroup = transactionGroup
-        self.auditDirectory = auditDirectory
-        self.auditOrigin = auditOrigin
-        self.retention = retention
+        self.routes = routes
+        self.consumers = consumers
+        self.storeBytes = storeBytes
     }
 }
 
-/// The REST API (Hummingbird 2): `/health`, `/metrics`, `/api/v1/...`.
+/// The REST API (Hummingbird 2): `/`, `/health`, `/metrics`, `/api/v1/stats` and the components' routes.
 public enum Gateway {
-    /// Builds the router with every route and the request-metrics middleware.
+    /// Builds the router with every route and the request-metrics and audit middleware.
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
         router.add(middleware: AuditMiddleware(log: dependencies.log))
-        router.get("/") { _, _ in IndexView.current }
         router.get("/health") { _, _ in HealthView(status: "ok") }
         router.get("/metrics") { _, context in
             // A gauge that cannot be refreshed must not hide every other metric.
@@ -53,19 +51,10 @@ public enum Gateway {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
         }
         let api = router.group("api/v1")
-        TransactionRoutes(store: dependencies.store).register(on: api)
-        AuditRoutes(directory: dependencies.auditDirectory, origin: dependencies.auditOrigin).register(on: api)
-        RetentionRoutes(store: dependencies.store, log: dependencies.log, retention: dependencies.retention).register(on: api)
-        api.get("dead-letters") { request, _ in
-            let page = try await pageOrBadCursor {
-                try await dependencies.store.deadLetters(
-                    source: try request.textParameter("source"),
-                    limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
-                    cursor: try request.textParameter("cursor"))
-            }
-            return PageView(items: page.items.map(DeadLetterView.init), nextCursor: page.nextCursor)
-        }
         api.get("stats") { _, _ in try await StatsView.collect(dependencies) }
+        for routes in dependencies.routes { routes.register(on: api) }
+        let index = IndexView(name: "csic", endpoints: ["GET /"] + router.routes.map { "\($0.method) \($0.path)" }.sorted())
+        router.get("/") { _, _ in index }
         return router
     }
 
@@ -91,47 +80,8 @@ struct HealthView: ResponseEncodable {
     var status: String
 }
 
-/// `GET /`: what this server offers, until the admin console is served here.
+/// `GET /`: what this server offers, read from the router, until the admin console is served here.
 struct IndexView: ResponseEncodable {
     var name: String
     var endpoints: [String]
-
-    static let current = IndexView(name: "csic", endpoints: [
-        "GET /health", "GET /metrics", "GET /api/v1/stats",
-        "GET /api/v1/transactions?address=&limit=&cursor=", "GET /api/v1/transactions/{id}",
-        "GET /api/v1/dead-letters?source=&limit=&cursor=",
-        "GET /api/v1/audit/checkpoint", "GET /api/v1/audit/records/{id}",
-        "GET /api/v1/audit/records?actor=&action=&resource=&outcome=&from=&to=&q=&limit=",
-        "GET /api/v1/retention", "POST /api/v1/retention/holds", "POST /api/v1/retention/holds/{id}/release",
-    ])
-}
-
-/// `/api/v1/transactions` and `/api/v1/transactions/{id}`.
-struct TransactionRoutes {
-    let store: any PlatformStore
-
-    func register(on group: RouterGroup<APIContext>) {
-        group.get("transactions/{id}") { _, context in
-            let id = try context.parameters.require("id")
-            guard id.utf8.count <= 200 else { throw APIError.invalid("id", "id must be at most 200 characters") }
-            // Accept the event id (`btc:<txid>`) or a bare txid.
-            let candidates = id.contains(":") ? [id] : Chain.allCases.map { "\($0.idPrefix):\(id.lowercased())" }
-            for candidate in candidates {
-                if let row = try await store.transaction(id: candidate) { return try TransactionView(row) }
-            }
-            throw APIError.notFound("transaction \(id)")
-        }
-        group.get("transactions") { request, _ in
-            let address = try request.textParameter("address")
-            let page = try await pageOrBadCursor {
-                try await store.transactions(
-                    address: address,
-                    limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
-                    cursor: try request.textParameter("cursor"))
-            }
-            // The address index is keyed by a 64-bit hash: keep only rows that really touch the address.
-            let items = try page.items.map(TransactionView.init).filter { view in address.map(view.addresses.contains) ?? true }
-            return PageView(items: items, nextCursor: page.nextCursor)
-        }
-    }
 }

@@ -1,17 +1,23 @@
-import AuditTrail
 import CSICCore
 import EventLog
 import Foundation
 import Hummingbird
 import Storage
+import StreamRuntime
 
 /// `/api/v1/retention`: the retention period of each record class and the legal holds; placing and
 /// releasing a hold. Both writes are audited before they run (``AuditMiddleware``) and again with what the
 /// hold says once they have.
-struct RetentionRoutes {
+public struct RetentionRoutes: APIRoutes {
     let store: any RetentionStore
     let log: any EventLog
     let retention: RecordRetention
+
+    public init(store: any RetentionStore, log: any EventLog, retention: RecordRetention) {
+        self.store = store
+        self.log = log
+        self.retention = retention
+    }
 
     /// The body of `POST /api/v1/retention/holds`.
     struct HoldRequest: Decodable {
@@ -21,7 +27,7 @@ struct RetentionRoutes {
         var caseReference: String?
     }
 
-    func register(on group: RouterGroup<APIContext>) {
+    public func register(on group: RouterGroup<APIContext>) {
         group.get("retention") { _, _ in
             RetentionView(periods: retention.descriptions, holds: try await store.holds().map(HoldView.init))
         }

@@ -4,14 +4,9 @@ import Hummingbird
 import Metrics
 import Storage
 
-/// `GET /api/v1/stats`: what is stored, and per topic what the log holds and how far behind its consumer is.
+/// `GET /api/v1/stats`: what is stored (each component's tables and the stores' bytes on disk), and per topic
+/// what the log holds and how far behind its consumer is.
 struct StatsView: ResponseEncodable {
-    struct Stored: Encodable {
-        var transactions: Int
-        var deadLetters: Int
-        var storeBytes: Int64
-    }
-
     struct TopicStats: Encodable {
         var records: Int64
         var lag: Int64
@@ -19,29 +14,41 @@ struct StatsView: ResponseEncodable {
         var partitions: Int
     }
 
-    var stored: Stored
+    /// Row counts by table, and `store_bytes`.
+    var stored: [String: Int64]
     var log: [String: TopicStats]
 
     static func collect(_ dependencies: GatewayDependencies) async throws -> StatsView {
-        let store = dependencies.store
         var topics: [String: TopicStats] = [:]
         for topic in try await dependencies.log.topicNames() {
             let partitions = try await dependencies.log.describe(topic: topic)
-            let lag = topic == Topic.transactions.rawValue
-                ? try await dependencies.log.lag(group: dependencies.transactionGroup, topic: topic).values.reduce(0, +)
-                : 0
+            let lag = try await dependencies.consumers[topic].asyncMap { group in
+                try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +)
+            } ?? 0
             topics[topic] = TopicStats(
                 records: partitions.reduce(0) { $0 + $1.endOffset - $1.startOffset },
                 lag: lag,
                 sizeBytes: partitions.reduce(0) { $0 + $1.sizeBytes },
                 partitions: partitions.count)
         }
-        return StatsView(
-            stored: Stored(
-                transactions: try await store.transactionCount(),
-                deadLetters: try await store.deadLetterCount(),
-                storeBytes: try await store.sizeBytes()),
-            log: topics)
+        var stored = try await storedCounts(dependencies).mapValues(Int64.init)
+        stored["store_bytes"] = try await dependencies.storeBytes()
+        return StatsView(stored: stored, log: topics)
+    }
+
+    /// Every component's row counts, by table.
+    static func storedCounts(_ dependencies: GatewayDependencies) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for routes in dependencies.routes { counts.merge(try await routes.storedCounts()) { _, new in new } }
+        return counts
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }
 
@@ -57,11 +64,10 @@ struct MetricsRefresher {
         let factory = dependencies.metrics
         let log = dependencies.log
         Gauge(label: "csic_store_size_bytes", dimensions: [("store", "platform")], factory: factory)
-            .record(try await dependencies.store.sizeBytes())
-        Gauge(label: "csic_store_rows", dimensions: [("table", "transactions")], factory: factory)
-            .record(try await dependencies.store.transactionCount())
-        Gauge(label: "csic_store_rows", dimensions: [("table", "dead_letters")], factory: factory)
-            .record(try await dependencies.store.deadLetterCount())
+            .record(try await dependencies.storeBytes())
+        for (table, rows) in try await StatsView.storedCounts(dependencies) {
+            Gauge(label: "csic_store_rows", dimensions: [("table", table)], factory: factory).record(rows)
+        }
         let topics = try await log.topicNames()
         for topic in topics {
             let partitions = try await log.describe(topic: topic)

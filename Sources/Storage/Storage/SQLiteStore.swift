@@ -10,7 +10,8 @@ import Synchronization
 /// `synchronous = FULL` by default, so an applied batch survives power loss, not only a process crash.
 public final class SQLiteStore: PlatformStore {
     public let path: String
-    let pool: DatabasePool
+    /// The database, for the tables that components add with their own migrations.
+    public let pool: DatabasePool
     private let logger: Logger
     /// Which key range of staged address entries the next write merges.
     private let mergeSlice = Atomic<Int>(0)
@@ -23,8 +24,9 @@ public final class SQLiteStore: PlatformStore {
         case normal = "NORMAL"
     }
 
-    /// Opens (creating and migrating) the database at `path`.
-    public init(path: String, durability: Durability = .full, logger: Logger = Logger(label: "csic.storage")) throws {
+    /// Opens (creating and migrating) the database at `path`: the platform's tables, then each of
+    /// `migrations` (a component's tables) in order.
+    public init(path: String, durability: Durability = .full, migrations: [StoreMigration] = [], logger: Logger = Logger(label: "csic.storage")) throws {
         self.path = path
         self.logger = logger
         var configuration = Configuration()
@@ -46,7 +48,9 @@ public final class SQLiteStore: PlatformStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
-        try StoreMigrations.migrator.migrate(pool)
+        var migrator = StoreMigrations.migrator
+        for migration in migrations { migrator.registerMigration(migration.name, migrate: migration.sqlite) }
+        try migrator.migrate(pool)
     }
 
     public func apply(_ prepared: PreparedWrites) async throws {

@@ -28,13 +28,3 @@ public protocol StreamEngine: Sendable {
     var topics: [String] { get }
     func process(_ batch: [LogRecord]) async throws -> EngineOutput
 }
-
-extension DeadLetter {
-    /// A dead letter for a log record that `group` rejected.
-    public init(rejecting record: LogRecord, by group: String, error: ValidationError, now: Timestamp = .now()) {
-        self.init(
-            source: record.topic, topic: record.topic, partition: record.partition, offset: record.offset,
-            key: record.key, payload: record.value, reasonCode: error.code, reason: error.description,
-            rejectedBy: group, time: now)
-    }
-}

@@ -1,0 +1,28 @@
+import CSICCore
+import EventLog
+import Logging
+import Metrics
+import Storage
+
+/// What the platform gives a component: the platform-wide settings, the log, the store and metrics.
+public struct ComponentContext: Sendable {
+    /// Data directory, roles, HTTP, log and store settings.
+    public let configuration: PlatformConfiguration
+    public let log: any EventLog
+    /// The platform's store (transactions, dead letters, alerts, holds, ...).
+    public let store: any PlatformStore
+    /// The SQLite database that holds the components' own tables (``PlatformComponent/storeMigrations``).
+    public let database: SQLiteStore
+    public let metrics: any MetricsFactory
+    public let logger: Logger
+
+    /// Whether this process runs `role`.
+    public func runs(_ role: PlatformConfiguration.Role) -> Bool {
+        configuration.roles.contains(role)
+    }
+
+    /// `<data_dir>/<name>`: where a component keeps its own files.
+    public func directory(_ name: String) -> String {
+        "\(configuration.dataDirectory)/\(name)"
+    }
+}
