@@ -209,7 +209,15 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CSICPlatformTests",
-            dependencies: ["CSICPlatform", "CSICCore", "EventLog", "CSICTestSupport"],
+            dependencies: [
+                "APIGateway", "CSICPlatform", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
