@@ -2,7 +2,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "AuditTrail",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog",
+                "CSICCore", "CSICProtos", "EventLog", "StreamRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -124,7 +124,11 @@ let package = Package(
         ),
         .target(
             name: "TransactionAnalysis",
-            dependencies: ["CSICCore", "CSICProtos", "EventLog", "StreamRuntime", "Storage"],
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog", "StreamRuntime", "Storage",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             path: "Sources/Processing/TransactionAnalysis",
             swiftSettings: swiftSettings
         ),
@@ -196,14 +200,22 @@ let package = Package(
         ),
         .target(name: "CSICTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "AuditTrailTests", dependencies: ["AuditTrail", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "CSICCore", "CSICProtos", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: ["Storage", "CSICCore", "CSICProtos", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamRuntimeTests",
-            dependencies: ["StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore", "CSICTestSupport"],
+            dependencies: [
+                "StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore", "CSICTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
@@ -224,7 +236,11 @@ let package = Package(
             name: "APIGatewayTests",
             dependencies: [
                 "APIGateway", "AuditTrail", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICProtos", "CSICTestSupport",
+                "Simulation", "StreamRuntime", "TransactionAnalysis",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -15,7 +15,8 @@ public enum AuditBenchmark {
     ) throws -> BenchmarkResult {
         let directory = given ?? NSTemporaryDirectory() + "csic-bench-audit-\(UUID().uuidString)"
         defer { if given == nil { try? FileManager.default.removeItem(atPath: directory) } }
-        let log = try AuditLog(directory: directory + "/audit", settings: .init(origin: AuditDefaults.origin, segmentEntries: segmentEntries))
+        let log = try AuditLog(
+            directory: directory + "/audit", settings: .init(origin: AuditDefaults.origin, segmentEntries: segmentEntries))
         let clock = ContinuousClock()
         let start = log.size
         let appendStarted = clock.now
@@ -52,8 +53,10 @@ public enum AuditBenchmark {
         var result = BenchmarkResult(
             name: "audit", records: records, duration: appendTime, latency: batchLatency,
             parameters: [
-                "batch": "\(batch)", "fsync": "the segment every batch; offsets and tree levels at each checkpoint", "entries_in_log": "\(size)",
-                "checkpoint_every": "10000", "segment_entries": "\(segmentEntries)", "proofs_measured": "2000", "directory": given ?? "temporary",
+                "batch": "\(batch)", "fsync": "the segment every batch; offsets and tree levels at each checkpoint",
+                "entries_in_log": "\(size)",
+                "checkpoint_every": "10000", "segment_entries": "\(segmentEntries)", "proofs_measured": "2000",
+                "directory": given ?? "temporary",
             ])
         result.figures = [
             "records_per_s": Double(records) / appendTime.seconds,

@@ -97,7 +97,9 @@ struct ScratchDirectory {
 
 /// `csic bench log`: appends of 200-byte records in batches, fsync per batch, from concurrent producers.
 public enum LogBenchmark {
-    public static func run(duration: Duration, batchSize: Int = 1_000, producers: Int = 2, partitions: Int32 = 4, recordBytes: Int = 200) async throws -> BenchmarkResult {
+    public static func run(
+        duration: Duration, batchSize: Int = 1_000, producers: Int = 2, partitions: Int32 = 4, recordBytes: Int = 200
+    ) async throws -> BenchmarkResult {
         let scratch = try ScratchDirectory(prefix: "csic-bench-log")
         defer { scratch.remove() }
         let log = try EmbeddedEventLog(directory: scratch.path, options: EmbeddedLogOptions(fsync: .everyBatch))

@@ -24,7 +24,8 @@ public enum ParseBenchmark {
             for bytes in blocks {
                 let block = try BitcoinBlock(bytes: bytes)
                 for transaction in block.transactions {
-                    for output in transaction.outputs where BitcoinScript.classify(block[output.scriptPubKey], network: .mainnet).address != nil {
+                    for output in transaction.outputs
+                    where BitcoinScript.classify(block[output.scriptPubKey], network: .mainnet).address != nil {
                         addresses += 1
                     }
                 }
@@ -50,7 +51,8 @@ public enum ParseBenchmark {
             for block in parsed {
                 block.bytes.withUnsafeBytes { raw in
                     for transaction in block.transactions {
-                        sink = max(sink, BitcoinTransaction.identifiers(raw, span: transaction.span, strippedBody: transaction.strippedBody).wtxid)
+                        sink = max(
+                            sink, BitcoinTransaction.identifiers(raw, span: transaction.span, strippedBody: transaction.strippedBody).wtxid)
                     }
                 }
             }
@@ -104,11 +106,18 @@ public enum ParseBenchmark {
                 return switch shape {
                 case 0...3: BitcoinTransactionDraft.Input(previousTxid: previous, previousIndex: 0, witness: [bytes(72), bytes(33)])
                 case 4, 5: BitcoinTransactionDraft.Input(previousTxid: previous, previousIndex: 1, witness: [bytes(64)])
-                case 6, 7: BitcoinTransactionDraft.Input(previousTxid: previous, previousIndex: 0, scriptSig: [0x48] + bytes(72) + [0x21] + bytes(33))
-                default: BitcoinTransactionDraft.Input(previousTxid: previous, previousIndex: 2, scriptSig: [0x16, 0x00, 0x14] + bytes(20), witness: [bytes(72), bytes(33)])
+                case 6, 7:
+                    BitcoinTransactionDraft.Input(
+                        previousTxid: previous, previousIndex: 0, scriptSig: [0x48] + bytes(72) + [0x21] + bytes(33))
+                default:
+                    BitcoinTransactionDraft.Input(
+                        previousTxid: previous, previousIndex: 2, scriptSig: [0x16, 0x00, 0x14] + bytes(20),
+                        witness: [bytes(72), bytes(33)])
                 }
             }
-            let outputs = (0..<outputCount).map { position in (value: 1_000 + rng.next() % 100_000_000, script: script(rng.next() &+ UInt64(position))) }
+            let outputs = (0..<outputCount).map { position in
+                (value: 1_000 + rng.next() % 100_000_000, script: script(rng.next() &+ UInt64(position)))
+            }
             drafts.append(BitcoinTransactionDraft(inputs: inputs, outputs: outputs, lockTime: UInt32(index)))
         }
         return try BitcoinBlockBuilder.block(previous: .zero, height: 900_000, time: 1_767_225_600, payout: script(0), transactions: drafts)

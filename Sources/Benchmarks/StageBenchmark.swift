@@ -18,7 +18,9 @@ public enum StageBenchmark {
 
         started = clock.now
         let records = events.enumerated().map { index, event in
-            LogRecord(topic: "transactions", partition: 0, offset: Int64(index), timestamp: .now(), key: event.recordKey, value: event.serializedProto())
+            LogRecord(
+                topic: "transactions", partition: 0, offset: Int64(index), timestamp: .now(), key: event.recordKey,
+                value: event.serializedProto())
         }
         let encode = clock.now - started
 
@@ -31,9 +33,9 @@ public enum StageBenchmark {
         let store = try SQLiteStore(path: "\(scratch.path)/csic.sqlite", durability: .full)
         started = clock.now
         var offset = 0
-        while offset < output.storeWrites.count {
-            let end = min(offset + 4_096, output.storeWrites.count)
-            try await store.apply(Array(output.storeWrites[offset..<end]))
+        while offset < output.effects.count {
+            let end = min(offset + 4_096, output.effects.count)
+            try await store.apply(Array(output.effects[offset..<end]))
             offset = end
         }
         let apply = clock.now - started
@@ -41,10 +43,14 @@ public enum StageBenchmark {
         let bytes = records.reduce(0) { $0 + $1.value.count }
         let parameters = ["transactions": "\(count)", "mean_record_bytes": "\(bytes / max(1, count))"]
         return [
-            BenchmarkResult(name: "stage.simulate", records: count, duration: simulate, latency: LatencyHistogram(), parameters: parameters),
+            BenchmarkResult(
+                name: "stage.simulate", records: count, duration: simulate, latency: LatencyHistogram(), parameters: parameters),
             BenchmarkResult(name: "stage.encode", records: count, duration: encode, latency: LatencyHistogram(), parameters: parameters),
-            BenchmarkResult(name: "stage.decode_validate", records: count, duration: process, latency: LatencyHistogram(), parameters: parameters),
-            BenchmarkResult(name: "stage.sqlite_apply", records: output.storeWrites.count, duration: apply, latency: LatencyHistogram(), parameters: parameters.merging(["batch": "4096"]) { $1 }),
+            BenchmarkResult(
+                name: "stage.decode_validate", records: count, duration: process, latency: LatencyHistogram(), parameters: parameters),
+            BenchmarkResult(
+                name: "stage.sqlite_apply", records: output.effects.count, duration: apply, latency: LatencyHistogram(),
+                parameters: parameters.merging(["batch": "4096"]) { $1 }),
         ]
     }
 }

@@ -4,7 +4,8 @@ import CSICCore
 /// setting and every component's own description of its section (node URLs without their credentials, no
 /// secret). Consecutive records show every configuration change between starts.
 enum ConfigurationAudit {
-    static func record(_ configuration: PlatformConfiguration, components: [any PlatformComponent], time: Timestamp = .now()) -> AuditRecord {
+    static func record(_ configuration: PlatformConfiguration, components: [any PlatformComponent], time: Timestamp = .now()) -> AuditRecord
+    {
         var details: [String: String] = [
             "roles": configuration.roles.map(\.rawValue).sorted().joined(separator: ","),
             "data_dir": configuration.dataDirectory,

@@ -58,7 +58,9 @@ public enum ConfigurationLoader {
     }
 
     /// Builds the configuration from values given by key (`"simulator.rate": 50`), as `csic demo`'s flags do.
-    public static func load(values: [String: ConfigValue], components: [any PlatformComponent.Type] = Platform.standardComponents) throws -> LoadedConfiguration {
+    public static func load(
+        values: [String: ConfigValue], components: [any PlatformComponent.Type] = Platform.standardComponents
+    ) throws -> LoadedConfiguration {
         let keyed = Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), $0.value) })
         return try read(ConfigReader(provider: InMemoryProvider(name: "flags", values: keyed)), components: components)
     }
@@ -67,12 +69,13 @@ public enum ConfigurationLoader {
         var result = PlatformConfiguration()
         result.dataDirectory = config.string(forKey: "data_dir", default: result.dataDirectory)
         if let roles = config.stringArray(forKey: "roles") {
-            result.roles = try Set(roles.map { name in
-                guard let role = PlatformConfiguration.Role(rawValue: name) else {
-                    throw ValidationError(.malformed, field: "roles", "unknown role \(name); use ingest, process, api")
-                }
-                return role
-            })
+            result.roles = try Set(
+                roles.map { name in
+                    guard let role = PlatformConfiguration.Role(rawValue: name) else {
+                        throw ValidationError(.malformed, field: "roles", "unknown role \(name); use ingest, process, api")
+                    }
+                    return role
+                })
         }
         result.httpHost = config.string(forKey: "http.host", default: result.httpHost)
         result.httpPort = config.int(forKey: "http.port", default: result.httpPort)
@@ -89,7 +92,8 @@ public enum ConfigurationLoader {
         return LoadedConfiguration(platform: result, components: loaded)
     }
 
-    private static func enumValue<Value: RawRepresentable>(_ config: ConfigReader, _ key: String, default value: Value) throws -> Value where Value.RawValue == String {
+    private static func enumValue<Value: RawRepresentable>(_ config: ConfigReader, _ key: String, default value: Value) throws -> Value
+    where Value.RawValue == String {
         guard let text = config.string(forKey: ConfigKey(key)) else { return value }
         guard let parsed = Value(rawValue: text) else {
             throw ValidationError(.malformed, field: key, "unknown value \(text)")

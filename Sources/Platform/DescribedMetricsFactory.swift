@@ -77,10 +77,12 @@ enum PlatformMetrics {
 extension Platform {
     /// Prometheus metrics with HELP text and latency buckets from 100 µs to 2 min (the seed's limit for chain sync).
     static func metricsFactory(_ registry: PrometheusCollectorRegistry, help: [String: String]) -> DescribedMetricsFactory {
-        DescribedMetricsFactory(registry: registry, help: help, durationBuckets: [
-            .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
-            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
-            .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
-        ])
+        DescribedMetricsFactory(
+            registry: registry, help: help,
+            durationBuckets: [
+                .microseconds(100), .microseconds(500), .milliseconds(1), .milliseconds(5), .milliseconds(10),
+                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+                .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120),
+            ])
     }
 }

@@ -8,10 +8,12 @@ public struct LogStatsReport {
         var lines = ["topic            partition      start        end   records       bytes"]
         for topic in inspection.topics.sorted(by: { $0.name < $1.name }) {
             for partition in topic.partitions {
-                lines.append(Self.row([
-                    (topic.name, -16), ("\(partition.partition)", 9), ("\(partition.startOffset)", 10),
-                    ("\(partition.endOffset)", 10), ("\(partition.endOffset - partition.startOffset)", 9), ("\(partition.sizeBytes)", 11),
-                ]))
+                lines.append(
+                    Self.row([
+                        (topic.name, -16), ("\(partition.partition)", 9), ("\(partition.startOffset)", 10),
+                        ("\(partition.endOffset)", 10), ("\(partition.endOffset - partition.startOffset)", 9),
+                        ("\(partition.sizeBytes)", 11),
+                    ]))
             }
         }
         lines.append("")
@@ -23,7 +25,10 @@ public struct LogStatsReport {
                 guard !committed.isEmpty else { continue }
                 let end = topic.partitions.reduce(Int64(0)) { $0 + $1.endOffset }
                 let position = topic.partitions.reduce(Int64(0)) { total, partition in
-                    total + max(offsets[TopicPartition(topic: topic.name, partition: partition.partition)] ?? partition.startOffset, partition.startOffset)
+                    total
+                        + max(
+                            offsets[TopicPartition(topic: topic.name, partition: partition.partition)] ?? partition.startOffset,
+                            partition.startOffset)
                 }
                 lines.append(Self.row([(group, -24), (topic.name, -16), ("\(position)", 11), ("\(end)", 10), ("\(end - position)", 10)]))
             }

@@ -40,8 +40,10 @@ public final class Platform: Sendable {
         EthereumComponent.self,
     ]
 
-    init(configuration: PlatformConfiguration, components: [any PlatformComponent], log: any EventLog, database: SQLiteStore,
-         registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, logger: Logger) {
+    init(
+        configuration: PlatformConfiguration, components: [any PlatformComponent], log: any EventLog, database: SQLiteStore,
+        registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, logger: Logger
+    ) {
         self.configuration = configuration
         self.components = components
         self.log = log
@@ -63,16 +65,19 @@ public final class Platform: Sendable {
         let platform = configuration.platform
         try platform.validate()
         let registry = PrometheusCollectorRegistry()
-        let metrics = metricsFactory(registry, help: configuration.components.reduce(into: PlatformMetrics.help) { help, component in
-            help.merge(component.metricsHelp) { first, _ in first }
-        })
+        let metrics = metricsFactory(
+            registry,
+            help: configuration.components.reduce(into: PlatformMetrics.help) { help, component in
+                help.merge(component.metricsHelp) { first, _ in first }
+            })
         let log: any EventLog
         switch platform.logBackend {
         case .embedded:
             log = try EmbeddedEventLog(
                 directory: "\(platform.dataDirectory)/log", options: try logOptions(platform), logger: logger, metrics: metrics)
         case .kafka:
-            throw PlatformError.backendUnavailable("log.backend: kafka needs a build with the Kafka trait (not yet available); use embedded")
+            throw PlatformError.backendUnavailable(
+                "log.backend: kafka needs a build with the Kafka trait (not yet available); use embedded")
         }
         let database: SQLiteStore
         switch platform.storeBackend {
@@ -92,11 +97,12 @@ public final class Platform: Sendable {
     }
 
     static func logOptions(_ configuration: PlatformConfiguration) throws -> EmbeddedLogOptions {
-        let fsync: FsyncPolicy = switch configuration.logFsync {
-        case "every_batch": .everyBatch
-        case "never": .never
-        default: .interval(milliseconds: Int(configuration.logFsync) ?? 5)
-        }
+        let fsync: FsyncPolicy =
+            switch configuration.logFsync {
+            case "every_batch": .everyBatch
+            case "never": .never
+            default: .interval(milliseconds: Int(configuration.logFsync) ?? 5)
+            }
         return EmbeddedLogOptions(segmentBytes: configuration.logSegmentBytes, fsync: fsync)
     }
 
@@ -112,7 +118,9 @@ public final class Platform: Sendable {
         if configuration.roles.contains(.process) { services.append(LogRetentionService(log: log, logger: logger)) }
         for component in components { services += try component.services(context) }
         if configuration.roles.contains(.api) {
-            services.append(Gateway.application(gatewayDependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
+            services.append(
+                Gateway.application(
+                    gatewayDependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
         }
         return services
     }
@@ -133,14 +141,15 @@ public final class Platform: Sendable {
         try await log.appendAudit(ConfigurationAudit.record(configuration, components: components))
         var services = try services(onServerRunning: onServerRunning)
         if let duration { services.append(StopAfter(duration: duration)) }
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { service in
-                var configuration = ServiceGroupConfiguration.ServiceConfiguration(service: service)
-                configuration.successTerminationBehavior = service is StopAfter ? .gracefullyShutdownGroup : .ignore
-                return configuration
-            },
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { service in
+                    var configuration = ServiceGroupConfiguration.ServiceConfiguration(service: service)
+                    configuration.successTerminationBehavior = service is StopAfter ? .gracefullyShutdownGroup : .ignore
+                    return configuration
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
         try await log.close()
     }

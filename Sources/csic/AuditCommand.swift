@@ -19,7 +19,8 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-verify the whole audit trail; exit 1 and name the first problem if any.")
+        static let configuration = CommandConfiguration(
+            abstract: "Re-verify the whole audit trail; exit 1 and name the first problem if any.")
         @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
         @Option(help: "The mirror directory the log is copied to, to compare.") var mirror: String?
         @Option(help: "Report entries newer than the last checkpoint by more than this.") var checkpointInterval: UInt64?
@@ -34,7 +35,9 @@ struct AuditCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print("entries \(report.entries), segments \(report.segments), checkpoints \(report.checkpoints), \(Int(Double(report.entries) / max(seconds, 1e-9))) entries/s")
+                print(
+                    "entries \(report.entries), segments \(report.segments), checkpoints \(report.checkpoints), \(Int(Double(report.entries) / max(seconds, 1e-9))) entries/s"
+                )
                 if let tail = report.unacknowledgedTail { print("note: \(tail)") }
                 for problem in report.problems { print("PROBLEM: \(problem)") }
                 print(report.ok ? "audit trail verified" : "audit trail FAILED verification")
@@ -78,7 +81,8 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     struct CheckpointCommand: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the newest signed checkpoint and the verifier key.")
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint", abstract: "Print the newest signed checkpoint and the verifier key.")
         @OptionGroup var location: Location
 
         func run() async throws {
@@ -92,7 +96,9 @@ struct AuditCommand: AsyncParsableCommand {
     struct RotateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rotate-key",
-            abstract: "Make a new checkpoint signing key; the old public key stays for verifying older checkpoints. Restart csic serve to use it.")
+            abstract:
+                "Make a new checkpoint signing key; the old public key stays for verifying older checkpoints. Restart csic serve to use it."
+        )
         @OptionGroup var location: Location
 
         func run() async throws {

@@ -21,19 +21,25 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "audit: entries to append.") var records: Int = 200_000
     @Option(help: "audit: entries per durable batch.") var batch: Int = 1_000
     @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = 1 << 20
-    @Option(name: .customLong("data-dir"), help: "audit: keep the log in this data directory (default: a temporary one).") var dataDirectory: String?
+    @Option(name: .customLong("data-dir"), help: "audit: keep the log in this data directory (default: a temporary one).")
+    var dataDirectory: String?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
 
     func run() async throws {
-        let results: [BenchmarkResult] = switch name {
-        case .log: [try await LogBenchmark.run(duration: .seconds(duration))]
-        case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
-        case .stages: try await StageBenchmark.run()
-        case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
-        case .audit: [try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) { acknowledged in
-            if progress { FileHandle.standardOutput.write(Data("acknowledged \(acknowledged)\n".utf8)) }
-        }]
-        }
+        let results: [BenchmarkResult] =
+            switch name {
+            case .log: [try await LogBenchmark.run(duration: .seconds(duration))]
+            case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
+            case .stages: try await StageBenchmark.run()
+            case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
+            case .audit:
+                [
+                    try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) {
+                        acknowledged in
+                        if progress { FileHandle.standardOutput.write(Data("acknowledged \(acknowledged)\n".utf8)) }
+                    }
+                ]
+            }
         for result in results { print(json ? result.json : result.text) }
     }
 
@@ -44,7 +50,8 @@ struct Bench: AsyncParsableCommand {
 
 /// `csic log stats`: topics, offsets and consumer lag of an embedded log, read-only.
 struct LogCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "log", abstract: "Inspect the embedded event log.", subcommands: [Stats.self])
+    static let configuration = CommandConfiguration(
+        commandName: "log", abstract: "Inspect the embedded event log.", subcommands: [Stats.self])
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print topics, partitions, offsets, sizes and group lag.")

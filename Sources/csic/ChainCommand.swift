@@ -40,7 +40,10 @@ struct ChainCommand: AsyncParsableCommand {
                     print(json ? try Self.json(report) : Self.text(report))
                 } catch let error as BitcoinDataError {
                     failed = true
-                    print(json ? "{\"error\":{\"code\":\"\(error.code.rawValue)\",\"message\":\(try Self.quoted(error.message))}}" : "error: \(error)")
+                    print(
+                        json
+                            ? "{\"error\":{\"code\":\"\(error.code.rawValue)\",\"message\":\(try Self.quoted(error.message))}}"
+                            : "error: \(error)")
                 }
             }
             if failed { throw ExitCode(2) }

@@ -31,7 +31,8 @@ struct Demo: AsyncParsableCommand {
         let logger = Logging.bootstrapped(label: "csic")
         let platform = try await Platform.open(configuration, logger: logger)
         try await platform.run(duration: duration.map { .seconds($0) }) { boundPort in
-            FileHandle.standardOutput.write(Data("CSIC demo running at http://\(host):\(boundPort)/  (API /api/v1, metrics /metrics, data \(dataDirectory))\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("CSIC demo running at http://\(host):\(boundPort)/  (API /api/v1, metrics /metrics, data \(dataDirectory))\n".utf8))
         }
     }
 }
@@ -50,7 +51,11 @@ struct Serve: AsyncParsableCommand {
         let logger = Logging.bootstrapped(label: "csic")
         let platform = try await Platform.open(configuration, logger: logger)
         try await platform.run { boundPort in
-            logger.info("serving", metadata: ["url": "http://\(configuration.httpHost):\(boundPort)/", "roles": "\(configuration.roles.map(\.rawValue).sorted())"])
+            logger.info(
+                "serving",
+                metadata: [
+                    "url": "http://\(configuration.httpHost):\(boundPort)/", "roles": "\(configuration.roles.map(\.rawValue).sorted())",
+                ])
         }
     }
 }

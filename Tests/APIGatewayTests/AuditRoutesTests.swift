@@ -23,7 +23,9 @@ struct FixedAuditQueries: AuditQueries {
 
     func record(id: String) async throws -> AuditProvenRecord? {
         guard let checkpoint else { throw AuditQueryError.noCheckpoint }
-        return id == record.id ? AuditProvenRecord(leaf: [1, 2, 3], leafIndex: 7, record: record, inclusionProof: [[0xAA], [0xBB]], checkpoint: checkpoint) : nil
+        return id == record.id
+            ? AuditProvenRecord(leaf: [1, 2, 3], leafIndex: 7, record: record, inclusionProof: [[0xAA], [0xBB]], checkpoint: checkpoint)
+            : nil
     }
 
     func search(_ filter: AuditFilter, limit: Int) async throws -> AuditSearchResult {
@@ -36,9 +38,12 @@ struct FixedAuditQueries: AuditQueries {
 @Suite struct AuditRoutesTests {
     func app(_ queries: FixedAuditQueries, log: any EventLog) -> some ApplicationProtocol {
         let registry = PrometheusCollectorRegistry()
-        return Application(router: Gateway.router(GatewayDependencies(
-            log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: [AuditRoutes(queries: queries)],
-            consumers: [:], storeBytes: { 0 })))
+        return Application(
+            router: Gateway.router(
+                GatewayDependencies(
+                    log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry),
+                    routes: [AuditRoutes(queries: queries)],
+                    consumers: [:], storeBytes: { 0 })))
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
@@ -49,11 +54,14 @@ struct FixedAuditQueries: AuditQueries {
         let directory = try TemporaryDirectory()
         let log = try EmbeddedEventLog(directory: directory.path + "/log")
         try await log.createPlatformTopics(partitions: 1)
-        let checkpoint = AuditCheckpointInfo(treeSize: 8, note: "csic.test/audit\n8\nroot\n\n— sig\n", verifierKey: "csic.test/audit+01020304+AQ")
+        let checkpoint = AuditCheckpointInfo(
+            treeSize: 8, note: "csic.test/audit\n8\nroot\n\n— sig\n", verifierKey: "csic.test/audit+01020304+AQ")
         try await app(FixedAuditQueries(checkpoint: checkpoint), log: log).test(.router) { client in
             try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get) { response in
                 let body = try json(response.body)
-                #expect(body["tree_size"] as? Int == 8 && body["checkpoint"] as? String == checkpoint.note && body["verifier_key"] as? String == checkpoint.verifierKey)
+                #expect(
+                    body["tree_size"] as? Int == 8 && body["checkpoint"] as? String == checkpoint.note
+                        && body["verifier_key"] as? String == checkpoint.verifierKey)
             }
             try await client.execute(uri: "/api/v1/audit/records/r-1", method: .get) { response in
                 let body = try json(response.body)
@@ -104,19 +112,26 @@ struct FailingRoutes: APIRoutes {
         let log = try EmbeddedEventLog(directory: directory.path + "/log")
         try await log.createPlatformTopics(partitions: 1)
         let registry = PrometheusCollectorRegistry()
-        let app = Application(router: Gateway.router(GatewayDependencies(
-            log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: [FailingRoutes()],
-            consumers: [:], storeBytes: { 0 })))
+        let app = Application(
+            router: Gateway.router(
+                GatewayDependencies(
+                    log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: [FailingRoutes()],
+                    consumers: [:], storeBytes: { 0 })))
         try await app.test(.router) { client in
             for method in [HTTPRequest.Method.get, .post] {
-                try await client.execute(uri: "/api/v1/broken", method: method) { response in #expect(response.status == .internalServerError) }
+                try await client.execute(uri: "/api/v1/broken", method: method) { response in
+                    #expect(response.status == .internalServerError)
+                }
             }
         }
         var consumer = try await LogConsumer(log: log, group: "audit-test", topics: [Topic.audit.rawValue])
         let records = try await consumer.poll(maxRecords: 100, timeout: .seconds(1)).map { try AuditRecord(protoBytes: $0.value) }
         let outcomes = records.filter { $0.details["phase"] != "attempt" }
         #expect(outcomes.map(\.action).sorted() == ["http.GET /api/v1/broken", "http.POST /api/v1/broken"])
-        #expect(outcomes.allSatisfy { $0.outcome == .failure && $0.details["status"] == "500" && $0.details["error"]?.contains("StoreBroken") == true })
+        #expect(
+            outcomes.allSatisfy {
+                $0.outcome == .failure && $0.details["status"] == "500" && $0.details["error"]?.contains("StoreBroken") == true
+            })
         #expect(records.filter { $0.details["phase"] == "attempt" }.count == 1, "the write was audited before it ran")
         try await log.close()
     }

@@ -12,7 +12,6 @@ import Storage
 import CSICTestSupport
 import Testing
 
-
 @Suite struct GatewayTests {
     /// A store with transactions from the simulator, processed by the real engine, and one dead letter.
     func fixture() async throws -> (TemporaryDirectory, GatewayDependencies, [String]) {
@@ -27,9 +26,12 @@ import Testing
             AuditRoutes(queries: LocalAuditQueries(directory: directory.path + "/audit", origin: "test/audit")),
             RetentionRoutes(store: store, log: log, retention: RecordRetention()),
         ]
-        return (directory, GatewayDependencies(
-            log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: routes,
-            consumers: ["transactions": "transaction-engine"], storeBytes: { try await store.sizeBytes() }), txids)
+        return (
+            directory,
+            GatewayDependencies(
+                log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: routes,
+                consumers: ["transactions": "transaction-engine"], storeBytes: { try await store.sizeBytes() }), txids
+        )
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
@@ -144,12 +146,16 @@ import Testing
         let app = Application(router: Gateway.router(dependencies))
         try await app.test(.router) { client in
             for _ in 0..<2 {
-                try await client.execute(uri: "/api/v1/transactions/btc:\(txids[0])", method: .get, headers: [.init("X-Request-ID")!: "same-id"]) { response in
+                try await client.execute(
+                    uri: "/api/v1/transactions/btc:\(txids[0])", method: .get, headers: [.init("X-Request-ID")!: "same-id"]
+                ) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.init("X-Request-ID")!] == "same-id")
                 }
             }
-            try await client.execute(uri: "/api/v1/transactions?limit=-1", method: .get) { response in #expect(response.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/transactions?limit=-1", method: .get) { response in
+                #expect(response.status == .badRequest)
+            }
             try await client.execute(uri: "/health", method: .get) { response in #expect(response.status == .ok) }
         }
         var consumer = try await LogConsumer(log: dependencies.log, group: "audit-test", topics: [Topic.audit.rawValue])

@@ -20,10 +20,12 @@ import Testing
         let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
         let store = platform.store
         let txids = try await Seeding.seed(log: platform.log, store: store, transactions: 10)
-        _ = try await platform.log.append(.transactions, records: [
-            ProducerRecord(key: "x", value: [0x0A, 0xFF]),
-            ProducerRecord(key: "y", value: Array("{\"txid\": \"json is not protobuf\"}".utf8)),
-        ])
+        _ = try await platform.log.append(
+            .transactions,
+            records: [
+                ProducerRecord(key: "x", value: [0x0A, 0xFF]),
+                ProducerRecord(key: "y", value: Array("{\"txid\": \"json is not protobuf\"}".utf8)),
+            ])
         try await platform.run(duration: .seconds(5))
 
         let dependencies = platform.gatewayDependencies

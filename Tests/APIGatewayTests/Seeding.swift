@@ -25,7 +25,8 @@ enum Seeding {
         while consumed < records.count {
             let batch = try await consumer.poll(maxRecords: 10_000, timeout: .seconds(1))
             let output = try await engine.process(batch)
-            try await store.apply(output.storeWrites + output.deadLetters.map { .upsertDeadLetter($0) })
+            try await store.apply(output.effects)
+            try await store.record(output.deadLetters)
             consumed += batch.count
         }
         try await consumer.commit()

@@ -6,8 +6,10 @@ import Testing
 
 @Suite struct AuditLogTests {
     private func record(_ n: Int) -> AuditRecord {
-        AuditRecord(id: "r-\(n)", time: Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(n)), actor: "analyst-\(n % 3)", action: "transactions.read",
-                    resource: "/api/v1/transactions", outcome: .success, requestID: "q-\(n)", sourceAddress: "127.0.0.1", details: ["n": "\(n)"])
+        AuditRecord(
+            id: "r-\(n)", time: Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(n)), actor: "analyst-\(n % 3)",
+            action: "transactions.read",
+            resource: "/api/v1/transactions", outcome: .success, requestID: "q-\(n)", sourceAddress: "127.0.0.1", details: ["n": "\(n)"])
     }
 
     @Test func appendsReopensAndProvesAgainstTheSignedCheckpoint() throws {
@@ -28,7 +30,9 @@ import Testing
         let checkpoint = try Checkpoint(body: NoteVerifier(verifierKey: proof.verifierKey).verify(proof.checkpoint))
         #expect(checkpoint.size == 23)
         let path = proof.inclusionProof.map { TreeHash(bytes: Data(base64Encoded: $0)!)! }
-        #expect(MerkleTree.verifyInclusion(leaf: .leaf(Data(base64Encoded: proof.record)!), index: 17, size: 23, proof: path, root: checkpoint.root))
+        #expect(
+            MerkleTree.verifyInclusion(
+                leaf: .leaf(Data(base64Encoded: proof.record)!), index: 17, size: 23, proof: path, root: checkpoint.root))
         #expect(try AuditLeaf.record(log.leaf(17)) == record(17))
         #expect(try log.index(ofRecord: "r-5") == 5)
         let report = AuditVerifier(directory: directory.path + "/audit", mirror: directory.path + "/mirror").verify()
@@ -113,8 +117,10 @@ import Testing
             let action = n % 5 == 0 ? "config.update" : "transactions.read"
             let outcome: AuditOutcome = n == 7 ? .denied : .success
             let note = n == 13 ? "sanctions hit" : "none"
-            return AuditRecord(id: "r-\(n)", time: Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(n)), actor: actor, action: action,
-                               resource: "/api/v1/transactions/btc:\(n)", outcome: outcome, requestID: "q-\(n)", sourceAddress: "10.0.0.1", details: ["note": note])
+            return AuditRecord(
+                id: "r-\(n)", time: Timestamp(secondsSinceEpoch: 1_767_225_600 + Int64(n)), actor: actor, action: action,
+                resource: "/api/v1/transactions/btc:\(n)", outcome: outcome, requestID: "q-\(n)", sourceAddress: "10.0.0.1",
+                details: ["note": note])
         }
         let records = (0..<20).map(record)
         try index.add(Array(records[0..<10]), first: 0)
@@ -133,7 +139,8 @@ import Testing
 
 @Suite struct AuditKeyRotationTests {
     let settings = AuditLog.Settings(origin: "test/audit")
-    let record = AuditRecord(id: "a", time: .now(), actor: "x", action: "y", resource: "z", outcome: .success, requestID: "q", sourceAddress: "s")
+    let record = AuditRecord(
+        id: "a", time: .now(), actor: "x", action: "y", resource: "z", outcome: .success, requestID: "q", sourceAddress: "s")
 
     /// A log of one record with a signed checkpoint, closed again; returns the signing key's verifier key.
     private func signedLog(in directory: TemporaryDirectory) throws -> String {
@@ -183,7 +190,8 @@ import Testing
         let directory = try TemporaryDirectory()
         let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 4)
         let record = { (n: Int) in
-            AuditRecord(id: "r-\(n)", time: .now(), actor: "a", action: "b", resource: "c", outcome: .success, requestID: "q", sourceAddress: "s")
+            AuditRecord(
+                id: "r-\(n)", time: .now(), actor: "a", action: "b", resource: "c", outcome: .success, requestID: "q", sourceAddress: "s")
         }
         let empty: String
         do {

@@ -30,40 +30,74 @@ import Testing
 
     @Test func publishedInclusionProofs() {
         let cases: [(UInt64, UInt64, [String])] = [
-            (0, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            (
+                0, 8,
+                [
+                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-            (5, 8, ["bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ]
+            ),
+            (
+                5, 8,
+                [
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ]
+            ),
             (2, 3, ["fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"]),
-            (1, 5, ["6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+            (
+                1, 5,
+                [
+                    "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                ]
+            ),
         ]
         for (index, size, expected) in cases {
             let proof = MerkleTree.inclusionProof(index: index, size: size, subtree: Self.subtree)
             #expect(proof == Self.hashes(expected), "leaf \(index) of \(size)")
-            #expect(MerkleTree.verifyInclusion(leaf: Self.hashes[Int(index)], index: index, size: size, proof: proof, root: Self.root(Int(size))))
+            #expect(
+                MerkleTree.verifyInclusion(
+                    leaf: Self.hashes[Int(index)], index: index, size: size, proof: proof, root: Self.root(Int(size))))
         }
     }
 
     @Test func publishedConsistencyProofs() {
         let cases: [(UInt64, UInt64, [String])] = [
             (1, 1, []),
-            (1, 8, ["96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            (
+                1, 8,
+                [
+                    "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
                     "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"]),
-            (6, 8, ["0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                    "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4",
+                ]
+            ),
+            (
+                6, 8,
+                [
+                    "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
                     "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"]),
-            (2, 5, ["5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"]),
+                    "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+                ]
+            ),
+            (
+                2, 5,
+                [
+                    "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                    "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                ]
+            ),
         ]
         for (old, new, expected) in cases {
             let proof = MerkleTree.consistencyProof(old: old, new: new, subtree: Self.subtree)
             #expect(proof == Self.hashes(expected), "\(old) -> \(new)")
-            #expect(MerkleTree.verifyConsistency(oldSize: old, newSize: new, oldRoot: Self.root(Int(old)), newRoot: Self.root(Int(new)), proof: proof))
+            #expect(
+                MerkleTree.verifyConsistency(
+                    oldSize: old, newSize: new, oldRoot: Self.root(Int(old)), newRoot: Self.root(Int(new)), proof: proof))
         }
     }
 
@@ -71,11 +105,15 @@ import Testing
         for size in UInt64(1)...8 {
             for index in 0..<size {
                 let proof = MerkleTree.inclusionProof(index: index, size: size, subtree: Self.subtree)
-                #expect(MerkleTree.verifyInclusion(leaf: Self.hashes[Int(index)], index: index, size: size, proof: proof, root: Self.root(Int(size))))
+                #expect(
+                    MerkleTree.verifyInclusion(
+                        leaf: Self.hashes[Int(index)], index: index, size: size, proof: proof, root: Self.root(Int(size))))
             }
             for old in 0...size {
                 let proof = MerkleTree.consistencyProof(old: old, new: size, subtree: Self.subtree)
-                #expect(MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: Self.root(Int(old)), newRoot: Self.root(Int(size)), proof: proof))
+                #expect(
+                    MerkleTree.verifyConsistency(
+                        oldSize: old, newSize: size, oldRoot: Self.root(Int(old)), newRoot: Self.root(Int(size)), proof: proof))
             }
         }
     }
@@ -106,9 +144,15 @@ import Testing
             for old in UInt64(1)..<size {
                 let proof = MerkleTree.consistencyProof(old: old, new: size, subtree: Self.subtree)
                 let (oldRoot, newRoot) = (Self.root(Int(old)), Self.root(Int(size)))
-                #expect(!MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: newRoot, newRoot: oldRoot, proof: proof), "swapped roots")
-                #expect(!MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: newRoot, proof: Array(proof.dropLast())))
-                #expect(!MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: newRoot, proof: proof + [oldRoot]))
+                #expect(
+                    !MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: newRoot, newRoot: oldRoot, proof: proof),
+                    "swapped roots")
+                #expect(
+                    !MerkleTree.verifyConsistency(
+                        oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: newRoot, proof: Array(proof.dropLast())))
+                #expect(
+                    !MerkleTree.verifyConsistency(oldSize: old, newSize: size, oldRoot: oldRoot, newRoot: newRoot, proof: proof + [oldRoot])
+                )
                 #expect(!MerkleTree.verifyConsistency(oldSize: old, newSize: size * 2, oldRoot: oldRoot, newRoot: newRoot, proof: proof))
                 #expect(!MerkleTree.verifyConsistency(oldSize: size, newSize: old, oldRoot: newRoot, newRoot: oldRoot, proof: proof))
                 for position in proof.indices {

@@ -9,8 +9,9 @@ import Testing
     private let ranAt = Timestamp(iso8601: "2026-11-25T12:00:00Z")!
 
     private func purge(_ recordClass: RecordClass, period: String, cutoff: String) -> AuditRecord {
-        RetentionAudit.purgeOutcome(PurgeReport(
-            recordClass: recordClass, period: period, cutoff: Timestamp(iso8601: cutoff)!, ranAt: ranAt, purged: 3, held: 0),
+        RetentionAudit.purgeOutcome(
+            PurgeReport(
+                recordClass: recordClass, period: period, cutoff: Timestamp(iso8601: cutoff)!, ranAt: ranAt, purged: 3, held: 0),
             time: ranAt.adding(microseconds: 1_000))
     }
 
@@ -39,9 +40,13 @@ import Testing
         ])
         #expect(early.problems.count == 1)
         #expect(early.problems.first?.hasPrefix("entry 1 (") == true)
-        #expect(early.problems.first?.contains("retention rule broken: a purge of transactions records up to 2020-01-01") == true, "\(early.problems)")
+        #expect(
+            early.problems.first?.contains("retention rule broken: a purge of transactions records up to 2020-01-01") == true,
+            "\(early.problems)")
         // A record claiming a shorter period than the recorded policy still breaks the policy.
-        let shorter = try verify([RetentionAudit.policy(RecordRetention(), time: ranAt), purge(.alerts, period: "1y", cutoff: "2025-11-25T12:00:00Z")])
+        let shorter = try verify([
+            RetentionAudit.policy(RecordRetention(), time: ranAt), purge(.alerts, period: "1y", cutoff: "2025-11-25T12:00:00Z"),
+        ])
         #expect(shorter.problems.count == 1 && shorter.problems[0].contains("the recorded policy's 7y"), "\(shorter.problems)")
         // A policy change is itself recorded, after which the shorter period is the rule.
         let changed = try verify([

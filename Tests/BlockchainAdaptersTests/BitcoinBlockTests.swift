@@ -107,7 +107,8 @@ import Testing
         let legacy = BitcoinTransactionDraft(
             inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 2, count: 32)), previousIndex: 0, scriptSig: [0x01, 0x01])],
             outputs: [(7, [0x76, 0xA9, 0x14] + [UInt8](repeating: 3, count: 20) + [0x88, 0xAC])])
-        let bytes = try BitcoinBlockBuilder.block(previous: .zero, height: 300, time: 1_767_225_600, payout: payout, transactions: [spend, legacy])
+        let bytes = try BitcoinBlockBuilder.block(
+            previous: .zero, height: 300, time: 1_767_225_600, payout: payout, transactions: [spend, legacy])
         let block = try BitcoinBlock(bytes: bytes)
         try block.verify()
         #expect(block.transactions.map(\.txid) == [block.transactions[0].txid, spend.txid, legacy.txid])
@@ -126,8 +127,9 @@ import Testing
         let spend = BitcoinTransactionDraft(
             inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 1, count: 32)), previousIndex: 0, witness: [[1]])],
             outputs: [(1, [0x00, 0x14] + [UInt8](repeating: 1, count: 20))])
-        let withCommitment = try BitcoinBlock(bytes: try BitcoinBlockBuilder.block(
-            previous: .zero, height: 1, time: 0, payout: [0x51], transactions: [spend]))
+        let withCommitment = try BitcoinBlock(
+            bytes: try BitcoinBlockBuilder.block(
+                previous: .zero, height: 1, time: 0, payout: [0x51], transactions: [spend]))
         // Rebuild the same block with the commitment output dropped from the coinbase: the witness is unbound.
         let coinbase = withCommitment.transactions[0]
         let draft = BitcoinTransactionDraft(

@@ -15,10 +15,12 @@ import Testing
         let second = BitcoinTransactionDraft(
             inputs: [.init(previousTxid: first.txid, previousIndex: 0, witness: [[3]])],
             outputs: [(80_000, [0x51, 0x20] + [UInt8](repeating: 1, count: 32))])
-        let block = try BitcoinBlock(bytes: try BitcoinBlockBuilder.block(
-            previous: .zero, height: 7, time: 1_767_225_600, payout: p2wpkh, transactions: [first, second]))
+        let block = try BitcoinBlock(
+            bytes: try BitcoinBlockBuilder.block(
+                previous: .zero, height: 7, time: 1_767_225_600, payout: p2wpkh, transactions: [first, second]))
         let index = [older: SpentOutput(value: 100_000, type: .p2pkh, address: "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")]
-        let events = block.chainTransactions(height: 7, network: .mainnet, seenAt: seenAt, spentOutputs: index, verifiedChecks: BitcoinBlock.verifiedChecks)
+        let events = block.chainTransactions(
+            height: 7, network: .mainnet, seenAt: seenAt, spentOutputs: index, verifiedChecks: BitcoinBlock.verifiedChecks)
 
         #expect(events.count == 3)
         for event in events { try event.validate() }
@@ -29,7 +31,10 @@ import Testing
         #expect(events[1].outputs[1].address == nil)
         #expect(events[2].inputs[0].value == Amount(90_000) && events[2].inputs[0].address == events[1].outputs[0].address)
         #expect(events[2].fee == Amount(10_000) && events[2].outputs[0].scriptType == "p2tr")
-        #expect(events.allSatisfy { $0.block == BlockRef(height: 7, hash: block.header.hash.hex, time: Timestamp(secondsSinceEpoch: 1_767_225_600)) })
+        #expect(
+            events.allSatisfy {
+                $0.block == BlockRef(height: 7, hash: block.header.hash.hex, time: Timestamp(secondsSinceEpoch: 1_767_225_600))
+            })
         #expect(events[1].txid == first.txid.hex)
         #expect(events.allSatisfy { $0.verifiedChecks.contains("merkle_root") && $0.verifiedChecks.contains("proof_of_work") })
         let decoded = try TransactionTopicEvent(protoBytes: TransactionTopicEvent.transaction(events[1]).serializedProto())
@@ -40,7 +45,8 @@ import Testing
         let spend = BitcoinTransactionDraft(
             inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 9, count: 32)), previousIndex: 0, scriptSig: [0x00])],
             outputs: [(1_000, p2wpkh)])
-        let block = try BitcoinBlock(bytes: try BitcoinBlockBuilder.block(previous: .zero, height: 1, time: 1_767_225_600, payout: p2wpkh, transactions: [spend]))
+        let block = try BitcoinBlock(
+            bytes: try BitcoinBlockBuilder.block(previous: .zero, height: 1, time: 1_767_225_600, payout: p2wpkh, transactions: [spend]))
         let event = block.chainTransactions(height: 1, network: .mainnet, seenAt: seenAt, status: .reverted)[1]
         try event.validate()
         #expect(event.inputs[0].value == nil && event.fee == nil && event.status == .reverted)

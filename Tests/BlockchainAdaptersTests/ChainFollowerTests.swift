@@ -98,7 +98,9 @@ private func sync(_ follower: inout ChainFollower, _ node: Node) throws -> [Chai
         #expect(failover.failed(switchNode: true) == .zero)
         #expect(failover.failed(switchNode: true) == .milliseconds(500), "the wait doubles per round of failures")
         failover.succeeded()
-        #expect(failover.failed(switchNode: false) == .milliseconds(250) && failover.current == 0, "an answer the node gave wrong stays on it and waits")
+        #expect(
+            failover.failed(switchNode: false) == .milliseconds(250) && failover.current == 0,
+            "an answer the node gave wrong stays on it and waits")
     }
 
     @Test func oneNodeWaitsAfterEveryFailureUpToThirtySeconds() {

@@ -52,14 +52,21 @@ import Testing
     }
 
     /// Output scripts of each type against their well-known addresses (BIP173/BIP350 vectors and mainnet use).
-    @Test(arguments: [
-        ("76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac", BitcoinOutputType.p2pkh, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
-        ("a914f815b036d9bbbce5e9f2a00abd1bf3dc91e9551087", .p2sh, "3QJmV3qfvL9SuYo34YihAf3sRCW3qSinyC"),
-        ("0014751e76e8199196d454941c45d1b3a323f1433bd6", .p2wpkh, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
-        ("00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262", .p2wsh, "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"),
-        ("512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", .p2tr, "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"),
-        ("6a0b68656c6c6f20776f726c64", .nullData, nil),
-    ] as [(String, BitcoinOutputType, String?)])
+    @Test(
+        arguments: [
+            ("76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac", BitcoinOutputType.p2pkh, "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+            ("a914f815b036d9bbbce5e9f2a00abd1bf3dc91e9551087", .p2sh, "3QJmV3qfvL9SuYo34YihAf3sRCW3qSinyC"),
+            ("0014751e76e8199196d454941c45d1b3a323f1433bd6", .p2wpkh, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"),
+            (
+                "00201863143c14c5166804bd19203356da136c985678cd4d27a1b8c6329604903262", .p2wsh,
+                "bc1qrp33g0q5c5txsp9arysrx4k6zdkfs4nce4xj0gdcccefvpysxf3qccfmv3"
+            ),
+            (
+                "512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798", .p2tr,
+                "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0"
+            ),
+            ("6a0b68656c6c6f20776f726c64", .nullData, nil),
+        ] as [(String, BitcoinOutputType, String?)])
     func outputScripts(script: String, type: BitcoinOutputType, address: String?) throws {
         let classified = BitcoinScript.classify(try #require(Hex.decode(script)), network: .mainnet)
         #expect(classified.type == type)

@@ -7,7 +7,10 @@ import Testing
     /// The examples of the Ethereum wiki's RLP page (and the Yellow Paper's appendix B).
     @Test func publishedExamples() {
         #expect(RLP.bytes(Array("dog".utf8)).encoded == [0x83, 0x64, 0x6f, 0x67])
-        #expect(RLP.list([.bytes(Array("cat".utf8)), .bytes(Array("dog".utf8))]).encoded == [0xc8, 0x83, 0x63, 0x61, 0x74, 0x83, 0x64, 0x6f, 0x67])
+        #expect(
+            RLP.list([.bytes(Array("cat".utf8)), .bytes(Array("dog".utf8))]).encoded == [
+                0xc8, 0x83, 0x63, 0x61, 0x74, 0x83, 0x64, 0x6f, 0x67,
+            ])
         #expect(RLP.bytes([]).encoded == [0x80])
         #expect(RLP.list([]).encoded == [0xc0])
         #expect(RLP.quantity(0).encoded == [0x80])
@@ -42,7 +45,11 @@ import Testing
         let block = try JSONDecoder().decode(EthereumBlock.self, from: Data(genesis.utf8))
         #expect(Hex.encode(try block.header.computedHash()) == "d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3")
         try block.verify(receipts: [])
-        #expect(try block.pointer() == BlockPointer(height: 0, hash: "d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3", previousHash: String(repeating: "0", count: 64)))
+        #expect(
+            try block.pointer()
+                == BlockPointer(
+                    height: 0, hash: "d4e56740f876aef8c010b86a40d5f56745a118d0906a34e69aec8c0db1cb8fa3",
+                    previousHash: String(repeating: "0", count: 64)))
     }
 
     @Test func aChangedHeaderFieldOrAForeignHashFailsVerification() throws {
@@ -50,25 +57,33 @@ import Testing
         let block = try JSONDecoder().decode(EthereumBlock.self, from: Data(tampered.utf8))
         #expect(throws: EthereumDataError.self) { try block.verify(receipts: []) }
         let badBloom = genesis.replacingOccurrences(of: "\"logsBloom\": \"\(zeros(256))\"", with: "\"logsBloom\": \"0x00\"")
-        #expect(throws: EthereumDataError.self) { try JSONDecoder().decode(EthereumBlock.self, from: Data(badBloom.utf8)).verify(receipts: []) }
+        #expect(throws: EthereumDataError.self) {
+            try JSONDecoder().decode(EthereumBlock.self, from: Data(badBloom.utf8)).verify(receipts: [])
+        }
     }
 
     @Test func aBlockWithoutHeaderFieldsIsRejectedWhenDecoded() {
-        let bare = #"{"number": "0x1", "hash": "0x\#(String(repeating: "a", count: 64))", "parentHash": "0x\#(String(repeating: "b", count: 64))", "timestamp": "0x1", "transactions": []}"#
+        let bare =
+            #"{"number": "0x1", "hash": "0x\#(String(repeating: "a", count: 64))", "parentHash": "0x\#(String(repeating: "b", count: 64))", "timestamp": "0x1", "transactions": []}"#
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(EthereumBlock.self, from: Data(bare.utf8)) }
     }
 }
 
 @Suite struct EthereumSubscriptionMessageTests {
     @Test func subscriptionAnswersNotificationsAndErrors() {
-        #expect(EthereumSubscriptionMessage(text: #"{"jsonrpc":"2.0","id":1,"result":"0xcd0c3e8af590364c09d0fa6a1210faf5"}"#)
-            == .subscribed(id: "0xcd0c3e8af590364c09d0fa6a1210faf5"))
-        let head = #"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0xcd0c","result":{"number":"0x1b4","hash":"0x00"}}}"#
+        #expect(
+            EthereumSubscriptionMessage(text: #"{"jsonrpc":"2.0","id":1,"result":"0xcd0c3e8af590364c09d0fa6a1210faf5"}"#)
+                == .subscribed(id: "0xcd0c3e8af590364c09d0fa6a1210faf5"))
+        let head =
+            #"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0xcd0c","result":{"number":"0x1b4","hash":"0x00"}}}"#
         #expect(EthereumSubscriptionMessage(text: head) == .newHead(subscription: "0xcd0c", number: 436))
-        #expect(EthereumSubscriptionMessage(text: #"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}"#)
-            == .failed(code: -32601, message: "notifications not supported"))
+        #expect(
+            EthereumSubscriptionMessage(text: #"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"notifications not supported"}}"#)
+                == .failed(code: -32601, message: "notifications not supported"))
         #expect(EthereumSubscriptionMessage(text: "not json") == .unrecognised)
-        #expect(EthereumSubscriptionMessage(text: #"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1","result":{"number":"12"}}}"#)
-            == .newHead(subscription: "0x1", number: nil))
+        #expect(
+            EthereumSubscriptionMessage(
+                text: #"{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0x1","result":{"number":"12"}}}"#)
+                == .newHead(subscription: "0x1", number: nil))
     }
 }

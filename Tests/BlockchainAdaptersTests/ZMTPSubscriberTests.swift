@@ -51,10 +51,14 @@ import Testing
             #expect(throws: ZMTPError.self) { try subscriber.receive(greeting) }
         }
         var notPublisher = ZMTPSubscriber(topics: [])
-        let push = ZMTPSubscriber.greeting + ZMTPSubscriber.frame(ZMTPSubscriber.command("READY", properties: [("Socket-Type", "PUSH")]), command: true)
+        let push =
+            ZMTPSubscriber.greeting
+            + ZMTPSubscriber.frame(ZMTPSubscriber.command("READY", properties: [("Socket-Type", "PUSH")]), command: true)
         #expect(throws: ZMTPError.self) { try notPublisher.receive(push) }
         var oversized = ZMTPSubscriber(topics: [], maximumFrame: 100)
-        let hello = ZMTPSubscriber.greeting + ZMTPSubscriber.frame(ZMTPSubscriber.command("READY", properties: [("Socket-Type", "PUB")]), command: true)
+        let hello =
+            ZMTPSubscriber.greeting
+            + ZMTPSubscriber.frame(ZMTPSubscriber.command("READY", properties: [("Socket-Type", "PUB")]), command: true)
         #expect(throws: ZMTPError.self) { try oversized.receive(hello + ZMTPSubscriber.frame([UInt8](repeating: 0, count: 101))) }
     }
 }

@@ -35,7 +35,10 @@ private func time(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
                 let now = Timestamp(microsecondsSinceEpoch: base + next())
                 guard let cutoff = period.cutoff(at: now) else { continue }
                 // Just before the cutoff, and at random before it.
-                for record in [cutoff.adding(microseconds: -1), Timestamp(microsecondsSinceEpoch: cutoff.microsecondsSinceEpoch - next() % 86_400_000_000 - 1)] {
+                for record in [
+                    cutoff.adding(microseconds: -1),
+                    Timestamp(microsecondsSinceEpoch: cutoff.microsecondsSinceEpoch - next() % 86_400_000_000 - 1),
+                ] {
                     #expect(period.expiry(of: record)! <= now, "\(period) record \(record) now \(now)")
                 }
             }

@@ -16,7 +16,10 @@ import Testing
         #expect(Timestamp(iso8601: "2023-11-14T22:13:20Z")?.microsecondsSinceEpoch == 1_700_000_000_000_000)
     }
 
-    @Test(arguments: ["", "2023-11-14", "2023-13-01T00:00:00Z", "2023-11-14T22:13:20", "2023-11-14T22:13:20.Z", "2023-11-14T25:00:00Z", "x023-11-14T22:13:20Z"])
+    @Test(arguments: [
+        "", "2023-11-14", "2023-13-01T00:00:00Z", "2023-11-14T22:13:20", "2023-11-14T22:13:20.Z", "2023-11-14T25:00:00Z",
+        "x023-11-14T22:13:20Z",
+    ])
     func rejectsMalformedText(_ text: String) {
         #expect(Timestamp(iso8601: text) == nil)
     }
@@ -86,14 +89,15 @@ import Testing
         let program = Hex.decode("751e76e8199196d454941c45d1b3a323f1433bd6")!
         #expect(Bech32.segwitAddress(hrp: "bc", version: 0, program: program) == "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4")
         let key = Hex.decode("79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798")!
-        #expect(Bech32.segwitAddress(hrp: "bc", version: 1, program: key) == "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0")
+        #expect(
+            Bech32.segwitAddress(hrp: "bc", version: 1, program: key) == "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0")
     }
 
     @Test(arguments: [
-        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",  // checksum
-        "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx",  // wrong network for "bc"
-        "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",  // mixed case
-        "bc1gmk9yu",  // empty data
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", // checksum
+        "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx", // wrong network for "bc"
+        "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", // mixed case
+        "bc1gmk9yu", // empty data
     ])
     func rejectsInvalidAddresses(_ address: String) {
         #expect(Bech32.decodeSegwitAddress(hrp: "bc", address) == nil)

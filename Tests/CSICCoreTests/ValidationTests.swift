@@ -11,7 +11,10 @@ enum Samples {
         ChainTransaction(
             chain: .bitcoin, txid: txid, block: BlockRef(height: 900_001, hash: String(repeating: "0f", count: 32), time: time),
             seenAt: time,
-            inputs: [TransactionInput(previousTxid: String(repeating: "01", count: 32), previousIndex: 1, address: "bc1qa", value: Amount(10_000))],
+            inputs: [
+                TransactionInput(
+                    previousTxid: String(repeating: "01", count: 32), previousIndex: 1, address: "bc1qa", value: Amount(10_000))
+            ],
             outputs: [
                 TransactionOutput(index: 0, address: "bc1qb", value: Amount(7_000), scriptType: "p2wpkh"),
                 TransactionOutput(index: 1, address: "bc1qa", value: Amount(2_500), scriptType: "p2wpkh"),
@@ -24,7 +27,11 @@ enum Samples {
             chain: .ethereum, txid: txid, block: nil, seenAt: time,
             from: "0x" + String(repeating: "a", count: 40), to: "0x" + String(repeating: "b", count: 40),
             value: Amount.maximum, fee: Amount(21_000),
-            tokenTransfers: [TokenTransfer(token: "0x" + String(repeating: "c", count: 40), from: "0x" + String(repeating: "a", count: 40), to: "0x" + String(repeating: "d", count: 40), value: .maximum, logIndex: 0)])
+            tokenTransfers: [
+                TokenTransfer(
+                    token: "0x" + String(repeating: "c", count: 40), from: "0x" + String(repeating: "a", count: 40),
+                    to: "0x" + String(repeating: "d", count: 40), value: .maximum, logIndex: 0)
+            ])
     }
 }
 
@@ -91,7 +98,9 @@ enum Samples {
     let time = Samples.time
 
     @Test func tradesNeedPositivePriceAndQuantity() throws {
-        let trade = Trade(exchange: "binance", symbol: "BTCUSDT", tradeID: "42", price: Decimal(string: "64000.5")!, quantity: Decimal(string: "0.01")!, side: .buy, time: time)
+        let trade = Trade(
+            exchange: "binance", symbol: "BTCUSDT", tradeID: "42", price: Decimal(string: "64000.5")!, quantity: Decimal(string: "0.01")!,
+            side: .buy, time: time)
         try trade.validate()
         #expect(trade.eventID == "binance:BTCUSDT:trade:42")
         var free = trade
@@ -122,7 +131,9 @@ enum Samples {
     }
 
     @Test func telemetryRejectsImpossibleReadings() throws {
-        let sample = MinerTelemetry(machineID: "s19-0042", time: time, hashRateTHs: 95, powerWatts: 3_250, temperatureCelsius: 71, poolURL: "stratum+tcp://pool:3333", state: .hashing)
+        let sample = MinerTelemetry(
+            machineID: "s19-0042", time: time, hashRateTHs: 95, powerWatts: 3_250, temperatureCelsius: 71,
+            poolURL: "stratum+tcp://pool:3333", state: .hashing)
         try sample.validate()
         #expect(sample.eventID == "s19-0042:\(time.microsecondsSinceEpoch)")
         var nan = sample
@@ -134,18 +145,26 @@ enum Samples {
     }
 
     @Test func findingsRisksAlertsInterventionsDeadLetters() throws {
-        try ComplianceFinding(id: "f1", kind: .sanctionsHit, subject: "bc1q", severity: .high, source: "sanctions", summary: "listed", time: time).validate()
+        try ComplianceFinding(
+            id: "f1", kind: .sanctionsHit, subject: "bc1q", severity: .high, source: "sanctions", summary: "listed", time: time
+        ).validate()
         #expect(throws: ValidationError.self) {
             try RiskAssessment(subject: "bc1q", score: 101, model: "m", features: [:], explanations: [], time: time).validate()
         }
         #expect(throws: ValidationError.self) {
-            try Alert(id: "a", title: "t", subject: "s", severity: .low, status: .open, findingIDs: [], createdAt: time, updatedAt: time).validate()
+            try Alert(id: "a", title: "t", subject: "s", severity: .low, status: .open, findingIDs: [], createdAt: time, updatedAt: time)
+                .validate()
         }
         #expect(throws: ValidationError.self) {
             try Intervention(id: "i", kind: .throttle, target: "m1", reason: "over limit", requestedBy: "energy", time: time).validate()
         }
-        try Intervention(id: "i", kind: .throttle, target: "m1", reason: "over limit", requestedBy: "energy", parameters: ["power_limit_watts": "2500"], time: time).validate()
-        let letter = DeadLetter(source: "transactions", topic: "transactions", partition: 1, offset: 9, key: [], payload: [1], reasonCode: .undecodable, reason: "bad", rejectedBy: "engine", time: time)
+        try Intervention(
+            id: "i", kind: .throttle, target: "m1", reason: "over limit", requestedBy: "energy", parameters: ["power_limit_watts": "2500"],
+            time: time
+        ).validate()
+        let letter = DeadLetter(
+            source: "transactions", topic: "transactions", partition: 1, offset: 9, key: [], payload: [1], reasonCode: .undecodable,
+            reason: "bad", rejectedBy: "engine", time: time)
         try letter.validate()
         #expect(letter.eventID == "dl:engine:transactions:1:9")
         #expect(Severity.critical > Severity.high)

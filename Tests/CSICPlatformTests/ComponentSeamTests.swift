@@ -30,7 +30,11 @@ struct NotesComponent: PlatformComponent {
     var settingsDescription: [String: String] { ["greeting": greeting, "api_key": apiKey == nil ? "" : "<redacted>"] }
 
     var storeMigrations: [StoreMigration] {
-        [StoreMigration("2026-12-04-notes") { db in try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") }]
+        [
+            StoreMigration("2026-12-04-notes") { db in
+                try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+            }
+        ]
     }
 
     var metricsHelp: [String: String] { ["csic_notes_written_total": "Notes the notes service wrote."] }
@@ -75,20 +79,25 @@ struct NotesRoutes: APIRoutes {
         let directory = try TemporaryDirectory()
         let file = directory.path + "/csic.yaml"
         try """
-            data_dir: \(directory.path)/data
-            roles: [process, api]
-            http: { port: 0 }
-            notes: { greeting: bonjour, api_key: s3cret-key }
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        data_dir: \(directory.path)/data
+        roles: [process, api]
+        http: { port: 0 }
+        notes: { greeting: bonjour, api_key: s3cret-key }
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let configuration = try await ConfigurationLoader.load(
             file: file, environment: [:], components: Platform.standardComponents + [NotesComponent.self])
         #expect(configuration.component(NotesComponent.self)?.greeting == "bonjour")
         let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
-        let running = Task { try await platform.run(duration: .seconds(4)) }
-        try await Task.sleep(for: .seconds(1))
-
+        let running = Task { try await platform.run(duration: .seconds(10)) }
         let app = Application(router: Gateway.router(platform.gatewayDependencies))
         try await app.test(.router) { client in
+            // The service writes its note once it has started.
+            let deadline = ContinuousClock.now.advanced(by: .seconds(8))
+            while ContinuousClock.now < deadline {
+                let written = try await client.execute(uri: "/api/v1/notes", method: .get) { String(buffer: $0.body) == "bonjour" }
+                if written { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             try await client.execute(uri: "/api/v1/notes", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "bonjour")
@@ -123,10 +132,12 @@ struct NotesRoutes: APIRoutes {
         let directory = try TemporaryDirectory()
         let file = directory.path + "/csic.yaml"
         try "notes: { greeting: \(String(repeating: "x", count: 21)) }".write(toFile: file, atomically: true, encoding: .utf8)
-        await #expect { _ = try await ConfigurationLoader.load(file: file, environment: [:], components: [NotesComponent.self]) } throws: { error in
+        await #expect { _ = try await ConfigurationLoader.load(file: file, environment: [:], components: [NotesComponent.self]) } throws: {
+            error in
             (error as? ValidationError)?.field == "notes.greeting"
         }
-        let fromEnvironment = try await ConfigurationLoader.load(file: nil, environment: ["CSIC_NOTES_GREETING": "hej"], components: [NotesComponent.self])
+        let fromEnvironment = try await ConfigurationLoader.load(
+            file: nil, environment: ["CSIC_NOTES_GREETING": "hej"], components: [NotesComponent.self])
         #expect(fromEnvironment.component(NotesComponent.self)?.greeting == "hej")
     }
 }

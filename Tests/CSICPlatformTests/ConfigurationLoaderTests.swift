@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func readsYAMLWithEnvironmentOverrides() async throws {
-        let path = try write("""
+        let path = try write(
+            """
             data_dir: /var/lib/csic
             roles: [process, api]
             http: { host: 0.0.0.0, port: 8081 }
@@ -22,7 +23,8 @@ import Testing
             simulator: { enabled: true, seed: 42, count: 1000, rate: 50.5 }
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let configuration = try await ConfigurationLoader.load(file: path, environment: ["CSIC_HTTP_PORT": "9000", "CSIC_LOG_PARTITIONS": "3"])
+        let configuration = try await ConfigurationLoader.load(
+            file: path, environment: ["CSIC_HTTP_PORT": "9000", "CSIC_LOG_PARTITIONS": "3"])
         #expect(configuration.dataDirectory == "/var/lib/csic")
         #expect(configuration.roles == [.process, .api])
         #expect(configuration.httpHost == "0.0.0.0")
@@ -59,7 +61,8 @@ import Testing
     }
 
     @Test func readsTheBitcoinAdapter() async throws {
-        let path = try write("""
+        let path = try write(
+            """
             bitcoin: { rpc_urls: ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"], rpc_cookie_file: /var/lib/bitcoind/.cookie,
                        network: signet, start_height: 200000, confirmations: 6, poll_seconds: 0.5, zmq_block: "tcp://10.0.0.1:28332" }
             """)
@@ -76,7 +79,8 @@ import Testing
     }
 
     @Test func readsTheEthereumAdapterAndPerNodeCredentials() async throws {
-        let path = try write("""
+        let path = try write(
+            """
             bitcoin: { rpc_urls: ["http://alice:one@10.0.0.1:8332/", "http://bob:two@10.0.0.2:8332/"], network: mainnet }
             ethereum: { rpc_urls: ["http://10.0.0.3:8545/", "https://eth.example.org/rpc"], ws_url: "ws://10.0.0.3:8546/", chain_id: 1,
                         start_height: 21000000, confirmations: 12, poll_seconds: 1.5 }

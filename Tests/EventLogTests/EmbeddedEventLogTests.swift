@@ -4,7 +4,6 @@ import Foundation
 import CSICTestSupport
 import Testing
 
-
 @Suite struct EmbeddedEventLogTests {
     @Test func passesTheConformanceSuite() async throws {
         let directory = try TemporaryDirectory()
@@ -29,7 +28,8 @@ import Testing
             let log = try EmbeddedEventLog(directory: directory.path)
             try await log.createTopic("t", configuration: TopicConfiguration(partitions: 1))
             for batch in 0..<10 {
-                _ = try await log.append(topic: "t", records: (0..<10).map { ProducerRecord(key: "k", value: Array("\(batch)-\($0)".utf8)) })
+                _ = try await log.append(
+                    topic: "t", records: (0..<10).map { ProducerRecord(key: "k", value: Array("\(batch)-\($0)".utf8)) })
             }
             try await log.close()
         }
@@ -60,7 +60,8 @@ import Testing
             let log = try EmbeddedEventLog(directory: directory.path)
             try await log.createTopic("t", configuration: TopicConfiguration(partitions: 1))
             for batch in 0..<3 {
-                _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [UInt8](repeating: UInt8(batch), count: 100))])
+                _ = try await log.append(
+                    topic: "t", records: [ProducerRecord(key: "k", value: [UInt8](repeating: UInt8(batch), count: 100))])
             }
             try await log.close()
         }
@@ -83,7 +84,9 @@ import Testing
             let log = try EmbeddedEventLog(directory: directory.path, options: options)
             try await log.createTopic("roll", configuration: TopicConfiguration(partitions: 1))
             for batch in 0..<50 {
-                _ = try await log.append(topic: "roll", records: (0..<5).map { ProducerRecord(key: "k", value: [UInt8](repeating: UInt8(batch), count: 40 + $0)) })
+                _ = try await log.append(
+                    topic: "roll",
+                    records: (0..<5).map { ProducerRecord(key: "k", value: [UInt8](repeating: UInt8(batch), count: 40 + $0)) })
             }
             try await log.close()
         }
@@ -108,7 +111,8 @@ import Testing
     @Test func retentionRemovesOldSealedSegmentsOnly() async throws {
         let directory = try TemporaryDirectory()
         let log = try EmbeddedEventLog(directory: directory.path, options: EmbeddedLogOptions(segmentBytes: 2_048))
-        try await log.createTopic("kept", configuration: TopicConfiguration(partitions: 1, retention: RetentionPolicy(maxBytesPerPartition: 6_000)))
+        try await log.createTopic(
+            "kept", configuration: TopicConfiguration(partitions: 1, retention: RetentionPolicy(maxBytesPerPartition: 6_000)))
         for _ in 0..<40 {
             _ = try await log.append(topic: "kept", records: [ProducerRecord(key: "k", value: [UInt8](repeating: 1, count: 500))])
         }
@@ -137,10 +141,12 @@ import Testing
     @Test func ageRetentionUsesTheNewestRecordOfASegment() async throws {
         let directory = try TemporaryDirectory()
         let log = try EmbeddedEventLog(directory: directory.path, options: EmbeddedLogOptions(segmentBytes: 1_024))
-        try await log.createTopic("aged", configuration: TopicConfiguration(partitions: 1, retention: RetentionPolicy(maxAgeSeconds: 3_600)))
+        try await log.createTopic(
+            "aged", configuration: TopicConfiguration(partitions: 1, retention: RetentionPolicy(maxAgeSeconds: 3_600)))
         let old = Timestamp.now().adding(microseconds: -7_200_000_000)
         for _ in 0..<10 {
-            _ = try await log.append(topic: "aged", records: [ProducerRecord(key: "k", value: [UInt8](repeating: 2, count: 400), timestamp: old)])
+            _ = try await log.append(
+                topic: "aged", records: [ProducerRecord(key: "k", value: [UInt8](repeating: 2, count: 400), timestamp: old)])
         }
         _ = try await log.append(topic: "aged", records: [ProducerRecord(key: "k", value: [3])])
         let report = try await log.enforceRetention(now: .now())
@@ -208,11 +214,16 @@ actor LogHolder {
     }
 
     @Test func batchRoundTripAndCorruptionDetection() throws {
-        let records = (0..<3).map { (record: ProducerRecord(key: "k\($0)", value: [UInt8](repeating: UInt8($0), count: $0 * 10)), time: Int64($0)) }
+        let records = (0..<3).map {
+            (record: ProducerRecord(key: "k\($0)", value: [UInt8](repeating: UInt8($0), count: $0 * 10)), time: Int64($0))
+        }
         var buffer: [UInt8] = []
         RecordBatch.encode(baseOffset: 42, records: records, into: &buffer)
         let header = buffer.withUnsafeBytes { RecordBatch.parseHeader($0, verify: true) }
-        guard case .header(let parsed) = header else { Issue.record("no header: \(header)"); return }
+        guard case .header(let parsed) = header else {
+            Issue.record("no header: \(header)")
+            return
+        }
         #expect(parsed.baseOffset == 42)
         #expect(parsed.count == 3)
         #expect(parsed.totalSize == buffer.count)

@@ -82,7 +82,9 @@ public enum EventLogConformance {
             try await log.read(TopicPartition(topic: "bounded", partition: 3), from: 0, maxRecords: 5, maxBytes: 1 << 20)
         }
         try await log.close()
-        await #expect(throws: EventLogError.closed) { try await log.append(topic: "bounded", records: [ProducerRecord(key: "k", value: [])]) }
+        await #expect(throws: EventLogError.closed) {
+            try await log.append(topic: "bounded", records: [ProducerRecord(key: "k", value: [])])
+        }
     }
 
     static func consumerGroupsResumeFromCommittedOffsets(_ open: Open) async throws {
@@ -120,9 +122,11 @@ public enum EventLogConformance {
             for producer in 0..<8 {
                 group.addTask {
                     for batch in 0..<20 {
-                        _ = try await log.append(topic: "concurrent", records: (0..<25).map {
-                            ProducerRecord(key: "p\(producer)-\($0)", value: Array("\(producer)/\(batch)/\($0)".utf8))
-                        })
+                        _ = try await log.append(
+                            topic: "concurrent",
+                            records: (0..<25).map {
+                                ProducerRecord(key: "p\(producer)-\($0)", value: Array("\(producer)/\(batch)/\($0)".utf8))
+                            })
                     }
                 }
             }
@@ -130,7 +134,8 @@ public enum EventLogConformance {
         }
         var values = Set<[UInt8]>()
         for status in try await log.describe(topic: "concurrent") {
-            let read = try await log.read(TopicPartition(topic: "concurrent", partition: status.partition), from: 0, maxRecords: 10_000, maxBytes: 8 << 20)
+            let read = try await log.read(
+                TopicPartition(topic: "concurrent", partition: status.partition), from: 0, maxRecords: 10_000, maxBytes: 8 << 20)
             #expect(read.map(\.offset) == Array(0..<Int64(read.count)))
             values.formUnion(read.map(\.value))
         }

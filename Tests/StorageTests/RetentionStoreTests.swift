@@ -5,7 +5,7 @@ import Storage
 import Testing
 
 /// A transaction of `year` (1 July, UTC) paying `to` from `from`, stored as the engine stores it.
-private func transaction(_ index: Int, year: Int, from: String, to: String) -> StoreWrite {
+private func transaction(_ index: Int, year: Int, from: String, to: String) -> TransactionWrite {
     let txid = String(repeating: "0", count: 56) + String(format: "%08x", index)
     let time = Timestamp(iso8601: "\(year)-07-01T00:00:00Z")!
     let event = ChainTransaction(
@@ -15,13 +15,15 @@ private func transaction(_ index: Int, year: Int, from: String, to: String) -> S
     let row = StoredTransaction(
         id: event.eventID, chain: .bitcoin, txid: txid, blockHeight: UInt64(index), blockHash: txid, blockTime: time, seenAt: time,
         fee: Amount(100), totalOutput: Amount(900), inputCount: 1, outputCount: 1, status: .confirmed, riskScore: nil,
-        payload: TransactionTopicEvent.transaction(event).serializedProto(), source: LogPosition(topic: "transactions", partition: 0, offset: Int64(index)))
-    return .upsertTransaction(row, addresses: event.addresses)
+        payload: TransactionTopicEvent.transaction(event).serializedProto(),
+        source: LogPosition(topic: "transactions", partition: 0, offset: Int64(index)))
+    return TransactionWrite(row, addresses: event.addresses)
 }
 
 private func hold(_ id: String, _ recordClass: RecordClass, subject: String?) -> LegalHold {
-    LegalHold(id: id, recordClass: recordClass, subject: subject, reason: "case 42 preservation order", caseReference: "42",
-              placedBy: "examiner", placedAt: .now())
+    LegalHold(
+        id: id, recordClass: recordClass, subject: subject, reason: "case 42 preservation order", caseReference: "42",
+        placedBy: "examiner", placedAt: .now())
 }
 
 private func ids(_ store: SQLiteStore, address: String) async throws -> Set<String> {
@@ -33,7 +35,8 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
         // 2010..2012 are past seven years; 2024 is not. Address "held" is under a hold.
-        try await store.apply((0..<30).map { transaction($0, year: 2010 + $0 % 3, from: "old-\($0 % 5)", to: $0 % 10 == 0 ? "held" : "shared") })
+        try await store.apply(
+            (0..<30).map { transaction($0, year: 2010 + $0 % 3, from: "old-\($0 % 5)", to: $0 % 10 == 0 ? "held" : "shared") })
         try await store.apply((30..<40).map { transaction($0, year: 2024, from: "new", to: "shared") })
         try await store.placeHold(hold("h1", .transactions, subject: "held"))
         let report = try await store.purgeExpired(.transactions, retention: RecordRetention())
@@ -77,7 +80,7 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         try await store.apply([transaction(51, year: 2026, from: "c", to: "d")])
         #expect(try await store.purgeExpired(.transactions, retention: oneYear).purged == 0)
         // A row whose event cannot be read cannot be checked against the holds: it is kept, not purged blind.
-        try await store.apply([.upsertTransaction(row(999), addresses: ["c"])])
+        try await store.apply([TransactionWrite(row(999), addresses: ["c"])])
         let unreadable = try await store.purgeExpired(.transactions, retention: try RecordRetention(overrides: [.transactions: .days(30)]))
         #expect(unreadable.purged == 1 && unreadable.held == 2)
         #expect(try await store.transaction(id: row(999).id) != nil)
@@ -88,12 +91,20 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
         let old = Timestamp(iso8601: "2015-03-01T00:00:00Z")!
         let recent = Timestamp.now()
-        try await store.apply([
-            .upsertAlert(Alert(id: "a1", title: "t", subject: "addr-x", severity: .high, status: .open, findingIDs: [], createdAt: old, updatedAt: old)),
-            .upsertAlert(Alert(id: "a2", title: "t", subject: "addr-y", severity: .high, status: .open, findingIDs: [], createdAt: old, updatedAt: old)),
-            .upsertAlert(Alert(id: "a3", title: "t", subject: "addr-y", severity: .high, status: .open, findingIDs: [], createdAt: recent, updatedAt: recent)),
-            .upsertDeadLetter(DeadLetter(source: "bitcoin", topic: "t", partition: nil, offset: nil, key: [], payload: [1], reasonCode: .malformed, reason: "r", rejectedBy: "x", time: old)),
-            .upsertDeadLetter(DeadLetter(source: "kraken", topic: "t", partition: nil, offset: nil, key: [], payload: [2], reasonCode: .malformed, reason: "r", rejectedBy: "x", time: old)),
+        try await store.upsert([
+            Alert(id: "a1", title: "t", subject: "addr-x", severity: .high, status: .open, findingIDs: [], createdAt: old, updatedAt: old),
+            Alert(id: "a2", title: "t", subject: "addr-y", severity: .high, status: .open, findingIDs: [], createdAt: old, updatedAt: old),
+            Alert(
+                id: "a3", title: "t", subject: "addr-y", severity: .high, status: .open, findingIDs: [], createdAt: recent,
+                updatedAt: recent),
+        ])
+        try await store.record([
+            DeadLetter(
+                source: "bitcoin", topic: "t", partition: nil, offset: nil, key: [], payload: [1], reasonCode: .malformed, reason: "r",
+                rejectedBy: "x", time: old),
+            DeadLetter(
+                source: "kraken", topic: "t", partition: nil, offset: nil, key: [], payload: [2], reasonCode: .malformed, reason: "r",
+                rejectedBy: "x", time: old),
         ])
         try await store.placeHold(hold("hx", .alerts, subject: "addr-x"))
         try await store.placeHold(hold("hk", .deadLetters, subject: "kraken"))

@@ -4,7 +4,6 @@ import Storage
 import CSICTestSupport
 import Testing
 
-
 func row(_ index: Int, risk: Int? = nil) -> StoredTransaction {
     let txid = String(format: "%064x", index)
     return StoredTransaction(
@@ -30,7 +29,7 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
     @Test func upsertsAreIdempotent() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/db/csic.sqlite")
-        let writes = (0..<100).map { StoreWrite.upsertTransaction(row($0), addresses: ["addr-\($0 % 10)", "shared"]) }
+        let writes = (0..<100).map { TransactionWrite(row($0), addresses: ["addr-\($0 % 10)", "shared"]) }
         try await store.apply(writes)
         try await store.apply(writes)
         #expect(try await store.transactionCount() == 100)
@@ -43,9 +42,9 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
         try await store.apply([
-            .upsertTransaction(row(1), addresses: ["a"]),
-            .upsertTransaction(row(2), addresses: ["a"]),
-            .upsertTransaction(row(1, risk: 80), addresses: ["a"]),
+            TransactionWrite(row(1), addresses: ["a"]),
+            TransactionWrite(row(2), addresses: ["a"]),
+            TransactionWrite(row(1, risk: 80), addresses: ["a"]),
         ])
         #expect(try await store.transactionCount() == 2)
         #expect(try await store.transaction(id: row(1).id)?.riskScore == 80)
@@ -55,7 +54,7 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
     @Test func addressPagesAreNewestFirstWithCursors() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
-        try await store.apply((0..<25).map { .upsertTransaction(row($0), addresses: [$0 % 2 == 0 ? "even" : "odd"]) })
+        try await store.apply((0..<25).map { TransactionWrite(row($0), addresses: [$0 % 2 == 0 ? "even" : "odd"]) })
         let ids = try await allIDs(store, address: "even", pageSize: 5)
         #expect(ids == stride(from: 24, through: 0, by: -2).map { row($0).id })
         let all = try await store.transactions(address: nil, limit: 3, cursor: nil)
@@ -71,13 +70,14 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
         var expected: [String] = []
         for batch in 0..<20 {
             let rows = (0..<10).map { batch * 10 + $0 }
-            try await store.apply(rows.map { .upsertTransaction(row($0), addresses: ["hot", "cold-\($0)"]) })
+            try await store.apply(rows.map { TransactionWrite(row($0), addresses: ["hot", "cold-\($0)"]) })
             // Replaying a batch (at-least-once) must not duplicate index entries.
-            try await store.apply(rows.prefix(3).map { .upsertTransaction(row($0), addresses: ["hot", "cold-\($0)"]) })
+            try await store.apply(rows.prefix(3).map { TransactionWrite(row($0), addresses: ["hot", "cold-\($0)"]) })
             expected = rows.reversed().map { row($0).id } + expected
             let seen = try await allIDs(store, address: "hot", pageSize: 7)
             #expect(seen == expected, "after batch \(batch)")
-            #expect(try await store.transactions(address: "cold-\(batch * 10)", limit: 5, cursor: nil).items.map(\.id) == [row(batch * 10).id])
+            #expect(
+                try await store.transactions(address: "cold-\(batch * 10)", limit: 5, cursor: nil).items.map(\.id) == [row(batch * 10).id])
         }
     }
 
@@ -90,7 +90,10 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
         odd.id = "x"
         for round in 0..<12 {
             let rows = (0..<40).map { row($0 * 7919 % 100_000) }
-            try await store.apply(rows.map { .upsertTransaction($0, addresses: []) } + [.upsertTransaction(rows[0], addresses: []), .upsertTransaction(odd, addresses: [])])
+            try await store.apply(
+                rows.map { TransactionWrite($0, addresses: []) } + [
+                    TransactionWrite(rows[0], addresses: []), TransactionWrite(odd, addresses: []),
+                ])
             #expect(try await store.transactionCount() == 41, "round \(round)")
         }
         for index in [0, 17, 39] {
@@ -103,8 +106,8 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
     @Test func riskScoreSurvivesAReplayWithoutIt() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
-        try await store.apply([.upsertTransaction(row(1, risk: 88), addresses: [])])
-        try await store.apply([.upsertTransaction(row(1), addresses: [])])
+        try await store.apply([TransactionWrite(row(1, risk: 88), addresses: [])])
+        try await store.apply([TransactionWrite(row(1), addresses: [])])
         #expect(try await store.transaction(id: row(1).id)?.riskScore == 88)
     }
 
@@ -113,12 +116,19 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
         let time = Timestamp(secondsSinceEpoch: 1_767_225_600)
         do {
             let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
-            try await store.apply([
-                .upsertTransaction(row(3), addresses: ["a"]),
-                .upsertDeadLetter(DeadLetter(source: "transactions", topic: "transactions", partition: 1, offset: 2, key: [1], payload: [9, 9], reasonCode: .undecodable, reason: "bad bytes", rejectedBy: "engine", time: time)),
-                .upsertAlert(Alert(id: "alert:1", title: "Large transfer", subject: "bc1q", severity: .high, status: .open, findingIDs: ["f1", "f2"], createdAt: time, updatedAt: time)),
+            try await store.apply([TransactionWrite(row(3), addresses: ["a"])])
+            try await store.record([
+                DeadLetter(
+                    source: "transactions", topic: "transactions", partition: 1, offset: 2, key: [1], payload: [9, 9],
+                    reasonCode: .undecodable, reason: "bad bytes", rejectedBy: "engine", time: time)
             ])
-            try await store.upsertUser(UserAccount(username: "alice", displayName: "Alice", role: .supervisor, passwordHash: "$argon2id$x", createdAt: time))
+            try await store.upsert([
+                Alert(
+                    id: "alert:1", title: "Large transfer", subject: "bc1q", severity: .high, status: .open, findingIDs: ["f1", "f2"],
+                    createdAt: time, updatedAt: time)
+            ])
+            try await store.upsertUser(
+                UserAccount(username: "alice", displayName: "Alice", role: .supervisor, passwordHash: "$argon2id$x", createdAt: time))
             try await store.setConfiguration(ConfigurationEntry(key: "alerts.email", value: "on", updatedAt: time, updatedBy: "alice"))
         }
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
@@ -141,8 +151,10 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
     @Test func deadLettersAreKeptOncePerRecord() async throws {
         let directory = try TemporaryDirectory()
         let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
-        let letter = DeadLetter(source: "s", topic: "t", partition: 0, offset: 1, key: [], payload: [], reasonCode: .malformed, reason: "r", rejectedBy: "g", time: .now())
-        try await store.apply([.upsertDeadLetter(letter), .upsertDeadLetter(letter)])
+        let letter = DeadLetter(
+            source: "s", topic: "t", partition: 0, offset: 1, key: [], payload: [], reasonCode: .malformed, reason: "r", rejectedBy: "g",
+            time: .now())
+        try await store.record([letter, letter])
         #expect(try await store.deadLetterCount() == 1)
     }
 }

@@ -15,18 +15,20 @@ import Testing
             try await queue.write { db in
                 for index in 0..<3 {
                     let stored = row(index)
-                    try db.execute(sql: """
-                        INSERT INTO transactions (\(TransactionRows.columns))
-                        VALUES (?, 'bitcoin', ?, NULL, NULL, NULL, 0, NULL, '1', 1, 1, 'confirmed', NULL, x'00', 'transactions', 0, ?)
-                        """, arguments: [stored.id, stored.txid, index])
-                    try db.execute(sql: "INSERT INTO transaction_ids_recent (id, seq) VALUES (?, ?)",
-                                   arguments: [stored.id, db.lastInsertedRowID])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO transactions (\(TransactionRows.columns))
+                            VALUES (?, 'bitcoin', ?, NULL, NULL, NULL, 0, NULL, '1', 1, 1, 'confirmed', NULL, x'00', 'transactions', 0, ?)
+                            """, arguments: [stored.id, stored.txid, index])
+                    try db.execute(
+                        sql: "INSERT INTO transaction_ids_recent (id, seq) VALUES (?, ?)",
+                        arguments: [stored.id, db.lastInsertedRowID])
                 }
             }
         }
         let store = try SQLiteStore(path: path)
         #expect(try await store.transaction(id: row(1).id)?.txid == row(1).txid)
-        try await store.apply([.upsertTransaction(row(1), addresses: ["a"])])
+        try await store.apply([TransactionWrite(row(1), addresses: ["a"])])
         #expect(try await store.transactionCount() == 3)
     }
 }

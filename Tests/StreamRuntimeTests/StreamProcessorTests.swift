@@ -2,6 +2,7 @@ import CSICCore
 import CSICProtos
 import EventLog
 import Foundation
+import ServiceLifecycle
 import Simulation
 import Storage
 import StreamRuntime
@@ -10,9 +11,8 @@ import CSICTestSupport
 import Testing
 import TransactionAnalysis
 
-
 /// Runs processors until `done` holds (or a deadline passes), then cancels them.
-func runProcessors(_ processors: [StreamProcessor], until done: @Sendable () async throws -> Bool) async throws {
+func runProcessors(_ processors: [any Service], until done: @Sendable () async throws -> Bool) async throws {
     let tasks = processors.map { processor in Task { try await processor.run() } }
     let deadline = ContinuousClock.now.advanced(by: .seconds(60))
     while try await !done(), ContinuousClock.now < deadline {
@@ -73,7 +73,10 @@ func runProcessors(_ processors: [StreamProcessor], until done: @Sendable () asy
 
         // Replaying from offset zero (at-least-once) changes nothing in the store.
         let partitions = try await log.describe(topic: "transactions")
-        try await log.commit(group: "transaction-engine", offsets: Dictionary(uniqueKeysWithValues: partitions.map { (TopicPartition(topic: "transactions", partition: $0.partition), Int64(0)) }))
+        try await log.commit(
+            group: "transaction-engine",
+            offsets: Dictionary(
+                uniqueKeysWithValues: partitions.map { (TopicPartition(topic: "transactions", partition: $0.partition), Int64(0)) }))
         let replay = StreamProcessor(engine: TransactionEngine(), log: log, store: store)
         try await runProcessors([replay, StreamProcessor(engine: DeadLetterRecorder(), log: log, store: store)]) {
             let engineLag = try await log.lag(group: "transaction-engine", topic: "transactions").values.reduce(0, +)
@@ -91,10 +94,12 @@ func runProcessors(_ processors: [StreamProcessor], until done: @Sendable () asy
         let store = try SQLiteStore(path: "\(directory.path)/store.sqlite")
         try await log.createPlatformTopics(partitions: 2)
         var simulator = ChainSimulator(seed: 1, start: start, users: 500)
-        try await log.append(.transactions, records: (0..<300).map { _ in
-            let event = simulator.next()
-            return ProducerRecord(key: event.recordKey, value: event.serializedProto())
-        })
+        try await log.append(
+            .transactions,
+            records: (0..<300).map { _ in
+                let event = simulator.next()
+                return ProducerRecord(key: event.recordKey, value: event.serializedProto())
+            })
         let seen = Mutex<[Int64]>([])
         let processor = StreamProcessor(engine: TransactionEngine(), log: log, store: store) { report in
             seen.withLock { $0 += report.latenciesMicroseconds }

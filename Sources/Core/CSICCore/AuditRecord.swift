@@ -17,7 +17,10 @@ public struct AuditRecord: DomainEvent, Hashable, Codable {
     public var sourceAddress: String
     public var details: [String: String]
 
-    public init(id: String, time: Timestamp, actor: String, action: String, resource: String, outcome: AuditOutcome, requestID: String, sourceAddress: String, details: [String: String] = [:]) {
+    public init(
+        id: String, time: Timestamp, actor: String, action: String, resource: String, outcome: AuditOutcome, requestID: String,
+        sourceAddress: String, details: [String: String] = [:]
+    ) {
         self.id = id
         self.time = time
         self.actor = actor

@@ -64,7 +64,8 @@ public enum Bech32 {
     public static func decode(_ text: String) -> (hrp: String, data: [UInt8], variant: Variant)? {
         let lower = text.lowercased()
         guard lower == text || text.uppercased() == text, text.utf8.count <= 90,
-              let separator = lower.utf8.lastIndex(of: 49) else { return nil }
+            let separator = lower.utf8.lastIndex(of: 49)
+        else { return nil }
         let hrp = Array(lower.utf8[..<separator])
         let rest = Array(lower.utf8[lower.utf8.index(after: separator)...])
         guard !hrp.isEmpty, rest.count >= 6, hrp.allSatisfy({ $0 >= 33 && $0 <= 126 }) else { return nil }
@@ -110,7 +111,9 @@ public enum Bech32 {
     /// the program's bits are regrouped, checksummed and spelled without intermediate arrays.
     @inlinable
     public static func segwitAddress(hrp: String, version: UInt8, program: some Collection<UInt8>) -> String {
-        if let address = program.withContiguousStorageIfAvailable({ segwitAddress(hrp: hrp, version: version, buffer: $0) }) { return address }
+        if let address = program.withContiguousStorageIfAvailable({ segwitAddress(hrp: hrp, version: version, buffer: $0) }) {
+            return address
+        }
         return Array(program).withUnsafeBufferPointer { segwitAddress(hrp: hrp, version: version, buffer: $0) }
     }
 
@@ -161,9 +164,9 @@ public enum Bech32 {
     /// Decodes a segwit address for `hrp`, checking the variant matches the version and the program length.
     public static func decodeSegwitAddress(hrp expected: String, _ address: String) -> (version: UInt8, program: [UInt8])? {
         guard let (hrp, data, variant) = decode(address), hrp == expected, let version = data.first, version <= 16,
-              let program = convertBits(Array(data.dropFirst()), from: 5, to: 8, pad: false),
-              (2...40).contains(program.count), version != 0 || program.count == 20 || program.count == 32,
-              (version == 0) == (variant == .bech32)
+            let program = convertBits(Array(data.dropFirst()), from: 5, to: 8, pad: false),
+            (2...40).contains(program.count), version != 0 || program.count == 20 || program.count == 32,
+            (version == 0) == (variant == .bech32)
         else { return nil }
         return (version, program)
     }

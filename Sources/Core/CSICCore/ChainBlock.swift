@@ -25,7 +25,8 @@ public struct ChainBlock: DomainEvent, Hashable, Codable {
         try Check.hex(hash, bytes: 32, "hash")
         try Check.hex(previousHash, bytes: 32, "previous_hash")
         try Check.plausible(time, "time")
-        try require(transactionCount > 0 || chain != .bitcoin, .outOfRange, "transaction_count", "a Bitcoin block holds at least its coinbase")
+        try require(
+            transactionCount > 0 || chain != .bitcoin, .outOfRange, "transaction_count", "a Bitcoin block holds at least its coinbase")
         try require(hash != previousHash, .inconsistent, "previous_hash", "equals the block's own hash")
     }
 }

@@ -115,10 +115,12 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
         }
         let isCoinbase = inputs.count == 1 && inputs[0].isCoinbase
         for (position, output) in outputs.enumerated() {
-            try require(output.index == UInt32(position), .inconsistent, "outputs[\(position)].index",
-                        "is \(output.index), expected \(position)")
-            try require(output.value <= chain.maximumValue, .outOfRange, "outputs[\(position)].value",
-                        "\(output.value) exceeds 21 million BTC")
+            try require(
+                output.index == UInt32(position), .inconsistent, "outputs[\(position)].index",
+                "is \(output.index), expected \(position)")
+            try require(
+                output.value <= chain.maximumValue, .outOfRange, "outputs[\(position)].value",
+                "\(output.value) exceeds 21 million BTC")
             try require(!output.scriptType.isEmpty, .missing, "outputs[\(position)].script_type", "must not be empty")
         }
         let total = totalOutput
@@ -140,7 +142,9 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
         if inputs.count <= 16 {
             for later in 1..<inputs.count {
                 for earlier in 0..<later
-                where inputs[earlier].previousIndex == inputs[later].previousIndex && inputs[earlier].previousTxid == inputs[later].previousTxid {
+                where inputs[earlier].previousIndex == inputs[later].previousIndex
+                    && inputs[earlier].previousTxid == inputs[later].previousTxid
+                {
                     return later
                 }
             }
@@ -151,7 +155,8 @@ public struct ChainTransaction: DomainEvent, Hashable, Codable {
             let index: UInt32
         }
         var seen = Set<Outpoint>(minimumCapacity: inputs.count)
-        for (position, input) in inputs.enumerated() where !seen.insert(Outpoint(txid: input.previousTxid, index: input.previousIndex)).inserted {
+        for (position, input) in inputs.enumerated()
+        where !seen.insert(Outpoint(txid: input.previousTxid, index: input.previousIndex)).inserted {
             return position
         }
         return nil
@@ -179,7 +184,7 @@ enum EthereumAddressCheck {
     static func validate(_ address: String, _ field: String) throws(ValidationError) {
         let utf8 = Array(address.utf8)
         guard utf8.count == 42, utf8[0] == 48, utf8[1] == 120 || utf8[1] == 88,
-              Hex.decode(String(decoding: utf8[2...], as: UTF8.self)) != nil
+            Hex.decode(String(decoding: utf8[2...], as: UTF8.self)) != nil
         else {
             throw ValidationError(.malformed, field: field, "must be 0x followed by 40 hex digits")
         }

@@ -21,7 +21,10 @@ public struct ComplianceFinding: DomainEvent, Hashable, Codable {
     public var evidence: [String: String]
     public var time: Timestamp
 
-    public init(id: String, kind: FindingKind, subject: String, severity: Severity, source: String, summary: String, evidence: [String: String] = [:], time: Timestamp) {
+    public init(
+        id: String, kind: FindingKind, subject: String, severity: Severity, source: String, summary: String,
+        evidence: [String: String] = [:], time: Timestamp
+    ) {
         self.id = id
         self.kind = kind
         self.subject = subject
@@ -93,7 +96,10 @@ public struct Alert: DomainEvent, Hashable, Codable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
-    public init(id: String, title: String, subject: String, severity: Severity, status: AlertStatus, findingIDs: [String], createdAt: Timestamp, updatedAt: Timestamp) {
+    public init(
+        id: String, title: String, subject: String, severity: Severity, status: AlertStatus, findingIDs: [String], createdAt: Timestamp,
+        updatedAt: Timestamp
+    ) {
         self.id = id
         self.title = title
         self.subject = subject

@@ -17,7 +17,10 @@ public struct DeadLetter: DomainEvent, Hashable, Codable {
     public var rejectedBy: String
     public var time: Timestamp
 
-    public init(source: String, topic: String, partition: Int32?, offset: Int64?, key: [UInt8], payload: [UInt8], reasonCode: ValidationError.Code, reason: String, rejectedBy: String, time: Timestamp) {
+    public init(
+        source: String, topic: String, partition: Int32?, offset: Int64?, key: [UInt8], payload: [UInt8], reasonCode: ValidationError.Code,
+        reason: String, rejectedBy: String, time: Timestamp
+    ) {
         self.source = source
         self.topic = topic
         self.partition = partition

@@ -16,7 +16,10 @@ public struct Intervention: DomainEvent, Hashable, Codable {
     public var parameters: [String: String]
     public var time: Timestamp
 
-    public init(id: String, kind: InterventionKind, target: String, reason: String, requestedBy: String, parameters: [String: String] = [:], time: Timestamp) {
+    public init(
+        id: String, kind: InterventionKind, target: String, reason: String, requestedBy: String, parameters: [String: String] = [:],
+        time: Timestamp
+    ) {
         self.id = id
         self.kind = kind
         self.target = target

@@ -14,7 +14,10 @@ public struct LegalHold: Sendable, Hashable, Codable {
     public var releasedBy: String?
     public var releasedAt: Timestamp?
 
-    public init(id: String, recordClass: RecordClass, subject: String?, reason: String, caseReference: String? = nil, placedBy: String, placedAt: Timestamp, releasedBy: String? = nil, releasedAt: Timestamp? = nil) {
+    public init(
+        id: String, recordClass: RecordClass, subject: String?, reason: String, caseReference: String? = nil, placedBy: String,
+        placedAt: Timestamp, releasedBy: String? = nil, releasedAt: Timestamp? = nil
+    ) {
         self.id = id
         self.recordClass = recordClass
         self.subject = subject

@@ -66,7 +66,9 @@ public struct OrderBookUpdate: DomainEvent, Hashable, Codable {
     public var isSnapshot: Bool
     public var time: Timestamp
 
-    public init(exchange: String, symbol: String, sequence: UInt64, bids: [PriceLevel], asks: [PriceLevel], isSnapshot: Bool, time: Timestamp) {
+    public init(
+        exchange: String, symbol: String, sequence: UInt64, bids: [PriceLevel], asks: [PriceLevel], isSnapshot: Bool, time: Timestamp
+    ) {
         self.exchange = exchange
         self.symbol = symbol
         self.sequence = sequence
@@ -95,7 +97,8 @@ public struct OrderBookUpdate: DomainEvent, Hashable, Codable {
         for (position, level) in levels.enumerated() {
             try require(level.price > 0, .outOfRange, "\(field)[\(position)].price", "must be positive")
             try require(level.quantity >= 0, .outOfRange, "\(field)[\(position)].quantity", "must not be negative")
-            try require(!isSnapshot || level.quantity > 0, .outOfRange, "\(field)[\(position)].quantity", "a snapshot level must be positive")
+            try require(
+                !isSnapshot || level.quantity > 0, .outOfRange, "\(field)[\(position)].quantity", "a snapshot level must be positive")
             if let previous {
                 let ordered = descending ? level.price < previous : level.price > previous
                 try require(ordered, .inconsistent, "\(field)[\(position)].price", "levels are not sorted best first")

@@ -16,7 +16,10 @@ public struct MinerTelemetry: DomainEvent, Hashable, Codable {
     public var poolURL: String
     public var state: MinerState
 
-    public init(machineID: String, time: Timestamp, hashRateTHs: Double, powerWatts: Double, temperatureCelsius: Double, poolURL: String, state: MinerState) {
+    public init(
+        machineID: String, time: Timestamp, hashRateTHs: Double, powerWatts: Double, temperatureCelsius: Double, poolURL: String,
+        state: MinerState
+    ) {
         self.machineID = machineID
         self.time = time
         self.hashRateTHs = hashRateTHs

@@ -19,7 +19,7 @@ public struct NodeURL: Sendable, Hashable {
     /// `nil` unless the text is an absolute `http`, `https`, `ws` or `wss` URL with a host.
     public init?(_ text: String) {
         guard var components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              ["http", "https", "ws", "wss"].contains(scheme), components.host.map({ !$0.isEmpty }) == true
+            ["http", "https", "ws", "wss"].contains(scheme), components.host.map({ !$0.isEmpty }) == true
         else { return nil }
         user = components.user
         password = components.password

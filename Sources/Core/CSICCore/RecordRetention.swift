@@ -103,14 +103,17 @@ extension Timestamp {
         let year = date.year + years
         let targetIsLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         guard date.month == 2, date.day == 29, !targetIsLeap else {
-            return Timestamp(microsecondsSinceEpoch: Int64(CivilDate(year: year, month: date.month, day: date.day).daysSinceEpoch) * 86_400_000_000 + withinDay)
+            return Timestamp(
+                microsecondsSinceEpoch: Int64(CivilDate(year: year, month: date.month, day: date.day).daysSinceEpoch) * 86_400_000_000
+                    + withinDay)
         }
         switch rule {
         case .marchFirst:
             // The start of the day keeps the shift monotonic: nothing of 1 March moves before it.
             return Timestamp(microsecondsSinceEpoch: Int64(CivilDate(year: year, month: 3, day: 1).daysSinceEpoch) * 86_400_000_000)
         case .februaryTwentyEighth:
-            return Timestamp(microsecondsSinceEpoch: Int64(CivilDate(year: year, month: 2, day: 28).daysSinceEpoch) * 86_400_000_000 + withinDay)
+            return Timestamp(
+                microsecondsSinceEpoch: Int64(CivilDate(year: year, month: 2, day: 28).daysSinceEpoch) * 86_400_000_000 + withinDay)
         }
     }
 }

@@ -2,10 +2,14 @@ import Foundation
 
 extension AuditRecord {
     /// A record of something the platform did by itself: a fresh id (also its request id), from `local`.
-    public static func system(actor: String, action: String, resource: String, outcome: AuditOutcome = .success, time: Timestamp = .now(), details: [String: String]) -> AuditRecord {
+    public static func system(
+        actor: String, action: String, resource: String, outcome: AuditOutcome = .success, time: Timestamp = .now(),
+        details: [String: String]
+    ) -> AuditRecord {
         let id = UUID().uuidString.lowercased()
-        return AuditRecord(id: id, time: time, actor: actor, action: action, resource: resource, outcome: outcome,
-                           requestID: id, sourceAddress: "local", details: details)
+        return AuditRecord(
+            id: id, time: time, actor: actor, action: action, resource: resource, outcome: outcome,
+            requestID: id, sourceAddress: "local", details: details)
     }
 }
 
@@ -27,23 +31,31 @@ public enum RetentionAudit {
 
     /// Recorded before a purge runs; a purge whose attempt cannot be recorded does not run.
     public static func purgeAttempt(_ recordClass: RecordClass, period: RetentionPeriod, time: Timestamp = .now()) -> AuditRecord {
-        record(purgeAction, resource: "store/\(recordClass.rawValue)", outcome: .success, time: time,
-               details: ["phase": "attempt", "record_class": recordClass.rawValue, "period": period.description])
+        record(
+            purgeAction, resource: "store/\(recordClass.rawValue)", outcome: .success, time: time,
+            details: ["phase": "attempt", "record_class": recordClass.rawValue, "period": period.description])
     }
 
     /// What a purge did.
     public static func purgeOutcome(_ report: PurgeReport, time: Timestamp = .now()) -> AuditRecord {
-        record(purgeAction, resource: "store/\(report.recordClass.rawValue)", outcome: .success, time: time, details: [
-            "phase": "outcome", "record_class": report.recordClass.rawValue, "period": report.period,
-            "cutoff": report.cutoff.iso8601, "ran_at": report.ranAt.iso8601, "purged": String(report.purged), "held": String(report.held),
-        ])
+        record(
+            purgeAction, resource: "store/\(report.recordClass.rawValue)", outcome: .success, time: time,
+            details: [
+                "phase": "outcome", "record_class": report.recordClass.rawValue, "period": report.period,
+                "cutoff": report.cutoff.iso8601, "ran_at": report.ranAt.iso8601, "purged": String(report.purged),
+                "held": String(report.held),
+            ])
     }
 
     /// A purge that failed part-way (the store's transactions keep what was not purged intact).
-    public static func purgeFailure(_ recordClass: RecordClass, period: RetentionPeriod, error: String, time: Timestamp = .now()) -> AuditRecord {
-        record(purgeAction, resource: "store/\(recordClass.rawValue)", outcome: .failure, time: time, details: [
-            "phase": "outcome", "record_class": recordClass.rawValue, "period": period.description, "error": String(error.prefix(300)),
-        ])
+    public static func purgeFailure(
+        _ recordClass: RecordClass, period: RetentionPeriod, error: String, time: Timestamp = .now()
+    ) -> AuditRecord {
+        record(
+            purgeAction, resource: "store/\(recordClass.rawValue)", outcome: .failure, time: time,
+            details: [
+                "phase": "outcome", "record_class": recordClass.rawValue, "period": period.description, "error": String(error.prefix(300)),
+            ])
     }
 
     /// A legal hold placed or released, with everything it says.
@@ -56,7 +68,9 @@ public enum RetentionAudit {
             outcome: .success, requestID: requestID, sourceAddress: sourceAddress, details: details)
     }
 
-    private static func record(_ action: String, resource: String, outcome: AuditOutcome, time: Timestamp, details: [String: String]) -> AuditRecord {
+    private static func record(
+        _ action: String, resource: String, outcome: AuditOutcome, time: Timestamp, details: [String: String]
+    ) -> AuditRecord {
         .system(actor: systemActor, action: action, resource: resource, outcome: outcome, time: time, details: details)
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A UTC instant with microsecond precision, stored as microseconds since the Unix epoch.
@@ -65,10 +65,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             return value
         }
         guard bytes.count >= 20, bytes[4] == 45, bytes[7] == 45, bytes[10] == 84 || bytes[10] == 116,
-              bytes[13] == 58, bytes[16] == 58,
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            bytes[13] == 58, bytes[16] == 58,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var micros = 0
@@ -90,7 +90,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             index += 1
         case 43, 45:
             guard let offsetHour = number(index + 1, 2), let offsetMinute = number(index + 4, 2),
-                  bytes[index + 3] == 58 else { return nil }
+                bytes[index + 3] == 58
+            else { return nil }
             offsetSeconds = (offsetHour * 3600 + offsetMinute * 60) * (bytes[index] == 45 ? -1 : 1)
             index += 6
         default:

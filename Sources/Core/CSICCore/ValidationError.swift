@@ -50,7 +50,9 @@ public protocol DomainEvent: Validatable, Sendable {
 extension Validatable {
     /// Throws `code` unless `condition` holds; the field and message are only built for a failure.
     @inlinable
-    func require(_ condition: Bool, _ code: ValidationError.Code, _ field: @autoclosure () -> String, _ message: @autoclosure () -> String) throws(ValidationError) {
+    func require(
+        _ condition: Bool, _ code: ValidationError.Code, _ field: @autoclosure () -> String, _ message: @autoclosure () -> String
+    ) throws(ValidationError) {
         if !condition { throw ValidationError(code, field: field(), message()) }
     }
 }
@@ -70,7 +72,9 @@ enum Check {
         }
     }
 
-    static func finite(_ value: Double, _ field: @autoclosure () -> String, min: Double = -.infinity, max: Double = .infinity) throws(ValidationError) {
+    static func finite(
+        _ value: Double, _ field: @autoclosure () -> String, min: Double = -.infinity, max: Double = .infinity
+    ) throws(ValidationError) {
         guard value.isFinite else { throw ValidationError(.malformed, field: field(), "must be a finite number") }
         guard value >= min, value <= max else {
             throw ValidationError(.outOfRange, field: field(), "\(value) is outside \(min)...\(max)")

@@ -52,27 +52,30 @@ extension ChainTransaction: ProtoConvertible {
         var inputs: [TransactionInput] = []
         inputs.reserveCapacity(message.inputs.count)
         for (position, input) in message.inputs.enumerated() {
-            inputs.append(TransactionInput(
-                previousTxid: input.previousTxid,
-                previousIndex: input.previousIndex,
-                address: input.hasAddress ? input.address : nil,
-                value: input.hasValue ? try Amount.fromProto(input.value, field: "inputs[\(position)].value") : nil))
+            inputs.append(
+                TransactionInput(
+                    previousTxid: input.previousTxid,
+                    previousIndex: input.previousIndex,
+                    address: input.hasAddress ? input.address : nil,
+                    value: input.hasValue ? try Amount.fromProto(input.value, field: "inputs[\(position)].value") : nil))
         }
         var outputs: [TransactionOutput] = []
         outputs.reserveCapacity(message.outputs.count)
         for (position, output) in message.outputs.enumerated() {
-            outputs.append(TransactionOutput(
-                index: output.index,
-                address: output.hasAddress ? output.address : nil,
-                value: try Amount.fromProto(output.value, field: "outputs[\(position)].value"),
-                scriptType: output.scriptType))
+            outputs.append(
+                TransactionOutput(
+                    index: output.index,
+                    address: output.hasAddress ? output.address : nil,
+                    value: try Amount.fromProto(output.value, field: "outputs[\(position)].value"),
+                    scriptType: output.scriptType))
         }
         var transfers: [TokenTransfer] = []
         for (position, transfer) in message.tokenTransfers.enumerated() {
-            transfers.append(TokenTransfer(
-                token: transfer.token, from: transfer.from, to: transfer.to,
-                value: try Amount.fromProto(transfer.value, field: "token_transfers[\(position)].value"),
-                logIndex: transfer.logIndex))
+            transfers.append(
+                TokenTransfer(
+                    token: transfer.token, from: transfer.from, to: transfer.to,
+                    value: try Amount.fromProto(transfer.value, field: "token_transfers[\(position)].value"),
+                    logIndex: transfer.logIndex))
         }
         self.init(
             chain: try EnumMapping.fromProto(message.chain, field: "chain"),

@@ -43,7 +43,9 @@ enum EnumMapping {
         return Proto(rawValue: index + 1)!
     }
 
-    static func fromProto<Domain: CaseIterable, Proto: SwiftProtobuf.Enum>(_ value: Proto, field: @autoclosure () -> String) throws(ValidationError) -> Domain
+    static func fromProto<Domain: CaseIterable, Proto: SwiftProtobuf.Enum>(
+        _ value: Proto, field: @autoclosure () -> String
+    ) throws(ValidationError) -> Domain
     where Proto.RawValue == Int {
         let cases = Domain.allCases
         guard value.rawValue >= 1, value.rawValue <= cases.count else {
@@ -70,7 +72,7 @@ extension Amount {
 extension Decimal {
     static func fromProto(_ text: String, field: @autoclosure () -> String) throws(ValidationError) -> Decimal {
         guard !text.isEmpty, text.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 45 }),
-              let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+            let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
         else { throw ValidationError(.malformed, field: field(), "not a decimal number: \(text)") }
         return value
     }

@@ -47,9 +47,10 @@ extension OrderBookUpdate: ProtoConvertible {
     private static func levels(_ levels: [Csic_V1_PriceLevel], _ field: String) throws(ValidationError) -> [PriceLevel] {
         var out: [PriceLevel] = []
         for (position, level) in levels.enumerated() {
-            out.append(PriceLevel(
-                price: try Decimal.fromProto(level.price, field: "\(field)[\(position)].price"),
-                quantity: try Decimal.fromProto(level.quantity, field: "\(field)[\(position)].quantity")))
+            out.append(
+                PriceLevel(
+                    price: try Decimal.fromProto(level.price, field: "\(field)[\(position)].price"),
+                    quantity: try Decimal.fromProto(level.quantity, field: "\(field)[\(position)].quantity")))
         }
         return out
     }

@@ -29,6 +29,7 @@ extension ChainCheckpoint {
     }
 
     func save(_ db: Database) throws {
-        try db.execute(sql: "INSERT OR REPLACE INTO adapter_state (key, value) VALUES ('checkpoint', ?)", arguments: [try JSONEncoder().encode(self)])
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO adapter_state (key, value) VALUES ('checkpoint', ?)", arguments: [try JSONEncoder().encode(self)])
     }
 }

@@ -87,7 +87,7 @@ struct NodeFailover: Sendable {
     let count: Int
     private(set) var current = 0
     private var failuresInRow = 0
-    private var backoff = Duration.milliseconds(250)
+    private var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(30))
 
     init(count: Int) {
         self.count = max(1, count)
@@ -95,7 +95,7 @@ struct NodeFailover: Sendable {
 
     mutating func succeeded() {
         failuresInRow = 0
-        backoff = .milliseconds(250)
+        backoff.reset()
     }
 
     /// Records a failure of the current node; moves to the next when `switchNode`. Returns how long to wait.
@@ -105,8 +105,7 @@ struct NodeFailover: Sendable {
             current = (current + 1) % count
             if failuresInRow % count != 0 { return .zero }
         }
-        defer { backoff = min(backoff * 2, .seconds(30)) }
-        return backoff
+        return backoff.next()
     }
 }
 

@@ -39,7 +39,10 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     /// Opens the log in `directory`, creating it if needed and recovering every partition.
-    public init(directory: String, options: EmbeddedLogOptions = EmbeddedLogOptions(), logger: Logger = Logger(label: "csic.eventlog"), metrics: any MetricsFactory = MetricsSystem.factory) throws {
+    public init(
+        directory: String, options: EmbeddedLogOptions = EmbeddedLogOptions(), logger: Logger = Logger(label: "csic.eventlog"),
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) throws {
         self.directory = directory
         self.options = options
         self.logger = logger
@@ -77,9 +80,10 @@ public final class EmbeddedEventLog: EventLog {
     ) throws(EventLogError) -> TopicState {
         var partitions: [PartitionLog] = []
         for partition in 0..<configuration.partitions {
-            partitions.append(try PartitionLog(
-                topicPartition: TopicPartition(topic: name, partition: partition),
-                directory: "\(root)/topics/\(name)/\(partition)", options: options, report: report))
+            partitions.append(
+                try PartitionLog(
+                    topicPartition: TopicPartition(topic: name, partition: partition),
+                    directory: "\(root)/topics/\(name)/\(partition)", options: options, report: report))
         }
         let dimensions = [("topic", name)]
         return TopicState(
@@ -92,7 +96,9 @@ public final class EmbeddedEventLog: EventLog {
     /// Topic and group names: letters, digits, `_`, `-`, `.`; 1 to 200 characters.
     static func isValidName(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 200 && name != "." && name != ".."
-            && name.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 || $0 == 46 }
+            && name.utf8.allSatisfy {
+                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 || $0 == 46
+            }
     }
 
     public func createTopic(_ name: String, configuration: TopicConfiguration) async throws {
@@ -197,9 +203,11 @@ public final class EmbeddedEventLog: EventLog {
             }
         }
         if total.segmentsRemoved > 0 {
-            logger.info("retention removed segments", metadata: [
-                "segments": "\(total.segmentsRemoved)", "bytes": "\(total.bytesRemoved)", "records": "\(total.recordsRemoved)",
-            ])
+            logger.info(
+                "retention removed segments",
+                metadata: [
+                    "segments": "\(total.segmentsRemoved)", "bytes": "\(total.bytesRemoved)", "records": "\(total.recordsRemoved)",
+                ])
         }
         return total
     }

@@ -202,8 +202,10 @@ extension EventLog {
     /// Creates every CSIC topic with the given partition count (one for `audit`, whose order is global).
     public func createPlatformTopics(partitions: Int32, retention: RetentionPolicy = .forever) async throws {
         for topic in Topic.allCases {
-            try await createTopic(topic.rawValue, configuration: TopicConfiguration(
-                partitions: topic == .audit ? 1 : partitions, retention: retention))
+            try await createTopic(
+                topic.rawValue,
+                configuration: TopicConfiguration(
+                    partitions: topic == .audit ? 1 : partitions, retention: retention))
         }
     }
 

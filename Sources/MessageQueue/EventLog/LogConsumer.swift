@@ -1,3 +1,4 @@
+import CSICCore
 /// Reads a set of topics as one consumer group, from the group's committed offsets, round-robin over partitions.
 ///
 /// A value type owned by one task. `poll` advances the in-memory positions; `commit` makes them durable.
@@ -45,7 +46,7 @@ public struct LogConsumer: Sendable {
     public mutating func poll(maxRecords: Int, maxBytes: Int = 8 << 20, timeout: Duration) async throws -> [LogRecord] {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: timeout)
-        var backoff = Duration.milliseconds(1)
+        var backoff = Backoff(initial: .milliseconds(1), maximum: .milliseconds(5))
         while true {
             var records: [LogRecord] = []
             var visited = 0
@@ -58,8 +59,7 @@ public struct LogConsumer: Sendable {
             if !records.isEmpty { return records }
             try await refreshPartitions()
             guard clock.now < deadline else { return [] }
-            try await Task.sleep(for: min(backoff, deadline - clock.now))
-            backoff = min(backoff * 2, .milliseconds(5))
+            try await Task.sleep(for: min(backoff.next(), deadline - clock.now))
         }
     }
 

@@ -1,9 +1,9 @@
 import CSICCore
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// When appended data is forced to stable storage.
@@ -26,7 +26,9 @@ public struct EmbeddedLogOptions: Sendable, Hashable {
     /// Appends wait while this many bytes are being written (back-pressure on producers).
     public var maxPendingBytes: Int
 
-    public init(segmentBytes: Int64 = 64 << 20, fsync: FsyncPolicy = .everyBatch, maxRecordBytes: Int = 4 << 20, maxPendingBytes: Int = 64 << 20) {
+    public init(
+        segmentBytes: Int64 = 64 << 20, fsync: FsyncPolicy = .everyBatch, maxRecordBytes: Int = 4 << 20, maxPendingBytes: Int = 64 << 20
+    ) {
         self.segmentBytes = segmentBytes
         self.fsync = fsync
         self.maxRecordBytes = maxRecordBytes
@@ -49,7 +51,9 @@ final class PartitionLog: Sendable {
     }
 
     /// Opens (or creates) the partition, recovering the active segment's tail.
-    init(topicPartition: TopicPartition, directory: String, options: EmbeddedLogOptions, report: (RecoveryReport) -> Void) throws(EventLogError) {
+    init(
+        topicPartition: TopicPartition, directory: String, options: EmbeddedLogOptions, report: (RecoveryReport) -> Void
+    ) throws(EventLogError) {
         self.topicPartition = topicPartition
         self.directory = directory
         self.options = options
@@ -60,17 +64,20 @@ final class PartitionLog: Sendable {
             guard let base = Int64(name.dropLast(4)) else { continue }
             let path = "\(directory)/\(name)"
             let isLast = position == names.count - 1
-            let (segment, recovery) = try Self.load(path: path, baseOffset: base, writable: true, sealed: !isLast, topicPartition: topicPartition)
+            let (segment, recovery) = try Self.load(
+                path: path, baseOffset: base, writable: true, sealed: !isLast, topicPartition: topicPartition)
             if let recovery {
                 guard isLast else {
-                    throw EventLogError.corruptSegment(path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
+                    throw EventLogError.corruptSegment(
+                        path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
                 }
                 try FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path)
                 try FileIO.sync(segment.file.fd, path: path)
                 report(recovery)
             }
             if let previous = segments.last, previous.endOffset != segment.baseOffset {
-                throw EventLogError.corruptSegment(path: path, position: 0, reason: "segment starts at \(segment.baseOffset), previous ends at \(previous.endOffset)")
+                throw EventLogError.corruptSegment(
+                    path: path, position: 0, reason: "segment starts at \(segment.baseOffset), previous ends at \(previous.endOffset)")
             }
             segments.append(segment)
         }
@@ -81,11 +88,14 @@ final class PartitionLog: Sendable {
     }
 
     /// Opens a segment: a sealed one from its index file when that matches the file, otherwise by scanning.
-    static func load(path: String, baseOffset: Int64, writable: Bool, sealed: Bool, topicPartition: TopicPartition) throws(EventLogError) -> (Segment, RecoveryReport?) {
+    static func load(
+        path: String, baseOffset: Int64, writable: Bool, sealed: Bool, topicPartition: TopicPartition
+    ) throws(EventLogError) -> (Segment, RecoveryReport?) {
         let file = SegmentFile(path: path, fd: try FileIO.open(path, flags: writable ? O_RDWR : O_RDONLY), baseOffset: baseOffset)
         let size = try FileIO.size(file.fd, path: path)
         if sealed, FileIO.exists(file.indexPath),
-           let segment = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size) {
+            let segment = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size)
+        {
             return (segment, nil)
         }
         return try scan(file, size: size, topicPartition: topicPartition)
@@ -120,9 +130,12 @@ final class PartitionLog: Sendable {
             }
         }
         guard let problem else { return (segment, nil) }
-        return (segment, RecoveryReport(
-            partition: topicPartition, segmentPath: file.path, validBytes: segment.size,
-            truncatedBytes: size - segment.size, reason: problem, recordsKept: segment.recordCount))
+        return (
+            segment,
+            RecoveryReport(
+                partition: topicPartition, segmentPath: file.path, validBytes: segment.size,
+                truncatedBytes: size - segment.size, reason: problem, recordsKept: segment.recordCount)
+        )
     }
 
     static func createSegment(directory: String, baseOffset: Int64) throws(EventLogError) -> Segment {

@@ -9,7 +9,7 @@ import CSICCore
 /// count × (time_us i64 | key_len u32 | key | value_len u32 | value)
 /// ```
 enum RecordBatch {
-    static let magic: UInt32 = 0x314C_5343  // "CSL1" read little-endian
+    static let magic: UInt32 = 0x314C_5343 // "CSL1" read little-endian
     static let headerSize = 40
     /// Bytes before the CRC-covered region: magic, length, crc.
     static let preambleSize = 12
@@ -106,11 +106,12 @@ enum RecordBatch {
             let valueStart = keyStart + keyLength + 4
             guard valueStart + valueLength <= header.totalSize else { throw malformed(position) }
             if offset >= fromOffset {
-                records.append(LogRecord(
-                    topic: topic, partition: partition, offset: offset,
-                    timestamp: Timestamp(microsecondsSinceEpoch: time),
-                    key: Array(bytes[keyStart..<keyStart + keyLength]),
-                    value: Array(bytes[valueStart..<valueStart + valueLength])))
+                records.append(
+                    LogRecord(
+                        topic: topic, partition: partition, offset: offset,
+                        timestamp: Timestamp(microsecondsSinceEpoch: time),
+                        key: Array(bytes[keyStart..<keyStart + keyLength]),
+                        value: Array(bytes[valueStart..<valueStart + valueLength])))
             }
             position = valueStart + valueLength
             offset += 1

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An open segment file. The descriptor closes when the last holder (the partition or a reader) lets go,
@@ -77,14 +77,15 @@ struct Segment: Sendable {
         guard bytes.count >= 24, (bytes.count - 8) % 16 == 0 else { return nil }
         var entries: [IndexEntry] = bytes.withUnsafeBytes { raw in
             stride(from: 0, to: bytes.count - 8, by: 16).map {
-                IndexEntry(offset: Int64(bitPattern: raw.loadLE(UInt64.self, at: $0)),
-                           position: Int64(bitPattern: raw.loadLE(UInt64.self, at: $0 + 8)))
+                IndexEntry(
+                    offset: Int64(bitPattern: raw.loadLE(UInt64.self, at: $0)),
+                    position: Int64(bitPattern: raw.loadLE(UInt64.self, at: $0 + 8)))
             }
         }
         let maxTime = bytes.withUnsafeBytes { Int64(bitPattern: $0.loadLE(UInt64.self, at: bytes.count - 8)) }
         let sentinel = entries.removeLast()
         guard sentinel.position == fileSize, entries.first?.offset ?? sentinel.offset == file.baseOffset,
-              entries.first?.position ?? 0 == 0
+            entries.first?.position ?? 0 == 0
         else { return nil }
         return Segment(file: file, index: entries, size: fileSize, endOffset: sentinel.offset, maxTime: maxTime)
     }

@@ -2,6 +2,7 @@ import APIGateway
 import AuditTrail
 import CSICCore
 import ServiceLifecycle
+import StreamRuntime
 
 /// The audit trail (`audit:`): the audit engine in the `process` role appends every record on `audit` to the
 /// WORM log in `<data>/audit`; the API serves records with proofs through ``LocalAuditQueries``.
@@ -32,7 +33,7 @@ public struct AuditTrailComponent: PlatformComponent {
         ["origin": origin, "mirror_dir": mirrorDirectory ?? "", "checkpoint_every": String(checkpointEvery)]
     }
 
-    public var consumers: [String: String] { [Topic.audit.rawValue: AuditTrailService.group] }
+    public var consumers: [String: String] { [Topic.audit.rawValue: AuditEngine.consumerGroup] }
 
     public var metricsHelp: [String: String] {
         [
@@ -43,10 +44,10 @@ public struct AuditTrailComponent: PlatformComponent {
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
-        let settings = AuditTrailService.Settings(
+        let settings = AuditLogSink.Settings(
             directory: context.directory("audit"), log: AuditLog.Settings(origin: origin, mirror: mirrorDirectory),
             checkpointEvery: checkpointEvery, checkpointInterval: .seconds(checkpointSeconds))
-        return [AuditTrailService(settings: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
+        return [StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {

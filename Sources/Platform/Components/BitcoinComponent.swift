@@ -66,9 +66,11 @@ public struct BitcoinComponent: PlatformComponent {
     /// shared `rpc_user`/`rpc_password`/`rpc_cookie_file`.
     func adapterSettings(_ context: ComponentContext) -> BitcoinAdapterSettings? {
         guard !rpcURLs.isEmpty, let network = BitcoinNetwork.named(network) else { return nil }
-        let shared: BitcoinRPCCredentials = rpcUser.map { .password(user: $0, password: rpcPassword ?? "") } ?? .cookieFile(rpcCookieFile ?? "")
+        let shared: BitcoinRPCCredentials =
+            rpcUser.map { .password(user: $0, password: rpcPassword ?? "") } ?? .cookieFile(rpcCookieFile ?? "")
         let endpoints = rpcURLs.compactMap(NodeURL.init).map { node in
-            BitcoinNodeEndpoint(url: node.address, credentials: node.user.map { .password(user: $0, password: node.password ?? "") } ?? shared)
+            BitcoinNodeEndpoint(
+                url: node.address, credentials: node.user.map { .password(user: $0, password: node.password ?? "") } ?? shared)
         }
         return BitcoinAdapterSettings(
             endpoints: endpoints, network: network, startHeight: startHeight, confirmations: confirmations,

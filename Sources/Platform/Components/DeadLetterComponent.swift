@@ -14,7 +14,10 @@ public struct DeadLetterComponent: PlatformComponent {
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
-        return [StreamProcessor(engine: DeadLetterRecorder(), log: context.log, store: context.store, logger: context.logger, metrics: context.metrics)]
+        return [
+            StreamProcessor(
+                engine: DeadLetterRecorder(), log: context.log, store: context.store, logger: context.logger, metrics: context.metrics)
+        ]
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {

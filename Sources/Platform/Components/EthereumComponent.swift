@@ -49,7 +49,8 @@ public struct EthereumComponent: PlatformComponent {
         let settings = EthereumAdapterSettings(
             endpoints: rpcURLs.compactMap(NodeURL.init).map { EthereumNodeEndpoint(url: $0.address, authorization: $0.basicAuthorization) },
             chainID: chainID, startHeight: startHeight, confirmations: confirmations, pollInterval: .seconds(pollSeconds),
-            statePath: context.directory("ethereum/adapter.sqlite"), headSubscription: webSocketURL.map(EthereumHeadSubscription.init(url:)))
+            statePath: context.directory("ethereum/adapter.sqlite"), headSubscription: webSocketURL.map(EthereumHeadSubscription.init(url:))
+        )
         return [try EthereumAdapter(settings: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
     }
 }

@@ -32,8 +32,10 @@ public struct RetentionComponent: PlatformComponent {
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
-        return [RecordPurgeService(
-            store: context.store, log: context.log, retention: retention, interval: .seconds(checkHours * 3600), logger: context.logger)]
+        return [
+            RecordPurgeService(
+                store: context.store, log: context.log, retention: retention, interval: .seconds(checkHours * 3600), logger: context.logger)
+        ]
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {

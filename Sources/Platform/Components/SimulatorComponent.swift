@@ -36,6 +36,7 @@ public struct SimulatorComponent: PlatformComponent {
                 seed: seed, count: count, ratePerSecond: rate, start: Timestamp(secondsSinceEpoch: 1_767_225_600),
                 cursorPath: context.directory("simulator/chain-\(seed).cursor"))
         }
-        return ChainSimulatorSettings(seed: UInt64.random(in: 1...UInt64.max), count: count, ratePerSecond: rate, start: .now(), liveClock: true)
+        return ChainSimulatorSettings(
+            seed: UInt64.random(in: 1...UInt64.max), count: count, ratePerSecond: rate, start: .now(), liveClock: true)
     }
 }

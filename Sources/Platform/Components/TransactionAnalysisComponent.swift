@@ -17,8 +17,11 @@ public struct TransactionAnalysisComponent: PlatformComponent {
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
-        return [StreamProcessor(
-            engine: TransactionEngine(group: Self.group), log: context.log, store: context.store, logger: context.logger, metrics: context.metrics)]
+        return [
+            StreamProcessor(
+                engine: TransactionEngine(group: Self.group), log: context.log, store: context.store, logger: context.logger,
+                metrics: context.metrics)
+        ]
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {

@@ -1,6 +1,6 @@
 import EventLog
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the audit log keeps its files under its directory, and the segment file format:

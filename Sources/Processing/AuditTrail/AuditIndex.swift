@@ -17,16 +17,17 @@ public final class AuditIndex: Sendable {
         guard !readOnly else { return }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-25-audit-index") { db in
-            try db.execute(sql: """
-                CREATE TABLE entries (
-                    leaf_index INTEGER PRIMARY KEY, id TEXT NOT NULL, time INTEGER NOT NULL,
-                    actor TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, outcome TEXT NOT NULL);
-                CREATE INDEX entries_id ON entries(id);
-                CREATE INDEX entries_actor ON entries(actor, leaf_index);
-                CREATE INDEX entries_action ON entries(action, leaf_index);
-                CREATE INDEX entries_time ON entries(time);
-                CREATE VIRTUAL TABLE entries_text USING fts5(text, content='', tokenize = 'unicode61');
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE entries (
+                        leaf_index INTEGER PRIMARY KEY, id TEXT NOT NULL, time INTEGER NOT NULL,
+                        actor TEXT NOT NULL, action TEXT NOT NULL, resource TEXT NOT NULL, outcome TEXT NOT NULL);
+                    CREATE INDEX entries_id ON entries(id);
+                    CREATE INDEX entries_actor ON entries(actor, leaf_index);
+                    CREATE INDEX entries_action ON entries(action, leaf_index);
+                    CREATE INDEX entries_time ON entries(time);
+                    CREATE VIRTUAL TABLE entries_text USING fts5(text, content='', tokenize = 'unicode61');
+                    """)
         }
         try migrator.migrate(queue)
     }
@@ -43,8 +44,12 @@ public final class AuditIndex: Sendable {
             let text = try db.cachedStatement(sql: "INSERT INTO entries_text (rowid, text) VALUES (?, ?)")
             for (offset, record) in records.enumerated() {
                 let index = Int64(first) + Int64(offset)
-                try entry.execute(arguments: [index, record.id, record.time.microsecondsSinceEpoch, record.actor, record.action, record.resource, record.outcome.rawValue])
-                let words = ([record.id, record.actor, record.action, record.resource, record.requestID, record.sourceAddress]
+                try entry.execute(arguments: [
+                    index, record.id, record.time.microsecondsSinceEpoch, record.actor, record.action, record.resource,
+                    record.outcome.rawValue,
+                ])
+                let words =
+                    ([record.id, record.actor, record.action, record.resource, record.requestID, record.sourceAddress]
                     + record.details.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }).joined(separator: " ")
                 try text.execute(arguments: [index, words])
             }
@@ -53,20 +58,40 @@ public final class AuditIndex: Sendable {
 
     /// The leaf index of the record with `id`.
     public func index(ofRecord id: String) throws -> UInt64? {
-        try queue.read { db in try Int64.fetchOne(db, sql: "SELECT leaf_index FROM entries WHERE id = ? ORDER BY leaf_index DESC LIMIT 1", arguments: [id]) }
-            .map(UInt64.init)
+        try queue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT leaf_index FROM entries WHERE id = ? ORDER BY leaf_index DESC LIMIT 1", arguments: [id])
+        }
+        .map(UInt64.init)
     }
 
     /// Leaf indexes matching `filter` below `below` (newest first).
     public func search(_ filter: AuditFilter, below: UInt64, limit: Int) throws -> [UInt64] {
         var conditions = ["leaf_index < ?"]
         var arguments: [any DatabaseValueConvertible] = [Int64(below)]
-        if let actor = filter.actor { conditions.append("actor = ?"); arguments.append(actor) }
-        if let action = filter.action { conditions.append("action = ?"); arguments.append(action) }
-        if let resource = filter.resource { conditions.append("substr(resource, 1, ?) = ?"); arguments += [resource.count, resource] }
-        if let outcome = filter.outcome { conditions.append("outcome = ?"); arguments.append(outcome) }
-        if let from = filter.from { conditions.append("time >= ?"); arguments.append(from.microsecondsSinceEpoch) }
-        if let to = filter.to { conditions.append("time < ?"); arguments.append(to.microsecondsSinceEpoch) }
+        if let actor = filter.actor {
+            conditions.append("actor = ?")
+            arguments.append(actor)
+        }
+        if let action = filter.action {
+            conditions.append("action = ?")
+            arguments.append(action)
+        }
+        if let resource = filter.resource {
+            conditions.append("substr(resource, 1, ?) = ?")
+            arguments += [resource.count, resource]
+        }
+        if let outcome = filter.outcome {
+            conditions.append("outcome = ?")
+            arguments.append(outcome)
+        }
+        if let from = filter.from {
+            conditions.append("time >= ?")
+            arguments.append(from.microsecondsSinceEpoch)
+        }
+        if let to = filter.to {
+            conditions.append("time < ?")
+            arguments.append(to.microsecondsSinceEpoch)
+        }
         if let text = filter.text {
             conditions.append("leaf_index IN (SELECT rowid FROM entries_text WHERE entries_text MATCH ?)")
             arguments.append("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"")

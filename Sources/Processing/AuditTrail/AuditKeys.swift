@@ -3,7 +3,7 @@ import Crypto
 import EventLog
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The log's signing key: `keys/signing.key` (mode 0600, the C2SP signer key), created on first start.
@@ -40,7 +40,9 @@ public enum AuditKeys {
     /// Every verifier key kept in `directory`.
     public static func verifiers(in directory: String) -> [NoteVerifier] {
         FileIO.list(directory).filter { $0.hasSuffix(".pub") }.compactMap { name in
-            (try? DurableFile.read(directory + "/" + name)).flatMap { $0 }.flatMap { try? NoteVerifier(verifierKey: String(decoding: $0, as: UTF8.self)) }
+            (try? DurableFile.read(directory + "/" + name)).flatMap { $0 }.flatMap {
+                try? NoteVerifier(verifierKey: String(decoding: $0, as: UTF8.self))
+            }
         }
     }
 }

@@ -53,8 +53,8 @@ public enum AuditLeaf {
     static func header(raw leaf: UnsafeRawBufferPointer) -> (previousHex: UnsafeRawBufferPointer, seq: UInt64, recordStart: Int)? {
         let seqStart = prefix.count + 64 + seqKey.count
         guard leaf.count > seqStart + recordKey.count + 2, leaf[leaf.count - 1] == UInt8(ascii: "}"),
-              prefix.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[0..<prefix.count])) }),
-              seqKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[prefix.count + 64..<seqStart])) })
+            prefix.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[0..<prefix.count])) }),
+            seqKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[prefix.count + 64..<seqStart])) })
         else { return nil }
         var position = seqStart
         var seq: UInt64 = 0
@@ -65,7 +65,7 @@ public enum AuditLeaf {
             position += 1
         }
         guard position > seqStart, position + recordKey.count <= leaf.count,
-              recordKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[position..<position + recordKey.count])) })
+            recordKey.withUnsafeBytes({ $0.elementsEqual(UnsafeRawBufferPointer(rebasing: leaf[position..<position + recordKey.count])) })
         else { return nil }
         return (UnsafeRawBufferPointer(rebasing: leaf[prefix.count..<prefix.count + 64]), seq, position + recordKey.count)
     }

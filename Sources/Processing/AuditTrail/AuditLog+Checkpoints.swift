@@ -37,7 +37,10 @@ extension AuditLog {
         let root = try self.root(size: size)
         if let previous {
             let proof = try consistencyProof(old: previous.checkpoint.size, new: size)
-            guard MerkleTree.verifyConsistency(oldSize: previous.checkpoint.size, newSize: size, oldRoot: previous.checkpoint.root, newRoot: root, proof: proof) else {
+            guard
+                MerkleTree.verifyConsistency(
+                    oldSize: previous.checkpoint.size, newSize: size, oldRoot: previous.checkpoint.root, newRoot: root, proof: proof)
+            else {
                 throw NoteError("refusing to sign: the tree of \(size) does not extend the checkpoint of \(previous.checkpoint.size)")
             }
         }

@@ -23,8 +23,8 @@ extension AuditLog {
         let file = try AppendFile(path: path, readOnly: sealed)
         let header = try file.read(AuditFiles.headerSize, at: 0)
         guard header.count == AuditFiles.headerSize, Array(header.prefix(8)) == AuditFiles.magic,
-              UInt64(bigEndian: Array(header[8..<16]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) == lastFirst,
-              var chain = TreeHash(bytes: header[16..<48])
+            UInt64(bigEndian: Array(header[8..<16]).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) == lastFirst,
+            var chain = TreeHash(bytes: header[16..<48])
         else { throw NoteError("\(path): bad segment header; run `csic audit verify`") }
         var position = Int64(AuditFiles.headerSize)
         var entries: UInt64 = 0
@@ -47,9 +47,14 @@ extension AuditLog {
             segmentFirst = lastFirst
             segmentFirsts.removeLast()
             segmentFirsts.append(lastFirst)
-            if let mirror = settings.mirror { mirrorSegment = try Self.align(mirror: AuditFiles(directory: mirror).segment(first: lastFirst), to: file) }
+            if let mirror = settings.mirror {
+                mirrorSegment = try Self.align(mirror: AuditFiles(directory: mirror).segment(first: lastFirst), to: file)
+            }
         }
-        let mark = (try DurableFile.read(files.derivedMark)).flatMap { $0.count == 8 ? UInt64(bigEndian: $0.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) : nil } ?? 0
+        let mark =
+            (try DurableFile.read(files.derivedMark)).flatMap {
+                $0.count == 8 ? UInt64(bigEndian: $0.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }) : nil
+            } ?? 0
         try trimDerived(to: min(mark, size))
         try rebuildDerived()
     }
@@ -132,8 +137,11 @@ extension AuditLog {
             var index = first
             if first == start, from > first {
                 // Start right after the last entry whose offset is kept, instead of at the segment's beginning.
-                let previous = Int64(bigEndian: try offsets.read(8, at: Int64(from - 1) * 8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) })
-                guard let (_, _, next) = try Self.entry(in: file, at: previous) else { throw NoteError("\(file.path): entry \(from - 1) unreadable") }
+                let previous = Int64(
+                    bigEndian: try offsets.read(8, at: Int64(from - 1) * 8).withUnsafeBytes { $0.loadUnaligned(as: Int64.self) })
+                guard let (_, _, next) = try Self.entry(in: file, at: previous) else {
+                    throw NoteError("\(file.path): entry \(from - 1) unreadable")
+                }
                 position = next
                 index = from
             }

@@ -119,7 +119,9 @@ public final class AuditLog {
         var k = 0
         while true {
             if levels.count <= k { levels.append(try AppendFile(path: files.level(k))) }
-            guard levels[k].size == Int64(index) * 32 else { throw NoteError("tree level \(k) holds \(levels[k].size / 32) entries, expected \(index)") }
+            guard levels[k].size == Int64(index) * 32 else {
+                throw NoteError("tree level \(k) holds \(levels[k].size / 32) entries, expected \(index)")
+            }
             levels[k].append(node.bytes)
             guard index & 1 == 1 else { break }
             node = .node(try stored(level: k, index: index - 1), node)

@@ -15,7 +15,8 @@ public struct AuditInclusionProof: Codable, Sendable {
     public var verifierKey: String
 
     enum CodingKeys: String, CodingKey {
-        case record, leafIndex = "leaf_index", treeSize = "tree_size", inclusionProof = "inclusion_proof", checkpoint, verifierKey = "verifier_key"
+        case record, leafIndex = "leaf_index", treeSize = "tree_size", inclusionProof = "inclusion_proof", checkpoint, verifierKey =
+            "verifier_key"
     }
 }
 
@@ -53,8 +54,10 @@ extension AuditLog {
         while index > 0 {
             index -= 1
             let bytes = try leaf(index)
-            if bytes.count >= needle.count, (0...(bytes.count - needle.count)).contains(where: { bytes[$0..<$0 + needle.count].elementsEqual(needle) }),
-               (try? AuditLeaf.record(bytes).id) == id {
+            if bytes.count >= needle.count,
+                (0...(bytes.count - needle.count)).contains(where: { bytes[$0..<$0 + needle.count].elementsEqual(needle) }),
+                (try? AuditLeaf.record(bytes).id) == id
+            {
                 return index
             }
         }

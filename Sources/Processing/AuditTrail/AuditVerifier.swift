@@ -3,7 +3,7 @@ import EventLog
 import Foundation
 import Synchronization
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Re-verifies an audit log from its files alone, trusting none of its derived state: every segment's
@@ -41,11 +41,14 @@ public struct AuditVerifier: Sendable {
         report.checkpoints = notes.count
         for (number, note) in notes.enumerated() {
             guard let body = try? NoteVerifier.verifyAny(note, among: verifiers), let checkpoint = try? Checkpoint(body: body) else {
-                report.problems.append("checkpoint \(number): no signature by a key of this log (forged, altered, or signed by another key)")
+                report.problems.append(
+                    "checkpoint \(number): no signature by a key of this log (forged, altered, or signed by another key)")
                 continue
             }
             if let last = checkpoints.last?.checkpoint, checkpoint.size < last.size {
-                report.problems.append("checkpoint \(number): tree size \(checkpoint.size) is smaller than the previous checkpoint's \(last.size) (an older checkpoint restored)")
+                report.problems.append(
+                    "checkpoint \(number): tree size \(checkpoint.size) is smaller than the previous checkpoint's \(last.size) (an older checkpoint restored)"
+                )
             }
             checkpoints.append((number, checkpoint))
         }
@@ -59,7 +62,8 @@ public struct AuditVerifier: Sendable {
         func checkRoots() {
             while let next = pending.first, next.checkpoint.size == index {
                 if frontier.root != next.checkpoint.root {
-                    report.problems.append("checkpoint \(next.number): root of tree size \(next.checkpoint.size) does not match the entries")
+                    report.problems.append(
+                        "checkpoint \(next.number): root of tree size \(next.checkpoint.size) does not match the entries")
                 }
                 pending = pending.dropFirst()
             }
@@ -70,7 +74,8 @@ public struct AuditVerifier: Sendable {
         let window = max(1, min(4, ProcessInfo.processInfo.activeProcessorCount))
         var position = 0
         scanning: while position < firsts.count {
-            let batch = Array(firsts[position..<min(firsts.count, position + window)].enumerated().map { (position + $0.offset, $0.element) })
+            let batch = Array(
+                firsts[position..<min(firsts.count, position + window)].enumerated().map { (position + $0.offset, $0.element) })
             let scans = SegmentScans(count: batch.count)
             DispatchQueue.concurrentPerform(iterations: batch.count) { slot in
                 scans.set(slot, scan(first: batch[slot].1, isLast: batch[slot].0 == firsts.count - 1))
@@ -86,7 +91,8 @@ public struct AuditVerifier: Sendable {
                     break scanning
                 }
                 if scan.first != index {
-                    report.problems.append("\(scan.path): starts at entry \(scan.first), expected \(index) (a segment missing, swapped, renamed or inserted)")
+                    report.problems.append(
+                        "\(scan.path): starts at entry \(scan.first), expected \(index) (a segment missing, swapped, renamed or inserted)")
                     break scanning
                 }
                 if scan.previous != chain {
@@ -108,12 +114,17 @@ public struct AuditVerifier: Sendable {
         }
         report.entries = index
         for left in pending {
-            report.problems.append("checkpoint \(left.number): covers \(left.checkpoint.size) entries but the log verifies only \(index) (entries deleted or truncated)")
+            report.problems.append(
+                "checkpoint \(left.number): covers \(left.checkpoint.size) entries but the log verifies only \(index) (entries deleted or truncated)"
+            )
         }
         if let interval = checkpointInterval, let last = checkpoints.map(\.checkpoint.size).max() ?? Optional(0), index > last + interval {
-            report.problems.append("entries \(last)..<\(index) are covered by no checkpoint (the checkpoint log was rolled back or not written)")
+            report.problems.append(
+                "entries \(last)..<\(index) are covered by no checkpoint (the checkpoint log was rolled back or not written)")
         }
-        if let mirror, let notesBytes = try? FileIO.readFile(files.checkpoints), let mirrored = try? FileIO.readFile(mirror.checkpoints), notesBytes != mirrored {
+        if let mirror, let notesBytes = try? FileIO.readFile(files.checkpoints), let mirrored = try? FileIO.readFile(mirror.checkpoints),
+            notesBytes != mirrored
+        {
             report.problems.append("\(files.checkpoints) differs from the mirror's copy")
         }
         return report
@@ -167,9 +178,15 @@ public struct AuditVerifier: Sendable {
         var offset = AuditFiles.headerSize
         bytes.withUnsafeBytes { raw in
             while offset < raw.count {
-                guard offset + 4 <= raw.count else { result.stopped = tail(&result, path, offset, isLast); return }
+                guard offset + 4 <= raw.count else {
+                    result.stopped = tail(&result, path, offset, isLast)
+                    return
+                }
                 let length = Int(UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                guard length > 0, offset + 4 + length + 32 <= raw.count else { result.stopped = tail(&result, path, offset, isLast); return }
+                guard length > 0, offset + 4 + length + 32 <= raw.count else {
+                    result.stopped = tail(&result, path, offset, isLast)
+                    return
+                }
                 let leaf = UnsafeRawBufferPointer(rebasing: raw[offset + 4..<offset + 4 + length])
                 let current = AuditLeaf.chainHash(raw: leaf)
                 var problem: String?
@@ -193,7 +210,8 @@ public struct AuditVerifier: Sendable {
                 }
                 let leafHash = TreeHash.leaf(raw: leaf)
                 if let stored = level0.hash(at: index), stored != leafHash {
-                    result.problems.append("entry \(index) (\(path), byte \(offset)): the stored Merkle tree differs from the entry (tree/level-00.bin)")
+                    result.problems.append(
+                        "entry \(index) (\(path), byte \(offset)): the stored Merkle tree differs from the entry (tree/level-00.bin)")
                 }
                 result.leaves.append(leafHash)
                 chain = current
@@ -226,7 +244,9 @@ public struct AuditVerifier: Sendable {
         }
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & 0o222 != 0 { problems.append("\(path): sealed but writable") }
-        if seal.first != first || seal.entries != entries || seal.lastCurrentHash != chain.hex || seal.sha256 != Hex.encode(SHA256Hasher.digest(bytes)) {
+        if seal.first != first || seal.entries != entries || seal.lastCurrentHash != chain.hex
+            || seal.sha256 != Hex.encode(SHA256Hasher.digest(bytes))
+        {
             problems.append("\(path): does not match its seal (altered after sealing)")
         }
     }

@@ -56,7 +56,7 @@ public struct LocalAuditQueries: AuditQueries {
 
     private func open() throws -> (AuditLog, AuditCheckpointInfo) {
         guard let log = try? AuditLog(directory: directory, settings: .init(origin: origin, readOnly: true)),
-              let (checkpoint, note) = try log.latestCheckpoint()
+            let (checkpoint, note) = try log.latestCheckpoint()
         else { throw AuditQueryError.noCheckpoint }
         return (log, AuditCheckpointInfo(treeSize: checkpoint.size, note: note, verifierKey: log.verifierKey))
     }

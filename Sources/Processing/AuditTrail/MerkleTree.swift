@@ -92,7 +92,8 @@ public enum MerkleTree {
 
     /// RFC 9162 2.1.4.2: whether `proof` shows the tree of `oldSize` with `oldRoot` to be a prefix of the
     /// tree of `newSize` with `newRoot`.
-    public static func verifyConsistency(oldSize: UInt64, newSize: UInt64, oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]) -> Bool {
+    public static func verifyConsistency(oldSize: UInt64, newSize: UInt64, oldRoot: TreeHash, newRoot: TreeHash, proof: [TreeHash]) -> Bool
+    {
         guard oldSize <= newSize else { return false }
         if oldSize == newSize { return proof.isEmpty && oldRoot == newRoot }
         if oldSize == 0 { return proof.isEmpty }

@@ -21,7 +21,9 @@ extension RetentionAudit {
                 for recordClass in RecordClass.allCases {
                     if let text = record.details[recordClass.rawValue], let period = RetentionPeriod(text) { policy[recordClass] = period }
                 }
-                if policy[.audit].map({ $0 != .permanent }) ?? false { return "a retention policy that does not keep audit records permanently" }
+                if policy[.audit].map({ $0 != .permanent }) ?? false {
+                    return "a retention policy that does not keep audit records permanently"
+                }
                 return nil
             }
             guard record.action == purgeAction, record.details["phase"] == "outcome", record.outcome == .success else { return nil }
@@ -29,14 +31,21 @@ extension RetentionAudit {
                 return "a purge of an unknown record class"
             }
             guard recordClass != .audit else { return "a purge of audit records, which are kept permanently" }
-            guard let period = record.details["period"].flatMap(RetentionPeriod.init), let cutoff = record.details["cutoff"].flatMap(Timestamp.init(iso8601:)),
-                  let ranAt = record.details["ran_at"].flatMap(Timestamp.init(iso8601:))
+            guard let period = record.details["period"].flatMap(RetentionPeriod.init),
+                let cutoff = record.details["cutoff"].flatMap(Timestamp.init(iso8601:)),
+                let ranAt = record.details["ran_at"].flatMap(Timestamp.init(iso8601:))
             else { return "a purge record without its period, cutoff and time" }
             guard ranAt <= record.time else { return "a purge that states it ran after it was recorded" }
-            for (what, allowed) in [("its stated period \(period)", period), ("the recorded policy's \(policy[recordClass] ?? period)", policy[recordClass] ?? period)] {
-                guard let limit = allowed.cutoff(at: ranAt) else { return "a purge of \(recordClass.rawValue), which \(what) keeps permanently" }
+            for (what, allowed) in [
+                ("its stated period \(period)", period),
+                ("the recorded policy's \(policy[recordClass] ?? period)", policy[recordClass] ?? period),
+            ] {
+                guard let limit = allowed.cutoff(at: ranAt) else {
+                    return "a purge of \(recordClass.rawValue), which \(what) keeps permanently"
+                }
                 if cutoff > limit {
-                    return "a purge of \(recordClass.rawValue) records up to \(cutoff.iso8601), later than \(what) allows on \(ranAt.iso8601) (\(limit.iso8601))"
+                    return
+                        "a purge of \(recordClass.rawValue) records up to \(cutoff.iso8601), later than \(what) allows on \(ranAt.iso8601) (\(limit.iso8601))"
                 }
             }
             return nil

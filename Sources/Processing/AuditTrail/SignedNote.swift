@@ -25,10 +25,11 @@ public struct NoteSigner: Sendable {
 
     /// The key written as a signer key.
     public init(signerKey text: String) throws(NoteError) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let encoded = Data(base64Encoded: String(parts[4])),
-              encoded.count == 33, encoded.first == 0x01,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: encoded.dropFirst())
+            encoded.count == 33, encoded.first == 0x01,
+            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: encoded.dropFirst())
         else { throw NoteError("not an Ed25519 signer key") }
         name = String(parts[2])
         try Self.checkName(name)
@@ -45,7 +46,9 @@ public struct NoteSigner: Sendable {
 
     /// The note of `body` (every line ending in a newline) with this key's signature line.
     public func sign(_ body: String) throws(NoteError) -> String {
-        guard body.hasSuffix("\n"), !body.contains("\n\n") else { throw NoteError("a note body is non-empty lines, each ending in a newline") }
+        guard body.hasSuffix("\n"), !body.contains("\n\n") else {
+            throw NoteError("a note body is non-empty lines, each ending in a newline")
+        }
         guard let signature = try? key.signature(for: Data(body.utf8)) else { throw NoteError("Ed25519 signing failed") }
         return body + "\n" + "\u{2014} \(name) " + Data(keyID + Array(signature)).base64EncodedString() + "\n"
     }
@@ -69,7 +72,8 @@ public struct NoteVerifier: Sendable, Hashable {
 
     /// `<name>+<hex key id>+<base64(0x01 || key)>`.
     public init(verifierKey text: String) throws(NoteError) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
+            separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == 0x01 else {
             throw NoteError("not an Ed25519 verifier key")
         }
@@ -87,7 +91,9 @@ public struct NoteVerifier: Sendable, Hashable {
 
     /// The note's body when it carries a valid signature by this key; otherwise an error saying why.
     public func verify(_ note: String) throws(NoteError) -> String {
-        guard let split = note.range(of: "\n\n", options: .backwards) else { throw NoteError("a note needs a blank line before its signatures") }
+        guard let split = note.range(of: "\n\n", options: .backwards) else {
+            throw NoteError("a note needs a blank line before its signatures")
+        }
         let body = String(note[..<split.lowerBound]) + "\n"
         let lines = note[split.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropLast()
         guard note.hasSuffix("\n"), !lines.isEmpty else { throw NoteError("a note ends with signature lines") }
@@ -98,7 +104,7 @@ public struct NoteVerifier: Sendable, Hashable {
             }
             guard fields[1] == name, Array(blob.prefix(4)) == keyID else { continue }
             guard blob.count == 68, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
-                  key.isValidSignature(blob.dropFirst(4), for: Data(body.utf8))
+                key.isValidSignature(blob.dropFirst(4), for: Data(body.utf8))
             else { throw NoteError("the signature by \(name) does not verify") }
             return body
         }
@@ -123,7 +129,7 @@ public struct Checkpoint: Sendable, Hashable {
     public init(body: String) throws(NoteError) {
         let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 4, lines.last == "", !lines[0].isEmpty, let size = UInt64(lines[1]), String(size) == lines[1],
-              let decoded = Data(base64Encoded: String(lines[2])), let root = TreeHash(bytes: decoded)
+            let decoded = Data(base64Encoded: String(lines[2])), let root = TreeHash(bytes: decoded)
         else { throw NoteError("not a checkpoint: \(body.prefix(120))") }
         self.init(origin: String(lines[0]), size: size, root: root)
     }

@@ -19,7 +19,9 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     /// The hash in the first 32 bytes of `raw`.
     init(raw: UnsafeRawBufferPointer) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[raw.startIndex..<raw.startIndex + 32])) }
+        withUnsafeMutableBytes(of: &words) {
+            $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[raw.startIndex..<raw.startIndex + 32]))
+        }
         self.words = words
     }
 
@@ -67,7 +69,9 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
         return withUnsafeBytes(of: words) { bytes in
             for index in 0..<32 {
                 let byte = bytes[index]
-                guard hex[2 * index] == TreeHash.digits[Int(byte >> 4)], hex[2 * index + 1] == TreeHash.digits[Int(byte & 0x0f)] else { return false }
+                guard hex[2 * index] == TreeHash.digits[Int(byte >> 4)], hex[2 * index + 1] == TreeHash.digits[Int(byte & 0x0f)] else {
+                    return false
+                }
             }
             return true
         }

@@ -1,6 +1,8 @@
 import CSICCore
 import CSICProtos
 import EventLog
+import Logging
+import Metrics
 import Storage
 import StreamRuntime
 
@@ -16,16 +18,16 @@ public struct TransactionEngine: StreamEngine {
         self.group = group
     }
 
-    public func process(_ batch: [LogRecord]) async throws -> EngineOutput {
-        var output = EngineOutput()
-        output.storeWrites.reserveCapacity(batch.count)
+    public func process(_ batch: [LogRecord]) async throws -> EngineOutput<[TransactionWrite]> {
+        var output = EngineOutput<[TransactionWrite]>(effects: [])
+        output.effects.reserveCapacity(batch.count)
         let now = Timestamp.now()
         for record in batch {
             do throws(ValidationError) {
                 switch try TransactionTopicEvent(protoBytes: record.value) {
                 case .transaction(let transaction):
                     try Self.check(transaction, record: record, now: now)
-                    output.storeWrites.append(.upsertTransaction(Self.row(transaction, record: record), addresses: transaction.addresses))
+                    output.effects.append(TransactionWrite(Self.row(transaction, record: record), addresses: transaction.addresses))
                 case .block(let block):
                     try block.validate()
                 }
@@ -51,5 +53,37 @@ public struct TransactionEngine: StreamEngine {
             inputCount: transaction.inputs.count, outputCount: transaction.outputs.count,
             status: transaction.status, riskScore: nil, payload: record.value,
             source: LogPosition(topic: record.topic, partition: record.partition, offset: record.offset))
+    }
+}
+
+extension TransactionEngine {
+    /// Stores a batch of transactions with their address index in one store transaction.
+    public struct Sink: EffectSink {
+        let store: any TransactionStore
+
+        public init(store: any TransactionStore) {
+            self.store = store
+        }
+
+        public func prepare(_ writes: [TransactionWrite]) -> PreparedTransactions {
+            PreparedTransactions(writes)
+        }
+
+        public func apply(_ prepared: PreparedTransactions) async throws {
+            try await store.apply(prepared)
+        }
+    }
+}
+
+extension StreamProcessor where Engine == TransactionEngine, Sink == TransactionEngine.Sink {
+    /// The transaction engine storing into `store`.
+    public convenience init(
+        engine: TransactionEngine, log: any EventLog, store: any TransactionStore, settings: StreamSettings = StreamSettings(),
+        logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
+        observer: (@Sendable (BatchReport) -> Void)? = nil
+    ) {
+        self.init(
+            engine: engine, sink: TransactionEngine.Sink(store: store), log: log, settings: settings, logger: logger, metrics: metrics,
+            observer: observer)
     }
 }

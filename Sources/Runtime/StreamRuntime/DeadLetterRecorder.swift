@@ -13,18 +13,31 @@ public struct DeadLetterRecorder: StreamEngine {
 
     public init() {}
 
-    public func process(_ batch: [LogRecord]) async throws -> EngineOutput {
-        var writes: [StoreWrite] = []
-        writes.reserveCapacity(batch.count)
+    public func process(_ batch: [LogRecord]) async throws -> EngineOutput<[DeadLetter]> {
+        var letters: [DeadLetter] = []
+        letters.reserveCapacity(batch.count)
         for record in batch {
             do throws(ValidationError) {
                 let letter = try DeadLetter(protoBytes: record.value)
                 try letter.validate()
-                writes.append(.upsertDeadLetter(letter))
+                letters.append(letter)
             } catch {
-                writes.append(.upsertDeadLetter(DeadLetter(rejecting: record, by: group, error: error)))
+                letters.append(DeadLetter(rejecting: record, by: group, error: error))
             }
         }
-        return EngineOutput(storeWrites: writes)
+        return EngineOutput(effects: letters)
+    }
+
+    /// Stores a batch's dead letters in one transaction (idempotent by dead-letter id).
+    public struct Sink: EffectSink {
+        let store: any DeadLetterStore
+
+        public init(store: any DeadLetterStore) {
+            self.store = store
+        }
+
+        public func apply(_ letters: [DeadLetter]) async throws {
+            try await store.record(letters)
+        }
     }
 }

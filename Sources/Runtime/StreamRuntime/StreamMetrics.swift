@@ -18,7 +18,7 @@ struct StreamMetrics: Sendable {
         latency = Metrics.Timer(label: "csic_stage_latency_seconds", dimensions: [("stage", group)], factory: factory)
     }
 
-    func recordBatch(_ batch: [LogRecord], output: EngineOutput, duration: Duration) {
+    func recordBatch(_ batch: [LogRecord], deadLetters: [DeadLetter], duration: Duration) {
         batchDuration.record(duration: duration)
         let now = Timestamp.now().microsecondsSinceEpoch
         var perTopic: [String: Int] = [:]
@@ -30,9 +30,12 @@ struct StreamMetrics: Sendable {
             Counter(label: "csic_stream_records_total", dimensions: [("group", group), ("topic", topic)], factory: factory)
                 .increment(by: count)
         }
-        for letter in output.deadLetters {
-            Counter(label: "csic_dead_letters_total", dimensions: [("source", letter.source), ("reason", letter.reasonCode.rawValue)], factory: factory)
-                .increment()
+        for letter in deadLetters {
+            Counter(
+                label: "csic_dead_letters_total", dimensions: [("source", letter.source), ("reason", letter.reasonCode.rawValue)],
+                factory: factory
+            )
+            .increment()
             Counter(label: "csic_errors_total", dimensions: [("source", letter.source), ("kind", "invalid_input")], factory: factory)
                 .increment()
         }

@@ -16,7 +16,12 @@ public struct StreamSettings: Sendable, Hashable {
     public var retryDelay: Duration
     public var maxRetryDelay: Duration
 
-    public init(maxBatchRecords: Int = 16_384, pollTimeout: Duration = .milliseconds(200), retryDelay: Duration = .milliseconds(50), maxRetryDelay: Duration = .seconds(5)) {
+    var backoff: Backoff { Backoff(initial: retryDelay, maximum: maxRetryDelay) }
+
+    public init(
+        maxBatchRecords: Int = 16_384, pollTimeout: Duration = .milliseconds(200), retryDelay: Duration = .milliseconds(50),
+        maxRetryDelay: Duration = .seconds(5)
+    ) {
         self.maxBatchRecords = maxBatchRecords
         self.pollTimeout = pollTimeout
         self.retryDelay = retryDelay
@@ -33,29 +38,31 @@ public struct BatchReport: Sendable {
     public var latenciesMicroseconds: [Int64]
 }
 
-/// Runs a ``StreamEngine`` as a service: poll, process, apply effects durably, publish, commit.
+/// Runs a ``StreamEngine`` as a service: poll, process, hand the effects to the engine's ``EffectSink``,
+/// publish, commit. The one stream loop of the platform: every engine (the transaction engine, the
+/// dead-letter recorder, the audit engine appending to its WORM log) runs on it.
 ///
-/// Delivery is at-least-once: offsets are committed only after the store writes, new events and dead
-/// letters of the batch are durable; a crash in between replays the batch, and idempotent upserts by
-/// event id make the replay harmless. A batch whose effects fail is retried with backoff, never skipped.
-/// On graceful shutdown (SIGTERM) the current batch finishes and is committed before `run` returns.
-public final class StreamProcessor: Service {
-    private let engine: any StreamEngine
+/// Delivery is at-least-once: offsets are committed only after the effects, new events and dead letters of
+/// the batch are durable; a crash in between replays the batch, and idempotent sinks make the replay
+/// harmless. A batch whose effects fail is retried with backoff, never skipped. On graceful shutdown
+/// (SIGTERM) the current batch finishes and is committed before `run` returns.
+public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Service where Sink.Effects == Engine.Effects {
+    private let engine: Engine
+    private let sink: Sink
     private let log: any EventLog
-    private let store: any PlatformStore
     private let settings: StreamSettings
     private let logger: Logger
     private let observer: (@Sendable (BatchReport) -> Void)?
     private let metrics: StreamMetrics
 
     public init(
-        engine: any StreamEngine, log: any EventLog, store: any PlatformStore, settings: StreamSettings = StreamSettings(),
+        engine: Engine, sink: Sink, log: any EventLog, settings: StreamSettings = StreamSettings(),
         logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
         observer: (@Sendable (BatchReport) -> Void)? = nil
     ) {
         self.engine = engine
+        self.sink = sink
         self.log = log
-        self.store = store
         self.settings = settings
         self.logger = logger
         self.observer = observer
@@ -63,6 +70,7 @@ public final class StreamProcessor: Service {
     }
 
     public func run() async throws {
+        try await sink.start()
         var consumer = try await LogConsumer(log: log, group: engine.group, topics: engine.topics)
         logger.info("stream processor started", metadata: ["group": "\(engine.group)", "topics": "\(engine.topics)"])
         // The batch whose effects are being made durable, and the positions to commit once they are.
@@ -80,17 +88,19 @@ public final class StreamProcessor: Service {
                     try await complete(pending)
                     inFlight = nil
                 }
+                try await sink.idle()
                 await metrics.recordLag(try consumer.lag())
                 continue
             }
             let started = ContinuousClock.now
             let output = try await processWithRetry(batch)
-            let prepared = PreparedWrites(output.storeWrites)
+            let prepared = sink.prepare(output.effects)
             let positions = consumer.positions
             if let pending = inFlight { try await complete(pending) }
             inFlight = (Task { try await self.applyUntilDurable(output, prepared: prepared, batch: batch, started: started) }, positions)
         }
         if let pending = inFlight { try await complete(pending) }
+        try await sink.stop()
         logger.info("stream processor stopped", metadata: ["group": "\(engine.group)"])
     }
 
@@ -105,49 +115,54 @@ public final class StreamProcessor: Service {
     }
 
     /// Runs the engine, retrying with backoff if it throws (its output must not depend on the attempt).
-    private func processWithRetry(_ batch: [LogRecord]) async throws -> EngineOutput {
-        var delay = settings.retryDelay
+    private func processWithRetry(_ batch: [LogRecord]) async throws -> EngineOutput<Engine.Effects> {
+        var backoff = settings.backoff
         while true {
             do {
                 return try await engine.process(batch)
             } catch {
-                try await backOff(after: error, batch: batch, delay: &delay)
+                try await pause(after: error, batch: batch, backoff: &backoff)
             }
         }
     }
 
     /// Applies a batch's effects, retrying with backoff until they are durable; never skips a batch.
-    private func applyUntilDurable(_ output: EngineOutput, prepared: PreparedWrites, batch: [LogRecord], started: ContinuousClock.Instant) async throws {
-        var delay = settings.retryDelay
+    private func applyUntilDurable(
+        _ output: EngineOutput<Engine.Effects>, prepared: Sink.Prepared, batch: [LogRecord], started: ContinuousClock.Instant
+    ) async throws {
+        var backoff = settings.backoff
         while true {
             do {
                 try await apply(output, prepared: prepared)
                 break
             } catch {
-                try await backOff(after: error, batch: batch, delay: &delay)
+                try await pause(after: error, batch: batch, backoff: &backoff)
             }
         }
-        metrics.recordBatch(batch, output: output, duration: ContinuousClock.now - started)
+        metrics.recordBatch(batch, deadLetters: output.deadLetters, duration: ContinuousClock.now - started)
         if let observer {
             let now = Timestamp.now().microsecondsSinceEpoch
-            observer(BatchReport(
-                group: engine.group, records: batch.count, deadLetters: output.deadLetters.count,
-                latenciesMicroseconds: batch.map { now - $0.timestamp.microsecondsSinceEpoch }))
+            observer(
+                BatchReport(
+                    group: engine.group, records: batch.count, deadLetters: output.deadLetters.count,
+                    latenciesMicroseconds: batch.map { now - $0.timestamp.microsecondsSinceEpoch }))
         }
     }
 
-    private func backOff(after error: any Error, batch: [LogRecord], delay: inout Duration) async throws {
+    private func pause(after error: any Error, batch: [LogRecord], backoff: inout Backoff) async throws {
+        let delay = backoff.next()
         metrics.processingErrors.increment()
-        logger.error("batch failed; retrying", metadata: [
-            "group": "\(engine.group)", "first_offset": "\(batch[0].topicPartition)@\(batch[0].offset)",
-            "error": "\(error)", "retry_in": "\(delay)",
-        ])
+        logger.error(
+            "batch failed; retrying",
+            metadata: [
+                "group": "\(engine.group)", "first_offset": "\(batch[0].topicPartition)@\(batch[0].offset)",
+                "error": "\(error)", "retry_in": "\(delay)",
+            ])
         try await Task.sleep(for: delay)
-        delay = min(delay * 2, settings.maxRetryDelay)
     }
 
-    private func apply(_ output: EngineOutput, prepared: PreparedWrites) async throws {
-        try await store.apply(prepared)
+    private func apply(_ output: EngineOutput<Engine.Effects>, prepared: Sink.Prepared) async throws {
+        try await sink.apply(prepared)
         var byTopic: [String: [ProducerRecord]] = [:]
         for event in output.events { byTopic[event.topic, default: []].append(event.record) }
         if !output.deadLetters.isEmpty {
@@ -158,5 +173,18 @@ public final class StreamProcessor: Service {
         for (topic, records) in byTopic.sorted(by: { $0.key < $1.key }) {
             _ = try await log.append(topic: topic, records: records)
         }
+    }
+}
+
+extension StreamProcessor where Engine == DeadLetterRecorder, Sink == DeadLetterRecorder.Sink {
+    /// The dead-letter recorder storing into `store`.
+    public convenience init(
+        engine: DeadLetterRecorder, log: any EventLog, store: any DeadLetterStore, settings: StreamSettings = StreamSettings(),
+        logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
+        observer: (@Sendable (BatchReport) -> Void)? = nil
+    ) {
+        self.init(
+            engine: engine, sink: DeadLetterRecorder.Sink(store: store), log: log, settings: settings, logger: logger, metrics: metrics,
+            observer: observer)
     }
 }

@@ -91,7 +91,9 @@ extension Request {
     /// An RFC 3339 time query parameter, or `nil` when absent.
     func timeParameter(_ name: String) throws -> Timestamp? {
         guard let text = try textParameter(name) else { return nil }
-        guard let time = Timestamp(iso8601: text) else { throw APIError.invalid(name, "\(name) must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z") }
+        guard let time = Timestamp(iso8601: text) else {
+            throw APIError.invalid(name, "\(name) must be an RFC 3339 time, e.g. 2026-11-25T00:00:00Z")
+        }
         return time
     }
 }

@@ -36,7 +36,9 @@ struct AuditMiddleware: RouterMiddleware {
                 try await append(attempt)
             } catch {
                 context.logger.error("audit record could not be written; refusing the write", metadata: ["error": "\(error)"])
-                throw APIError(.serviceUnavailable, code: "audit_unavailable", message: "the audit trail cannot record this write, so it was not performed")
+                throw APIError(
+                    .serviceUnavailable, code: "audit_unavailable",
+                    message: "the audit trail cannot record this write, so it was not performed")
             }
             details["phase"] = "outcome"
         }
@@ -53,7 +55,8 @@ struct AuditMiddleware: RouterMiddleware {
             do {
                 try await append(record(recordID, requestID, actor, action, path, status, source, details))
             } catch let auditError {
-                context.logger.error("audit record could not be written", metadata: ["request_id": "\(requestID)", "error": "\(auditError)"])
+                context.logger.error(
+                    "audit record could not be written", metadata: ["request_id": "\(requestID)", "error": "\(auditError)"])
             }
             throw error
         }
@@ -67,13 +70,15 @@ struct AuditMiddleware: RouterMiddleware {
     }
 
     private func record(
-        _ id: String, _ requestID: String, _ actor: String, _ action: String, _ path: String, _ status: Int, _ source: String, _ details: [String: String]
+        _ id: String, _ requestID: String, _ actor: String, _ action: String, _ path: String, _ status: Int, _ source: String,
+        _ details: [String: String]
     ) -> AuditRecord {
         var details = details
         details["status"] = String(status)
         let outcome: AuditOutcome = status < 400 ? .success : (status == 401 || status == 403 ? .denied : .failure)
         return AuditRecord(
-            id: id, time: .now(), actor: actor, action: action, resource: path, outcome: outcome, requestID: requestID, sourceAddress: source, details: details)
+            id: id, time: .now(), actor: actor, action: action, resource: path, outcome: outcome, requestID: requestID,
+            sourceAddress: source, details: details)
     }
 
     private func append(_ record: AuditRecord) async throws {

@@ -42,11 +42,12 @@ public struct AuditRoutes: APIRoutes {
         do {
             return try await query()
         } catch let error as AuditQueryError {
-            let code = switch error {
-            case .noCheckpoint: "no_checkpoint"
-            case .noIndex: "no_index"
-            case .notYetCovered: "not_yet_checkpointed"
-            }
+            let code =
+                switch error {
+                case .noCheckpoint: "no_checkpoint"
+                case .noIndex: "no_index"
+                case .notYetCovered: "not_yet_checkpointed"
+                }
             throw APIError(.notFound, code: code, message: error.description)
         }
     }

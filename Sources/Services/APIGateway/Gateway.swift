@@ -59,7 +59,9 @@ public enum Gateway {
     }
 
     /// A Hummingbird application serving the router on `host:port`.
-    public static func application(_ dependencies: GatewayDependencies, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public static func application(
+        _ dependencies: GatewayDependencies, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: router(dependencies),
             configuration: .init(address: .hostname(host, port: port), serverName: "csic"),

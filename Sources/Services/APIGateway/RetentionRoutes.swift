@@ -33,9 +33,13 @@ public struct RetentionRoutes: APIRoutes {
         }
         group.post("retention/holds") { request, context in
             let body = try await decode(request, context)
-            guard let className = body.recordClass else { throw APIError(.badRequest, code: "missing_field", message: "record_class is required", field: "record_class") }
+            guard let className = body.recordClass else {
+                throw APIError(.badRequest, code: "missing_field", message: "record_class is required", field: "record_class")
+            }
             guard let recordClass = RecordClass(rawValue: className) else {
-                throw APIError.invalid("record_class", "unknown record class \(className); use \(RecordClass.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw APIError.invalid(
+                    "record_class", "unknown record class \(className); use \(RecordClass.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let hold = LegalHold(
                 id: UUID().uuidString.lowercased(), recordClass: recordClass, subject: body.subject, reason: body.reason ?? "",
@@ -66,18 +70,22 @@ public struct RetentionRoutes: APIRoutes {
         do {
             return try decoder.decode(HoldRequest.self, from: Data(buffer.readableBytesView))
         } catch {
-            throw APIError(.badRequest, code: "invalid_body", message: "the body must be a JSON object with record_class, reason and optionally subject and case_reference")
+            throw APIError(
+                .badRequest, code: "invalid_body",
+                message: "the body must be a JSON object with record_class, reason and optionally subject and case_reference")
         }
     }
 
     /// The hold as it now stands, in the audit trail; the write already happened, so a failure is logged.
     private func record(_ hold: LegalHold, _ action: String, _ request: Request, _ context: APIContext) async {
         let requestID = request.headers[.init("X-Request-ID")!] ?? ""
-        let record = RetentionAudit.hold(hold, action: action, actor: context.actor, requestID: requestID, sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
+        let record = RetentionAudit.hold(
+            hold, action: action, actor: context.actor, requestID: requestID, sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
         do {
             try await log.appendAudit(record)
         } catch {
-            context.logger.error("the legal hold's audit record could not be written", metadata: ["hold": "\(hold.id)", "error": "\(error)"])
+            context.logger.error(
+                "the legal hold's audit record could not be written", metadata: ["hold": "\(hold.id)", "error": "\(error)"])
         }
     }
 }

@@ -22,9 +22,10 @@ struct StatsView: ResponseEncodable {
         var topics: [String: TopicStats] = [:]
         for topic in try await dependencies.log.topicNames() {
             let partitions = try await dependencies.log.describe(topic: topic)
-            let lag = try await dependencies.consumers[topic].asyncMap { group in
-                try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +)
-            } ?? 0
+            let lag =
+                try await dependencies.consumers[topic].asyncMap { group in
+                    try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +)
+                } ?? 0
             topics[topic] = TopicStats(
                 records: partitions.reduce(0) { $0 + $1.endOffset - $1.startOffset },
                 lag: lag,

@@ -30,7 +30,8 @@ extension ChainSimulator {
         var payments: [(Int, String, UInt64)] = []
         for _ in 0..<count {
             let user = world.users.randomElement(using: &rng)!
-            payments.append((user, world.receivingAddress(for: user, reuseChance: 40), UInt64(rng.logNormal(median: 1_500_000, sigma: 1.3)) + 5_000))
+            payments.append(
+                (user, world.receivingAddress(for: user, reuseChance: 40), UInt64(rng.logNormal(median: 1_500_000, sigma: 1.3)) + 5_000))
         }
         lastPattern = .exchangeWithdrawal
         return spend(from: exchange, payments: payments, changeReuse: 100)
@@ -67,12 +68,15 @@ extension ChainSimulator {
         let needed = payments.reduce(0) { $0 + $1.2 } + 20_000
         guard let chosen = world.takeOutputs(of: payer, covering: needed, using: &rng) else { return nil }
         let changeAddress = world.receivingAddress(for: payer, reuseChance: changeReuse)
-        return build(inputs: chosen.map { (payer, $0) }, payments: payments.map { ($0.0, $0.1, Optional($0.2)) }, change: (payer, changeAddress))
+        return build(
+            inputs: chosen.map { (payer, $0) }, payments: payments.map { ($0.0, $0.1, Optional($0.2)) }, change: (payer, changeAddress))
     }
 
     /// Assembles a transaction from `(owner, output)` inputs; a payment with a `nil` amount receives
     /// everything left after the fee. When the inputs cannot pay, they go back to their owners.
-    private mutating func build(inputs: [(Int, SimulatedOutput)], payments: [(Int, String, UInt64?)], change: (Int, String)?) -> ChainTransaction? {
+    private mutating func build(
+        inputs: [(Int, SimulatedOutput)], payments: [(Int, String, UInt64?)], change: (Int, String)?
+    ) -> ChainTransaction? {
         let totalIn = inputs.reduce(0) { $0 + $1.1.value }
         let outputCount = payments.count + (change == nil ? 0 : 1)
         let virtualSize = UInt64(11 + 68 * inputs.count + 31 * outputCount)
@@ -87,7 +91,8 @@ extension ChainSimulator {
         var outputs: [TransactionOutput] = []
         func pay(_ wallet: Int, _ address: String, _ value: UInt64) {
             let index = UInt32(outputs.count)
-            outputs.append(TransactionOutput(index: index, address: address, value: Amount(value), scriptType: ChainWorld.scriptType(of: address)))
+            outputs.append(
+                TransactionOutput(index: index, address: address, value: Amount(value), scriptType: ChainWorld.scriptType(of: address)))
             world.credit(SimulatedOutput(txid: txid, index: index, address: address, value: value), to: wallet)
         }
         for (wallet, address, amount) in payments {
@@ -100,7 +105,9 @@ extension ChainSimulator {
         let spent = outputs.reduce(UInt64(0)) { $0 + $1.value.uint64Value! }
         return ChainTransaction(
             chain: .bitcoin, txid: txid, block: blockRef, seenAt: blockTime,
-            inputs: inputs.map { TransactionInput(previousTxid: $0.1.txid, previousIndex: $0.1.index, address: $0.1.address, value: Amount($0.1.value)) },
+            inputs: inputs.map {
+                TransactionInput(previousTxid: $0.1.txid, previousIndex: $0.1.index, address: $0.1.address, value: Amount($0.1.value))
+            },
             outputs: outputs, fee: Amount(totalIn - spent), status: .confirmed)
     }
 }

@@ -70,7 +70,10 @@ public struct ChainSimulator: Sendable {
             let interval = Int64(rng.logNormal(median: 540, sigma: 0.6) * 1_000_000)
             blockTime = liveClock ? Timestamp.now() : blockTime.adding(microseconds: interval)
             pendingCoinbase = true
-            return .block(ChainBlock(chain: .bitcoin, height: height, hash: blockHash, previousHash: previous, time: blockTime, transactionCount: UInt32(transactionsPerBlock)))
+            return .block(
+                ChainBlock(
+                    chain: .bitcoin, height: height, hash: blockHash, previousHash: previous, time: blockTime,
+                    transactionCount: UInt32(transactionsPerBlock)))
         }
         let transaction: ChainTransaction
         if pendingCoinbase {

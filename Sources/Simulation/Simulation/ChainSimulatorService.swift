@@ -20,7 +20,10 @@ public struct ChainSimulatorSettings: Sendable, Hashable {
     /// Stamp blocks with the wall clock (a live demo) rather than simulated time from `start`.
     public var liveClock: Bool
 
-    public init(seed: UInt64, count: Int? = nil, ratePerSecond: Double? = nil, batchSize: Int = 1_000, start: Timestamp, cursorPath: String? = nil, transactionsPerBlock: Int = 2_500, liveClock: Bool = false) {
+    public init(
+        seed: UInt64, count: Int? = nil, ratePerSecond: Double? = nil, batchSize: Int = 1_000, start: Timestamp, cursorPath: String? = nil,
+        transactionsPerBlock: Int = 2_500, liveClock: Bool = false
+    ) {
         self.liveClock = liveClock
         self.seed = seed
         self.count = count
@@ -50,7 +53,8 @@ public struct ChainSimulatorService: Service {
     }
 
     public func run() async throws {
-        var simulator = ChainSimulator(seed: settings.seed, start: settings.start, transactionsPerBlock: settings.transactionsPerBlock, liveClock: settings.liveClock)
+        var simulator = ChainSimulator(
+            seed: settings.seed, start: settings.start, transactionsPerBlock: settings.transactionsPerBlock, liveClock: settings.liveClock)
         var published = try readCursor()
         for _ in 0..<published { _ = simulator.next() }
         if published > 0 {

@@ -60,7 +60,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 // Deterministic pure-Swift elementary functions, so simulated values do not depend on the platform's libm.
 private func logApprox(_ x: Double) -> Double {
     let exponent = Double(x.exponent)
-    let mantissa = x.significand  // [1, 2)
+    let mantissa = x.significand // [1, 2)
     let y = (mantissa - 1) / (mantissa + 1)
     let y2 = y * y
     var term = y

@@ -5,11 +5,12 @@ import GRDB
 /// SQL for the `dead_letters` table.
 enum DeadLetterRows {
     static func upsert(_ letter: DeadLetter, _ db: Database) throws {
-        let statement = try db.cachedStatement(sql: """
-            INSERT INTO dead_letters (id, source, topic, partition, "offset", reason_code, reason, rejected_by, time_us, record_key, payload)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO NOTHING
-            """)
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO dead_letters (id, source, topic, partition, "offset", reason_code, reason, rejected_by, time_us, record_key, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO NOTHING
+                """)
         try statement.execute(arguments: [
             letter.eventID, letter.source, letter.topic, letter.partition.map { Int64($0) }, letter.offset,
             letter.reasonCode.rawValue, letter.reason, letter.rejectedBy, letter.time.microsecondsSinceEpoch,
@@ -18,9 +19,11 @@ enum DeadLetterRows {
     }
 
     static func page(source: String?, limit: Int, before: Int64?, _ db: Database) throws -> Page<DeadLetter> {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT * FROM dead_letters WHERE (? IS NULL OR source = ?) AND seq < ? ORDER BY seq DESC LIMIT ?
-            """, arguments: [source, source, before ?? Int64.max, limit])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM dead_letters WHERE (? IS NULL OR source = ?) AND seq < ? ORDER BY seq DESC LIMIT ?
+                """, arguments: [source, source, before ?? Int64.max, limit])
         let items = rows.map { row -> DeadLetter in
             let key: Data = row["record_key"]
             let payload: Data = row["payload"]
@@ -40,12 +43,14 @@ enum DeadLetterRows {
 enum AlertRows {
     static func upsert(_ alert: Alert, _ db: Database) throws {
         let findings = String(decoding: try JSONEncoder().encode(alert.findingIDs), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO alerts (id, title, subject, severity, status, finding_ids, created_at_us, updated_at_us)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity, status = excluded.status,
-                finding_ids = excluded.finding_ids, updated_at_us = excluded.updated_at_us
-            """, arguments: [
+        try db.execute(
+            sql: """
+                INSERT INTO alerts (id, title, subject, severity, status, finding_ids, created_at_us, updated_at_us)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity, status = excluded.status,
+                    finding_ids = excluded.finding_ids, updated_at_us = excluded.updated_at_us
+                """,
+            arguments: [
                 alert.id, alert.title, alert.subject, alert.severity.rawValue, alert.status.rawValue, findings,
                 alert.createdAt.microsecondsSinceEpoch, alert.updatedAt.microsecondsSinceEpoch,
             ])
@@ -56,9 +61,11 @@ enum AlertRows {
     }
 
     static func page(status: AlertStatus?, limit: Int, before: Int64?, _ db: Database) throws -> Page<Alert> {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT * FROM alerts WHERE (? IS NULL OR status = ?) AND seq < ? ORDER BY seq DESC LIMIT ?
-            """, arguments: [status?.rawValue, status?.rawValue, before ?? Int64.max, limit])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM alerts WHERE (? IS NULL OR status = ?) AND seq < ? ORDER BY seq DESC LIMIT ?
+                """, arguments: [status?.rawValue, status?.rawValue, before ?? Int64.max, limit])
         return Page(items: try rows.map(decode), nextCursor: Cursor.next(rows.map { $0["seq"] }, limit: limit))
     }
 
@@ -75,11 +82,16 @@ enum AlertRows {
 /// SQL for the `users` table.
 enum AccountRows {
     static func upsert(_ user: UserAccount, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO users (username, display_name, role, password_hash, disabled, created_at_us) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT(username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
-                password_hash = excluded.password_hash, disabled = excluded.disabled
-            """, arguments: [user.username, user.displayName, user.role.rawValue, user.passwordHash, user.disabled, user.createdAt.microsecondsSinceEpoch])
+        try db.execute(
+            sql: """
+                INSERT INTO users (username, display_name, role, password_hash, disabled, created_at_us) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
+                    password_hash = excluded.password_hash, disabled = excluded.disabled
+                """,
+            arguments: [
+                user.username, user.displayName, user.role.rawValue, user.passwordHash, user.disabled,
+                user.createdAt.microsecondsSinceEpoch,
+            ])
     }
 
     static func fetch(username: String, _ db: Database) throws -> UserAccount? {
@@ -101,10 +113,11 @@ enum AccountRows {
 /// SQL for the `configuration` table.
 enum ConfigurationRows {
     static func upsert(_ entry: ConfigurationEntry, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO configuration (key, value, updated_at_us, updated_by) VALUES (?, ?, ?, ?)
-            ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at_us = excluded.updated_at_us, updated_by = excluded.updated_by
-            """, arguments: [entry.key, entry.value, entry.updatedAt.microsecondsSinceEpoch, entry.updatedBy])
+        try db.execute(
+            sql: """
+                INSERT INTO configuration (key, value, updated_at_us, updated_by) VALUES (?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at_us = excluded.updated_at_us, updated_by = excluded.updated_by
+                """, arguments: [entry.key, entry.value, entry.updatedAt.microsecondsSinceEpoch, entry.updatedBy])
     }
 
     static func fetch(key: String, _ db: Database) throws -> ConfigurationEntry? {
@@ -116,6 +129,8 @@ enum ConfigurationRows {
     }
 
     static func decode(_ row: Row) -> ConfigurationEntry {
-        ConfigurationEntry(key: row["key"], value: row["value"], updatedAt: Timestamp(microsecondsSinceEpoch: row["updated_at_us"]), updatedBy: row["updated_by"])
+        ConfigurationEntry(
+            key: row["key"], value: row["value"], updatedAt: Timestamp(microsecondsSinceEpoch: row["updated_at_us"]),
+            updatedBy: row["updated_by"])
     }
 }

@@ -11,18 +11,21 @@ enum RetentionRows {
     static let purgeBatch = 2_000
 
     static func insert(_ hold: LegalHold, _ db: Database) throws {
-        try db.execute(sql: """
-            INSERT INTO legal_holds (id, record_class, subject, reason, case_reference, placed_by, placed_at_us)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
+        try db.execute(
+            sql: """
+                INSERT INTO legal_holds (id, record_class, subject, reason, case_reference, placed_by, placed_at_us)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
                 hold.id, hold.recordClass.rawValue, hold.subject, hold.reason, hold.caseReference, hold.placedBy,
                 hold.placedAt.microsecondsSinceEpoch,
             ])
     }
 
     static func release(id: String, by actor: String, at time: Timestamp, _ db: Database) throws -> LegalHold? {
-        try db.execute(sql: "UPDATE legal_holds SET released_by = ?, released_at_us = ? WHERE id = ? AND released_at_us IS NULL",
-                       arguments: [actor, time.microsecondsSinceEpoch, id])
+        try db.execute(
+            sql: "UPDATE legal_holds SET released_by = ?, released_at_us = ? WHERE id = ? AND released_at_us IS NULL",
+            arguments: [actor, time.microsecondsSinceEpoch, id])
         guard db.changesCount == 1 else { return nil }
         return try Row.fetchOne(db, sql: "SELECT * FROM legal_holds WHERE id = ?", arguments: [id]).map(decode)
     }
@@ -32,7 +35,9 @@ enum RetentionRows {
     }
 
     static func active(_ recordClass: RecordClass, _ db: Database) throws -> [LegalHold] {
-        try Row.fetchAll(db, sql: "SELECT * FROM legal_holds WHERE record_class = ? AND released_at_us IS NULL", arguments: [recordClass.rawValue]).map(decode)
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM legal_holds WHERE record_class = ? AND released_at_us IS NULL", arguments: [recordClass.rawValue]
+        ).map(decode)
     }
 
     static func decode(_ row: Row) -> LegalHold {
@@ -46,17 +51,21 @@ enum RetentionRows {
     /// The active holds of a class that cover a given record, as SQL over that record's columns.
     private static func heldSQL(_ recordClass: RecordClass, _ columns: [String]) -> String {
         let matches = (["h.subject IS NULL"] + columns.map { "h.subject = \($0)" }).joined(separator: " OR ")
-        return "EXISTS (SELECT 1 FROM legal_holds h WHERE h.record_class = '\(recordClass.rawValue)' AND h.released_at_us IS NULL AND (\(matches)))"
+        return
+            "EXISTS (SELECT 1 FROM legal_holds h WHERE h.record_class = '\(recordClass.rawValue)' AND h.released_at_us IS NULL AND (\(matches)))"
     }
 
     /// Purges expired alerts or dead letters in one statement each; returns (purged, held).
     static func purgeSimple(_ recordClass: RecordClass, cutoff: Timestamp, _ db: Database) throws -> (Int, Int) {
-        let (table, time, columns) = switch recordClass {
-        case .alerts: ("alerts", "created_at_us", ["alerts.id", "alerts.subject"])
-        default: ("dead_letters", "time_us", ["dead_letters.source", "dead_letters.id"])
-        }
+        let (table, time, columns) =
+            switch recordClass {
+            case .alerts: ("alerts", "created_at_us", ["alerts.id", "alerts.subject"])
+            default: ("dead_letters", "time_us", ["dead_letters.source", "dead_letters.id"])
+            }
         let held = heldSQL(recordClass, columns)
-        let heldCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(time) < ? AND \(held)", arguments: [cutoff.microsecondsSinceEpoch]) ?? 0
+        let heldCount =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(time) < ? AND \(held)", arguments: [cutoff.microsecondsSinceEpoch]) ?? 0
         try db.execute(sql: "DELETE FROM \(table) WHERE \(time) < ? AND NOT \(held)", arguments: [cutoff.microsecondsSinceEpoch])
         return (db.changesCount, heldCount)
     }
@@ -65,10 +74,12 @@ enum RetentionRows {
     /// Returns (purged, held, the last seq examined, or `nil` when none was left).
     static func purgeTransactions(cutoff: Timestamp, after: Int64, _ db: Database) throws -> (purged: Int, held: Int, last: Int64?) {
         let holds = try active(.transactions, db)
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT seq, id, txid, payload FROM transactions
-            WHERE seq > ? AND COALESCE(block_time_us, seen_at_us) < ? ORDER BY seq LIMIT ?
-            """, arguments: [after, cutoff.microsecondsSinceEpoch, purgeBatch])
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT seq, id, txid, payload FROM transactions
+                WHERE seq > ? AND COALESCE(block_time_us, seen_at_us) < ? ORDER BY seq LIMIT ?
+                """, arguments: [after, cutoff.microsecondsSinceEpoch, purgeBatch])
         guard let last = rows.last?["seq"] as Int64? else { return (0, 0, nil) }
         if holds.contains(where: { $0.subject == nil }) { return (0, rows.count, last) }
         let subjects = Set(holds.compactMap(\.subject))
@@ -89,7 +100,9 @@ enum RetentionRows {
             }
             for address in addresses {
                 for table in ["transaction_addresses", "transaction_addresses_recent"] {
-                    try db.cachedStatement(sql: "DELETE FROM \(table) WHERE address_hash = ? AND seq = ?").execute(arguments: [IndexKey.of(address), seq])
+                    try db.cachedStatement(sql: "DELETE FROM \(table) WHERE address_hash = ? AND seq = ?").execute(arguments: [
+                        IndexKey.of(address), seq,
+                    ])
                 }
             }
             for table in ["transaction_id_keys", "transaction_id_keys_recent"] {

@@ -23,7 +23,8 @@ struct SQLiteBinder {
     func bind(_ index: Int32, _ value: String) {
         var text = value
         text.withUTF8 { utf8 in
-            _ = sqlite3_bind_text(handle, index, UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
+            _ = sqlite3_bind_text(
+                handle, index, UnsafeRawPointer(utf8.baseAddress!).assumingMemoryBound(to: CChar.self), Int32(utf8.count), Self.transient)
         }
     }
 
@@ -50,7 +51,9 @@ struct SQLiteBinder {
             case SQLITE_DONE:
                 return first
             default:
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                    sql: statement.sql)
             }
         }
     }

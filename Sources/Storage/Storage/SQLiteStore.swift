@@ -26,7 +26,9 @@ public final class SQLiteStore: PlatformStore {
 
     /// Opens (creating and migrating) the database at `path`: the platform's tables, then each of
     /// `migrations` (a component's tables) in order.
-    public init(path: String, durability: Durability = .full, migrations: [StoreMigration] = [], logger: Logger = Logger(label: "csic.storage")) throws {
+    public init(
+        path: String, durability: Durability = .full, migrations: [StoreMigration] = [], logger: Logger = Logger(label: "csic.storage")
+    ) throws {
         self.path = path
         self.logger = logger
         var configuration = Configuration()
@@ -53,13 +55,23 @@ public final class SQLiteStore: PlatformStore {
         try migrator.migrate(pool)
     }
 
-    public func apply(_ prepared: PreparedWrites) async throws {
+    public func apply(_ prepared: PreparedTransactions) async throws {
         guard prepared.count > 0 else { return }
         let slice = mergeSlice.wrappingAdd(1, ordering: .relaxed).oldValue
+        try await pool.write { db in try TransactionRows.upsert(prepared, mergeSlice: slice, db) }
+    }
+
+    public func record(_ letters: [DeadLetter]) async throws {
+        guard !letters.isEmpty else { return }
         try await pool.write { db in
-            try TransactionRows.upsert(prepared, mergeSlice: slice, db)
-            for letter in prepared.deadLetters { try DeadLetterRows.upsert(letter, db) }
-            for alert in prepared.alerts { try AlertRows.upsert(alert, db) }
+            for letter in letters { try DeadLetterRows.upsert(letter, db) }
+        }
+    }
+
+    public func upsert(_ alerts: [Alert]) async throws {
+        guard !alerts.isEmpty else { return }
+        try await pool.write { db in
+            for alert in alerts { try AlertRows.upsert(alert, db) }
         }
     }
 
@@ -67,7 +79,8 @@ public final class SQLiteStore: PlatformStore {
         var total: Int64 = 0
         for suffix in ["", "-wal", "-shm"] {
             if let attributes = try? FileManager.default.attributesOfItem(atPath: path + suffix),
-               let size = attributes[.size] as? NSNumber {
+                let size = attributes[.size] as? NSNumber
+            {
                 total += size.int64Value
             }
         }
@@ -100,7 +113,9 @@ public final class SQLiteStore: PlatformStore {
             var after = Int64.min
             while true {
                 let start = after
-                let (purged, held, last) = try await pool.write { db in try RetentionRows.purgeTransactions(cutoff: cutoff, after: start, db) }
+                let (purged, held, last) = try await pool.write { db in
+                    try RetentionRows.purgeTransactions(cutoff: cutoff, after: start, db)
+                }
                 report.purged += purged
                 report.held += held
                 guard let last else { break }
@@ -112,9 +127,11 @@ public final class SQLiteStore: PlatformStore {
             report.held = held
         }
         if report.purged > 0 {
-            logger.notice("purged expired records", metadata: [
-                "class": "\(recordClass.rawValue)", "purged": "\(report.purged)", "held": "\(report.held)", "cutoff": "\(cutoff)",
-            ])
+            logger.notice(
+                "purged expired records",
+                metadata: [
+                    "class": "\(recordClass.rawValue)", "purged": "\(report.purged)", "held": "\(report.held)", "cutoff": "\(cutoff)",
+                ])
         }
         return report
     }

@@ -5,33 +5,34 @@ enum StoreMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-24-transactions") { db in
-            try db.execute(sql: """
-                CREATE TABLE transactions (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL,
-                    chain TEXT NOT NULL,
-                    txid TEXT NOT NULL,
-                    block_height INTEGER,
-                    block_hash TEXT,
-                    block_time_us INTEGER,
-                    seen_at_us INTEGER NOT NULL,
-                    fee TEXT,
-                    total_output TEXT NOT NULL,
-                    input_count INTEGER NOT NULL,
-                    output_count INTEGER NOT NULL,
-                    status TEXT NOT NULL,
-                    risk_score INTEGER,
-                    payload BLOB NOT NULL,
-                    source_topic TEXT NOT NULL,
-                    source_partition INTEGER NOT NULL,
-                    source_offset INTEGER NOT NULL
-                );
-                CREATE TABLE transaction_addresses (
-                    address_hash INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (address_hash, seq)
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE transactions (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL,
+                        chain TEXT NOT NULL,
+                        txid TEXT NOT NULL,
+                        block_height INTEGER,
+                        block_hash TEXT,
+                        block_time_us INTEGER,
+                        seen_at_us INTEGER NOT NULL,
+                        fee TEXT,
+                        total_output TEXT NOT NULL,
+                        input_count INTEGER NOT NULL,
+                        output_count INTEGER NOT NULL,
+                        status TEXT NOT NULL,
+                        risk_score INTEGER,
+                        payload BLOB NOT NULL,
+                        source_topic TEXT NOT NULL,
+                        source_partition INTEGER NOT NULL,
+                        source_offset INTEGER NOT NULL
+                    );
+                    CREATE TABLE transaction_addresses (
+                        address_hash INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (address_hash, seq)
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("2026-11-24-staged-indexes") { db in
             // The id and address indexes of transactions are two-level: new entries land in a small
@@ -39,111 +40,118 @@ enum StoreMigrations {
             // per write, so the large indexes are written in sorted runs instead of one random page per
             // entry. Lookups read both levels; a move is part of the writing transaction, so readers never
             // see an entry in neither.
-            try db.execute(sql: """
-                CREATE TABLE transaction_ids (
-                    id TEXT PRIMARY KEY,
-                    seq INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TABLE transaction_ids_recent (
-                    id TEXT PRIMARY KEY,
-                    seq INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TABLE transaction_addresses_recent (
-                    address_hash INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (address_hash, seq)
-                ) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE transaction_ids (
+                        id TEXT PRIMARY KEY,
+                        seq INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE transaction_ids_recent (
+                        id TEXT PRIMARY KEY,
+                        seq INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE transaction_addresses_recent (
+                        address_hash INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (address_hash, seq)
+                    ) WITHOUT ROWID;
+                    """)
         }
         migrator.registerMigration("2026-11-24-dead-letters") { db in
-            try db.execute(sql: """
-                CREATE TABLE dead_letters (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    source TEXT NOT NULL,
-                    topic TEXT NOT NULL,
-                    partition INTEGER,
-                    "offset" INTEGER,
-                    reason_code TEXT NOT NULL,
-                    reason TEXT NOT NULL,
-                    rejected_by TEXT NOT NULL,
-                    time_us INTEGER NOT NULL,
-                    record_key BLOB NOT NULL,
-                    payload BLOB NOT NULL
-                );
-                CREATE INDEX dead_letters_source ON dead_letters(source, seq);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE dead_letters (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        source TEXT NOT NULL,
+                        topic TEXT NOT NULL,
+                        partition INTEGER,
+                        "offset" INTEGER,
+                        reason_code TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        rejected_by TEXT NOT NULL,
+                        time_us INTEGER NOT NULL,
+                        record_key BLOB NOT NULL,
+                        payload BLOB NOT NULL
+                    );
+                    CREATE INDEX dead_letters_source ON dead_letters(source, seq);
+                    """)
         }
         migrator.registerMigration("2026-11-24-alerts") { db in
-            try db.execute(sql: """
-                CREATE TABLE alerts (
-                    seq INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    title TEXT NOT NULL,
-                    subject TEXT NOT NULL,
-                    severity TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    finding_ids TEXT NOT NULL,
-                    created_at_us INTEGER NOT NULL,
-                    updated_at_us INTEGER NOT NULL
-                );
-                CREATE INDEX alerts_status ON alerts(status, seq);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE alerts (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        title TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        finding_ids TEXT NOT NULL,
+                        created_at_us INTEGER NOT NULL,
+                        updated_at_us INTEGER NOT NULL
+                    );
+                    CREATE INDEX alerts_status ON alerts(status, seq);
+                    """)
         }
         migrator.registerMigration("2026-11-24-users-configuration") { db in
-            try db.execute(sql: """
-                CREATE TABLE users (
-                    username TEXT PRIMARY KEY,
-                    display_name TEXT NOT NULL,
-                    role TEXT NOT NULL,
-                    password_hash TEXT NOT NULL,
-                    disabled INTEGER NOT NULL,
-                    created_at_us INTEGER NOT NULL
-                );
-                CREATE TABLE configuration (
-                    key TEXT PRIMARY KEY,
-                    value TEXT NOT NULL,
-                    updated_at_us INTEGER NOT NULL,
-                    updated_by TEXT NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        username TEXT PRIMARY KEY,
+                        display_name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        disabled INTEGER NOT NULL,
+                        created_at_us INTEGER NOT NULL
+                    );
+                    CREATE TABLE configuration (
+                        key TEXT PRIMARY KEY,
+                        value TEXT NOT NULL,
+                        updated_at_us INTEGER NOT NULL,
+                        updated_by TEXT NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("2026-11-25-id-keys") { db in
             // The id index is keyed by `IndexKey` (8 bytes) instead of the id text (68 bytes): a quarter of the
             // pages to stage, merge and cache. Lookups confirm the id on the transaction row.
-            db.add(function: DatabaseFunction("csic_index_key", argumentCount: 1, pure: true) { values in
-                String.fromDatabaseValue(values[0]).map(IndexKey.of)
-            })
-            try db.execute(sql: """
-                CREATE TABLE transaction_id_keys (
-                    id_key INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (id_key, seq)
-                ) WITHOUT ROWID;
-                CREATE TABLE transaction_id_keys_recent (
-                    id_key INTEGER NOT NULL,
-                    seq INTEGER NOT NULL,
-                    PRIMARY KEY (id_key, seq)
-                ) WITHOUT ROWID;
-                INSERT INTO transaction_id_keys SELECT csic_index_key(id), seq FROM transactions ORDER BY 1, 2;
-                DROP TABLE transaction_ids;
-                DROP TABLE transaction_ids_recent;
-                """)
+            db.add(
+                function: DatabaseFunction("csic_index_key", argumentCount: 1, pure: true) { values in
+                    String.fromDatabaseValue(values[0]).map(IndexKey.of)
+                })
+            try db.execute(
+                sql: """
+                    CREATE TABLE transaction_id_keys (
+                        id_key INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (id_key, seq)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE transaction_id_keys_recent (
+                        id_key INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        PRIMARY KEY (id_key, seq)
+                    ) WITHOUT ROWID;
+                    INSERT INTO transaction_id_keys SELECT csic_index_key(id), seq FROM transactions ORDER BY 1, 2;
+                    DROP TABLE transaction_ids;
+                    DROP TABLE transaction_ids_recent;
+                    """)
         }
         migrator.registerMigration("2026-11-25-legal-holds") { db in
-            try db.execute(sql: """
-                CREATE TABLE legal_holds (
-                    id TEXT PRIMARY KEY,
-                    record_class TEXT NOT NULL,
-                    subject TEXT,
-                    reason TEXT NOT NULL,
-                    case_reference TEXT,
-                    placed_by TEXT NOT NULL,
-                    placed_at_us INTEGER NOT NULL,
-                    released_by TEXT,
-                    released_at_us INTEGER
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE legal_holds (
+                        id TEXT PRIMARY KEY,
+                        record_class TEXT NOT NULL,
+                        subject TEXT,
+                        reason TEXT NOT NULL,
+                        case_reference TEXT,
+                        placed_by TEXT NOT NULL,
+                        placed_at_us INTEGER NOT NULL,
+                        released_by TEXT,
+                        released_at_us INTEGER
+                    );
+                    """)
         }
         return migrator
     }

@@ -23,7 +23,11 @@ public struct StoredTransaction: Sendable, Hashable {
     /// Where the event came from in the log (for replay and audit).
     public var source: LogPosition
 
-    public init(id: String, chain: Chain, txid: String, blockHeight: UInt64?, blockHash: String?, blockTime: Timestamp?, seenAt: Timestamp, fee: Amount?, totalOutput: Amount, inputCount: Int, outputCount: Int, status: TransactionStatus, riskScore: Int?, payload: [UInt8], source: LogPosition) {
+    public init(
+        id: String, chain: Chain, txid: String, blockHeight: UInt64?, blockHash: String?, blockTime: Timestamp?, seenAt: Timestamp,
+        fee: Amount?, totalOutput: Amount, inputCount: Int, outputCount: Int, status: TransactionStatus, riskScore: Int?, payload: [UInt8],
+        source: LogPosition
+    ) {
         self.id = id
         self.chain = chain
         self.txid = txid
@@ -106,12 +110,15 @@ public struct Page<Item: Sendable>: Sendable {
     }
 }
 
-/// A write the stream runtime applies atomically with the rest of a batch's effects.
-public enum StoreWrite: Sendable, Hashable {
-    /// Upserts the row and indexes it under every address it touches.
-    case upsertTransaction(StoredTransaction, addresses: [String])
-    case upsertDeadLetter(DeadLetter)
-    case upsertAlert(Alert)
+/// A transaction to store: the row, upserted by event id, indexed under every address it touches.
+public struct TransactionWrite: Sendable, Hashable {
+    public var row: StoredTransaction
+    public var addresses: [String]
+
+    public init(_ row: StoredTransaction, addresses: [String]) {
+        self.row = row
+        self.addresses = addresses
+    }
 }
 
 /// Errors of the stores.

@@ -2,6 +2,9 @@ import CSICCore
 
 /// Chain transactions with their risk score and status.
 public protocol TransactionStore: Sendable {
+    /// Upserts a batch of transactions atomically (all or none), prepared by ``PreparedTransactions`` off the
+    /// writer's thread. Idempotent by event id: applying the same batch twice leaves the same state.
+    func apply(_ prepared: PreparedTransactions) async throws
     /// The transaction with event id `id` (e.g. `btc:<txid>`).
     func transaction(id: String) async throws -> StoredTransaction?
     /// Newest first; only those touching `address` when given.
@@ -11,6 +14,8 @@ public protocol TransactionStore: Sendable {
 
 /// Rejected input kept for operators.
 public protocol DeadLetterStore: Sendable {
+    /// Keeps `letters` atomically; a letter whose id is already stored is kept once.
+    func record(_ letters: [DeadLetter]) async throws
     /// Newest first; only those from `source` when given.
     func deadLetters(source: String?, limit: Int, cursor: String?) async throws -> Page<DeadLetter>
     func deadLetterCount() async throws -> Int
@@ -18,6 +23,8 @@ public protocol DeadLetterStore: Sendable {
 
 /// Alerts raised from findings.
 public protocol AlertStore: Sendable {
+    /// Inserts or updates `alerts` by id, atomically.
+    func upsert(_ alerts: [Alert]) async throws
     func alert(id: String) async throws -> Alert?
     /// Newest first; only those in `status` when given.
     func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert>
@@ -50,21 +57,18 @@ public protocol RetentionStore: Sendable {
     func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport
 }
 
-/// Every store of the platform behind one backend (SQLite embedded, PostgreSQL for scale-out).
-///
-/// `apply` makes a batch of writes durable atomically: all or none. Every write is an idempotent upsert
-/// by event id, so applying the same batch twice (at-least-once delivery) leaves the same state.
+/// The platform's own stores behind one backend (SQLite embedded, PostgreSQL for scale-out). Each store
+/// protocol declares its own writes; an engine's sink applies a batch of them in one transaction. A
+/// component adds tables of its own with ``StoreMigration``s.
 public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore, RetentionStore {
-    /// Applies writes grouped and ordered by ``PreparedWrites`` (prepared off the writer's thread).
-    func apply(_ prepared: PreparedWrites) async throws
     /// Bytes the store occupies on disk.
     func sizeBytes() async throws -> Int64
 }
 
-extension PlatformStore {
+extension TransactionStore {
     /// Prepares and applies `writes` atomically.
-    public func apply(_ writes: [StoreWrite]) async throws {
-        try await apply(PreparedWrites(writes))
+    public func apply(_ writes: [TransactionWrite]) async throws {
+        try await apply(PreparedTransactions(writes))
     }
 }
 

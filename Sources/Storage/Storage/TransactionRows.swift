@@ -8,7 +8,8 @@ enum TransactionRows {
         id, chain, txid, block_height, block_hash, block_time_us, seen_at_us, fee, total_output, input_count,
         output_count, status, risk_score, payload, source_topic, source_partition, source_offset
         """
-    static let insertSQL = "INSERT INTO transactions (\(columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    static let insertSQL =
+        "INSERT INTO transactions (\(columns)) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
     /// Same parameter numbers as `insertSQL`; `?18` is the row. A replay without a risk score keeps the stored one.
     static let updateSQL = """
         UPDATE transactions SET block_height = ?4, block_hash = ?5, block_time_us = ?6, fee = ?8, total_output = ?9,
@@ -33,7 +34,7 @@ enum TransactionRows {
     /// arrival order, an id already stored updating its row, an id repeated in the batch updating the row its
     /// first occurrence wrote. Then new ids and address entries are staged in key order and one key range of
     /// each staged index moves into its main index.
-    static func upsert(_ prepared: PreparedWrites, mergeSlice: Int, _ db: Database) throws {
+    static func upsert(_ prepared: PreparedTransactions, mergeSlice: Int, _ db: Database) throws {
         guard !prepared.transactions.isEmpty else { return }
         let transactions = prepared.transactions
         var stored = [Int64?](repeating: nil, count: transactions.count)
@@ -45,7 +46,10 @@ enum TransactionRows {
             let key = transactions[position].idKey
             if let previous, transactions[previous].row.id == transactions[position].row.id {
                 firstOccurrence[position] = firstOccurrence[previous] ?? previous
-            } else if try probes.contains(where: { probe in probe.bind(1, key); return try probe.step(in: db) != nil }) {
+            } else if try probes.contains(where: { probe in
+                probe.bind(1, key)
+                return try probe.step(in: db) != nil
+            }) {
                 lookup.bind(1, key)
                 lookup.bind(2, transactions[position].row.id)
                 stored[position] = try lookup.step(in: db)
@@ -77,7 +81,8 @@ enum TransactionRows {
             stageID.bind(2, entry.seq)
             try stageID.step(in: db)
         }
-        let index = SQLiteBinder(try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))
+        let index = SQLiteBinder(
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))
         for entry in prepared.addressEntries where sequences[entry.transaction] > 0 {
             index.bind(1, entry.key)
             index.bind(2, sequences[entry.transaction])
@@ -87,7 +92,7 @@ enum TransactionRows {
         try mergeRecent(of: "transaction_id_keys", key: "id_key", slice: mergeSlice, db)
     }
 
-    private static func bindFields(_ transaction: PreparedWrites.Transaction, _ statement: SQLiteBinder) {
+    private static func bindFields(_ transaction: PreparedTransactions.Transaction, _ statement: SQLiteBinder) {
         let row = transaction.row
         statement.bind(1, row.id)
         statement.bind(2, row.chain.rawValue)
@@ -114,14 +119,16 @@ enum TransactionRows {
 
     /// Moves the staged entries (`<table>_recent`) of one key range into `table`, in key order.
     static func mergeRecent(of table: String, key: String, slice: Int, _ db: Database) throws {
-        let width = UInt64.max / UInt64(mergeSlices) + 1  // 2^64 / mergeSlices
+        let width = UInt64.max / UInt64(mergeSlices) + 1 // 2^64 / mergeSlices
         let low = Int64(bitPattern: UInt64(bitPattern: Int64.min) &+ UInt64(slice % mergeSlices) &* width)
         let isLast = slice % mergeSlices == mergeSlices - 1
         let high = isLast ? Int64.max : low &+ Int64(width) &- 1
-        try db.cachedStatement(sql: """
-            INSERT OR IGNORE INTO \(table) (\(key), seq)
-            SELECT \(key), seq FROM \(table)_recent WHERE \(key) BETWEEN ? AND ? ORDER BY \(key), seq
-            """).execute(arguments: [low, high])
+        try db.cachedStatement(
+            sql: """
+                INSERT OR IGNORE INTO \(table) (\(key), seq)
+                SELECT \(key), seq FROM \(table)_recent WHERE \(key) BETWEEN ? AND ? ORDER BY \(key), seq
+                """
+        ).execute(arguments: [low, high])
         try db.cachedStatement(sql: "DELETE FROM \(table)_recent WHERE \(key) BETWEEN ? AND ?").execute(arguments: [low, high])
     }
 
@@ -132,17 +139,20 @@ enum TransactionRows {
     static func page(address: String?, limit: Int, before: Int64?, _ db: Database) throws -> Page<StoredTransaction> {
         let rows: [Row]
         if let address {
-            rows = try Row.fetchAll(db, sql: """
-                SELECT t.* FROM (
-                    SELECT seq FROM transaction_addresses WHERE address_hash = ?1 AND seq < ?2
-                    UNION
-                    SELECT seq FROM transaction_addresses_recent WHERE address_hash = ?1 AND seq < ?2
-                    ORDER BY seq DESC LIMIT ?3
-                ) a JOIN transactions t ON t.seq = a.seq ORDER BY t.seq DESC
-                """, arguments: [IndexKey.of(address), before ?? Int64.max, limit])
+            rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT t.* FROM (
+                        SELECT seq FROM transaction_addresses WHERE address_hash = ?1 AND seq < ?2
+                        UNION
+                        SELECT seq FROM transaction_addresses_recent WHERE address_hash = ?1 AND seq < ?2
+                        ORDER BY seq DESC LIMIT ?3
+                    ) a JOIN transactions t ON t.seq = a.seq ORDER BY t.seq DESC
+                    """, arguments: [IndexKey.of(address), before ?? Int64.max, limit])
         } else {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM transactions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-                                    arguments: [before ?? Int64.max, limit])
+            rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM transactions WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                arguments: [before ?? Int64.max, limit])
         }
         let items = try rows.map(decode)
         return Page(items: items, nextCursor: Cursor.next(rows.map { $0["seq"] }, limit: limit))
@@ -165,6 +175,7 @@ enum TransactionRows {
             status: TransactionStatus(rawValue: row["status"]) ?? .pending,
             riskScore: row["risk_score"],
             payload: Array(payload),
-            source: LogPosition(topic: row["source_topic"], partition: Int32(row["source_partition"] as Int64), offset: row["source_offset"]))
+            source: LogPosition(
+                topic: row["source_topic"], partition: Int32(row["source_partition"] as Int64), offset: row["source_offset"]))
     }
 }

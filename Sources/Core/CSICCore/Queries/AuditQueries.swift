@@ -83,8 +83,12 @@ public struct AuditFilter: Sendable, Hashable {
     public var actor, action, resource, outcome, text: String?
     public var from, to: Timestamp?
 
-    public init(actor: String? = nil, action: String? = nil, resource: String? = nil, outcome: String? = nil, text: String? = nil,
-                from: Timestamp? = nil, to: Timestamp? = nil) {
-        (self.actor, self.action, self.resource, self.outcome, self.text, self.from, self.to) = (actor, action, resource, outcome, text, from, to)
+    public init(
+        actor: String? = nil, action: String? = nil, resource: String? = nil, outcome: String? = nil, text: String? = nil,
+        from: Timestamp? = nil, to: Timestamp? = nil
+    ) {
+        (self.actor, self.action, self.resource, self.outcome, self.text, self.from, self.to) = (
+            actor, action, resource, outcome, text, from, to
+        )
     }
 }

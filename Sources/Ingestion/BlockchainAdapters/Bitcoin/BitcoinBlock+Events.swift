@@ -30,7 +30,9 @@ extension BitcoinBlock {
         transactions.flatMap { transaction in
             transaction.outputs.enumerated().map { index, output in
                 let (type, address) = BitcoinScript.classify(self[output.scriptPubKey], network: network)
-                return (Outpoint(txid: transaction.txid, index: UInt32(index)), SpentOutput(value: output.value, type: type, address: address))
+                return (
+                    Outpoint(txid: transaction.txid, index: UInt32(index)), SpentOutput(value: output.value, type: type, address: address)
+                )
             }
         }
     }
@@ -47,8 +49,10 @@ extension BitcoinBlock {
         height: UInt64, network: BitcoinNetwork, seenAt: Timestamp, status: TransactionStatus = .confirmed,
         spentOutputs: [Outpoint: SpentOutput] = [:], verifiedChecks: [String] = []
     ) -> [ChainTransaction] {
-        publication(height: height, network: network, seenAt: seenAt, status: status, spentOutputs: spentOutputs,
-                    verifiedChecks: verifiedChecks).transactions
+        publication(
+            height: height, network: network, seenAt: seenAt, status: status, spentOutputs: spentOutputs,
+            verifiedChecks: verifiedChecks
+        ).transactions
     }
 
     /// The events of `chainTransactions` and the outputs the block creates (`createdOutputs`), each output
@@ -70,12 +74,14 @@ extension BitcoinBlock {
                 }
                 let spent = known[Outpoint(txid: input.previousTxid, index: input.previousIndex)]
                 inputValues = spent.flatMap { value in inputValues.map { $0 + value.value } }
-                return TransactionInput(previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex,
-                                        address: spent?.address, value: spent.map { Amount($0.value) })
+                return TransactionInput(
+                    previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex,
+                    address: spent?.address, value: spent.map { Amount($0.value) })
             }
             let outputs = created[nextCreated..<nextCreated + transaction.outputs.count].map { outpoint, output in
                 known[outpoint] = output
-                return TransactionOutput(index: outpoint.index, address: output.address, value: Amount(output.value), scriptType: output.type.rawValue)
+                return TransactionOutput(
+                    index: outpoint.index, address: output.address, value: Amount(output.value), scriptType: output.type.rawValue)
             }
             nextCreated += transaction.outputs.count
             let outputValues = transaction.outputs.reduce(UInt64(0)) { $0 + $1.value }

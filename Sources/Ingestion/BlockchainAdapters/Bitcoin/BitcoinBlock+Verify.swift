@@ -44,7 +44,9 @@ extension BitcoinBlock {
             for position in stride(from: 0, to: level.count, by: 2) {
                 pair.withUnsafeMutableBytes { raw in
                     withUnsafeBytes(of: level[position].words) { raw.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
-                    withUnsafeBytes(of: level[position + 1].words) { (raw.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                    withUnsafeBytes(of: level[position + 1].words) {
+                        (raw.baseAddress! + 32).copyMemory(from: $0.baseAddress!, byteCount: 32)
+                    }
                 }
                 next.append(Hash256.doubleSHA256(pair))
             }
@@ -64,7 +66,8 @@ extension BitcoinBlock {
         }
         guard let commitment else {
             if let witnessed = transactions.firstIndex(where: \.hasWitness) {
-                throw BitcoinDataError(.missingWitnessCommitment, "transaction \(witnessed) has witness data but the coinbase commits to none")
+                throw BitcoinDataError(
+                    .missingWitnessCommitment, "transaction \(witnessed) has witness data but the coinbase commits to none")
             }
             return
         }
@@ -84,7 +87,9 @@ extension BitcoinBlock {
     public static func target(bits: UInt32) throws(BitcoinDataError) -> Hash256 {
         let exponent = Int(bits >> 24)
         let mantissa = bits & 0x007F_FFFF
-        guard bits & 0x0080_0000 == 0 || mantissa == 0 else { throw BitcoinDataError(.invalidTarget, "bits \(hex(bits)) encode a negative target") }
+        guard bits & 0x0080_0000 == 0 || mantissa == 0 else {
+            throw BitcoinDataError(.invalidTarget, "bits \(hex(bits)) encode a negative target")
+        }
         guard mantissa != 0 else { throw BitcoinDataError(.invalidTarget, "bits \(hex(bits)) encode a zero target") }
         guard exponent <= 34, !(mantissa > 0xFF && exponent > 33), !(mantissa > 0xFFFF && exponent > 32) else {
             throw BitcoinDataError(.invalidTarget, "bits \(hex(bits)) overflow 256 bits")

@@ -19,7 +19,8 @@ public struct BitcoinBlockHeader: Sendable, Hashable {
         let bits = try reader.uint32("bits")
         let nonce = try reader.uint32("nonce")
         let hash = Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: reader.bytes[start..<start + 80]))
-        return BitcoinBlockHeader(version: version, previousBlockHash: previous, merkleRoot: merkleRoot, time: time, bits: bits, nonce: nonce, hash: hash)
+        return BitcoinBlockHeader(
+            version: version, previousBlockHash: previous, merkleRoot: merkleRoot, time: time, bits: bits, nonce: nonce, hash: hash)
     }
 }
 
@@ -55,5 +56,7 @@ public struct BitcoinBlock: Sendable {
     public subscript(range: Range<Int>) -> ArraySlice<UInt8> { bytes[range] }
 
     public var size: Int { bytes.count }
-    public var weight: Int { 80 * 4 + (bytes.count - 80 - transactions.reduce(0) { $0 + $1.size }) * 4 + transactions.reduce(0) { $0 + $1.weight } }
+    public var weight: Int {
+        80 * 4 + (bytes.count - 80 - transactions.reduce(0) { $0 + $1.size }) * 4 + transactions.reduce(0) { $0 + $1.weight }
+    }
 }

@@ -7,7 +7,9 @@ public struct BitcoinTransactionDraft: Sendable, Hashable {
         public var sequence: UInt32
         public var witness: [[UInt8]]
 
-        public init(previousTxid: Hash256, previousIndex: UInt32, scriptSig: [UInt8] = [], sequence: UInt32 = 0xFFFF_FFFF, witness: [[UInt8]] = []) {
+        public init(
+            previousTxid: Hash256, previousIndex: UInt32, scriptSig: [UInt8] = [], sequence: UInt32 = 0xFFFF_FFFF, witness: [[UInt8]] = []
+        ) {
             self.previousTxid = previousTxid
             self.previousIndex = previousIndex
             self.scriptSig = scriptSig
@@ -83,8 +85,11 @@ public enum BitcoinBlockBuilder {
         var heightPush = withUnsafeBytes(of: UInt32(height).littleEndian) { Array($0) }
         while heightPush.count > 1, heightPush.last == 0, heightPush[heightPush.count - 2] & 0x80 == 0 { heightPush.removeLast() }
         var coinbase = BitcoinTransactionDraft(
-            inputs: [.init(previousTxid: .zero, previousIndex: .max, scriptSig: [UInt8(heightPush.count)] + heightPush + Array("csic".utf8),
-                           witness: witnessed ? [reserved] : [])],
+            inputs: [
+                .init(
+                    previousTxid: .zero, previousIndex: .max, scriptSig: [UInt8(heightPush.count)] + heightPush + Array("csic".utf8),
+                    witness: witnessed ? [reserved] : [])
+            ],
             outputs: [(reward, payout)])
         if witnessed {
             let (witnessRoot, _) = BitcoinBlock.merkleRoot([.zero] + transactions.map(\.wtxid))
@@ -120,9 +125,15 @@ extension [UInt8] {
     mutating func appendCompactSize(_ count: Int) {
         switch count {
         case ..<0xFD: append(UInt8(count))
-        case ...0xFFFF: append(0xFD); appendLittleEndian(UInt16(count))
-        case ...0xFFFF_FFFF: append(0xFE); appendLittleEndian(UInt32(count))
-        default: append(0xFF); appendLittleEndian(UInt64(count))
+        case ...0xFFFF:
+            append(0xFD)
+            appendLittleEndian(UInt16(count))
+        case ...0xFFFF_FFFF:
+            append(0xFE)
+            appendLittleEndian(UInt32(count))
+        default:
+            append(0xFF)
+            appendLittleEndian(UInt64(count))
         }
     }
 }

@@ -9,11 +9,16 @@ public struct BitcoinNetwork: Sendable, Hashable {
     /// The first four bytes of every P2P message and `blk*.dat` record.
     public let magic: [UInt8]
 
-    public static let mainnet = BitcoinNetwork(name: "mainnet", pubkeyHashPrefix: 0x00, scriptHashPrefix: 0x05, bech32HRP: "bc", magic: [0xF9, 0xBE, 0xB4, 0xD9])
-    public static let testnet = BitcoinNetwork(name: "testnet", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "tb", magic: [0x0B, 0x11, 0x09, 0x07])
-    public static let testnet4 = BitcoinNetwork(name: "testnet4", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "tb", magic: [0x1C, 0x16, 0x3F, 0x28])
-    public static let signet = BitcoinNetwork(name: "signet", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "tb", magic: [0x0A, 0x03, 0xCF, 0x40])
-    public static let regtest = BitcoinNetwork(name: "regtest", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "bcrt", magic: [0xFA, 0xBF, 0xB5, 0xDA])
+    public static let mainnet = BitcoinNetwork(
+        name: "mainnet", pubkeyHashPrefix: 0x00, scriptHashPrefix: 0x05, bech32HRP: "bc", magic: [0xF9, 0xBE, 0xB4, 0xD9])
+    public static let testnet = BitcoinNetwork(
+        name: "testnet", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "tb", magic: [0x0B, 0x11, 0x09, 0x07])
+    public static let testnet4 = BitcoinNetwork(
+        name: "testnet4", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "tb", magic: [0x1C, 0x16, 0x3F, 0x28])
+    public static let signet = BitcoinNetwork(
+        name: "signet", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "tb", magic: [0x0A, 0x03, 0xCF, 0x40])
+    public static let regtest = BitcoinNetwork(
+        name: "regtest", pubkeyHashPrefix: 0x6F, scriptHashPrefix: 0xC4, bech32HRP: "bcrt", magic: [0xFA, 0xBF, 0xB5, 0xDA])
 
     public static let all: [BitcoinNetwork] = [.mainnet, .testnet, .testnet4, .signet, .regtest]
 
@@ -40,7 +45,9 @@ public enum BitcoinScript {
         return Array(script).withUnsafeBufferPointer { classify(buffer: $0, network: network) }
     }
 
-    private static func classify(buffer s: UnsafeBufferPointer<UInt8>, network: BitcoinNetwork) -> (type: BitcoinOutputType, address: String?) {
+    private static func classify(
+        buffer s: UnsafeBufferPointer<UInt8>, network: BitcoinNetwork
+    ) -> (type: BitcoinOutputType, address: String?) {
         let n = s.count
         if n == 25, s[0] == 0x76, s[1] == 0xA9, s[2] == 0x14, s[23] == 0x88, s[24] == 0xAC {
             return (.p2pkh, base58Address(network.pubkeyHashPrefix, UnsafeBufferPointer(rebasing: s[3..<23])))
@@ -69,7 +76,9 @@ public enum BitcoinScript {
 
     /// `OP_m <pubkey>... OP_n OP_CHECKMULTISIG` with 1 <= m <= n <= 16 compressed or uncompressed keys.
     static func isBareMultisig(_ s: [UInt8]) -> Bool {
-        guard s.count >= 37, s[s.count - 1] == 0xAE, (0x51...0x60).contains(s[0]), (0x51...0x60).contains(s[s.count - 2]) else { return false }
+        guard s.count >= 37, s[s.count - 1] == 0xAE, (0x51...0x60).contains(s[0]), (0x51...0x60).contains(s[s.count - 2]) else {
+            return false
+        }
         let required = Int(s[0]) - 0x50
         let total = Int(s[s.count - 2]) - 0x50
         var position = 1

@@ -61,7 +61,8 @@ public struct BitcoinTransaction: Sendable, Hashable {
             let previousIndex = try reader.uint32("previous index")
             let scriptSig = try reader.range(try reader.count("scriptSig", limit: 4_000_000), "scriptSig")
             let sequence = try reader.uint32("sequence")
-            inputs.append(Input(previousTxid: previousTxid, previousIndex: previousIndex, scriptSig: scriptSig, sequence: sequence, witness: []))
+            inputs.append(
+                Input(previousTxid: previousTxid, previousIndex: previousIndex, scriptSig: scriptSig, sequence: sequence, witness: []))
         }
         let outputCount = try reader.count("output", limit: maximumCount)
         var outputs: [Output] = []
@@ -94,14 +95,17 @@ public struct BitcoinTransaction: Sendable, Hashable {
 
     /// txid and wtxid of the transaction at `span` of `bytes`: one SHA-256d for a legacy transaction; for a
     /// segwit one the txid hashes version, `strippedBody` (inputs and outputs) and lock time in parts.
-    public static func identifiers(_ bytes: UnsafeRawBufferPointer, span: Range<Int>, strippedBody: Range<Int>?) -> (txid: Hash256, wtxid: Hash256) {
+    public static func identifiers(
+        _ bytes: UnsafeRawBufferPointer, span: Range<Int>, strippedBody: Range<Int>?
+    ) -> (txid: Hash256, wtxid: Hash256) {
         guard let body = strippedBody else {
             let txid = Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: bytes[span]))
             return (txid, txid)
         }
-        let txid = Hash256.doubleSHA256(parts: UnsafeRawBufferPointer(rebasing: bytes[span.lowerBound..<span.lowerBound + 4]),
-                                        UnsafeRawBufferPointer(rebasing: bytes[body]),
-                                        UnsafeRawBufferPointer(rebasing: bytes[span.upperBound - 4..<span.upperBound]))
+        let txid = Hash256.doubleSHA256(
+            parts: UnsafeRawBufferPointer(rebasing: bytes[span.lowerBound..<span.lowerBound + 4]),
+            UnsafeRawBufferPointer(rebasing: bytes[body]),
+            UnsafeRawBufferPointer(rebasing: bytes[span.upperBound - 4..<span.upperBound]))
         return (txid, Hash256.doubleSHA256(UnsafeRawBufferPointer(rebasing: bytes[span])))
     }
 

@@ -64,14 +64,16 @@ public struct BlockReport: Codable, Sendable, Hashable {
             Transaction(
                 txid: transaction.txid.hex, wtxid: transaction.wtxid.hex, size: transaction.size, weight: transaction.weight,
                 inputs: transaction.inputs.map { input in
-                    Input(previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex, coinbase: input.isCoinbase,
-                          sequence: input.sequence, scriptSig: Hex.encode(block[input.scriptSig]),
-                          witness: input.witness.map { Hex.encode(block[$0]) })
+                    Input(
+                        previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex, coinbase: input.isCoinbase,
+                        sequence: input.sequence, scriptSig: Hex.encode(block[input.scriptSig]),
+                        witness: input.witness.map { Hex.encode(block[$0]) })
                 },
                 outputs: transaction.outputs.enumerated().map { index, output in
                     let (type, address) = BitcoinScript.classify(block[output.scriptPubKey], network: network)
-                    return Output(index: index, value: output.value, scriptType: type.rawValue, address: address,
-                                  scriptPubKey: Hex.encode(block[output.scriptPubKey]))
+                    return Output(
+                        index: index, value: output.value, scriptType: type.rawValue, address: address,
+                        scriptPubKey: Hex.encode(block[output.scriptPubKey]))
                 })
         }
     }
@@ -83,7 +85,8 @@ public enum BlockInput {
     /// The blocks in `data` and the network their record magic names (`nil` for a bare block).
     public static func blocks(in data: [UInt8]) throws(BitcoinDataError) -> [(bytes: [UInt8], network: BitcoinNetwork?)] {
         if let text = String(validating: data, as: UTF8.self)?.filter({ !$0.isWhitespace }), !text.isEmpty,
-           text.utf8.allSatisfy({ $0 < 128 }), let decoded = Hex.decode(text.lowercased()) {
+            text.utf8.allSatisfy({ $0 < 128 }), let decoded = Hex.decode(text.lowercased())
+        {
             return try blocks(in: decoded)
         }
         guard data.count >= 8, let network = BitcoinNetwork.all.first(where: { data.starts(with: $0.magic) }) else {

@@ -45,7 +45,8 @@ public enum RIPEMD160 {
         for blockStart in stride(from: 0, to: padded.count, by: 64) {
             for index in 0..<16 {
                 let base = blockStart + index * 4
-                words[index] = UInt32(padded[base]) | UInt32(padded[base + 1]) << 8 | UInt32(padded[base + 2]) << 16 | UInt32(padded[base + 3]) << 24
+                words[index] =
+                    UInt32(padded[base]) | UInt32(padded[base + 1]) << 8 | UInt32(padded[base + 2]) << 16 | UInt32(padded[base + 3]) << 24
             }
             compress(&state, words)
         }
@@ -78,7 +79,9 @@ public enum RIPEMD160 {
             let round = step / 16
             var t = rotateLeft(a &+ function(round, b, c, d) &+ words[leftWords[step]] &+ leftConstants[round], leftShifts[step]) &+ e
             (a, e, d, c, b) = (e, d, rotateLeft(c, 10), b, t)
-            t = rotateLeft(a2 &+ function(4 - round, b2, c2, d2) &+ words[rightWords[step]] &+ rightConstants[round], rightShifts[step]) &+ e2
+            t =
+                rotateLeft(a2 &+ function(4 - round, b2, c2, d2) &+ words[rightWords[step]] &+ rightConstants[round], rightShifts[step])
+                &+ e2
             (a2, e2, d2, c2, b2) = (e2, d2, rotateLeft(c2, 10), b2, t)
         }
         let t = state.1 &+ c &+ d2

@@ -33,8 +33,10 @@ public struct BitcoinAdapterSettings: Sendable {
     /// The node's `-zmqpubhashblock` publisher: a new block wakes the adapter at once instead of at the next poll.
     public var blockNotifications: ZMQSubscription?
 
-    public init(endpoints: [BitcoinNodeEndpoint], network: BitcoinNetwork, startHeight: UInt64, confirmations: UInt64 = 1,
-                pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 144, blockNotifications: ZMQSubscription? = nil) {
+    public init(
+        endpoints: [BitcoinNodeEndpoint], network: BitcoinNetwork, startHeight: UInt64, confirmations: UInt64 = 1,
+        pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 144, blockNotifications: ZMQSubscription? = nil
+    ) {
         self.endpoints = endpoints
         self.network = network
         self.startHeight = startHeight
@@ -92,7 +94,9 @@ public final class BitcoinAdapter: Service, Sendable {
             confirmations: settings.confirmations)
         var failover = NodeFailover(count: clients.count)
         var faults = AdapterFaults(chain: "bitcoin", metrics: metrics, publisher: publisher, logger: logger)
-        logger.info("bitcoin adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
+        logger.info(
+            "bitcoin adapter started",
+            metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let pause: Duration
             do {
@@ -172,10 +176,14 @@ public final class BitcoinAdapter: Service, Sendable {
 
     /// What `outpoints` spend: from the UTXO index, else (outputs older than the adapter's start) from the
     /// node's `getblock <hash> 3`. A node too old for verbosity 3 leaves them unresolved, said once in the log.
-    private func resolve(_ outpoints: [Outpoint], of block: BitcoinBlock, hash: String, client: BitcoinRPCClient) async throws -> [Outpoint: SpentOutput] {
+    private func resolve(
+        _ outpoints: [Outpoint], of block: BitcoinBlock, hash: String, client: BitcoinRPCClient
+    ) async throws -> [Outpoint: SpentOutput] {
         var known = try state.spentOutputs(outpoints)
         let createdHere = Set(block.transactions.map(\.txid))
-        guard outpoints.contains(where: { known[$0] == nil && !createdHere.contains($0.txid) }), !prevoutsUnsupported.load(ordering: .relaxed) else {
+        guard outpoints.contains(where: { known[$0] == nil && !createdHere.contains($0.txid) }),
+            !prevoutsUnsupported.load(ordering: .relaxed)
+        else {
             return known
         }
         let fromNode: [Outpoint: SpentOutput]
@@ -184,8 +192,9 @@ public final class BitcoinAdapter: Service, Sendable {
         } catch {
             guard (error as? NodeRPCError)?.rpcCode == -8 else { throw error }
             prevoutsUnsupported.store(true, ordering: .relaxed)
-            logger.warning("the node cannot give previous outputs (getblock verbosity 3); inputs of older outputs stay without value",
-                           metadata: ["error": "\(error)"])
+            logger.warning(
+                "the node cannot give previous outputs (getblock verbosity 3); inputs of older outputs stay without value",
+                metadata: ["error": "\(error)"])
             return known
         }
         known.merge(fromNode) { indexed, _ in indexed }
@@ -193,10 +202,12 @@ public final class BitcoinAdapter: Service, Sendable {
     }
 
     private func publish(_ transactions: [ChainTransaction], block: BitcoinBlock?, height: UInt64) async throws {
-        try await publisher.publish(transactions, block: block.map { block in
-            ChainBlock(
-                chain: .bitcoin, height: height, hash: block.header.hash.hex, previousHash: block.header.previousBlockHash.hex,
-                time: Timestamp(secondsSinceEpoch: Int64(block.header.time)), transactionCount: UInt32(block.transactions.count))
-        })
+        try await publisher.publish(
+            transactions,
+            block: block.map { block in
+                ChainBlock(
+                    chain: .bitcoin, height: height, hash: block.header.hash.hex, previousHash: block.header.previousBlockHash.hex,
+                    time: Timestamp(secondsSinceEpoch: Int64(block.header.time)), transactionCount: UInt32(block.transactions.count))
+            })
     }
 }

@@ -14,20 +14,21 @@ public final class BitcoinAdapterState: Sendable {
     public init(path: String) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-25-bitcoin-adapter") { db in
-            try db.execute(sql: """
-                CREATE TABLE utxos (
-                    txid BLOB NOT NULL,
-                    vout INTEGER NOT NULL,
-                    value INTEGER NOT NULL,
-                    type TEXT NOT NULL,
-                    address TEXT,
-                    height INTEGER NOT NULL,
-                    spent_height INTEGER,
-                    PRIMARY KEY (txid, vout)
-                ) WITHOUT ROWID;
-                CREATE INDEX utxos_height ON utxos(height);
-                CREATE INDEX utxos_spent_height ON utxos(spent_height) WHERE spent_height IS NOT NULL;
-                """ + AdapterDatabase.stateTable)
+            try db.execute(
+                sql: """
+                    CREATE TABLE utxos (
+                        txid BLOB NOT NULL,
+                        vout INTEGER NOT NULL,
+                        value INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        address TEXT,
+                        height INTEGER NOT NULL,
+                        spent_height INTEGER,
+                        PRIMARY KEY (txid, vout)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX utxos_height ON utxos(height);
+                    CREATE INDEX utxos_spent_height ON utxos(spent_height) WHERE spent_height IS NOT NULL;
+                    """ + AdapterDatabase.stateTable)
         }
         queue = try AdapterDatabase.open(path: path, migrator: migrator)
     }
@@ -45,7 +46,8 @@ public final class BitcoinAdapterState: Sendable {
             for outpoint in outpoints {
                 guard let row = try Row.fetchOne(statement, arguments: [Data(outpoint.txid.bytes), outpoint.index]) else { continue }
                 found[outpoint] = SpentOutput(
-                    value: UInt64(bitPattern: row["value"]), type: BitcoinOutputType(rawValue: row["type"]) ?? .nonstandard, address: row["address"])
+                    value: UInt64(bitPattern: row["value"]), type: BitcoinOutputType(rawValue: row["type"]) ?? .nonstandard,
+                    address: row["address"])
             }
             return found
         }
@@ -54,12 +56,14 @@ public final class BitcoinAdapterState: Sendable {
     /// Records a connected block: its outputs, the outputs it spends, and the new checkpoint.
     public func connect(height: UInt64, created: [(Outpoint, SpentOutput)], spent: [Outpoint], checkpoint: ChainCheckpoint) throws {
         try queue.write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR REPLACE INTO utxos (txid, vout, value, type, address, height, spent_height) VALUES (?, ?, ?, ?, ?, ?, NULL)
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT OR REPLACE INTO utxos (txid, vout, value, type, address, height, spent_height) VALUES (?, ?, ?, ?, ?, ?, NULL)
+                    """)
             for (outpoint, output) in created {
                 try insert.execute(arguments: [
-                    Data(outpoint.txid.bytes), outpoint.index, Int64(bitPattern: output.value), output.type.rawValue, output.address, Int64(height),
+                    Data(outpoint.txid.bytes), outpoint.index, Int64(bitPattern: output.value), output.type.rawValue, output.address,
+                    Int64(height),
                 ])
             }
             let spend = try db.cachedStatement(sql: "UPDATE utxos SET spent_height = ? WHERE txid = ? AND vout = ?")

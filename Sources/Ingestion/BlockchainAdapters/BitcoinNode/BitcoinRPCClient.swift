@@ -17,8 +17,11 @@ public struct BitcoinRPCClient: Sendable {
     let rpc: JSONRPCClient
 
     /// - Parameter url: the node's RPC address; credentials are given apart, never in the URL.
-    public init(url: String, credentials: BitcoinRPCCredentials, http: HTTPClient = JSONRPCClient.nodeHTTPClient, timeout: TimeAmount = .seconds(30)) {
-        rpc = JSONRPCClient(url: url, version: "1.0", retryableCodes: [Self.warmingUp], http: http, timeout: timeout) { () throws(NodeRPCError) in
+    public init(
+        url: String, credentials: BitcoinRPCCredentials, http: HTTPClient = JSONRPCClient.nodeHTTPClient, timeout: TimeAmount = .seconds(30)
+    ) {
+        rpc = JSONRPCClient(url: url, version: "1.0", retryableCodes: [Self.warmingUp], http: http, timeout: timeout) {
+            () throws(NodeRPCError) in
             try Self.authorization(credentials)
         }
     }
@@ -60,7 +63,9 @@ public struct BitcoinRPCClient: Sendable {
         var outputs: [Outpoint: SpentOutput] = [:]
         for transaction in block.tx {
             for input in transaction.vin {
-                guard let txid = input.txid.flatMap(Hash256.init(hex:)), let index = input.vout, let prevout = input.prevout else { continue }
+                guard let txid = input.txid.flatMap(Hash256.init(hex:)), let index = input.vout, let prevout = input.prevout else {
+                    continue
+                }
                 guard let script = Hex.decode(prevout.scriptPubKey.hex.lowercased()), let value = Self.satoshis(prevout.value) else {
                     throw .malformed("getblock \(blockHash) 3: prevout of \(txid):\(index) has a bad script or value")
                 }
@@ -111,7 +116,8 @@ public struct BitcoinRPCClient: Sendable {
             guard let cookie = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw .unreachable("cannot read the RPC cookie file \(path)")
             }
-            let pair = cookie.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let pair = cookie.trimmingCharacters(in: .whitespacesAndNewlines).split(
+                separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             return NodeURL.basicAuthorization(user: String(pair[0]), password: pair.count > 1 ? String(pair[1]) : "")
         }
     }

@@ -11,7 +11,9 @@ extension EthereumBlock {
     public func verify(receipts: [EthereumReceipt]) throws(EthereumDataError) {
         let blockHash = try Self.hash(hash)
         let computed = Hex.encode(try header.computedHash())
-        guard computed == blockHash else { throw EthereumDataError("block \(number.amount): header hashes to \(computed), not \(blockHash)") }
+        guard computed == blockHash else {
+            throw EthereumDataError("block \(number.amount): header hashes to \(computed), not \(blockHash)")
+        }
         guard receipts.count == transactions.count else {
             throw EthereumDataError("block \(number.amount): \(receipts.count) receipts for \(transactions.count) transactions")
         }

@@ -99,7 +99,9 @@ extension EthereumBlock {
     public func chainTransactions(
         receipts: [EthereumReceipt], seenAt: Timestamp, verifiedChecks: [String] = []
     ) throws(EthereumDataError) -> [ChainTransaction] {
-        guard let height = number.uint64, let time = timestamp.uint64 else { throw EthereumDataError("block number or time beyond 64 bits") }
+        guard let height = number.uint64, let time = timestamp.uint64 else {
+            throw EthereumDataError("block number or time beyond 64 bits")
+        }
         let reference = BlockRef(height: height, hash: try Self.hash(hash), time: Timestamp(secondsSinceEpoch: Int64(time)))
         var byHash: [String: EthereumReceipt] = [:]
         for receipt in receipts { byHash[receipt.transactionHash.lowercased()] = receipt }
@@ -112,12 +114,15 @@ extension EthereumBlock {
             var transfers: [TokenTransfer] = []
             for log in receipt.logs where log.removed != true && log.topics.count == 3 && log.topics[0].lowercased() == Self.transferTopic {
                 guard let token = EthereumAddress.checksummed(log.address), let from = Self.topicAddress(log.topics[1]),
-                      let to = Self.topicAddress(log.topics[2]), let value = HexQuantity.parse(log.data.count == 66 ? log.data : ""),
-                      let logIndex = log.logIndex.uint64
+                    let to = Self.topicAddress(log.topics[2]), let value = HexQuantity.parse(log.data.count == 66 ? log.data : ""),
+                    let logIndex = log.logIndex.uint64
                 else { throw EthereumDataError("malformed Transfer log \(log.logIndex.amount) in \(transaction.hash)") }
-                transfers.append(TokenTransfer(token: token, from: from, to: to, value: value, logIndex: UInt32(truncatingIfNeeded: logIndex)))
+                transfers.append(
+                    TokenTransfer(token: token, from: from, to: to, value: value, logIndex: UInt32(truncatingIfNeeded: logIndex)))
             }
-            guard let from = EthereumAddress.checksummed(transaction.from) else { throw EthereumDataError("bad sender \(transaction.from)") }
+            guard let from = EthereumAddress.checksummed(transaction.from) else {
+                throw EthereumDataError("bad sender \(transaction.from)")
+            }
             let to = try transaction.to.map { address throws(EthereumDataError) in
                 guard let checksummed = EthereumAddress.checksummed(address) else { throw EthereumDataError("bad recipient \(address)") }
                 return checksummed

@@ -34,9 +34,11 @@ public struct EthereumAdapterSettings: Sendable {
     /// The node's WebSocket endpoint: `eth_subscribe("newHeads")` wakes the adapter at once instead of at the next poll.
     public var headSubscription: EthereumHeadSubscription?
 
-    public init(endpoints: [EthereumNodeEndpoint], chainID: UInt64? = nil, startHeight: UInt64, confirmations: UInt64 = 1,
-                pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 128,
-                headSubscription: EthereumHeadSubscription? = nil) {
+    public init(
+        endpoints: [EthereumNodeEndpoint], chainID: UInt64? = nil, startHeight: UInt64, confirmations: UInt64 = 1,
+        pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 128,
+        headSubscription: EthereumHeadSubscription? = nil
+    ) {
         self.endpoints = endpoints
         self.chainID = chainID
         self.startHeight = startHeight
@@ -104,7 +106,9 @@ public final class EthereumAdapter: Service, Sendable {
         var failover = NodeFailover(count: clients.count)
         var checkedChain: Set<Int> = []
         var faults = AdapterFaults(chain: "ethereum", metrics: metrics, publisher: publisher, logger: logger)
-        logger.info("ethereum adapter started", metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
+        logger.info(
+            "ethereum adapter started",
+            metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let pause: Duration
             do {
@@ -129,11 +133,13 @@ public final class EthereumAdapter: Service, Sendable {
             } catch let error as NodeRPCError {
                 pause = try await faults.node(error, url: clients[failover.current].url, failover: &failover)
             } catch let failure as BlockFailure {
-                pause = try await faults.rejected(block: "\(failure.height)", reason: "\(failure.error)", payload: failure.body, failover: &failover)
+                pause = try await faults.rejected(
+                    block: "\(failure.height)", reason: "\(failure.error)", payload: failure.body, failover: &failover)
             } catch let wrong as WrongChain {
                 metrics.error("wrong_chain")
-                logger.critical("ethereum node is on another chain; not reading it",
-                                metadata: ["node": "\(wrong.url)", "chain_id": "\(wrong.chainID)", "expected": "\(settings.chainID ?? 0)"])
+                logger.critical(
+                    "ethereum node is on another chain; not reading it",
+                    metadata: ["node": "\(wrong.url)", "chain_id": "\(wrong.chainID)", "expected": "\(settings.chainID ?? 0)"])
                 pause = failover.failed(switchNode: true)
             } catch let error as ChainFollower.FollowError {
                 logger.critical("ethereum adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
@@ -160,10 +166,14 @@ public final class EthereumAdapter: Service, Sendable {
         var next = follower
         switch try next.offer(pointer) {
         case .connect:
-            guard let time = block.timestamp.uint64 else { throw BlockFailure(height: height, body: body, error: EthereumDataError("time beyond 64 bits")) }
-            try await publisher.publish(transactions, block: ChainBlock(
-                chain: .ethereum, height: height, hash: pointer.hash, previousHash: pointer.previousHash,
-                time: Timestamp(secondsSinceEpoch: Int64(time)), transactionCount: UInt32(block.transactions.count)))
+            guard let time = block.timestamp.uint64 else {
+                throw BlockFailure(height: height, body: body, error: EthereumDataError("time beyond 64 bits"))
+            }
+            try await publisher.publish(
+                transactions,
+                block: ChainBlock(
+                    chain: .ethereum, height: height, hash: pointer.hash, previousHash: pointer.previousHash,
+                    time: Timestamp(secondsSinceEpoch: Int64(time)), transactionCount: UInt32(block.transactions.count)))
             try state.connect(height: height, transactions: transactions, checkpoint: next.checkpoint)
             metrics.blockConnected(height: height, blockTime: Int64(time))
         case .disconnect(let orphan):

@@ -15,14 +15,15 @@ public final class EthereumAdapterState: Sendable {
     public init(path: String) throws {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-25-ethereum-adapter") { db in
-            try db.execute(sql: """
-                CREATE TABLE recent_transactions (
-                    height INTEGER NOT NULL,
-                    position INTEGER NOT NULL,
-                    event BLOB NOT NULL,
-                    PRIMARY KEY (height, position)
-                ) WITHOUT ROWID;
-                """ + AdapterDatabase.stateTable)
+            try db.execute(
+                sql: """
+                    CREATE TABLE recent_transactions (
+                        height INTEGER NOT NULL,
+                        position INTEGER NOT NULL,
+                        event BLOB NOT NULL,
+                        PRIMARY KEY (height, position)
+                    ) WITHOUT ROWID;
+                    """ + AdapterDatabase.stateTable)
         }
         queue = try AdapterDatabase.open(path: path, migrator: migrator)
     }
@@ -50,8 +51,10 @@ public final class EthereumAdapterState: Sendable {
     /// The transactions recorded for the block at `height`, in block order.
     public func transactions(height: UInt64) throws -> [ChainTransaction] {
         try queue.read { db in
-            try Data.fetchAll(db, sql: "SELECT event FROM recent_transactions WHERE height = ? ORDER BY position", arguments: [Int64(height)])
-                .map { try ChainTransaction(protoBytes: $0) }
+            try Data.fetchAll(
+                db, sql: "SELECT event FROM recent_transactions WHERE height = ? ORDER BY position", arguments: [Int64(height)]
+            )
+            .map { try ChainTransaction(protoBytes: $0) }
         }
     }
 

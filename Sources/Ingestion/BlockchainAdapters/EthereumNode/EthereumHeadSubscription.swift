@@ -1,3 +1,4 @@
+import CSICCore
 import HummingbirdWSClient
 import Logging
 import ServiceLifecycle
@@ -15,7 +16,7 @@ public struct EthereumHeadSubscription: Sendable {
 
     /// Calls `onHead` with each announced head's number until the task is cancelled or shut down.
     public func run(logger: Logger, onHead: @escaping @Sendable (UInt64?) -> Void) async {
-        var backoff = Duration.milliseconds(250)
+        var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(30))
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             let subscribed = SubscribedFlag()
             do {
@@ -41,9 +42,8 @@ public struct EthereumHeadSubscription: Sendable {
                 if Task.isCancelled { return }
                 logger.warning("ethereum newHeads subscription failed; reconnecting", metadata: ["url": "\(url)", "error": "\(error)"])
             }
-            if subscribed.value.load(ordering: .relaxed) { backoff = .milliseconds(250) }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(30))
+            if subscribed.value.load(ordering: .relaxed) { backoff.reset() }
+            try? await Task.sleep(for: backoff.next())
         }
     }
 }

@@ -13,7 +13,9 @@ public struct EthereumRPCClient: Sendable {
     public static let methodNotFound = -32601
 
     /// - Parameter authorization: an `Authorization` header value, e.g. `Bearer <token>`, when the node wants one.
-    public init(url: String, authorization: String? = nil, http: HTTPClient = JSONRPCClient.nodeHTTPClient, timeout: TimeAmount = .seconds(30)) {
+    public init(
+        url: String, authorization: String? = nil, http: HTTPClient = JSONRPCClient.nodeHTTPClient, timeout: TimeAmount = .seconds(30)
+    ) {
         rpc = JSONRPCClient(url: url, version: "2.0", retryableCodes: Self.busy, http: http, timeout: timeout) { authorization }
     }
 
@@ -46,7 +48,8 @@ public struct EthereumRPCClient: Sendable {
         var receipts: [EthereumReceipt] = []
         receipts.reserveCapacity(block.transactions.count)
         for transaction in block.transactions {
-            guard let receipt: EthereumReceipt = try await rpc.callAllowingNull("eth_getTransactionReceipt", [.string(transaction.hash)]) else {
+            guard let receipt: EthereumReceipt = try await rpc.callAllowingNull("eth_getTransactionReceipt", [.string(transaction.hash)])
+            else {
                 throw .rpc(code: 0, message: "no receipt yet for \(transaction.hash)", retryable: true)
             }
             receipts.append(receipt)

@@ -77,7 +77,8 @@ public struct JSONRPCClient: Sendable {
     let timeout: TimeAmount
 
     public init(
-        url: String, version: String, retryableCodes: Set<Int> = [], http: HTTPClient = Self.nodeHTTPClient, timeout: TimeAmount = .seconds(30),
+        url: String, version: String, retryableCodes: Set<Int> = [], http: HTTPClient = Self.nodeHTTPClient,
+        timeout: TimeAmount = .seconds(30),
         authorization: @escaping @Sendable () throws(NodeRPCError) -> String? = { nil }
     ) {
         self.url = url

@@ -1,3 +1,4 @@
+import CSICCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -20,7 +21,8 @@ public struct ZMQSubscription: Sendable {
     public init?(endpoint: String, topics: [String]) {
         guard endpoint.hasPrefix("tcp://") else { return nil }
         let address = endpoint.dropFirst("tcp://".count)
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port)
+        else {
             return nil
         }
         self.init(host: String(address[..<colon]), port: port, topics: topics)
@@ -28,12 +30,14 @@ public struct ZMQSubscription: Sendable {
 
     /// Delivers every message (its frames) to `onMessage` until the task is cancelled or shut down.
     public func run(logger: Logger, onMessage: @escaping @Sendable ([[UInt8]]) async -> Void) async {
-        var backoff = Duration.milliseconds(250)
+        var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(30))
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                     .connect(host: host, port: port) { channel in
-                        channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+                        channel.eventLoop.makeCompletedFuture {
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
                     }
                 try await channel.executeThenClose { inbound, outbound in
                     var subscriber = ZMTPSubscriber(topics: topics)
@@ -42,7 +46,7 @@ public struct ZMQSubscription: Sendable {
                         let (send, messages) = try subscriber.receive(buffer.readableBytesView)
                         if !send.isEmpty { try await outbound.write(ByteBuffer(bytes: send)) }
                         for message in messages { await onMessage(message) }
-                        backoff = .milliseconds(250)
+                        backoff.reset()
                     }
                 }
                 logger.info("zmq publisher closed the connection", metadata: ["endpoint": "\(host):\(port)"])
@@ -50,8 +54,7 @@ public struct ZMQSubscription: Sendable {
                 if Task.isCancelled { return }
                 logger.warning("zmq subscription failed; reconnecting", metadata: ["endpoint": "\(host):\(port)", "error": "\(error)"])
             }
-            try? await Task.sleep(for: backoff)
-            backoff = min(backoff * 2, .seconds(30))
+            try? await Task.sleep(for: backoff.next())
         }
     }
 }

@@ -1,11 +1,11 @@
 import CSICCore
 
-/// Store writes grouped, ordered and keyed ahead of time, off the store's single writer thread.
+/// Transaction writes grouped, ordered and keyed ahead of time, off the store's single writer thread.
 ///
 /// The stream runtime prepares batch N+1 while batch N is being written, so the writer only binds and
 /// steps statements. Index entries are sorted by key, so that consecutive B-tree inserts touch
 /// neighbouring pages.
-public struct PreparedWrites: Sendable {
+public struct PreparedTransactions: Sendable {
     struct Transaction: Sendable {
         var row: StoredTransaction
         /// The id index key of `row.id`.
@@ -20,29 +20,22 @@ public struct PreparedWrites: Sendable {
     var idOrder: [Int]
     /// Address index entries: the address key and the position of the transaction in `transactions`.
     var addressEntries: [(key: Int64, transaction: Int)]
-    var deadLetters: [DeadLetter]
-    var alerts: [Alert]
 
     /// The number of writes prepared.
-    public var count: Int { transactions.count + deadLetters.count + alerts.count }
+    public var count: Int { transactions.count }
 
     /// Groups `writes`; transactions keep their order (their row order is arrival order), index entries are sorted.
-    public init(_ writes: [StoreWrite]) {
+    public init(_ writes: [TransactionWrite]) {
         var transactions: [Transaction] = []
         var entries: [(key: Int64, transaction: Int)] = []
-        var deadLetters: [DeadLetter] = []
-        var alerts: [Alert] = []
         transactions.reserveCapacity(writes.count)
         entries.reserveCapacity(writes.count * 6)
         for write in writes {
-            switch write {
-            case .upsertTransaction(let row, let addresses):
-                for address in addresses { entries.append((IndexKey.of(address), transactions.count)) }
-                transactions.append(Transaction(
-                    row: row, idKey: IndexKey.of(row.id), feeText: row.fee?.decimalString, totalOutputText: row.totalOutput.decimalString))
-            case .upsertDeadLetter(let letter): deadLetters.append(letter)
-            case .upsertAlert(let alert): alerts.append(alert)
-            }
+            for address in write.addresses { entries.append((IndexKey.of(address), transactions.count)) }
+            transactions.append(
+                Transaction(
+                    row: write.row, idKey: IndexKey.of(write.row.id), feeText: write.row.fee?.decimalString,
+                    totalOutputText: write.row.totalOutput.decimalString))
         }
         entries.sort { ($0.key, $0.transaction) < ($1.key, $1.transaction) }
         self.idOrder = transactions.indices.sorted { left, right in
@@ -52,8 +45,6 @@ public struct PreparedWrites: Sendable {
         }
         self.transactions = transactions
         self.addressEntries = entries
-        self.deadLetters = deadLetters
-        self.alerts = alerts
     }
 }
 
