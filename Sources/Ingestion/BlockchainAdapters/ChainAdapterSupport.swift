@@ -80,38 +80,9 @@ struct ChainEventPublisher: Sendable {
     }
 }
 
-/// Which of an adapter's nodes to ask, and how long to wait after a failure: a failing node hands over to the
-/// next one at once; only when every node has failed in a row does the adapter wait, doubling the wait up
-/// to 30 s, and the first success resets it.
-struct NodeFailover: Sendable {
-    let count: Int
-    private(set) var current = 0
-    private var failuresInRow = 0
-    private var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(30))
-
-    init(count: Int) {
-        self.count = max(1, count)
-    }
-
-    mutating func succeeded() {
-        failuresInRow = 0
-        backoff.reset()
-    }
-
-    /// Records a failure of the current node; moves to the next when `switchNode`. Returns how long to wait.
-    mutating func failed(switchNode: Bool) -> Duration {
-        failuresInRow += 1
-        if switchNode {
-            current = (current + 1) % count
-            if failuresInRow % count != 0 { return .zero }
-        }
-        return backoff.next()
-    }
-}
-
-/// How a chain adapter answers a failure, the same for every chain: count it, log it, dead-letter what the
-/// node served that cannot be accepted (once per distinct problem, so a retried block is not dead-lettered
-/// again and again), and decide with `NodeFailover` whether to ask the next node and how long to wait.
+/// How a chain adapter answers a failure, the same for every chain: count it, log it, and dead-letter what
+/// the node served that cannot be accepted (once per distinct problem, so a retried block is not
+/// dead-lettered again and again). What to do next — ask the next node, wait — is ``FollowLoop``'s decision.
 struct AdapterFaults {
     let chain: String
     let metrics: ChainAdapterMetrics
@@ -126,28 +97,51 @@ struct AdapterFaults {
         self.logger = logger
     }
 
-    /// A node call failed. The next node is asked when a retry can help or the node answered something
-    /// that does not decode; a JSON-RPC error it answered stays with it.
-    mutating func node(_ error: NodeRPCError, url: String, failover: inout NodeFailover) async throws -> Duration {
+    /// A node call failed: a retry can help (unreachable, overloaded), the node answered an error, or it
+    /// answered something that does not decode (dead-lettered).
+    mutating func node(_ error: NodeRPCError, url: String) async throws -> FollowLoop.Failure {
         metrics.error(error.isRetryable ? "node_unavailable" : "node_error")
         logger.warning("\(chain) node call failed; retrying", metadata: ["node": "\(url)", "error": "\(error)"])
         if case .invalidResult(let method, let reason, let body) = error {
             try await deadLetterOnce(key: method, payload: body, reason: "\(method) from \(url): \(reason)")
         }
-        return failover.failed(switchNode: error.isRetryable || error.rpcCode == nil)
+        return .node(retryable: error.isRetryable, answered: error.rpcCode != nil)
     }
 
-    /// The node served a block that fails its checks: dead-lettered, then fetched again from the next node,
-    /// never skipped.
-    mutating func rejected(block: String, reason: String, payload: [UInt8], failover: inout NodeFailover) async throws -> Duration {
+    /// The node served a block that fails its checks: dead-lettered, then fetched again, never skipped.
+    mutating func rejected(_ block: RejectedBlock) async throws -> FollowLoop.Failure {
         metrics.error("invalid_block")
-        logger.error("\(chain) block rejected; retrying, not skipping", metadata: ["block": "\(block)", "error": "\(reason)"])
-        try await deadLetterOnce(key: block, payload: payload, reason: "block \(block): \(reason)")
-        return failover.failed(switchNode: true)
+        logger.error("\(chain) block rejected; retrying, not skipping", metadata: ["block": "\(block.block)", "error": "\(block.reason)"])
+        try await deadLetterOnce(key: block.block, payload: block.payload, reason: "block \(block.block): \(block.reason)")
+        return .rejectedBlock
+    }
+
+    /// The node is on another chain than the configured one: it is not read.
+    func wrongChain(_ wrong: WrongChain) -> FollowLoop.Failure {
+        metrics.error("wrong_chain")
+        logger.critical(
+            "\(chain) node is on another chain; not reading it",
+            metadata: ["node": "\(wrong.url)", "chain_id": "\(wrong.chainID)", "expected": "\(wrong.expected)"])
+        return .wrongChain
     }
 
     private mutating func deadLetterOnce(key: String, payload: [UInt8], reason: String) async throws {
         guard deadLettered.insert(reason).inserted else { return }
         try await publisher.deadLetter(key: key, payload: payload, reason: reason)
     }
+}
+
+/// A block the node served that failed to parse or verify: named, why, and the bytes as served.
+struct RejectedBlock: Error {
+    /// `<height>` or `<height> <hash>`.
+    let block: String
+    let reason: String
+    let payload: [UInt8]
+}
+
+/// A node on another chain than the configured one.
+struct WrongChain: Error {
+    let url: String
+    let chainID: UInt64
+    let expected: UInt64
 }

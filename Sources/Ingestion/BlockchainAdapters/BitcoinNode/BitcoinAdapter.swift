@@ -54,7 +54,8 @@ public struct BitcoinAdapterSettings: Sendable {
 /// commitment, proof of work, hash); a block that fails is dead-lettered once and retried with backoff,
 /// never skipped. New blocks are found by polling the node, and at once when the node's ZMQ `hashblock`
 /// notifications are configured.
-public final class BitcoinAdapter: Service, Sendable {
+public final class BitcoinAdapter: Service, FollowedChain, Sendable {
+    let name = "bitcoin"
     private let settings: BitcoinAdapterSettings
     private let clients: [BitcoinRPCClient]
     private let publisher: ChainEventPublisher
@@ -75,6 +76,12 @@ public final class BitcoinAdapter: Service, Sendable {
         self.metrics = ChainAdapterMetrics(chain: "bitcoin", factory: metrics)
     }
 
+    var urls: [String] { clients.map(\.url) }
+
+    func tip(node: Int) async throws -> UInt64 {
+        try await clients[node].blockchainInfo().blocks
+    }
+
     public func run() async throws {
         guard let notifications = settings.blockNotifications else { return try await follow() }
         try await withThrowingDiscardingTaskGroup { group in
@@ -89,48 +96,16 @@ public final class BitcoinAdapter: Service, Sendable {
     }
 
     private func follow() async throws {
-        var follower = ChainFollower(
+        let follower = ChainFollower(
             checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
-        var failover = NodeFailover(count: clients.count)
-        var faults = AdapterFaults(chain: "bitcoin", metrics: metrics, publisher: publisher, logger: logger)
         logger.info(
             "bitcoin adapter started",
             metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let pause: Duration
-            do {
-                let client = clients[failover.current]
-                wake.reset()
-                let tip = try await client.blockchainInfo().blocks
-                var progressed = false
-                while let next = follower.nextHeight(nodeTip: tip), !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    try await step(&follower, client: client, height: next)
-                    failover.succeeded()
-                    progressed = true
-                }
-                failover.succeeded()
-                if !progressed { await wake.idle(settings.pollInterval) }
-                continue
-            } catch let error as NodeRPCError {
-                pause = try await faults.node(error, url: clients[failover.current].url, failover: &failover)
-            } catch let failure as BlockFailure {
-                pause = try await faults.rejected(
-                    block: "\(failure.height) \(failure.hash)", reason: "\(failure.error)", payload: failure.bytes, failover: &failover)
-            } catch let error as ChainFollower.FollowError {
-                logger.critical("bitcoin adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
-                throw error
-            }
-            await wake.idle(pause)
-        }
-    }
-
-    /// A block the node served that failed to parse or verify.
-    struct BlockFailure: Error {
-        let hash: String
-        let height: UInt64
-        let bytes: [UInt8]
-        let error: BitcoinDataError
+        var loop = FollowLoop(follower: follower, nodes: clients.count, pollInterval: settings.pollInterval, verifiesChain: false)
+        try await loop.run(
+            self, wake: wake, faults: AdapterFaults(chain: "bitcoin", metrics: metrics, publisher: publisher, logger: logger),
+            logger: logger)
     }
 
     private func fetch(_ client: BitcoinRPCClient, hash: String, height: UInt64) async throws -> BitcoinBlock {
@@ -143,11 +118,12 @@ public final class BitcoinAdapter: Service, Sendable {
             }
             return block
         } catch let error as BitcoinDataError {
-            throw BlockFailure(hash: hash, height: height, bytes: bytes, error: error)
+            throw RejectedBlock(block: "\(height) \(hash)", reason: "\(error)", payload: bytes)
         }
     }
 
-    private func step(_ follower: inout ChainFollower, client: BitcoinRPCClient, height: UInt64) async throws {
+    func step(_ follower: ChainFollower, node: Int, height: UInt64) async throws -> ChainFollower? {
+        let client = clients[node]
         let hash = try await client.blockHash(height: height)
         let block = try await fetch(client, hash: hash, height: height)
         var next = follower
@@ -171,7 +147,7 @@ public final class BitcoinAdapter: Service, Sendable {
             metrics.disconnected.increment()
             logger.notice("bitcoin reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
         }
-        follower = next
+        return next
     }
 
     /// What `outpoints` spend: from the UTXO index, else (outputs older than the adapter's start) from the

@@ -83,9 +83,4 @@ public final class BitcoinAdapterState: Sendable {
             try checkpoint.save(db)
         }
     }
-
-    /// The number of outputs indexed (unspent and recently spent).
-    public func indexedOutputs() throws -> Int {
-        try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM utxos") ?? 0 }
-    }
 }

@@ -56,7 +56,8 @@ public struct EthereumAdapterSettings: Sendable {
 /// checked against its transactions; a block that fails is dead-lettered once and retried with backoff,
 /// never skipped. New blocks are found by polling `eth_blockNumber`, and at once when a WebSocket
 /// `newHeads` subscription is configured.
-public final class EthereumAdapter: Service, Sendable {
+public final class EthereumAdapter: Service, FollowedChain, Sendable {
+    let name = "ethereum"
     private let settings: EthereumAdapterSettings
     private let clients: [EthereumRPCClient]
     private let publisher: ChainEventPublisher
@@ -86,72 +87,37 @@ public final class EthereumAdapter: Service, Sendable {
         }
     }
 
-    /// A node on another chain than the configured one.
-    struct WrongChain: Error {
-        let url: String
-        let chainID: UInt64
-    }
-
-    /// A block the node served that failed its checks.
-    struct BlockFailure: Error {
-        let height: UInt64
-        let body: [UInt8]
-        let error: EthereumDataError
-    }
-
     private func follow() async throws {
-        var follower = ChainFollower(
+        let follower = ChainFollower(
             checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
-        var failover = NodeFailover(count: clients.count)
-        var checkedChain: Set<Int> = []
-        var faults = AdapterFaults(chain: "ethereum", metrics: metrics, publisher: publisher, logger: logger)
         logger.info(
             "ethereum adapter started",
             metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let pause: Duration
-            do {
-                let endpoint = failover.current
-                let client = clients[endpoint]
-                if !checkedChain.contains(endpoint) {
-                    let chainID = try await client.chainID()
-                    if let expected = settings.chainID, chainID != expected { throw WrongChain(url: client.url, chainID: chainID) }
-                    checkedChain.insert(endpoint)
-                }
-                wake.reset()
-                let head = try await client.blockNumber()
-                var progressed = false
-                while let next = follower.nextHeight(nodeTip: head), !Task.isShuttingDownGracefully, !Task.isCancelled {
-                    guard try await step(&follower, client: client, height: next) else { break }
-                    failover.succeeded()
-                    progressed = true
-                }
-                failover.succeeded()
-                if !progressed { await wake.idle(settings.pollInterval) }
-                continue
-            } catch let error as NodeRPCError {
-                pause = try await faults.node(error, url: clients[failover.current].url, failover: &failover)
-            } catch let failure as BlockFailure {
-                pause = try await faults.rejected(
-                    block: "\(failure.height)", reason: "\(failure.error)", payload: failure.body, failover: &failover)
-            } catch let wrong as WrongChain {
-                metrics.error("wrong_chain")
-                logger.critical(
-                    "ethereum node is on another chain; not reading it",
-                    metadata: ["node": "\(wrong.url)", "chain_id": "\(wrong.chainID)", "expected": "\(settings.chainID ?? 0)"])
-                pause = failover.failed(switchNode: true)
-            } catch let error as ChainFollower.FollowError {
-                logger.critical("ethereum adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
-                throw error
-            }
-            await wake.idle(pause)
+        var loop = FollowLoop(follower: follower, nodes: clients.count, pollInterval: settings.pollInterval, verifiesChain: true)
+        try await loop.run(
+            self, wake: wake, faults: AdapterFaults(chain: "ethereum", metrics: metrics, publisher: publisher, logger: logger),
+            logger: logger)
+    }
+
+    var urls: [String] { clients.map(\.url) }
+
+    /// A node whose `eth_chainId` is not the configured chain is never read.
+    func verifyChain(node: Int) async throws {
+        let chainID = try await clients[node].chainID()
+        if let expected = settings.chainID, chainID != expected {
+            throw WrongChain(url: clients[node].url, chainID: chainID, expected: expected)
         }
     }
 
-    /// Applies or reverts one block; `false` when the node has no block at `height` (its head moved back).
-    private func step(_ follower: inout ChainFollower, client: EthereumRPCClient, height: UInt64) async throws -> Bool {
-        guard let (block, body) = try await client.block(height: height) else { return false }
+    func tip(node: Int) async throws -> UInt64 {
+        try await clients[node].blockNumber()
+    }
+
+    /// Applies or reverts one block; `nil` when the node has no block at `height` (its head moved back).
+    func step(_ follower: ChainFollower, node: Int, height: UInt64) async throws -> ChainFollower? {
+        let client = clients[node]
+        guard let (block, body) = try await client.block(height: height) else { return nil }
         let receipts = try await receipts(of: block, client: client)
         let pointer: BlockPointer
         let transactions: [ChainTransaction]
@@ -161,13 +127,13 @@ public final class EthereumAdapter: Service, Sendable {
             try block.verify(receipts: receipts)
             transactions = try block.chainTransactions(receipts: receipts, seenAt: .now(), verifiedChecks: EthereumBlock.verifiedChecks)
         } catch let error as EthereumDataError {
-            throw BlockFailure(height: height, body: body, error: error)
+            throw RejectedBlock(block: "\(height)", reason: "\(error)", payload: body)
         }
         var next = follower
         switch try next.offer(pointer) {
         case .connect:
             guard let time = block.timestamp.uint64 else {
-                throw BlockFailure(height: height, body: body, error: EthereumDataError("time beyond 64 bits"))
+                throw RejectedBlock(block: "\(height)", reason: "\(EthereumDataError("time beyond 64 bits"))", payload: body)
             }
             try await publisher.publish(
                 transactions,
@@ -189,8 +155,7 @@ public final class EthereumAdapter: Service, Sendable {
             metrics.disconnected.increment()
             logger.notice("ethereum reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
         }
-        follower = next
-        return true
+        return next
     }
 
     /// The block's receipts: `eth_getBlockReceipts`, or one `eth_getTransactionReceipt` per transaction on
