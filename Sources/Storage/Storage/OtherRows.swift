@@ -2,45 +2,88 @@ import CSICCore
 import Foundation
 import GRDB
 
-/// SQL for the `dead_letters` table.
-enum DeadLetterRows {
+/// One row of a store table as a GRDB Codable record: columns are the properties in snake_case.
+protocol StoreRecord: Codable, FetchableRecord, PersistableRecord {}
+
+extension StoreRecord {
+    static var databaseColumnDecodingStrategy: DatabaseColumnDecodingStrategy { .convertFromSnakeCase }
+    static var databaseColumnEncodingStrategy: DatabaseColumnEncodingStrategy { .convertToSnakeCase }
+}
+
+/// A row of `dead_letters`; stored once per id.
+struct DeadLetterRecord: StoreRecord {
+    static let databaseTableName = "dead_letters"
+    var seq: Int64?
+    var id: String
+    var source: String
+    var topic: String
+    var partition: Int64?
+    var offset: Int64?
+    var reasonCode: String
+    var reason: String
+    var rejectedBy: String
+    var timeUs: Int64
+    var recordKey: Data
+    var payload: Data
+
+    init(_ letter: DeadLetter) {
+        id = letter.eventID
+        source = letter.source
+        topic = letter.topic
+        partition = letter.partition.map(Int64.init)
+        offset = letter.offset
+        reasonCode = letter.reasonCode.rawValue
+        reason = letter.reason
+        rejectedBy = letter.rejectedBy
+        timeUs = letter.time.microsecondsSinceEpoch
+        recordKey = Data(letter.key)
+        payload = Data(letter.payload)
+    }
+
+    var letter: DeadLetter {
+        DeadLetter(
+            source: source, topic: topic, partition: partition.map { Int32(truncatingIfNeeded: $0) }, offset: offset,
+            key: Array(recordKey), payload: Array(payload), reasonCode: ValidationError.Code(rawValue: reasonCode) ?? .malformed,
+            reason: reason, rejectedBy: rejectedBy, time: Timestamp(microsecondsSinceEpoch: timeUs))
+    }
+
+    /// Stores `letter` unless a letter with its id is already stored (its id is deterministic for log records).
     static func upsert(_ letter: DeadLetter, _ db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO dead_letters (id, source, topic, partition, "offset", reason_code, reason, rejected_by, time_us, record_key, payload)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO NOTHING
-                """)
-        try statement.execute(arguments: [
-            letter.eventID, letter.source, letter.topic, letter.partition.map { Int64($0) }, letter.offset,
-            letter.reasonCode.rawValue, letter.reason, letter.rejectedBy, letter.time.microsecondsSinceEpoch,
-            Data(letter.key), Data(letter.payload),
-        ])
+        try DeadLetterRecord(letter).insert(db, onConflict: .ignore)
     }
 
     static func page(source: String?, limit: Int, before: Int64?, _ db: Database) throws -> Page<DeadLetter> {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM dead_letters WHERE (? IS NULL OR source = ?) AND seq < ? ORDER BY seq DESC LIMIT ?
-                """, arguments: [source, source, before ?? Int64.max, limit])
-        let items = rows.map { row -> DeadLetter in
-            let key: Data = row["record_key"]
-            let payload: Data = row["payload"]
-            return DeadLetter(
-                source: row["source"], topic: row["topic"],
-                partition: (row["partition"] as Int64?).map { Int32(truncatingIfNeeded: $0) }, offset: row["offset"],
-                key: Array(key), payload: Array(payload),
-                reasonCode: ValidationError.Code(rawValue: row["reason_code"]) ?? .malformed,
-                reason: row["reason"], rejectedBy: row["rejected_by"],
-                time: Timestamp(microsecondsSinceEpoch: row["time_us"]))
-        }
-        return Page(items: items, nextCursor: Cursor.next(rows.map { $0["seq"] }, limit: limit))
+        let records = try fetchAll(
+            db, sql: "SELECT * FROM dead_letters WHERE (? IS NULL OR source = ?) AND seq < ? ORDER BY seq DESC LIMIT ?",
+            arguments: [source, source, before ?? Int64.max, limit])
+        return Page(items: records.map(\.letter), nextCursor: Cursor.next(records.compactMap(\.seq), limit: limit))
     }
 }
 
-/// SQL for the `alerts` table.
-enum AlertRows {
+/// A row of `alerts`; an update keeps the alert's subject and creation time.
+struct AlertRecord: StoreRecord {
+    static let databaseTableName = "alerts"
+    var seq: Int64?
+    var id: String
+    var title: String
+    var subject: String
+    var severity: String
+    var status: String
+    /// The finding ids as a JSON array.
+    var findingIds: String
+    var createdAtUs: Int64
+    var updatedAtUs: Int64
+
+    var alert: Alert {
+        get throws {
+            Alert(
+                id: id, title: title, subject: subject, severity: Severity(rawValue: severity) ?? .medium,
+                status: AlertStatus(rawValue: status) ?? .open,
+                findingIDs: try JSONDecoder().decode([String].self, from: Data(findingIds.utf8)),
+                createdAt: Timestamp(microsecondsSinceEpoch: createdAtUs), updatedAt: Timestamp(microsecondsSinceEpoch: updatedAtUs))
+        }
+    }
+
     static func upsert(_ alert: Alert, _ db: Database) throws {
         let findings = String(decoding: try JSONEncoder().encode(alert.findingIDs), as: UTF8.self)
         try db.execute(
@@ -57,30 +100,33 @@ enum AlertRows {
     }
 
     static func fetch(id: String, _ db: Database) throws -> Alert? {
-        try Row.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id]).map(decode)
+        try fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id])?.alert
     }
 
     static func page(status: AlertStatus?, limit: Int, before: Int64?, _ db: Database) throws -> Page<Alert> {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM alerts WHERE (? IS NULL OR status = ?) AND seq < ? ORDER BY seq DESC LIMIT ?
-                """, arguments: [status?.rawValue, status?.rawValue, before ?? Int64.max, limit])
-        return Page(items: try rows.map(decode), nextCursor: Cursor.next(rows.map { $0["seq"] }, limit: limit))
-    }
-
-    static func decode(_ row: Row) throws -> Alert {
-        let findings = try JSONDecoder().decode([String].self, from: Data((row["finding_ids"] as String).utf8))
-        return Alert(
-            id: row["id"], title: row["title"], subject: row["subject"],
-            severity: Severity(rawValue: row["severity"]) ?? .medium, status: AlertStatus(rawValue: row["status"]) ?? .open,
-            findingIDs: findings, createdAt: Timestamp(microsecondsSinceEpoch: row["created_at_us"]),
-            updatedAt: Timestamp(microsecondsSinceEpoch: row["updated_at_us"]))
+        let records = try fetchAll(
+            db, sql: "SELECT * FROM alerts WHERE (? IS NULL OR status = ?) AND seq < ? ORDER BY seq DESC LIMIT ?",
+            arguments: [status?.rawValue, status?.rawValue, before ?? Int64.max, limit])
+        return Page(items: try records.map { try $0.alert }, nextCursor: Cursor.next(records.compactMap(\.seq), limit: limit))
     }
 }
 
-/// SQL for the `users` table.
-enum AccountRows {
+/// A row of `users`; an update keeps the account's creation time.
+struct AccountRecord: StoreRecord {
+    static let databaseTableName = "users"
+    var username: String
+    var displayName: String
+    var role: String
+    var passwordHash: String
+    var disabled: Bool
+    var createdAtUs: Int64
+
+    var account: UserAccount {
+        UserAccount(
+            username: username, displayName: displayName, role: UserAccount.Role(rawValue: role) ?? .analyst, passwordHash: passwordHash,
+            disabled: disabled, createdAt: Timestamp(microsecondsSinceEpoch: createdAtUs))
+    }
+
     static func upsert(_ user: UserAccount, _ db: Database) throws {
         try db.execute(
             sql: """
@@ -95,42 +141,42 @@ enum AccountRows {
     }
 
     static func fetch(username: String, _ db: Database) throws -> UserAccount? {
-        try Row.fetchOne(db, sql: "SELECT * FROM users WHERE username = ?", arguments: [username]).map(decode)
+        try fetchOne(db, key: username)?.account
     }
 
     static func all(_ db: Database) throws -> [UserAccount] {
-        try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY username").map(decode)
-    }
-
-    static func decode(_ row: Row) -> UserAccount {
-        UserAccount(
-            username: row["username"], displayName: row["display_name"],
-            role: UserAccount.Role(rawValue: row["role"]) ?? .analyst, passwordHash: row["password_hash"],
-            disabled: row["disabled"], createdAt: Timestamp(microsecondsSinceEpoch: row["created_at_us"]))
+        try order(Column("username")).fetchAll(db).map(\.account)
     }
 }
 
-/// SQL for the `configuration` table.
-enum ConfigurationRows {
+/// A row of `configuration`: one setting and who changed it last.
+struct ConfigurationRecord: StoreRecord {
+    static let databaseTableName = "configuration"
+    var key: String
+    var value: String
+    var updatedAtUs: Int64
+    var updatedBy: String
+
+    init(_ entry: ConfigurationEntry) {
+        key = entry.key
+        value = entry.value
+        updatedAtUs = entry.updatedAt.microsecondsSinceEpoch
+        updatedBy = entry.updatedBy
+    }
+
+    var entry: ConfigurationEntry {
+        ConfigurationEntry(key: key, value: value, updatedAt: Timestamp(microsecondsSinceEpoch: updatedAtUs), updatedBy: updatedBy)
+    }
+
     static func upsert(_ entry: ConfigurationEntry, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO configuration (key, value, updated_at_us, updated_by) VALUES (?, ?, ?, ?)
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at_us = excluded.updated_at_us, updated_by = excluded.updated_by
-                """, arguments: [entry.key, entry.value, entry.updatedAt.microsecondsSinceEpoch, entry.updatedBy])
+        try ConfigurationRecord(entry).upsert(db)
     }
 
     static func fetch(key: String, _ db: Database) throws -> ConfigurationEntry? {
-        try Row.fetchOne(db, sql: "SELECT * FROM configuration WHERE key = ?", arguments: [key]).map(decode)
+        try fetchOne(db, key: key)?.entry
     }
 
     static func all(_ db: Database) throws -> [ConfigurationEntry] {
-        try Row.fetchAll(db, sql: "SELECT * FROM configuration ORDER BY key").map(decode)
-    }
-
-    static func decode(_ row: Row) -> ConfigurationEntry {
-        ConfigurationEntry(
-            key: row["key"], value: row["value"], updatedAt: Timestamp(microsecondsSinceEpoch: row["updated_at_us"]),
-            updatedBy: row["updated_by"])
+        try order(Column("key")).fetchAll(db).map(\.entry)
     }
 }

@@ -11,15 +11,7 @@ enum RetentionRows {
     static let purgeBatch = 2_000
 
     static func insert(_ hold: LegalHold, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO legal_holds (id, record_class, subject, reason, case_reference, placed_by, placed_at_us)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                hold.id, hold.recordClass.rawValue, hold.subject, hold.reason, hold.caseReference, hold.placedBy,
-                hold.placedAt.microsecondsSinceEpoch,
-            ])
+        try LegalHoldRecord(hold).insert(db)
     }
 
     static func release(id: String, by actor: String, at time: Timestamp, _ db: Database) throws -> LegalHold? {
@@ -27,25 +19,17 @@ enum RetentionRows {
             sql: "UPDATE legal_holds SET released_by = ?, released_at_us = ? WHERE id = ? AND released_at_us IS NULL",
             arguments: [actor, time.microsecondsSinceEpoch, id])
         guard db.changesCount == 1 else { return nil }
-        return try Row.fetchOne(db, sql: "SELECT * FROM legal_holds WHERE id = ?", arguments: [id]).map(decode)
+        return try LegalHoldRecord.fetchOne(db, key: id)?.hold
     }
 
     static func all(_ db: Database) throws -> [LegalHold] {
-        try Row.fetchAll(db, sql: "SELECT * FROM legal_holds ORDER BY released_at_us IS NOT NULL, placed_at_us DESC, id").map(decode)
+        try LegalHoldRecord.fetchAll(db, sql: "SELECT * FROM legal_holds ORDER BY released_at_us IS NOT NULL, placed_at_us DESC, id").map(
+            \.hold)
     }
 
     static func active(_ recordClass: RecordClass, _ db: Database) throws -> [LegalHold] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM legal_holds WHERE record_class = ? AND released_at_us IS NULL", arguments: [recordClass.rawValue]
-        ).map(decode)
-    }
-
-    static func decode(_ row: Row) -> LegalHold {
-        LegalHold(
-            id: row["id"], recordClass: RecordClass(rawValue: row["record_class"]) ?? .transactions, subject: row["subject"],
-            reason: row["reason"], caseReference: row["case_reference"], placedBy: row["placed_by"],
-            placedAt: Timestamp(microsecondsSinceEpoch: row["placed_at_us"]), releasedBy: row["released_by"],
-            releasedAt: (row["released_at_us"] as Int64?).map(Timestamp.init(microsecondsSinceEpoch:)))
+        try LegalHoldRecord.filter(Column("record_class") == recordClass.rawValue && Column("released_at_us") == nil).fetchAll(db).map(
+            \.hold)
     }
 
     /// The active holds of a class that cover a given record, as SQL over that record's columns.
@@ -112,5 +96,38 @@ enum RetentionRows {
             purged += 1
         }
         return (purged, held, last)
+    }
+}
+
+/// A row of `legal_holds`. Holds are released (`released_by`, `released_at_us`), never deleted.
+struct LegalHoldRecord: StoreRecord {
+    static let databaseTableName = "legal_holds"
+    var id: String
+    var recordClass: String
+    var subject: String?
+    var reason: String
+    var caseReference: String?
+    var placedBy: String
+    var placedAtUs: Int64
+    var releasedBy: String?
+    var releasedAtUs: Int64?
+
+    init(_ hold: LegalHold) {
+        id = hold.id
+        recordClass = hold.recordClass.rawValue
+        subject = hold.subject
+        reason = hold.reason
+        caseReference = hold.caseReference
+        placedBy = hold.placedBy
+        placedAtUs = hold.placedAt.microsecondsSinceEpoch
+        releasedBy = hold.releasedBy
+        releasedAtUs = hold.releasedAt?.microsecondsSinceEpoch
+    }
+
+    var hold: LegalHold {
+        LegalHold(
+            id: id, recordClass: RecordClass(rawValue: recordClass) ?? .transactions, subject: subject, reason: reason,
+            caseReference: caseReference, placedBy: placedBy, placedAt: Timestamp(microsecondsSinceEpoch: placedAtUs),
+            releasedBy: releasedBy, releasedAt: releasedAtUs.map(Timestamp.init(microsecondsSinceEpoch:)))
     }
 }

@@ -64,14 +64,14 @@ public final class SQLiteStore: PlatformStore {
     public func record(_ letters: [DeadLetter]) async throws {
         guard !letters.isEmpty else { return }
         try await pool.write { db in
-            for letter in letters { try DeadLetterRows.upsert(letter, db) }
+            for letter in letters { try DeadLetterRecord.upsert(letter, db) }
         }
     }
 
     public func upsert(_ alerts: [Alert]) async throws {
         guard !alerts.isEmpty else { return }
         try await pool.write { db in
-            for alert in alerts { try AlertRows.upsert(alert, db) }
+            for alert in alerts { try AlertRecord.upsert(alert, db) }
         }
     }
 
@@ -155,7 +155,7 @@ public final class SQLiteStore: PlatformStore {
 
     public func deadLetters(source: String?, limit: Int, cursor: String?) async throws -> Page<DeadLetter> {
         let before = try Cursor.decode(cursor)
-        return try await pool.read { db in try DeadLetterRows.page(source: source, limit: limit, before: before, db) }
+        return try await pool.read { db in try DeadLetterRecord.page(source: source, limit: limit, before: before, db) }
     }
 
     public func deadLetterCount() async throws -> Int {
@@ -165,38 +165,38 @@ public final class SQLiteStore: PlatformStore {
     // MARK: alerts
 
     public func alert(id: String) async throws -> Alert? {
-        try await pool.read { db in try AlertRows.fetch(id: id, db) }
+        try await pool.read { db in try AlertRecord.fetch(id: id, db) }
     }
 
     public func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert> {
         let before = try Cursor.decode(cursor)
-        return try await pool.read { db in try AlertRows.page(status: status, limit: limit, before: before, db) }
+        return try await pool.read { db in try AlertRecord.page(status: status, limit: limit, before: before, db) }
     }
 
     // MARK: users and configuration
 
     public func upsertUser(_ user: UserAccount) async throws {
-        try await pool.write { db in try AccountRows.upsert(user, db) }
+        try await pool.write { db in try AccountRecord.upsert(user, db) }
     }
 
     public func user(username: String) async throws -> UserAccount? {
-        try await pool.read { db in try AccountRows.fetch(username: username, db) }
+        try await pool.read { db in try AccountRecord.fetch(username: username, db) }
     }
 
     public func users() async throws -> [UserAccount] {
-        try await pool.read { db in try AccountRows.all(db) }
+        try await pool.read { db in try AccountRecord.all(db) }
     }
 
     public func setConfiguration(_ entry: ConfigurationEntry) async throws {
-        try await pool.write { db in try ConfigurationRows.upsert(entry, db) }
+        try await pool.write { db in try ConfigurationRecord.upsert(entry, db) }
     }
 
     public func configuration(key: String) async throws -> ConfigurationEntry? {
-        try await pool.read { db in try ConfigurationRows.fetch(key: key, db) }
+        try await pool.read { db in try ConfigurationRecord.fetch(key: key, db) }
     }
 
     public func configurationEntries() async throws -> [ConfigurationEntry] {
-        try await pool.read { db in try ConfigurationRows.all(db) }
+        try await pool.read { db in try ConfigurationRecord.all(db) }
     }
 }
 

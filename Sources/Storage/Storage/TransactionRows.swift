@@ -2,7 +2,11 @@ import CSICCore
 import Foundation
 import GRDB
 
-/// SQL for the `transactions` and `transaction_addresses` tables.
+/// SQL for the `transactions` table and its id and address indexes.
+///
+/// Not a GRDB Codable record like the other tables: the pipeline's hot path binds each row's 17 columns through
+/// SQLite's C API on cached statements (`SQLiteBinder`), measured by `csic bench stages` (sqlite_apply) and
+/// `csic bench pipeline`, where encoding a record per row cost a large share of the writer's time.
 enum TransactionRows {
     static let columns = """
         id, chain, txid, block_height, block_hash, block_time_us, seen_at_us, fee, total_output, input_count,
