@@ -54,9 +54,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DurableFiles",
+            path: "Sources/Core/DurableFiles",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "EventLog",
             dependencies: [
-                "CSICCore",
+                "CSICCore", "DurableFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -111,7 +116,7 @@ let package = Package(
         .target(
             name: "AuditTrail",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog", "StreamRuntime",
+                "CSICCore", "CSICProtos", "DurableFiles", "EventLog", "StreamRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -135,7 +140,7 @@ let package = Package(
         .target(
             name: "Simulation",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog",
+                "CSICCore", "CSICProtos", "DurableFiles", "EventLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,3 +1,4 @@
+import DurableFiles
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,7 @@ final class DirectoryLock: Sendable {
     private let fd: Mutex<Int32?>
 
     init(path: String) throws(EventLogError) {
-        let descriptor = try FileIO.open(path, flags: O_RDWR | O_CREAT)
+        let descriptor = try io(FileIO.open(path, flags: O_RDWR | O_CREAT))
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
             throw EventLogError.locked(path: path)

@@ -1,3 +1,4 @@
+import DurableFiles
 import CSICCore
 import Logging
 import Metrics
@@ -47,7 +48,7 @@ public final class EmbeddedEventLog: EventLog {
         self.options = options
         self.logger = logger
         self.metrics = metrics
-        try FileIO.makeDirectory("\(directory)/topics")
+        try io(FileIO.makeDirectory("\(directory)/topics"))
         lock = try DirectoryLock(path: "\(directory)/LOCK")
         offsets = try OffsetStore(directory: "\(directory)/groups")
         budget = PendingBytesBudget(capacity: options.maxPendingBytes)
@@ -106,9 +107,9 @@ public final class EmbeddedEventLog: EventLog {
         try topics.withLock { (topics: inout [String: TopicState]) throws(EventLogError) in
             guard topics[name] == nil else { return }
             let topicDirectory = "\(directory)/topics/\(name)"
-            try FileIO.makeDirectory(topicDirectory)
+            try io(FileIO.makeDirectory(topicDirectory))
             let state = try Self.openTopic(name, configuration: configuration, root: directory, options: options, metrics: metrics) { _ in }
-            try FileIO.writeAtomically(TopicConfigurationFile.encode(configuration), to: "\(topicDirectory)/topic.conf")
+            try io(FileIO.writeAtomically(TopicConfigurationFile.encode(configuration), to: "\(topicDirectory)/topic.conf"))
             topics[name] = state
         }
     }

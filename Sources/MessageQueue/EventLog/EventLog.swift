@@ -1,3 +1,4 @@
+import DurableFiles
 import CSICCore
 
 /// A record to append: the key chooses the partition, the value is opaque bytes (protobuf on CSIC topics).
@@ -224,5 +225,14 @@ extension EventLog {
             lag[status.partition] = max(0, status.endOffset - position)
         }
         return lag
+    }
+}
+
+/// Runs file calls, reporting their failure as ``EventLogError/io(operation:path:errno:)``.
+func io<Result>(_ body: @autoclosure () throws(FileIOError) -> Result) throws(EventLogError) -> Result {
+    do {
+        return try body()
+    } catch {
+        throw .io(operation: error.operation, path: error.path, errno: error.errno)
     }
 }

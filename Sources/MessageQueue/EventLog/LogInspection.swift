@@ -1,5 +1,7 @@
 /// A read-only look at an embedded log directory, safe while another process has the log open:
 /// nothing is truncated, created or locked.
+import DurableFiles
+
 public struct LogInspection: Sendable {
     public struct TopicSummary: Sendable {
         public var name: String

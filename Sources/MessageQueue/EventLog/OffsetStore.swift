@@ -1,3 +1,4 @@
+import DurableFiles
 import Synchronization
 
 /// Durable committed offsets of consumer groups: one small file per group, replaced atomically.
@@ -9,11 +10,11 @@ final class OffsetStore: Sendable {
 
     init(directory: String, createIfMissing: Bool = true) throws(EventLogError) {
         self.directory = directory
-        if createIfMissing { try FileIO.makeDirectory(directory) }
+        if createIfMissing { try io(FileIO.makeDirectory(directory)) }
         var loaded: [String: [TopicPartition: Int64]] = [:]
         for name in FileIO.list(directory) where name.hasSuffix(".offsets") {
             let group = String(name.dropLast(8))
-            let text = String(decoding: try FileIO.readFile("\(directory)/\(name)"), as: UTF8.self)
+            let text = String(decoding: try io(FileIO.readFile("\(directory)/\(name)")), as: UTF8.self)
             var offsets: [TopicPartition: Int64] = [:]
             for line in text.split(separator: "\n") {
                 let fields = line.split(separator: " ")
@@ -44,7 +45,7 @@ final class OffsetStore: Sendable {
             var merged = groups[group] ?? [:]
             for (tp, offset) in offsets { merged[tp] = offset }
             let text = merged.keys.sorted().map { "\($0.topic) \($0.partition) \(merged[$0]!)\n" }.joined()
-            try FileIO.writeAtomically(Array(text.utf8), to: "\(directory)/\(group).offsets")
+            try io(FileIO.writeAtomically(Array(text.utf8), to: "\(directory)/\(group).offsets"))
             groups[group] = merged
         }
     }

@@ -1,3 +1,4 @@
+import DurableFiles
 import CSICCore
 import Synchronization
 #if canImport(Glibc)
@@ -57,7 +58,7 @@ final class PartitionLog: Sendable {
         self.topicPartition = topicPartition
         self.directory = directory
         self.options = options
-        try FileIO.makeDirectory(directory)
+        try io(FileIO.makeDirectory(directory))
         let names = FileIO.list(directory).filter { $0.hasSuffix(".log") }
         var segments: [Segment] = []
         for (position, name) in names.enumerated() {
@@ -71,8 +72,8 @@ final class PartitionLog: Sendable {
                     throw EventLogError.corruptSegment(
                         path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
                 }
-                try FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path)
-                try FileIO.sync(segment.file.fd, path: path)
+                try io(FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path))
+                try io(FileIO.sync(segment.file.fd, path: path))
                 report(recovery)
             }
             if let previous = segments.last, previous.endOffset != segment.baseOffset {
@@ -91,10 +92,10 @@ final class PartitionLog: Sendable {
     static func load(
         path: String, baseOffset: Int64, writable: Bool, sealed: Bool, topicPartition: TopicPartition
     ) throws(EventLogError) -> (Segment, RecoveryReport?) {
-        let file = SegmentFile(path: path, fd: try FileIO.open(path, flags: writable ? O_RDWR : O_RDONLY), baseOffset: baseOffset)
-        let size = try FileIO.size(file.fd, path: path)
+        let file = SegmentFile(path: path, fd: try io(FileIO.open(path, flags: writable ? O_RDWR : O_RDONLY)), baseOffset: baseOffset)
+        let size = try io(FileIO.size(file.fd, path: path))
         if sealed, FileIO.exists(file.indexPath),
-            let segment = Segment.decodeIndex(try FileIO.readFile(file.indexPath), file: file, fileSize: size)
+            let segment = Segment.decodeIndex(try io(FileIO.readFile(file.indexPath)), file: file, fileSize: size)
         {
             return (segment, nil)
         }
@@ -103,7 +104,7 @@ final class PartitionLog: Sendable {
 
     /// Reads a segment from the start, verifying every batch; returns the valid prefix and what was wrong after it.
     static func scan(_ file: SegmentFile, size: Int64, topicPartition: TopicPartition) throws(EventLogError) -> (Segment, RecoveryReport?) {
-        let bytes = try FileIO.read(file.fd, count: Int(size), at: 0, path: file.path)
+        let bytes = try io(FileIO.read(file.fd, count: Int(size), at: 0, path: file.path))
         var segment = Segment(file: file, index: [], size: 0, endOffset: file.baseOffset, maxTime: 0)
         var problem: String?
         bytes.withUnsafeBytes { raw in
@@ -140,8 +141,8 @@ final class PartitionLog: Sendable {
 
     static func createSegment(directory: String, baseOffset: Int64) throws(EventLogError) -> Segment {
         let path = SegmentFile.path(directory: directory, baseOffset: baseOffset)
-        let fd = try FileIO.open(path, flags: O_RDWR | O_CREAT | O_TRUNC)
-        try FileIO.syncDirectory(directory)
+        let fd = try io(FileIO.open(path, flags: O_RDWR | O_CREAT | O_TRUNC))
+        try io(FileIO.syncDirectory(directory))
         return Segment(file: SegmentFile(path: path, fd: fd, baseOffset: baseOffset), index: [], size: 0, endOffset: baseOffset, maxTime: 0)
     }
 
@@ -167,7 +168,7 @@ final class PartitionLog: Sendable {
             var buffer: [UInt8] = []
             RecordBatch.encode(baseOffset: base, records: records, into: &buffer)
             try buffer.withBytes { raw throws(EventLogError) in
-                try FileIO.writeAll(active.file.fd, raw, at: active.size, path: active.file.path)
+                try io(FileIO.writeAll(active.file.fd, raw, at: active.size, path: active.file.path))
             }
             try syncIfDue(active.file, &state)
             active.index.append(IndexEntry(offset: base, position: active.size))
@@ -181,11 +182,11 @@ final class PartitionLog: Sendable {
     private func syncIfDue(_ file: SegmentFile, _ state: inout State) throws(EventLogError) {
         switch options.fsync {
         case .everyBatch:
-            try FileIO.sync(file.fd, path: file.path)
+            try io(FileIO.sync(file.fd, path: file.path))
         case .interval(let milliseconds):
             let now = MonotonicClock.nowNanoseconds()
             if now - state.lastSync >= UInt64(milliseconds) * 1_000_000 {
-                try FileIO.sync(file.fd, path: file.path)
+                try io(FileIO.sync(file.fd, path: file.path))
                 state.lastSync = now
             }
         case .never:
@@ -196,8 +197,8 @@ final class PartitionLog: Sendable {
     /// Seals the active segment (sync, write its index) and starts a new one.
     private func roll(_ state: inout State) throws(EventLogError) {
         let sealed = state.segments.last!
-        try FileIO.sync(sealed.file.fd, path: sealed.file.path)
-        try FileIO.writeAtomically(sealed.encodedIndex(), to: sealed.file.indexPath)
+        try io(FileIO.sync(sealed.file.fd, path: sealed.file.path))
+        try io(FileIO.writeAtomically(sealed.encodedIndex(), to: sealed.file.indexPath))
         state.segments.append(try Self.createSegment(directory: directory, baseOffset: sealed.endOffset))
     }
 
@@ -224,7 +225,7 @@ final class PartitionLog: Sendable {
         let position = entry.position
         var chunk = Int(min(segmentSize - position, Int64(max(maxBytes, RecordBatch.headerSize))))
         while true {
-            let bytes = try FileIO.read(file.fd, count: chunk, at: position, path: file.path)
+            let bytes = try io(FileIO.read(file.fd, count: chunk, at: position, path: file.path))
             var consumed = 0
             var needed: Int?
             try bytes.withBytes { raw throws(EventLogError) in
@@ -271,13 +272,13 @@ final class PartitionLog: Sendable {
         }
         var report = RetentionReport()
         for segment in removed {
-            try FileIO.remove(segment.file.path)
-            if FileIO.exists(segment.file.indexPath) { try FileIO.remove(segment.file.indexPath) }
+            try io(FileIO.remove(segment.file.path))
+            if FileIO.exists(segment.file.indexPath) { try io(FileIO.remove(segment.file.indexPath)) }
             report.segmentsRemoved += 1
             report.bytesRemoved += segment.size
             report.recordsRemoved += segment.recordCount
         }
-        if !removed.isEmpty { try FileIO.syncDirectory(directory) }
+        if !removed.isEmpty { try io(FileIO.syncDirectory(directory)) }
         return report
     }
 
@@ -287,7 +288,7 @@ final class PartitionLog: Sendable {
             guard !state.closed else { return }
             state.closed = true
             let active = state.segments.last!
-            try FileIO.sync(active.file.fd, path: active.file.path)
+            try io(FileIO.sync(active.file.fd, path: active.file.path))
         }
     }
 }

@@ -1,3 +1,4 @@
+import DurableFiles
 import EventLog
 #if canImport(Glibc)
     import Glibc

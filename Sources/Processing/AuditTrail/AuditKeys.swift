@@ -1,3 +1,4 @@
+import DurableFiles
 import CSICCore
 import Crypto
 import EventLog

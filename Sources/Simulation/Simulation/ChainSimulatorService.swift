@@ -1,3 +1,4 @@
+import DurableFiles
 import CSICCore
 import CSICProtos
 import EventLog

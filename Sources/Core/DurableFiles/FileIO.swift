@@ -4,19 +4,20 @@
     import Darwin
 #endif
 
-/// Thin throwing wrappers over POSIX file calls used by the segment files.
-package enum FileIO {
-    package static func check(_ result: Int32, _ operation: String, _ path: String) throws(EventLogError) {
+/// Thin throwing wrappers over POSIX file calls: the event log's segments, the audit trail's WORM files,
+/// cursors and keys. Every failure is a ``FileIOError`` naming the call, the path and `errno`.
+public enum FileIO {
+    public static func check(_ result: Int32, _ operation: String, _ path: String) throws(FileIOError) {
         if result < 0 { throw .io(operation: operation, path: path, errno: errno) }
     }
 
-    package static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(EventLogError) -> Int32 {
+    public static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws(FileIOError) -> Int32 {
         let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
         try check(fd, "open", path)
         return fd
     }
 
-    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at position: Int64, path: String) throws(EventLogError) {
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at position: Int64, path: String) throws(FileIOError) {
         var written = 0
         while written < bytes.count {
             let result = pwrite(fd, bytes.baseAddress! + written, bytes.count - written, off_t(position) + off_t(written))
@@ -29,10 +30,10 @@ package enum FileIO {
     }
 
     /// Reads up to `count` bytes at `position`; fewer only at end of file.
-    package static func read(_ fd: Int32, count: Int, at position: Int64, path: String) throws(EventLogError) -> [UInt8] {
+    public static func read(_ fd: Int32, count: Int, at position: Int64, path: String) throws(FileIOError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var total = 0
-        var failure: EventLogError?
+        var failure: FileIOError?
         buffer.withUnsafeMutableBytes { raw in
             while total < count {
                 let result = pread(fd, raw.baseAddress! + total, count - total, off_t(position) + off_t(total))
@@ -50,21 +51,21 @@ package enum FileIO {
         return buffer
     }
 
-    package static func sync(_ fd: Int32, path: String) throws(EventLogError) {
+    public static func sync(_ fd: Int32, path: String) throws(FileIOError) {
         try check(fdatasync(fd), "fdatasync", path)
     }
 
-    package static func size(_ fd: Int32, path: String) throws(EventLogError) -> Int64 {
+    public static func size(_ fd: Int32, path: String) throws(FileIOError) -> Int64 {
         var info = stat()
         try check(fstat(fd, &info), "fstat", path)
         return Int64(info.st_size)
     }
 
-    package static func truncate(_ fd: Int32, to size: Int64, path: String) throws(EventLogError) {
+    public static func truncate(_ fd: Int32, to size: Int64, path: String) throws(FileIOError) {
         try check(ftruncate(fd, off_t(size)), "ftruncate", path)
     }
 
-    package static func makeDirectory(_ path: String) throws(EventLogError) {
+    public static func makeDirectory(_ path: String) throws(FileIOError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
             current += "/" + component
@@ -75,13 +76,13 @@ package enum FileIO {
     }
 
     /// Flushes a directory entry (after create, rename or unlink).
-    package static func syncDirectory(_ path: String) throws(EventLogError) {
+    public static func syncDirectory(_ path: String) throws(FileIOError) {
         let fd = try open(path, flags: O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         try check(fsync(fd), "fsync", path)
     }
 
-    package static func list(_ path: String) -> [String] {
+    public static func list(_ path: String) -> [String] {
         guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
         var names: [String] = []
@@ -94,16 +95,16 @@ package enum FileIO {
         return names.sorted()
     }
 
-    package static func exists(_ path: String) -> Bool {
+    public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
 
     /// Writes a whole file durably: temp file, fsync, rename, fsync the directory.
-    package static func writeAtomically(_ bytes: [UInt8], to path: String) throws(EventLogError) {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileIOError) {
         let temporary = path + ".tmp"
         let fd = try open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
         do {
-            try bytes.withBytes { raw throws(EventLogError) in try writeAll(fd, raw, at: 0, path: temporary) }
+            try bytes.withBytes { raw throws(FileIOError) in try writeAll(fd, raw, at: 0, path: temporary) }
             try check(fsync(fd), "fsync", temporary)
         } catch {
             close(fd)
@@ -114,18 +115,18 @@ package enum FileIO {
         try syncDirectory(directoryName(of: path))
     }
 
-    package static func readFile(_ path: String) throws(EventLogError) -> [UInt8] {
+    public static func readFile(_ path: String) throws(FileIOError) -> [UInt8] {
         let fd = try open(path, flags: O_RDONLY)
         defer { close(fd) }
         let size = try size(fd, path: path)
         return try read(fd, count: Int(size), at: 0, path: path)
     }
 
-    package static func remove(_ path: String) throws(EventLogError) {
+    public static func remove(_ path: String) throws(FileIOError) {
         try check(unlink(path), "unlink", path)
     }
 
-    package static func directoryName(of path: String) -> String {
+    public static func directoryName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
@@ -133,10 +134,30 @@ package enum FileIO {
 
 extension Array where Element == UInt8 {
     /// `withUnsafeBytes` keeping the typed error (the standard library's version rethrows `any Error`).
-    func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws(EventLogError) -> Result) throws(EventLogError) -> Result {
-        let outcome: Swift.Result<Result, EventLogError> = withUnsafeBytes { raw in
-            do throws(EventLogError) { return .success(try body(raw)) } catch { return .failure(error) }
+    public func withBytes<Result, Failure: Error>(_ body: (UnsafeRawBufferPointer) throws(Failure) -> Result) throws(Failure) -> Result {
+        let outcome: Swift.Result<Result, Failure> = withUnsafeBytes { raw in
+            do throws(Failure) { return .success(try body(raw)) } catch { return .failure(error) }
         }
         return try outcome.get()
     }
+}
+
+/// A POSIX file call that failed.
+public struct FileIOError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// `open`, `pwrite`, `fdatasync`, ...
+    public var operation: String
+    public var path: String
+    public var errno: Int32
+
+    public init(operation: String, path: String, errno: Int32) {
+        self.operation = operation
+        self.path = path
+        self.errno = errno
+    }
+
+    static func io(operation: String, path: String, errno: Int32) -> FileIOError {
+        FileIOError(operation: operation, path: path, errno: errno)
+    }
+
+    public var description: String { "\(operation) \(path) failed: errno \(errno)" }
 }
