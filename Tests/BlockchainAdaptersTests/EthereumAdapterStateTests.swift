@@ -17,30 +17,32 @@ import Testing
         BlockPointer(height: height, hash: String(format: "%064x", height), previousHash: String(format: "%064x", height - 1))
     }
 
-    @Test func recentBlocksTransactionsSurviveAReopenAndAreForgottenWhenDisconnected() throws {
+    @Test func recentBlocksTransactionsSurviveAReopenAndAreForgottenWhenDisconnected() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.path + "/ethereum/adapter.sqlite"
         var checkpoint = ChainCheckpoint(blocks: [pointer(10)], depth: 2)
         do {
             let state = try EthereumAdapterState(path: path)
-            try state.connect(height: 10, transactions: [transaction("1", height: 10)], checkpoint: checkpoint)
+            try await state.connect(height: 10, transactions: [transaction("1", height: 10)], checkpoint: checkpoint)
             checkpoint = ChainCheckpoint(blocks: [pointer(10), pointer(11)], depth: 2)
-            try state.connect(
+            try await state.connect(
                 height: 11, transactions: [transaction("2", height: 11), transaction("3", height: 11)], checkpoint: checkpoint)
         }
         let reopened = try EthereumAdapterState(path: path)
-        #expect(try reopened.checkpoint(depth: 2) == checkpoint)
+        #expect(try await reopened.checkpoint(depth: 2) == checkpoint)
         #expect(
-            try reopened.transactions(height: 11).map(\.txid) == [String(repeating: "2", count: 64), String(repeating: "3", count: 64)])
-        #expect(try reopened.transactions(height: 11).first == transaction("2", height: 11))
+            try await reopened.transactions(height: 11).map(\.txid) == [
+                String(repeating: "2", count: 64), String(repeating: "3", count: 64),
+            ])
+        #expect(try await reopened.transactions(height: 11).first == transaction("2", height: 11))
 
         let deeper = ChainCheckpoint(blocks: [pointer(11), pointer(12)], depth: 2)
-        try reopened.connect(height: 12, transactions: [], checkpoint: deeper)
-        #expect(try reopened.transactions(height: 10).isEmpty, "blocks older than the checkpoint are forgotten")
+        try await reopened.connect(height: 12, transactions: [], checkpoint: deeper)
+        #expect(try await reopened.transactions(height: 10).isEmpty, "blocks older than the checkpoint are forgotten")
 
         let back = ChainCheckpoint(blocks: [pointer(11)], depth: 2)
-        try reopened.disconnect(height: 11, checkpoint: back)
-        #expect(try reopened.transactions(height: 11).isEmpty)
-        #expect(try EthereumAdapterState(path: path).checkpoint(depth: 2) == back)
+        try await reopened.disconnect(height: 11, checkpoint: back)
+        #expect(try await reopened.transactions(height: 11).isEmpty)
+        #expect(try await EthereumAdapterState(path: path).checkpoint(depth: 2) == back)
     }
 }

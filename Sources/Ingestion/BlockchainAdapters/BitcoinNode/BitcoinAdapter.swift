@@ -97,7 +97,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
 
     private func follow() async throws {
         let follower = ChainFollower(
-            checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
+            checkpoint: try await state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
         logger.info(
             "bitcoin adapter started",
@@ -134,7 +134,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
             let (events, created) = block.publication(
                 height: height, network: settings.network, seenAt: .now(), spentOutputs: known, verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: block, height: height)
-            try state.connect(height: height, created: created, spent: spent, checkpoint: next.checkpoint)
+            try await state.connect(height: height, created: created, spent: spent, checkpoint: next.checkpoint)
             metrics.blockConnected(height: height, blockTime: Int64(block.header.time))
         case .disconnect(let orphan):
             let orphaned = try await fetch(client, hash: orphan.hash, height: orphan.height)
@@ -143,7 +143,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
                 spentOutputs: try await resolve(orphaned.spentOutpoints, of: orphaned, hash: orphan.hash, client: client),
                 verifiedChecks: BitcoinBlock.verifiedChecks)
             try await publish(events, block: nil, height: orphan.height)
-            try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
+            try await state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
             metrics.disconnected.increment()
             logger.notice("bitcoin reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
         }
@@ -155,7 +155,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
     private func resolve(
         _ outpoints: [Outpoint], of block: BitcoinBlock, hash: String, client: BitcoinRPCClient
     ) async throws -> [Outpoint: SpentOutput] {
-        var known = try state.spentOutputs(outpoints)
+        var known = try await state.spentOutputs(outpoints)
         let createdHere = Set(block.transactions.map(\.txid))
         guard outpoints.contains(where: { known[$0] == nil && !createdHere.contains($0.txid) }),
             !prevoutsUnsupported.load(ordering: .relaxed)

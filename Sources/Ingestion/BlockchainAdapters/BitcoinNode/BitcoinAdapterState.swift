@@ -34,13 +34,13 @@ public final class BitcoinAdapterState: Sendable {
     }
 
     /// The saved checkpoint, or an empty one of `depth`.
-    public func checkpoint(depth: Int) throws -> ChainCheckpoint {
-        try queue.read { db in try ChainCheckpoint.load(db, depth: depth) }
+    public func checkpoint(depth: Int) async throws -> ChainCheckpoint {
+        try await queue.read { db in try ChainCheckpoint.load(db, depth: depth) }
     }
 
     /// What the index knows of `outpoints` (unspent or spent by a block still in the checkpoint).
-    public func spentOutputs(_ outpoints: [Outpoint]) throws -> [Outpoint: SpentOutput] {
-        try queue.read { db in
+    public func spentOutputs(_ outpoints: [Outpoint]) async throws -> [Outpoint: SpentOutput] {
+        try await queue.read { db in
             let statement = try db.cachedStatement(sql: "SELECT value, type, address FROM utxos WHERE txid = ? AND vout = ?")
             var found: [Outpoint: SpentOutput] = [:]
             for outpoint in outpoints {
@@ -54,8 +54,8 @@ public final class BitcoinAdapterState: Sendable {
     }
 
     /// Records a connected block: its outputs, the outputs it spends, and the new checkpoint.
-    public func connect(height: UInt64, created: [(Outpoint, SpentOutput)], spent: [Outpoint], checkpoint: ChainCheckpoint) throws {
-        try queue.write { db in
+    public func connect(height: UInt64, created: [(Outpoint, SpentOutput)], spent: [Outpoint], checkpoint: ChainCheckpoint) async throws {
+        try await queue.write { db in
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT OR REPLACE INTO utxos (txid, vout, value, type, address, height, spent_height) VALUES (?, ?, ?, ?, ?, ?, NULL)
@@ -76,8 +76,8 @@ public final class BitcoinAdapterState: Sendable {
     }
 
     /// Undoes a disconnected block: its outputs go, the outputs it spent are unspent again.
-    public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) throws {
-        try queue.write { db in
+    public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) async throws {
+        try await queue.write { db in
             try db.execute(sql: "DELETE FROM utxos WHERE height = ?", arguments: [Int64(height)])
             try db.execute(sql: "UPDATE utxos SET spent_height = NULL WHERE spent_height = ?", arguments: [Int64(height)])
             try checkpoint.save(db)

@@ -89,7 +89,7 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
 
     private func follow() async throws {
         let follower = ChainFollower(
-            checkpoint: try state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
+            checkpoint: try await state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
         logger.info(
             "ethereum adapter started",
@@ -140,18 +140,18 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
                 block: ChainBlock(
                     chain: .ethereum, height: height, hash: pointer.hash, previousHash: pointer.previousHash,
                     time: Timestamp(secondsSinceEpoch: Int64(time)), transactionCount: UInt32(block.transactions.count)))
-            try state.connect(height: height, transactions: transactions, checkpoint: next.checkpoint)
+            try await state.connect(height: height, transactions: transactions, checkpoint: next.checkpoint)
             metrics.blockConnected(height: height, blockTime: Int64(time))
         case .disconnect(let orphan):
             let now = Timestamp.now()
-            let reverted = try state.transactions(height: orphan.height).map { transaction in
+            let reverted = try await state.transactions(height: orphan.height).map { transaction in
                 var transaction = transaction
                 transaction.status = .reverted
                 transaction.seenAt = now
                 return transaction
             }
             try await publisher.publish(reverted, block: nil)
-            try state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
+            try await state.disconnect(height: orphan.height, checkpoint: next.checkpoint)
             metrics.disconnected.increment()
             logger.notice("ethereum reorg: block reverted", metadata: ["height": "\(orphan.height)", "block": "\(orphan.hash)"])
         }

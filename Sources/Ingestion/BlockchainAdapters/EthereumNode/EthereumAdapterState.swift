@@ -29,13 +29,13 @@ public final class EthereumAdapterState: Sendable {
     }
 
     /// The saved checkpoint, or an empty one of `depth`.
-    public func checkpoint(depth: Int) throws -> ChainCheckpoint {
-        try queue.read { db in try ChainCheckpoint.load(db, depth: depth) }
+    public func checkpoint(depth: Int) async throws -> ChainCheckpoint {
+        try await queue.read { db in try ChainCheckpoint.load(db, depth: depth) }
     }
 
     /// Records a connected block's transactions and the new checkpoint; forgets blocks older than it.
-    public func connect(height: UInt64, transactions: [ChainTransaction], checkpoint: ChainCheckpoint) throws {
-        try queue.write { db in
+    public func connect(height: UInt64, transactions: [ChainTransaction], checkpoint: ChainCheckpoint) async throws {
+        try await queue.write { db in
             try db.execute(sql: "DELETE FROM recent_transactions WHERE height = ?", arguments: [Int64(height)])
             let insert = try db.cachedStatement(sql: "INSERT INTO recent_transactions (height, position, event) VALUES (?, ?, ?)")
             for (position, transaction) in transactions.enumerated() {
@@ -49,8 +49,8 @@ public final class EthereumAdapterState: Sendable {
     }
 
     /// The transactions recorded for the block at `height`, in block order.
-    public func transactions(height: UInt64) throws -> [ChainTransaction] {
-        try queue.read { db in
+    public func transactions(height: UInt64) async throws -> [ChainTransaction] {
+        try await queue.read { db in
             try Data.fetchAll(
                 db, sql: "SELECT event FROM recent_transactions WHERE height = ? ORDER BY position", arguments: [Int64(height)]
             )
@@ -59,8 +59,8 @@ public final class EthereumAdapterState: Sendable {
     }
 
     /// Forgets a disconnected block's transactions and saves the checkpoint without it.
-    public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) throws {
-        try queue.write { db in
+    public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) async throws {
+        try await queue.write { db in
             try db.execute(sql: "DELETE FROM recent_transactions WHERE height = ?", arguments: [Int64(height)])
             try checkpoint.save(db)
         }
