@@ -26,7 +26,7 @@ public struct TransactionEngine: StreamEngine {
             do throws(ValidationError) {
                 switch try TransactionTopicEvent(protoBytes: record.value) {
                 case .transaction(let transaction):
-                    try Self.check(transaction, record: record, now: now)
+                    try Self.check(transaction, record: record)
                     output.effects.append(TransactionWrite(Self.row(transaction, record: record), addresses: transaction.addresses))
                 case .block(let block):
                     try block.validate()
@@ -38,7 +38,7 @@ public struct TransactionEngine: StreamEngine {
         return output
     }
 
-    static func check(_ transaction: ChainTransaction, record: LogRecord, now: Timestamp) throws(ValidationError) {
+    static func check(_ transaction: ChainTransaction, record: LogRecord) throws(ValidationError) {
         try transaction.validate()
         guard record.key.elementsEqual(transaction.txid.utf8) else {
             throw ValidationError(.inconsistent, field: "key", "record key \(String(decoding: record.key, as: UTF8.self)) is not the txid")

@@ -32,7 +32,7 @@ public struct RetentionRoutes: APIRoutes {
             RetentionView(periods: retention.descriptions, holds: try await store.holds().map(HoldView.init))
         }
         group.post("retention/holds") { request, context in
-            let body = try await decode(request, context)
+            let body = try await decode(request)
             guard let className = body.recordClass else {
                 throw APIError(.badRequest, code: "missing_field", message: "record_class is required", field: "record_class")
             }
@@ -63,7 +63,7 @@ public struct RetentionRoutes: APIRoutes {
         }
     }
 
-    private func decode(_ request: Request, _ context: APIContext) async throws -> HoldRequest {
+    private func decode(_ request: Request) async throws -> HoldRequest {
         let buffer = try await request.body.collect(upTo: 16 * 1024)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
