@@ -27,6 +27,9 @@ extension FollowLoop {
     /// the loop; a fork deeper than the checkpoint stops the adapter for an operator.
     mutating func run(_ chain: some FollowedChain, wake: BlockWake, faults: AdapterFaults, logger: Logger) async throws {
         var faults = faults
+        logger.info(
+            "\(chain.name) adapter started",
+            metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(chain.urls.first ?? "none")"])
         var action = start()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {

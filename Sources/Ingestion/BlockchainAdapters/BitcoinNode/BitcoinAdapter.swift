@@ -99,13 +99,9 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
         let follower = ChainFollower(
             checkpoint: try await state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
-        logger.info(
-            "bitcoin adapter started",
-            metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         var loop = FollowLoop(follower: follower, nodes: clients.count, pollInterval: settings.pollInterval, verifiesChain: false)
-        try await loop.run(
-            self, wake: wake, faults: AdapterFaults(chain: "bitcoin", metrics: metrics, publisher: publisher, logger: logger),
-            logger: logger)
+        let faults = AdapterFaults(chain: name, metrics: metrics, publisher: publisher, logger: logger)
+        try await loop.run(self, wake: wake, faults: faults, logger: logger)
     }
 
     private func fetch(_ client: BitcoinRPCClient, hash: String, height: UInt64) async throws -> BitcoinBlock {

@@ -91,13 +91,9 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
         let follower = ChainFollower(
             checkpoint: try await state.checkpoint(depth: settings.checkpointDepth), startHeight: settings.startHeight,
             confirmations: settings.confirmations)
-        logger.info(
-            "ethereum adapter started",
-            metadata: ["tip": "\(follower.checkpoint.tip?.height.description ?? "none")", "node": "\(clients[0].url)"])
         var loop = FollowLoop(follower: follower, nodes: clients.count, pollInterval: settings.pollInterval, verifiesChain: true)
-        try await loop.run(
-            self, wake: wake, faults: AdapterFaults(chain: "ethereum", metrics: metrics, publisher: publisher, logger: logger),
-            logger: logger)
+        let faults = AdapterFaults(chain: name, metrics: metrics, publisher: publisher, logger: logger)
+        try await loop.run(self, wake: wake, faults: faults, logger: logger)
     }
 
     var urls: [String] { clients.map(\.url) }
