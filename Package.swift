@@ -208,7 +208,15 @@ let package = Package(
         .testTarget(
             name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "AuditTrailTests", dependencies: ["AuditTrail", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AuditTrailTests",
+            dependencies: [
+                "AuditTrail", "CSICCore", "CSICProtos", "CSICTestSupport", "EventLog", "StreamRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
