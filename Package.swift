@@ -55,6 +55,7 @@ let package = Package(
         ),
         .target(
             name: "DurableFiles",
+            dependencies: [.product(name: "NIOPosix", package: "swift-nio")],
             path: "Sources/Core/DurableFiles",
             swiftSettings: swiftSettings
         ),
@@ -119,7 +120,6 @@ let package = Package(
                 "CSICCore", "CSICProtos", "DurableFiles", "EventLog", "StreamRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

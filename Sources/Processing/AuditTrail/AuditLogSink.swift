@@ -1,7 +1,7 @@
 import CSICCore
+import DurableFiles
 import Logging
 import Metrics
-import NIOPosix
 import StreamRuntime
 import Synchronization
 
@@ -52,7 +52,7 @@ public final class AuditLogSink: EffectSink {
     /// Opens the log (recovering a torn tail), catches the search index up and remembers the newest ids.
     public func start() async throws {
         let settings = settings
-        let (size, verifierKey) = try await Self.blocking {
+        let (size, verifierKey) = try await BlockingIO.run {
             try self.state.withLock { state -> (UInt64, String) in
                 let trail = try AuditLog(directory: settings.directory, settings: settings.log)
                 let index = try AuditIndex(path: settings.directory + "/index.sqlite")
@@ -71,7 +71,7 @@ public final class AuditLogSink: EffectSink {
     }
 
     public func apply(_ records: [AuditRecord]) async throws {
-        let appendedCount = try await Self.blocking {
+        let appendedCount = try await BlockingIO.run {
             try self.state.withLock { state -> Int in
                 guard var current = state else { throw AuditSinkError.notStarted }
                 var seen: Set<String> = []
@@ -100,7 +100,7 @@ public final class AuditLogSink: EffectSink {
     }
 
     public func idle() async throws {
-        try await Self.blocking {
+        try await BlockingIO.run {
             try self.state.withLock { state in
                 guard var current = state else { return }
                 try self.checkpointIfDue(&current)
@@ -110,7 +110,7 @@ public final class AuditLogSink: EffectSink {
     }
 
     public func stop() async throws {
-        let size = try await Self.blocking {
+        let size = try await BlockingIO.run {
             try self.state.withLock { state -> UInt64 in
                 guard let current = state else { return 0 }
                 _ = try current.trail.issueCheckpoint()
@@ -118,12 +118,6 @@ public final class AuditLogSink: EffectSink {
             }
         }
         logger.info("audit trail stopped", metadata: ["entries": "\(size)"])
-    }
-
-    /// Runs `body` on NIO's blocking thread pool. Unlike the pool's async `runIfActive`, work that a cancelled
-    /// task submitted still runs: an append or the shutdown checkpoint is never dropped half-way.
-    private static func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
-        try await NIOThreadPool.singleton.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any(), body).get()
     }
 
     private func updateEntries() {

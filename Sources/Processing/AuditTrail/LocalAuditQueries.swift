@@ -1,8 +1,8 @@
 import CSICCore
-import NIOPosix
+import DurableFiles
 
 /// ``AuditQueries`` over the audit trail's files on this host (`<data>/audit`): the WORM log opened
-/// read-only (public keys only) and the search index, per query, on NIO's blocking thread pool. Works
+/// read-only (public keys only) and the search index, per query, on the blocking thread pool (`BlockingIO`). Works
 /// when the API runs beside the audit engine, or anywhere that directory is mounted read-only.
 public struct LocalAuditQueries: AuditQueries {
     public let directory: String
@@ -14,11 +14,11 @@ public struct LocalAuditQueries: AuditQueries {
     }
 
     public func latestCheckpoint() async throws -> AuditCheckpointInfo {
-        try await NIOThreadPool.singleton.runIfActive { try open().1 }
+        try await BlockingIO.run { try open().1 }
     }
 
     public func record(id: String) async throws -> AuditProvenRecord? {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingIO.run {
             let (log, newest) = try open()
             guard let index = try searchIndex().index(ofRecord: id), index < log.size else { return nil }
             guard index < newest.treeSize else { throw AuditQueryError.notYetCovered(leafIndex: index, treeSize: newest.treeSize) }
@@ -30,7 +30,7 @@ public struct LocalAuditQueries: AuditQueries {
     }
 
     public func search(_ filter: AuditFilter, limit: Int) async throws -> AuditSearchResult {
-        try await NIOThreadPool.singleton.runIfActive {
+        try await BlockingIO.run {
             let (log, checkpoint) = try open()
             let items = try searchIndex().search(filter, below: checkpoint.treeSize, limit: limit).map { index in
                 try proven(index, in: log, checkpoint: checkpoint)

@@ -76,7 +76,7 @@ public struct ChainSimulatorService: Service {
             }
             try await log.append(.transactions, records: records)
             published += records.count
-            try writeCursor(published)
+            try await writeCursor(published)
             if let rate = settings.ratePerSecond {
                 let due = started.advanced(by: .seconds(Double(simulator.emittedTransactions - startTransactions) / rate))
                 if due > clock.now { try? await Task.sleep(until: due, clock: clock) }
@@ -97,9 +97,10 @@ public struct ChainSimulatorService: Service {
         return events
     }
 
-    private func writeCursor(_ events: Int) throws {
+    private func writeCursor(_ events: Int) async throws {
         guard let path = settings.cursorPath else { return }
-        try DurableFile.write(Array("\(settings.seed) \(events)".utf8), to: path)
+        let bytes = Array("\(settings.seed) \(events)".utf8)
+        try await BlockingIO.run { try DurableFile.write(bytes, to: path) }
     }
 }
 
