@@ -206,7 +206,11 @@ let package = Package(
         .target(name: "CSICTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "BlockchainAdaptersTests", dependencies: ["BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport"],
+            name: "BlockchainAdaptersTests",
+            dependencies: [
+                "BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport", "EventLog", "Simulation",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AuditTrailTests",

@@ -78,6 +78,13 @@ struct FixedAuditQueries: AuditQueries {
                 #expect((body["items"] as? [[String: Any]])?.map { $0["leaf_index"] as? Int } == [7])
                 #expect(body["tree_size"] as? Int == 8)
             }
+            for uri in ["/api/v1/audit/records?q=a%00b%00", "/api/v1/audit/records?actor=%0A", "/api/v1/audit/records?resource=x%7F"] {
+                try await client.execute(uri: uri, method: .get) { response in
+                    #expect(response.status == .badRequest, "control characters are refused: \(uri)")
+                    let error = try json(response.body)["error"] as? [String: Any]
+                    #expect(error?["code"] as? String == "invalid_parameter")
+                }
+            }
             try await client.execute(uri: "/api/v1/audit/records?actor=bob", method: .get) { response in
                 let items = try json(response.body)["items"] as? [Any]
                 #expect(items?.isEmpty == true)
@@ -121,6 +128,9 @@ struct FailingRoutes: APIRoutes {
             for method in [HTTPRequest.Method.get, .post] {
                 try await client.execute(uri: "/api/v1/broken", method: method) { response in
                     #expect(response.status == .internalServerError)
+                    let error = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: [String: String]]
+                    #expect(error?["error"]?["code"] == "internal", "a 500 has the machine-readable body too")
+                    #expect(error?["error"]?["message"]?.contains("StoreBroken") == false, "the error itself stays in the log")
                 }
             }
         }

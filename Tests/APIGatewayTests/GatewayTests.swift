@@ -73,7 +73,10 @@ import Testing
                     return body["next_cursor"] as? String
                 }
             } while cursor != nil
-            #expect(seen >= 1)
+            let expected = try await client.execute(uri: "/api/v1/transactions?address=\(address)&limit=1000", method: .get) { response in
+                (try json(response.body)["items"] as? [Any])?.count ?? 0
+            }
+            #expect(expected >= 1 && seen == expected, "paging by 2 returns every transaction of the address, once")
         }
         _ = directory
     }

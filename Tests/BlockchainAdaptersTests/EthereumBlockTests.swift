@@ -22,9 +22,9 @@ import Testing
     }
 
     /// A block in the shape `eth_getBlockByNumber(n, true)` returns, and its `eth_getBlockReceipts`.
-    private func fixture() throws -> (EthereumBlock, [EthereumReceipt]) {
+    private func fixture(timestamp: String = "0x6553f100") throws -> (EthereumBlock, [EthereumReceipt]) {
         let block = """
-            {"number": "0x12d687", "hash": "\(hash("a"))", "parentHash": "\(hash("b"))", "timestamp": "0x6553f100", \(headerFields),
+            {"number": "0x12d687", "hash": "\(hash("a"))", "parentHash": "\(hash("b"))", "timestamp": "\(timestamp)", \(headerFields),
              "transactions": [
                {"hash": "\(hash("1"))", "from": "\(alice)", "to": "\(bob)", "value": "0xde0b6b3a7640000"},
                {"hash": "\(hash("2"))", "from": "\(alice)", "to": "\(token)", "value": "0x0"},
@@ -66,6 +66,17 @@ import Testing
             ])
         #expect(events[2].status == .failed && events[1].status == .confirmed)
         #expect(events[3].to == nil && events[3].value == .maximum)
+    }
+
+    /// A node's block with a time no timestamp can hold (2^63 seconds crashed the adapter): an error, and the
+    /// block is rejected (dead-lettered) instead.
+    @Test(arguments: ["0x8000000000000000", "0xffffffffffffffff", "0x10000000000000000", "0x8637bd05af6c69b5"])
+    func aTimeBeyondATimestampIsAnErrorNotATrap(_ time: String) throws {
+        let (block, receipts) = try fixture()
+        let (hostile, _) = try fixture(timestamp: time)
+        #expect(throws: EthereumDataError.self) { try hostile.time() }
+        #expect(throws: EthereumDataError.self) { try hostile.chainTransactions(receipts: receipts, seenAt: .now()) }
+        #expect(try block.time() == Timestamp(secondsSinceEpoch: 0x6553_f100))
     }
 
     @Test func aMissingReceiptOrBadLogIsAnErrorNotASilentGap() throws {

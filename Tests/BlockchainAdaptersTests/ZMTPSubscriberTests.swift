@@ -1,5 +1,6 @@
 import Foundation
 @testable import BlockchainAdapters
+import Simulation
 import Testing
 
 @Suite struct ZMTPSubscriberTests {
@@ -31,6 +32,36 @@ import Testing
         let ready = ZMTPSubscriber.frame(ZMTPSubscriber.command("READY", properties: [("Socket-Type", "SUB")]), command: true)
         #expect(sent == ready + [0x00, 10, 0x01] + Array("hashblock".utf8))
         #expect(messages == [[Array("hashblock".utf8), hash, [1, 0, 0, 0]], [Array("rawblock".utf8), big]])
+    }
+
+    /// A READY command frame whose name is empty (`04 01 00`, three bytes) crashed the whole process; any
+    /// malformed command is the peer's error.
+    @Test(arguments: [
+        [0x04, 0x01, 0x00], [0x04, 0x00], [0x04, 0x01, 0x05], [0x04, 0x02, 0x05, 0x52], [0x04, 0x06, 0x05] + Array("READY".utf8) + [0x00],
+    ])
+    func aMalformedReadyCommandIsAnErrorNotACrash(_ frame: [UInt8]) throws {
+        var subscriber = ZMTPSubscriber(topics: ["hashblock"])
+        var greeting = ZMTPSubscriber.greeting
+        greeting[10] = 3
+        _ = try subscriber.receive(greeting)
+        #expect(throws: ZMTPError.self) { try subscriber.receive(frame) }
+    }
+
+    /// Random bytes after a valid greeting and READY (a seeded mutation run): every input ends in messages,
+    /// a wait for more bytes, or a `ZMTPError` — never a crash.
+    @Test func randomBytesFromAPeerNeverCrash() throws {
+        var generator = SplitMix64(seed: 0x5EED)
+        let valid = publisherBytes(messages: [[Array("hashblock".utf8), [UInt8](repeating: 1, count: 32)]])
+        for round in 0..<2_000 {
+            var bytes = valid
+            for _ in 0..<(1 + round % 8) {
+                let position = Int(generator.next() % UInt64(bytes.count))
+                bytes[position] = UInt8(truncatingIfNeeded: generator.next())
+            }
+            bytes += (0..<Int(generator.next() % 40)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            var subscriber = ZMTPSubscriber(topics: ["hashblock"], maximumFrame: 1 << 16)
+            _ = try? subscriber.receive(bytes)
+        }
     }
 
     @Test func greetingIsSixtyFourBytesOfZMTP30Null() {

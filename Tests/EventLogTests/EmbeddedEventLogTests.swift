@@ -2,6 +2,7 @@ import CSICCore
 @testable import EventLog
 import Foundation
 import CSICTestSupport
+import Synchronization
 import Testing
 
 @Suite struct EmbeddedEventLogTests {
@@ -138,6 +139,26 @@ import Testing
         #expect(aged.segmentsRemoved == 0)
     }
 
+    /// Retention never removes `audit` records, even from a log whose `audit` topic.conf was written with the
+    /// platform's retention (before this rule): a stalled audit engine must not lose them.
+    @Test func retentionNeverTouchesTheAuditTopic() async throws {
+        let directory = try TemporaryDirectory()
+        let retention = RetentionPolicy(maxBytesPerPartition: 6_000)
+        let log = try EmbeddedEventLog(directory: directory.path, options: EmbeddedLogOptions(segmentBytes: 2_048))
+        try await log.createTopic(Topic.audit.rawValue, configuration: TopicConfiguration(partitions: 1, retention: retention))
+        try await log.createPlatformTopics(partitions: 1, retention: retention)
+        for _ in 0..<40 {
+            for topic in [Topic.audit, .transactions] {
+                _ = try await log.append(topic, records: [ProducerRecord(key: "k", value: [UInt8](repeating: 1, count: 500))])
+            }
+        }
+        let report = try await log.enforceRetention(now: Timestamp.now().adding(microseconds: 400 * 86_400_000_000))
+        #expect(report.segmentsRemoved > 0)
+        #expect(try await log.describe(topic: Topic.transactions.rawValue)[0].startOffset > 0)
+        #expect(try await log.describe(topic: Topic.audit.rawValue)[0].startOffset == 0, "every audit record is still there")
+        try await log.close()
+    }
+
     @Test func ageRetentionUsesTheNewestRecordOfASegment() async throws {
         let directory = try TemporaryDirectory()
         let log = try EmbeddedEventLog(directory: directory.path, options: EmbeddedLogOptions(segmentBytes: 1_024))
@@ -247,12 +268,23 @@ actor LogHolder {
     @Test func pendingBytesBudgetBlocksUntilReleased() async {
         let budget = PendingBytesBudget(capacity: 100)
         await budget.acquire(80)
-        let waiter = Task { await budget.acquire(50) }
-        try? await Task.sleep(for: .milliseconds(20))
+        let acquired = Atomic<Bool>(false)
+        let waiter = Task {
+            await budget.acquire(50)
+            acquired.store(true, ordering: .sequentiallyConsistent)
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+        let acquiredEarly = acquired.load(ordering: .sequentiallyConsistent)
+        #expect(!acquiredEarly, "80 + 50 bytes exceed the capacity: the second append waits")
         budget.release(80)
         await waiter.value
+        let acquiredAfterRelease = acquired.load(ordering: .sequentiallyConsistent)
+        #expect(acquiredAfterRelease)
         budget.release(50)
-        await budget.acquire(1_000)
+        let large = Task { await budget.acquire(1_000) }
+        await large.value
         budget.release(1_000)
+        await budget.acquire(100)
+        budget.release(100)
     }
 }

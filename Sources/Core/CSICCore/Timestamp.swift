@@ -27,6 +27,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.microsecondsSinceEpoch = secondsSinceEpoch * 1_000_000
     }
 
+    /// Seconds since the Unix epoch from outside (a block header, a feed), or `nil` when they are beyond what
+    /// a timestamp holds (about ±292,000 years): checked arithmetic, never a trap.
+    public init?(checkedSecondsSinceEpoch seconds: some BinaryInteger) {
+        guard let whole = Int64(exactly: seconds) else { return nil }
+        let (micros, overflow) = whole.multipliedReportingOverflow(by: 1_000_000)
+        guard !overflow else { return nil }
+        self.microsecondsSinceEpoch = micros
+    }
+
     /// The current wall-clock time.
     public static func now() -> Timestamp {
         var spec = timespec()

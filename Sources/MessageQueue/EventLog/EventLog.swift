@@ -200,13 +200,14 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 extension EventLog {
-    /// Creates every CSIC topic with the given partition count (one for `audit`, whose order is global).
+    /// Creates every CSIC topic with the given partition count (one for `audit`, whose order is global) and
+    /// retention. `audit` is never subject to retention: a stalled audit engine must not lose records.
     public func createPlatformTopics(partitions: Int32, retention: RetentionPolicy = .forever) async throws {
         for topic in Topic.allCases {
             try await createTopic(
                 topic.rawValue,
                 configuration: TopicConfiguration(
-                    partitions: topic == .audit ? 1 : partitions, retention: retention))
+                    partitions: topic == .audit ? 1 : partitions, retention: topic == .audit ? .forever : retention))
         }
     }
 

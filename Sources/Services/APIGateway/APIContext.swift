@@ -79,11 +79,15 @@ extension Request {
         return value
     }
 
-    /// A non-empty query parameter of at most 200 characters, or `nil` when absent.
+    /// A non-empty query parameter of at most 200 characters and no control characters (NUL, newlines, ...),
+    /// or `nil` when absent.
     func textParameter(_ name: String) throws -> String? {
         guard let text = uri.queryParameters.get(name) else { return nil }
         guard !text.isEmpty, text.utf8.count <= 200 else {
             throw APIError.invalid(name, "\(name) must be 1 to 200 characters")
+        }
+        guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw APIError.invalid(name, "\(name) must not contain control characters")
         }
         return text
     }

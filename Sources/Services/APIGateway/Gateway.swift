@@ -37,6 +37,7 @@ public enum Gateway {
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
+        router.add(middleware: InternalErrorMiddleware())
         router.add(middleware: AuditMiddleware(log: dependencies.log))
         router.get("/health") { _, _ in HealthView(status: "ok") }
         router.get("/metrics") { _, context in

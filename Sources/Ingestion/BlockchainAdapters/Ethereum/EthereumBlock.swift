@@ -93,16 +93,22 @@ extension EthereumBlock {
     /// keccak256("Transfer(address,address,uint256)"): the ERC-20 (and ERC-721) Transfer event topic.
     public static let transferTopic = "0x" + Hex.encode(Keccak256.hash(Array("Transfer(address,address,uint256)".utf8)))
 
+    /// The block's time; a value no timestamp can hold (a hostile or broken node) is an error, not a trap.
+    public func time() throws(EthereumDataError) -> Timestamp {
+        guard let time = Timestamp(checkedSecondsSinceEpoch: timestamp.amount.units) else {
+            throw EthereumDataError("block time \(timestamp.amount.units) is beyond what a timestamp can hold")
+        }
+        return time
+    }
+
     /// The block's transactions as `transactions` topic events: EIP-55 addresses, value in wei, fee = gas used
     /// × effective gas price, `failed` when the receipt's status is 0, ERC-20 transfers from Transfer logs
     /// (three topics and a 32-byte amount; ERC-721's four-topic form is not a fungible transfer).
     public func chainTransactions(
         receipts: [EthereumReceipt], seenAt: Timestamp, verifiedChecks: [String] = []
     ) throws(EthereumDataError) -> [ChainTransaction] {
-        guard let height = number.uint64, let time = timestamp.uint64 else {
-            throw EthereumDataError("block number or time beyond 64 bits")
-        }
-        let reference = BlockRef(height: height, hash: try Self.hash(hash), time: Timestamp(secondsSinceEpoch: Int64(time)))
+        guard let height = number.uint64 else { throw EthereumDataError("block number beyond 64 bits") }
+        let reference = BlockRef(height: height, hash: try Self.hash(hash), time: try time())
         var byHash: [String: EthereumReceipt] = [:]
         for receipt in receipts { byHash[receipt.transactionHash.lowercased()] = receipt }
         return try transactions.map { transaction throws(EthereumDataError) in

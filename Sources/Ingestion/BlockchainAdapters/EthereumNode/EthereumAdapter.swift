@@ -116,9 +116,11 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
         guard let (block, body) = try await client.block(height: height) else { return nil }
         let receipts = try await receipts(of: block, client: client)
         let pointer: BlockPointer
+        let time: Timestamp
         let transactions: [ChainTransaction]
         do {
             pointer = try block.pointer()
+            time = try block.time()
             guard pointer.height == height else { throw EthereumDataError("asked for block \(height), got \(pointer.height)") }
             try block.verify(receipts: receipts)
             transactions = try block.chainTransactions(receipts: receipts, seenAt: .now(), verifiedChecks: EthereumBlock.verifiedChecks)
@@ -128,16 +130,13 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
         var next = follower
         switch try next.offer(pointer) {
         case .connect:
-            guard let time = block.timestamp.uint64 else {
-                throw RejectedBlock(block: "\(height)", reason: "\(EthereumDataError("time beyond 64 bits"))", payload: body)
-            }
             try await publisher.publish(
                 transactions,
                 block: ChainBlock(
                     chain: .ethereum, height: height, hash: pointer.hash, previousHash: pointer.previousHash,
-                    time: Timestamp(secondsSinceEpoch: Int64(time)), transactionCount: UInt32(block.transactions.count)))
+                    time: time, transactionCount: UInt32(block.transactions.count)))
             try await state.connect(height: height, transactions: transactions, checkpoint: next.checkpoint)
-            metrics.blockConnected(height: height, blockTime: Int64(time))
+            metrics.blockConnected(height: height, blockTime: time.secondsSinceEpoch)
         case .disconnect(let orphan):
             let now = Timestamp.now()
             let reverted = try await state.transactions(height: orphan.height).map { transaction in

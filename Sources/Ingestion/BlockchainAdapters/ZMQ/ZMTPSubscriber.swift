@@ -120,8 +120,8 @@ public struct ZMTPSubscriber: Sendable {
 
     /// The properties of a READY command body.
     static func ready(_ body: [UInt8]) throws(ZMTPError) -> [String: String] {
-        guard let nameLength = body.first.map(Int.init), body.count > nameLength,
-            String(decoding: body[1...nameLength], as: UTF8.self) == "READY"
+        guard let nameLength = body.first.map(Int.init), nameLength > 0, body.count > nameLength,
+            String(decoding: body[1..<1 + nameLength], as: UTF8.self) == "READY"
         else { throw ZMTPError("expected the READY command") }
         var properties: [String: String] = [:]
         var position = 1 + nameLength
