@@ -12,6 +12,33 @@ import Testing
             resource: "/api/v1/transactions", outcome: .success, requestID: "q-\(n)", sourceAddress: "127.0.0.1", details: ["n": "\(n)"])
     }
 
+    /// A write that fails (the segment's descriptor now writes to /dev/full: a full disk) closes the log for
+    /// writing — the chain and tree in memory may be ahead of the disk, so nothing is retried, even once the
+    /// disk works again — and a restart recovers exactly the entries that were synced; the log verifies.
+    @Test func aFailedWriteClosesTheLogAndARestartRecoversTheSyncedEntries() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit")
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append((0..<5).map(record))
+            try log.issueCheckpoint()
+            let disk = FailingDisk(failingWritesTo: log.files.segment(first: 0))
+            #expect(disk.failing == 1)
+            #expect(throws: (any Error).self) { try log.append([record(5)]) }
+            #expect(log.writeFailure != nil)
+            disk.heal()
+            // The disk works again, but the chain and tree in memory already counted entry 5: an append now
+            // would write entry 6 after a gap. Refused.
+            #expect(throws: NoteError.self) { try log.append([record(6)]) }
+        }
+        let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(log.size == 5)
+        #expect(try log.append([record(5)]) == 5..<6, "appends continue after the synced prefix")
+        try log.issueCheckpoint()
+        let report = AuditVerifier(directory: directory.path + "/audit").verify()
+        #expect(report.ok, "\(report.problems)")
+    }
+
     @Test func appendsReopensAndProvesAgainstTheSignedCheckpoint() throws {
         let directory = try TemporaryDirectory()
         let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 7, mirror: directory.path + "/mirror")

@@ -159,6 +159,39 @@ import Testing
         try await log.close()
     }
 
+    /// A write that fails (here the disk is full: the segment's descriptor now writes to /dev/full) stops
+    /// the partition: even once the disk works again no append is taken (no retry writes the batch again),
+    /// and a restart recovers exactly what was synced before.
+    @Test func aFailedWriteStopsThePartitionAndARestartRecoversWhatWasSynced() async throws {
+        let directory = try TemporaryDirectory()
+        let partition = directory.path + "/topics/t/0"
+        do {
+            let log = try EmbeddedEventLog(directory: directory.path)
+            try await log.createTopic("t", configuration: TopicConfiguration(partitions: 1))
+            _ = try await log.append(topic: "t", records: (0..<10).map { ProducerRecord(key: "k", value: [UInt8($0)]) })
+            let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: partition).first { $0.hasSuffix(".log") })
+            let disk = FailingDisk(failingWritesTo: partition + "/" + segment)
+            #expect(disk.failing == 1)
+            await #expect(throws: EventLogError.self) {
+                _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [99])])
+            }
+            disk.heal()
+            await #expect {
+                _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [100])])
+            } throws: { error in
+                if case .writeFailed = error as? EventLogError { return true }
+                return false
+            }
+            try await log.close()
+        }
+        let reopened = try EmbeddedEventLog(directory: directory.path)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let records = try await reopened.read(tp, from: 0, maxRecords: 100, maxBytes: 1 << 20)
+        #expect(records.map(\.value) == (0..<10).map { [UInt8($0)] }, "the ten synced records, nothing else")
+        #expect(try await reopened.append(topic: "t", records: [ProducerRecord(key: "k", value: [10])]).first?.offset == 10)
+        try await reopened.close()
+    }
+
     @Test func ageRetentionUsesTheNewestRecordOfASegment() async throws {
         let directory = try TemporaryDirectory()
         let log = try EmbeddedEventLog(directory: directory.path, options: EmbeddedLogOptions(segmentBytes: 1_024))

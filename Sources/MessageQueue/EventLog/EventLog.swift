@@ -180,6 +180,9 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
     case corruptSegment(path: String, position: Int64, reason: String)
     case io(operation: String, path: String, errno: Int32)
     case closed
+    /// A write or fsync of this partition failed earlier: it takes no appends until a restart recovers what
+    /// was synced.
+    case writeFailed(path: String, reason: String)
     /// Another process has the embedded log open.
     case locked(path: String)
 
@@ -194,6 +197,8 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
         case .corruptSegment(let path, let position, let reason): "corrupt segment \(path) at byte \(position): \(reason)"
         case .io(let operation, let path, let errno): "\(operation) \(path) failed: errno \(errno)"
         case .closed: "the event log is closed"
+        case .writeFailed(let path, let reason):
+            "\(path) takes no appends after a failed write (\(reason)); restart to recover what was synced"
         case .locked(let path): "\(path) is locked: another csic process has this data directory open"
         }
     }

@@ -49,6 +49,8 @@ final class PartitionLog: Sendable {
         var segments: [Segment]
         var lastSync: UInt64 = 0
         var closed = false
+        /// Why appends stopped: a write or fsync failed (fail-stop until a restart).
+        var writeFailure: String?
     }
 
     /// Opens (or creates) the partition, recovering the active segment's tail.
@@ -161,16 +163,29 @@ final class PartitionLog: Sendable {
     func append(_ records: [(record: ProducerRecord, time: Int64)]) throws(EventLogError) -> Int64 {
         try state.withLock { (state: inout State) throws(EventLogError) -> Int64 in
             guard !state.closed else { throw EventLogError.closed }
-            if state.segments.last!.size >= options.segmentBytes { try roll(&state) }
+            if let failure = state.writeFailure { throw EventLogError.writeFailed(path: directory, reason: failure) }
+            if state.segments.last!.size >= options.segmentBytes {
+                do throws(EventLogError) { try roll(&state) } catch {
+                    state.writeFailure = error.description
+                    throw error
+                }
+            }
             var active = state.segments.removeLast()
             defer { state.segments.append(active) }
             let base = active.endOffset
             var buffer: [UInt8] = []
             RecordBatch.encode(baseOffset: base, records: records, into: &buffer)
-            try buffer.withBytes { raw throws(EventLogError) in
-                try io(FileIO.writeAll(active.file.fd, raw, at: active.size, path: active.file.path))
+            do throws(EventLogError) {
+                try buffer.withBytes { raw throws(EventLogError) in
+                    try io(FileIO.writeAll(active.file.fd, raw, at: active.size, path: active.file.path))
+                }
+                try syncIfDue(active.file, &state)
+            } catch {
+                // After a failed write or fsync the kernel may have dropped the pages: this partition takes no
+                // more appends until a restart recovers what was synced (nothing is acknowledged twice).
+                state.writeFailure = error.description
+                throw error
             }
-            try syncIfDue(active.file, &state)
             active.index.append(IndexEntry(offset: base, position: active.size))
             active.size += Int64(buffer.count)
             active.endOffset += Int64(records.count)
@@ -287,6 +302,8 @@ final class PartitionLog: Sendable {
         try state.withLock { (state: inout State) throws(EventLogError) in
             guard !state.closed else { return }
             state.closed = true
+            // After a failed write nothing more is synced: the next open recovers what the disk has.
+            guard state.writeFailure == nil else { return }
             let active = state.segments.last!
             try io(FileIO.sync(active.file.fd, path: active.file.path))
         }

@@ -39,6 +39,10 @@ public final class AuditLog {
     var mirrorSegment: AppendFile?
     var levels: [AppendFile] = []
     let offsets: AppendFile
+    /// Set when a write or sync of an append failed: the in-memory chain and tree may be ahead of the disk,
+    /// and after a failed fsync the kernel may have dropped the pages. The log is closed for writing (no
+    /// retry that writes twice, as PostgreSQL does since 2018); a restart recovers exactly the synced prefix.
+    public private(set) var writeFailure: String?
 
     /// Opens (creating) the log in `directory`, with its signing key (created on first start, mode 0600).
     /// Read-only, it uses the public keys alone.
@@ -65,6 +69,19 @@ public final class AuditLog {
     @discardableResult
     public func append(_ records: [AuditRecord]) throws -> Range<UInt64> {
         guard !settings.readOnly else { throw NoteError("the audit log is open read-only") }
+        if let writeFailure {
+            throw NoteError(
+                "the audit log is closed for writing after a failed write (\(writeFailure)); restart to recover the synced prefix")
+        }
+        do {
+            return try appendDurably(records)
+        } catch {
+            writeFailure = "\(error)"
+            throw error
+        }
+    }
+
+    private func appendDurably(_ records: [AuditRecord]) throws -> Range<UInt64> {
         let first = size
         var touchedSegments: [AppendFile] = []
         for record in records {
