@@ -39,7 +39,7 @@ let package = Package(
     targets: [
         .target(
             name: "CSICCore",
-            dependencies: [.product(name: "BigInt", package: "BigInt")],
+            dependencies: [.product(name: "BigInt", package: "BigInt"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/Core/CSICCore",
             swiftSettings: swiftSettings
         ),

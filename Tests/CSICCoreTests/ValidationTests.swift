@@ -170,6 +170,21 @@ enum Samples {
         #expect(Severity.critical > Severity.high)
     }
 
+    /// A dead letter of input that never reached the log has an id from its content, not from a clock: the
+    /// same rejection, at another time, is the same dead letter; another payload or reason is another one.
+    @Test func deadLetterIdsAreDeterministic() {
+        func letter(_ payload: [UInt8], reason: String = "bad block", at seconds: Int64) -> DeadLetter {
+            DeadLetter(
+                source: "bitcoin", topic: "transactions", partition: nil, offset: nil, key: Array("812000".utf8), payload: payload,
+                reasonCode: .undecodable, reason: reason, rejectedBy: "bitcoin-adapter", time: Timestamp(secondsSinceEpoch: seconds))
+        }
+        let first = letter([1, 2, 3], at: 1_767_225_600)
+        #expect(first.eventID == letter([1, 2, 3], at: 1_767_229_200).eventID)
+        #expect(first.eventID.hasPrefix("dl:bitcoin-adapter:bitcoin:") && first.eventID.count == "dl:bitcoin-adapter:bitcoin:".count + 32)
+        #expect(first.eventID != letter([1, 2, 4], at: 1_767_225_600).eventID)
+        #expect(first.eventID != letter([1, 2, 3], reason: "another", at: 1_767_225_600).eventID)
+    }
+
     @Test func configurationRejectsBadValues() throws {
         try PlatformConfiguration().validate()
         var configuration = PlatformConfiguration()

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Input that was rejected, kept with its raw bytes and the reason so that nothing is dropped silently.
 public struct DeadLetter: DomainEvent, Hashable, Codable {
     /// Where the input came from: an adapter name or `<topic>` for events rejected by an engine.
@@ -33,10 +35,17 @@ public struct DeadLetter: DomainEvent, Hashable, Codable {
         self.time = time
     }
 
-    /// `<rejectedBy>:<topic>:<partition>:<offset>` for log records, so a replay does not duplicate it.
+    /// Deterministic, so a replay of the same rejection is one dead letter: `dl:<rejectedBy>:<topic>:<partition>:<offset>`
+    /// for a log record; for input that never reached the log (a node's answer an adapter rejected),
+    /// `dl:<rejectedBy>:<source>:` and 128 bits of the SHA-256 of what was rejected and why — never a clock.
     public var eventID: String {
         if let partition, let offset { return "dl:\(rejectedBy):\(topic):\(partition):\(offset)" }
-        return "dl:\(rejectedBy):\(source):\(time.microsecondsSinceEpoch)"
+        var hasher = SHA256()
+        for part in [Array(rejectedBy.utf8), Array(source.utf8), Array(topic.utf8), key, payload, Array(reason.utf8)] {
+            hasher.update(data: withUnsafeBytes(of: UInt64(part.count).bigEndian) { Array($0) })
+            hasher.update(data: part)
+        }
+        return "dl:\(rejectedBy):\(source):" + Hex.encode(hasher.finalize().prefix(16))
     }
 
     /// A dead letter for a log record that `group` rejected: its position, key and bytes, and the reason.
