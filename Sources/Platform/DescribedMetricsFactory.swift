@@ -66,6 +66,7 @@ enum PlatformMetrics {
         "csic_log_append_duration_seconds": "Time to append a batch durably to the event log, by topic.",
         "csic_log_size_bytes": "Bytes the event log holds, by topic.",
         "csic_log_records": "Records the event log holds, by topic.",
+        "csic_log_damaged_partitions": "Partitions whose acknowledged data is damaged and that take no appends until repaired.",
         "csic_stream_records_total": "Records an engine processed, by consumer group and topic.",
         "csic_stage_latency_seconds": "Time from a record's append to its batch's effects being durable, by engine.",
         "csic_batch_duration_seconds": "Time to process a batch and make its effects durable, by engine.",

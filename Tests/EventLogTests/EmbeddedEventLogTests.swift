@@ -78,6 +78,48 @@ import Testing
         #expect(try await log.describe(topic: "t").first?.endOffset == 2)
     }
 
+    /// One flipped byte in the middle batch of the active segment, with a valid, acknowledged batch after it, is
+    /// not a torn tail: nothing is cut (the file is byte-for-byte what it was), the valid prefix stays
+    /// readable, the partition takes no appends, the damage is reported precisely; other partitions go on.
+    @Test func damageBeforeValidDataIsNotCutAndStopsOnlyThatPartition() async throws {
+        let directory = try TemporaryDirectory()
+        let segment = "\(directory.path)/topics/t/0/00000000000000000000.log"
+        do {
+            let log = try EmbeddedEventLog(directory: directory.path)
+            try await log.createTopic("t", configuration: TopicConfiguration(partitions: 1))
+            try await log.createTopic("u", configuration: TopicConfiguration(partitions: 1))
+            for batch in 0..<3 {
+                _ = try await log.append(
+                    topic: "t", records: [ProducerRecord(key: "k", value: [UInt8](repeating: UInt8(batch), count: 100))])
+            }
+            try await log.close()
+        }
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        let batchSize = bytes.count / 3
+        bytes[batchSize + batchSize / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+
+        let log = try EmbeddedEventLog(directory: directory.path)
+        let report = try #require(log.recoveryReports.first)
+        #expect(!report.isTornTail && report.validBytes == Int64(batchSize) && report.validBatchFollowsAt == Int64(2 * batchSize))
+        #expect(report.reason.contains("CRC"))
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == bytes, "not one byte was cut")
+        let damage = await log.damage()
+        #expect(damage.count == 1 && damage[0].contains(segment) && damage[0].contains("byte \(batchSize)"))
+        let tp = TopicPartition(topic: "t", partition: 0)
+        #expect(try await log.read(tp, from: 0, maxRecords: 10, maxBytes: 1 << 20).map(\.value) == [[UInt8](repeating: 0, count: 100)])
+        await #expect {
+            _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [9])])
+        } throws: { error in
+            if case .writeFailed = error as? EventLogError { return true }
+            return false
+        }
+        #expect(
+            try await log.append(topic: "u", records: [ProducerRecord(key: "k", value: [1])]).first?.offset == 0, "other partitions go on")
+        try await log.close()
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == bytes, "nor on close")
+    }
+
     @Test func segmentsRollAndReopenFromTheirIndexes() async throws {
         let directory = try TemporaryDirectory()
         let options = EmbeddedLogOptions(segmentBytes: 4_096)

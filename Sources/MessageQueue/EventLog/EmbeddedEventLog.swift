@@ -63,9 +63,14 @@ public final class EmbeddedEventLog: EventLog {
             ) { reports.append($0) }
         }
         for report in reports {
-            logger.warning("event log recovery truncated a torn tail", metadata: ["report": "\(report)"])
+            if report.isTornTail {
+                logger.warning("event log recovery truncated a torn tail", metadata: ["report": "\(report)"])
+            } else {
+                logger.critical("event log partition damaged; it takes no appends until repaired", metadata: ["report": "\(report)"])
+            }
         }
         recoveryReports = reports
+        Gauge(label: "csic_log_damaged_partitions", factory: metrics).record(reports.filter { !$0.isTornTail }.count)
         topics = Mutex(loaded)
         pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
@@ -215,6 +220,12 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     /// Syncs every partition, refuses further appends and releases the directory lock.
+    /// The partitions whose acknowledged data is damaged (found on open): each stops taking appends, the
+    /// others go on; `/health` reports them until `csic log repair`.
+    public func damage() async -> [String] {
+        recoveryReports.filter { !$0.isTornTail }.map(\.description)
+    }
+
     public func close() async throws {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let all = topics.withLock { Array($0.values) }

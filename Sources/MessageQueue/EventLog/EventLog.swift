@@ -166,6 +166,9 @@ public protocol EventLog: Sendable {
     /// Applies each topic's retention policy now.
     func enforceRetention(now: Timestamp) async throws -> RetentionReport
 
+    /// What is damaged and not serving (a partition whose acknowledged data is corrupt), for `/health`.
+    func damage() async -> [String]
+
     /// Makes everything durable and releases the backend; later calls fail with ``EventLogError/closed``.
     func close() async throws
 }

@@ -44,6 +44,9 @@ final class PartitionLog: Sendable {
     let options: EmbeddedLogOptions
     private let state: Mutex<State>
 
+    /// Damage found on open (bad bytes with acknowledged batches after them), kept until `csic log repair`.
+    let damage: RecoveryReport?
+
     struct State: Sendable {
         /// Oldest first; the last is the active segment.
         var segments: [Segment]
@@ -60,6 +63,7 @@ final class PartitionLog: Sendable {
         self.topicPartition = topicPartition
         self.directory = directory
         self.options = options
+        var damage: RecoveryReport?
         try io(FileIO.makeDirectory(directory))
         let names = FileIO.list(directory).filter { $0.hasSuffix(".log") }
         var segments: [Segment] = []
@@ -74,8 +78,12 @@ final class PartitionLog: Sendable {
                     throw EventLogError.corruptSegment(
                         path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
                 }
-                try io(FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path))
-                try io(FileIO.sync(segment.file.fd, path: path))
+                if recovery.isTornTail {
+                    try io(FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path))
+                    try io(FileIO.sync(segment.file.fd, path: path))
+                } else {
+                    damage = recovery
+                }
                 report(recovery)
             }
             if let previous = segments.last, previous.endOffset != segment.baseOffset {
@@ -87,7 +95,11 @@ final class PartitionLog: Sendable {
         if segments.isEmpty {
             segments.append(try Self.createSegment(directory: directory, baseOffset: 0))
         }
-        state = Mutex(State(segments: segments))
+        var state = State(segments: segments)
+        // Damaged acknowledged data is never cut: the valid prefix stays readable, appends stop.
+        state.writeFailure = damage?.description
+        self.damage = damage
+        self.state = Mutex(state)
     }
 
     /// Opens a segment: a sealed one from its index file when that matches the file, otherwise by scanning.
@@ -133,12 +145,31 @@ final class PartitionLog: Sendable {
             }
         }
         guard let problem else { return (segment, nil) }
+        let following = bytes.withUnsafeBytes { raw in Self.validBatch(in: raw, after: Int(segment.size), from: segment.endOffset) }
         return (
             segment,
             RecoveryReport(
                 partition: topicPartition, segmentPath: file.path, validBytes: segment.size,
-                truncatedBytes: size - segment.size, reason: problem, recordsKept: segment.recordCount)
+                truncatedBytes: following == nil ? size - segment.size : 0, reason: problem, recordsKept: segment.recordCount,
+                validBatchFollowsAt: following.map(Int64.init))
         )
+    }
+
+    /// The position of the first batch after `position` whose header and CRC are valid and whose offsets
+    /// continue the log (at or after `offset`): acknowledged data after bad bytes.
+    static func validBatch(in raw: UnsafeRawBufferPointer, after position: Int, from offset: Int64) -> Int? {
+        let magic = Array("CSL1".utf8)
+        var candidate = position + 1
+        while candidate + magic.count <= raw.count {
+            if raw[candidate] == magic[0], raw[candidate + 1] == magic[1], raw[candidate + 2] == magic[2], raw[candidate + 3] == magic[3],
+                case .header(let header) = RecordBatch.parseHeader(UnsafeRawBufferPointer(rebasing: raw[candidate...]), verify: true),
+                header.baseOffset >= offset
+            {
+                return candidate
+            }
+            candidate += 1
+        }
+        return nil
     }
 
     static func createSegment(directory: String, baseOffset: Int64) throws(EventLogError) -> Segment {

@@ -103,8 +103,19 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     public var reason: String
     /// Records kept in the segment.
     public var recordsKept: Int64
+    /// Where the next valid batch starts, when one follows the bad bytes: then they are not a torn tail but
+    /// damage to acknowledged data, and nothing is cut (the partition stops taking appends instead).
+    public var validBatchFollowsAt: Int64?
+
+    /// A torn tail: an incomplete or bad last write with nothing valid after it, the only thing recovery cuts.
+    public var isTornTail: Bool { validBatchFollowsAt == nil }
 
     public var description: String {
-        "\(partition): truncated \(truncatedBytes) bytes of \(segmentPath) after byte \(validBytes) (\(reason)); kept \(recordsKept) records"
+        if let next = validBatchFollowsAt {
+            return "\(partition): \(segmentPath) is damaged at byte \(validBytes) (\(reason)); a valid batch follows at byte \(next): "
+                + "nothing was cut, the partition takes no appends until `csic log repair`"
+        }
+        return
+            "\(partition): truncated \(truncatedBytes) bytes of \(segmentPath) after byte \(validBytes) (\(reason)); kept \(recordsKept) records"
     }
 }

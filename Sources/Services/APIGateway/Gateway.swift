@@ -39,7 +39,13 @@ public enum Gateway {
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
         router.add(middleware: InternalErrorMiddleware())
         router.add(middleware: AuditMiddleware(log: dependencies.log))
-        router.get("/health") { _, _ in HealthView(status: "ok") }
+        router.get("/health") { _, _ in
+            let damage = await dependencies.log.damage()
+            guard damage.isEmpty else {
+                return EditedResponse(status: .serviceUnavailable, response: HealthView(status: "damaged", damage: damage))
+            }
+            return EditedResponse(status: .ok, response: HealthView(status: "ok", damage: nil))
+        }
         router.get("/metrics") { _, context in
             // A gauge that cannot be refreshed must not hide every other metric.
             do {
@@ -79,8 +85,10 @@ func pageOrBadCursor<Item>(_ body: () async throws -> Page<Item>) async throws -
     }
 }
 
+/// `ok`, or `damaged` (with 503) naming what does not serve: monitoring sees it without reading logs.
 struct HealthView: ResponseEncodable {
     var status: String
+    var damage: [String]?
 }
 
 /// `GET /`: what this server offers, read from the router, until the admin console is served here.
