@@ -196,6 +196,7 @@ let package = Package(
                 "CSICCore",
                 "CSICPlatform",
                 "EventLog",
+                "StreamRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,7 +2,6 @@ import ArgumentParser
 import BlockchainAdapters
 import CSICBenchmarks
 import CSICPlatform
-import EventLog
 import Foundation
 
 /// `csic bench <name>`: measured figures for one workload.
@@ -45,22 +44,5 @@ struct Bench: AsyncParsableCommand {
 
     private static func blocks(in file: String) throws -> [[UInt8]] {
         try BlockInput.blocks(in: Array(try Data(contentsOf: URL(fileURLWithPath: file)))).map(\.bytes)
-    }
-}
-
-/// `csic log stats`: topics, offsets and consumer lag of an embedded log, read-only.
-struct LogCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Inspect the embedded event log.", subcommands: [Stats.self])
-
-    struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print topics, partitions, offsets, sizes and group lag.")
-
-        @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
-
-        func run() async throws {
-            let inspection = try LogInspection(directory: "\(dataDirectory)/log")
-            print(LogStatsReport(inspection).text, terminator: "")
-        }
     }
 }

@@ -116,8 +116,27 @@ import Testing
         }
         #expect(
             try await log.append(topic: "u", records: [ProducerRecord(key: "k", value: [1])]).first?.offset == 0, "other partitions go on")
+        #expect(throws: EventLogError.self, "repair refuses a log that is open") { try LogRepair.repair(directory: directory.path) }
         try await log.close()
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == bytes, "nor on close")
+
+        // The operator's repair: the damaged batch goes to quarantine, a placeholder keeps its offset.
+        let actions = try LogRepair.repair(directory: directory.path)
+        #expect(actions.count == 1)
+        let action = try #require(actions.first)
+        #expect(action.damagedAt == Int64(batchSize) && action.damagedBytes == Int64(batchSize) && action.lostOffsets == 1..<2)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: action.quarantine))) == Array(bytes[batchSize..<2 * batchSize]))
+        #expect(try LogRepair.repair(directory: directory.path).isEmpty, "nothing left to repair")
+        let repaired = try EmbeddedEventLog(directory: directory.path)
+        let remaining = await repaired.damage()
+        #expect(repaired.recoveryReports.isEmpty && remaining.isEmpty)
+        let records = try await repaired.read(tp, from: 0, maxRecords: 10, maxBytes: 1 << 20)
+        #expect(records.map(\.offset) == [0, 1, 2])
+        #expect(records[1].key == Array(LogRepair.quarantinedKey.utf8) && records[1].value.isEmpty)
+        #expect(records[2].value == [UInt8](repeating: 2, count: 100), "the acknowledged batch after the damage is kept, at its offset")
+        #expect(
+            try await repaired.append(topic: "t", records: [ProducerRecord(key: "k", value: [9])]).first?.offset == 3, "no offset reused")
+        try await repaired.close()
     }
 
     @Test func segmentsRollAndReopenFromTheirIndexes() async throws {
