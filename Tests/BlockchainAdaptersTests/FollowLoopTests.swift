@@ -60,6 +60,7 @@ import Testing
         #expect(loop.failed(.node(retryable: false, answered: false)) == .idle(.zero), "an undecodable answer: the next node")
         #expect(
             loop.failed(.node(retryable: false, answered: true)) == .idle(.milliseconds(500)), "an error the node answered stays with it")
+        #expect(loop.failed(.local) == .idle(.seconds(1)), "the log refused a step: the same node, after a backoff")
         #expect(loop.node == 1)
         #expect(loop.start() == .fetchTip(node: 1))
         #expect(loop.tip(101) == .apply(height: 101, node: 1))

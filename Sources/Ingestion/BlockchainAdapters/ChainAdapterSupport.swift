@@ -128,6 +128,13 @@ struct AdapterFaults {
         return .rejectedBlock
     }
 
+    /// The platform could not take a step's events or state (the log or the state file refused a write).
+    func local(_ error: any Error) -> FollowLoop.Failure {
+        metrics.error("log_unavailable")
+        logger.error("\(chain) step not recorded; retrying, not skipping", metadata: ["error": "\(error)"])
+        return .local
+    }
+
     /// The node is on another chain than the configured one: it is not read.
     func wrongChain(_ wrong: WrongChain) -> FollowLoop.Failure {
         metrics.error("wrong_chain")

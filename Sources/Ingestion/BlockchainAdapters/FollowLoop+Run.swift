@@ -59,6 +59,12 @@ extension FollowLoop {
             } catch let error as ChainFollower.FollowError {
                 logger.critical("\(chain.name) adapter cannot follow the node; operator action needed", metadata: ["error": "\(error)"])
                 throw error
+            } catch is CancellationError {
+                return
+            } catch {
+                // The log or the adapter's state refused the step (a damaged partition, a full disk): nothing
+                // was skipped; the step is tried again after a backoff, and the process goes on.
+                action = failed(faults.local(error))
             }
         }
     }

@@ -34,6 +34,9 @@ struct FollowLoop: Sendable {
         case rejectedBlock
         /// The node is on another chain than the configured one.
         case wrongChain
+        /// The platform could not take what the node served (the log refused the append): the same node is
+        /// asked again after a backoff.
+        case local
     }
 
     /// The branch applied so far.
@@ -93,6 +96,7 @@ struct FollowLoop: Sendable {
         switch failure {
         case .node(let retryable, let answered): wait = failover.failed(switchNode: retryable || !answered)
         case .rejectedBlock, .wrongChain: wait = failover.failed(switchNode: true)
+        case .local: wait = failover.failed(switchNode: false)
         }
         progressed = false
         return .idle(wait)

@@ -76,12 +76,22 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
         // The batch whose effects are being made durable, and the positions to commit once they are.
         // Processing batch N+1 overlaps with applying batch N; effects and commits stay in batch order.
         var inFlight: (effects: Task<Void, any Error>, positions: [TopicPartition: Int64])?
+        var pollBackoff = settings.backoff
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let batch: [LogRecord]
             do {
                 batch = try await consumer.poll(maxRecords: settings.maxBatchRecords, timeout: settings.pollTimeout)
+                pollBackoff.reset()
             } catch is CancellationError {
                 break
+            } catch {
+                // The log cannot be read (a damaged segment): this engine waits and tries again; it does not
+                // stop the process, and the other engines and the API go on.
+                metrics.processingErrors.increment()
+                let delay = pollBackoff.next()
+                logger.error("poll failed; retrying", metadata: ["group": "\(engine.group)", "error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
+                continue
             }
             if batch.isEmpty {
                 if let pending = inFlight {

@@ -74,7 +74,20 @@ public struct ChainSimulatorService: Service {
                 let event = simulator.next()
                 records.append(ProducerRecord(key: event.recordKey, value: event.serializedProto()))
             }
-            try await log.append(.transactions, records: records)
+            // The log may refuse the batch (a damaged partition, a full disk): the same batch is offered again
+            // after a backoff, so the seeded sequence and its cursor stay exact; the process goes on.
+            var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(30))
+            while true {
+                do {
+                    try await log.append(.transactions, records: records)
+                    break
+                } catch {
+                    guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                    let delay = backoff.next()
+                    logger.error("simulator append failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                }
+            }
             published += records.count
             try await writeCursor(published)
             if let rate = settings.ratePerSecond {
