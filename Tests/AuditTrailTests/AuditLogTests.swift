@@ -39,6 +39,40 @@ import Testing
         #expect(report.ok, "\(report.problems)")
     }
 
+    /// One flipped byte in an entry that a signed checkpoint covers, or that valid entries follow, is damage
+    /// to acknowledged records: the log does not open for writing and not one byte is cut (it cut the rest of
+    /// the segment before); a damaged last entry that nothing covers or follows is a torn tail and is cut.
+    @Test func damageIsNeverCutOnlyATornLastEntryIs() throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit")
+        let segment: String
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append((0..<10).map(record))
+            try log.issueCheckpoint()
+            try log.append((10..<12).map(record))
+            segment = log.files.segment(first: 0)
+        }
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        let original = bytes
+        // Entry 8 (covered by the checkpoint of 10 entries): flip a byte of its record.
+        let marker = Array("\"seq\":8,".utf8)
+        let position = try #require((0...(bytes.count - marker.count)).first { Array(bytes[$0..<$0 + marker.count]) == marker })
+        bytes[position + marker.count + 5] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        #expect { _ = try AuditLog(directory: directory.path + "/audit", settings: settings) } throws: { error in
+            "\(error)".contains("entry 8") && "\(error)".contains("nothing was cut")
+        }
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == bytes, "not one byte was cut")
+
+        // Entry 11, the last, not covered by a checkpoint and followed by nothing: a torn tail.
+        var torn = original
+        torn[torn.count - 40] ^= 0x01
+        try Data(torn).write(to: URL(fileURLWithPath: segment))
+        let reopened = try AuditLog(directory: directory.path + "/audit", settings: settings)
+        #expect(reopened.size == 11)
+    }
+
     @Test func appendsReopensAndProvesAgainstTheSignedCheckpoint() throws {
         let directory = try TemporaryDirectory()
         let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 7, mirror: directory.path + "/mirror")

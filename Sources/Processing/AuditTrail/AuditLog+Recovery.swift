@@ -36,6 +36,21 @@ extension AuditLog {
         }
         if position < file.size {
             guard !sealed else { throw NoteError("\(path): sealed segment ends in a damaged entry; run `csic audit verify`") }
+            // Only a torn last entry (a crash inside `append`, never acknowledged) may be cut. An entry a signed
+            // checkpoint covers, or one followed by a valid entry, was acknowledged: the log does not open for
+            // writing, and nothing is cut.
+            let index = lastFirst + entries
+            let checkpointed = (try? latestCheckpoint())?.checkpoint.size ?? 0
+            if checkpointed > index {
+                throw NoteError(
+                    "\(path): entry \(index) at byte \(position) is damaged, and checkpoint \(checkpointed) covers it: nothing was cut; "
+                        + "the audit log takes no appends until repaired from its mirror (`csic audit verify` names the damage)")
+            }
+            if let following = try Self.validEntry(in: file, after: position) {
+                throw NoteError(
+                    "\(path): entry \(index) at byte \(position) is damaged and a valid entry follows at byte \(following): nothing was cut; "
+                        + "the audit log takes no appends until repaired from its mirror (`csic audit verify` names the damage)")
+            }
             try file.truncate(to: position)
             try file.sync()
         }
@@ -75,6 +90,24 @@ extension AuditLog {
             if UInt64(level.size / 32) < n { size = 0 }
             n >>= 1
         }
+    }
+
+    /// Where the first whole entry with a matching hash begins after `position`, if any: acknowledged data
+    /// after damaged bytes. Tried at every byte (in memory), so a damaged length field cannot hide what follows.
+    static func validEntry(in file: AppendFile, after position: Int64) throws -> Int64? {
+        let rest = try file.read(Int(file.size - position), at: position)
+        var candidate = 1
+        while candidate + 4 + 32 < rest.count {
+            let length = rest[candidate..<candidate + 4].reduce(0) { $0 << 8 | Int($1) }
+            let end = candidate + 4 + length
+            if length > 0, end + 32 <= rest.count, rest[candidate + 4] == UInt8(ascii: "{"),
+                let stored = TreeHash(bytes: rest[end..<end + 32]), AuditLeaf.chainHash(rest[candidate + 4..<end]) == stored
+            {
+                return position + Int64(candidate)
+            }
+            candidate += 1
+        }
+        return nil
     }
 
     /// Whether the segment at `path` is shorter than its header and not sealed.

@@ -70,7 +70,22 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
     }
 
     public func run() async throws {
-        try await sink.start()
+        // A sink that cannot start (a damaged audit log) stops this engine, not the process: it is tried
+        // again after a backoff until it starts or the service stops.
+        var startBackoff = settings.backoff
+        while true {
+            do {
+                try await sink.start()
+                break
+            } catch {
+                guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                metrics.processingErrors.increment()
+                let delay = startBackoff.next()
+                logger.critical(
+                    "engine cannot start; retrying", metadata: ["group": "\(engine.group)", "error": "\(error)", "retry_in": "\(delay)"])
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            }
+        }
         var consumer = try await LogConsumer(log: log, group: engine.group, topics: engine.topics)
         logger.info("stream processor started", metadata: ["group": "\(engine.group)", "topics": "\(engine.topics)"])
         // The batch whose effects are being made durable, and the positions to commit once they are.
