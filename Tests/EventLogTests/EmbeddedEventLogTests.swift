@@ -139,6 +139,37 @@ import Testing
         try await repaired.close()
     }
 
+    /// A group committed past a partition's end (records it read are gone: a segment removed by hand): the
+    /// partition takes no appends — a new record must not take a lost record's offset and be skipped as
+    /// read — the consumer's position is not moved back, and the log says so; other topics go on.
+    @Test func aCommittedOffsetPastTheEndStopsAppendsAndIsReported() async throws {
+        let directory = try TemporaryDirectory()
+        let tp = TopicPartition(topic: "t", partition: 0)
+        do {
+            let log = try EmbeddedEventLog(directory: directory.path)
+            try await log.createTopic("t", configuration: TopicConfiguration(partitions: 1))
+            try await log.createTopic("u", configuration: TopicConfiguration(partitions: 1))
+            _ = try await log.append(topic: "t", records: (0..<10).map { ProducerRecord(key: "k", value: [UInt8($0)]) })
+            try await log.commit(group: "g", offsets: [tp: 15])
+            try await log.close()
+        }
+        let log = try EmbeddedEventLog(directory: directory.path)
+        #expect(log.missingRecords.count == 1 && log.missingRecords[0].contains("group g committed offset 15 but the log ends at 10"))
+        let damage = await log.damage()
+        #expect(damage == log.missingRecords)
+        await #expect {
+            _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [99])])
+        } throws: { error in
+            if case .writeFailed = error as? EventLogError { return true }
+            return false
+        }
+        #expect(try await log.append(topic: "u", records: [ProducerRecord(key: "k", value: [1])]).first?.offset == 0)
+        var consumer = try await LogConsumer(log: log, group: "g", topics: ["t"])
+        #expect(try await consumer.poll(maxRecords: 10, timeout: .milliseconds(50)).isEmpty)
+        #expect(consumer.positions[tp] == 15, "not moved back to the end")
+        try await log.close()
+    }
+
     @Test func segmentsRollAndReopenFromTheirIndexes() async throws {
         let directory = try TemporaryDirectory()
         let options = EmbeddedLogOptions(segmentBytes: 4_096)

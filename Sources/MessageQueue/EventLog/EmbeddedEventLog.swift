@@ -21,6 +21,8 @@ public final class EmbeddedEventLog: EventLog {
     public let options: EmbeddedLogOptions
     /// What recovery truncated when the log was opened.
     public let recoveryReports: [RecoveryReport]
+    /// Partitions that end before a group's committed offset (found on open): acknowledged records are missing.
+    public let missingRecords: [String]
 
     private let logger: Logger
     private let metrics: any MetricsFactory
@@ -70,7 +72,27 @@ public final class EmbeddedEventLog: EventLog {
             }
         }
         recoveryReports = reports
-        Gauge(label: "csic_log_damaged_partitions", factory: metrics).record(reports.filter { !$0.isTornTail }.count)
+        // A group that committed past a partition's end read records the partition no longer has: they were
+        // lost (a segment removed by hand, a restored backup). The partition takes no appends, so no new record
+        // can take a lost record's offset and be skipped by that group as already read.
+        var overrun: [String] = []
+        for group in offsets.groupNames {
+            for (name, state) in loaded {
+                for (partition, committed) in offsets.offsets(group: group, topic: name) {
+                    guard let log = state.partitions.first(where: { $0.topicPartition.partition == partition }) else { continue }
+                    let end = log.status.endOffset
+                    guard committed > end else { continue }
+                    let problem =
+                        "\(name)/\(partition): group \(group) committed offset \(committed) but the log ends at \(end): "
+                        + "\(committed - end) acknowledged records are missing; the partition takes no appends"
+                    log.stopAppends(problem)
+                    overrun.append(problem)
+                    logger.critical("event log partition behind a committed offset", metadata: ["problem": "\(problem)"])
+                }
+            }
+        }
+        missingRecords = overrun
+        Gauge(label: "csic_log_damaged_partitions", factory: metrics).record(reports.filter { !$0.isTornTail }.count + overrun.count)
         topics = Mutex(loaded)
         pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
@@ -223,7 +245,7 @@ public final class EmbeddedEventLog: EventLog {
     /// The partitions whose acknowledged data is damaged (found on open): each stops taking appends, the
     /// others go on; `/health` reports them until `csic log repair`.
     public func damage() async -> [String] {
-        recoveryReports.filter { !$0.isTornTail }.map(\.description)
+        recoveryReports.filter { !$0.isTornTail }.map(\.description) + missingRecords
     }
 
     public func close() async throws {

@@ -69,13 +69,13 @@ public struct LogConsumer: Sendable {
             let records = try await log.read(tp, from: position, maxRecords: maxRecords, maxBytes: maxBytes)
             if let last = records.last { positions[tp] = last.offset + 1 }
             return records
-        } catch EventLogError.offsetOutOfRange(_, let requested, let start, let end) {
+        } catch EventLogError.offsetOutOfRange(_, let requested, let start, _) {
             if requested < start {
                 skippedByRetention += start - requested
                 positions[tp] = start
-            } else {
-                positions[tp] = end
             }
+            // A position past the end is not moved back: the records up to it were read, and the log lost them
+            // (the embedded log then takes no appends there, and reports it); nothing is read twice.
             return []
         }
     }

@@ -248,6 +248,11 @@ final class PartitionLog: Sendable {
         state.segments.append(try Self.createSegment(directory: directory, baseOffset: sealed.endOffset))
     }
 
+    /// Stops appends to this partition, saying why (fail-stop until an operator acts and the log is reopened).
+    func stopAppends(_ reason: String) {
+        state.withLock { $0.writeFailure = $0.writeFailure ?? reason }
+    }
+
     /// Reads durable records from `offset`.
     func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws(EventLogError) -> [LogRecord] {
         let located = try state.withLock { (state: inout State) throws(EventLogError) -> (SegmentFile, IndexEntry, Int64)? in
