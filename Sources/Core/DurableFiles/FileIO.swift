@@ -65,11 +65,16 @@ public enum FileIO {
         try check(ftruncate(fd, off_t(size)), "ftruncate", path)
     }
 
+    /// Creates `path` and its missing parents; each new directory's entry is synced into its parent, so a
+    /// power loss cannot take back a directory that files were acknowledged in.
     public static func makeDirectory(_ path: String) throws(FileIOError) {
         var current = path.hasPrefix("/") ? "" : "."
         for component in path.split(separator: "/") {
+            let parent = current.isEmpty ? "/" : current
             current += "/" + component
-            if mkdir(current, 0o755) < 0 && errno != EEXIST {
+            if mkdir(current, 0o755) == 0 {
+                try syncDirectory(parent)
+            } else if errno != EEXIST {
                 throw .io(operation: "mkdir", path: current, errno: errno)
             }
         }
