@@ -39,9 +39,10 @@ import Testing
         #expect(report.ok, "\(report.problems)")
     }
 
-    /// One flipped byte in an entry that a signed checkpoint covers, or that valid entries follow, is damage
-    /// to acknowledged records: the log does not open for writing and not one byte is cut (it cut the rest of
-    /// the segment before); a damaged last entry that nothing covers or follows is a torn tail and is cut.
+    /// One flipped byte in an entry that a signed checkpoint covers, or that valid entries follow, or in a last
+    /// entry written whole, is damage to records that may have been acknowledged: the log does not open for
+    /// writing and not one byte is cut (it cut the rest of the segment before); only a last entry cut off
+    /// mid-way is a torn tail and is cut.
     @Test func damageIsNeverCutOnlyATornLastEntryIs() throws {
         let directory = try TemporaryDirectory()
         let settings = AuditLog.Settings(origin: "test/audit")
@@ -65,10 +66,17 @@ import Testing
         }
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == bytes, "not one byte was cut")
 
-        // Entry 11, the last, not covered by a checkpoint and followed by nothing: a torn tail.
-        var torn = original
-        torn[torn.count - 40] ^= 0x01
-        try Data(torn).write(to: URL(fileURLWithPath: segment))
+        // Entry 11, the last, written whole but failing its hash: it may have been acknowledged. Kept, refused.
+        var flipped = original
+        flipped[flipped.count - 40] ^= 0x01
+        try Data(flipped).write(to: URL(fileURLWithPath: segment))
+        #expect { _ = try AuditLog(directory: directory.path + "/audit", settings: settings) } throws: { error in
+            "\(error)".contains("entry 11") && "\(error)".contains("nothing was cut")
+        }
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == flipped)
+
+        // Entry 11 cut off mid-way, as a crash inside `append` leaves it: a torn tail, cut.
+        try Data(original.dropLast(40)).write(to: URL(fileURLWithPath: segment))
         let reopened = try AuditLog(directory: directory.path + "/audit", settings: settings)
         #expect(reopened.size == 11)
     }

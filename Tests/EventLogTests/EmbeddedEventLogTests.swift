@@ -54,7 +54,9 @@ import Testing
         #expect(try await log.read(tp, from: 90, maxRecords: 10, maxBytes: 1 << 20).map(\.value) == [[7]])
     }
 
-    @Test func corruptedTailBatchIsDroppedByItsChecksum() async throws {
+    /// A last batch written whole whose checksum fails may have been acknowledged (appends return once the
+    /// batch is synced): it is damage, not a torn tail. Nothing is cut; the repair keeps its offset.
+    @Test func aWholeLastBatchFailingItsChecksumIsKeptAndRepairedKnowingly() async throws {
         let directory = try TemporaryDirectory()
         let segment = "\(directory.path)/topics/t/0/00000000000000000000.log"
         do {
@@ -74,8 +76,44 @@ import Testing
         let report = try #require(log.recoveryReports.first)
         #expect(report.reason.contains("CRC"))
         #expect(report.recordsKept == 2)
-        #expect(report.truncatedBytes > 0)
-        #expect(try await log.describe(topic: "t").first?.endOffset == 2)
+        #expect(!report.isTornTail && report.truncatedBytes == 0)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment))) == bytes, "not one byte was cut")
+        #expect(try await log.describe(topic: "t").first?.endOffset == 2, "the valid prefix is served")
+        await #expect(throws: EventLogError.self) { _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [9])]) }
+        try await log.close()
+
+        let actions = try LogRepair.repair(directory: directory.path)
+        #expect(actions.map(\.lostOffsets) == [2..<3], "the damaged batch's header still says which offsets it held")
+        #expect(
+            try [UInt8](Data(contentsOf: URL(fileURLWithPath: try #require(actions.first).quarantine)))
+                == Array(bytes[Int(report.validBytes)...]))
+        let repaired = try EmbeddedEventLog(directory: directory.path)
+        let tp = TopicPartition(topic: "t", partition: 0)
+        let records = try await repaired.read(tp, from: 0, maxRecords: 10, maxBytes: 1 << 20)
+        #expect(records.map(\.key) == [Array("k".utf8), Array("k".utf8), Array(LogRepair.quarantinedKey.utf8)])
+        #expect(try await repaired.append(topic: "t", records: [ProducerRecord(key: "k", value: [9])]).first?.offset == 3)
+        try await repaired.close()
+    }
+
+    /// Zeros after the last batch (blocks allocated by a write that never landed) are a torn tail: cut.
+    @Test func aZeroFilledTailIsATornWriteAndIsCut() async throws {
+        let directory = try TemporaryDirectory()
+        let segment = "\(directory.path)/topics/t/0/00000000000000000000.log"
+        do {
+            let log = try EmbeddedEventLog(directory: directory.path)
+            try await log.createTopic("t", configuration: TopicConfiguration(partitions: 1))
+            for batch in 0..<2 { _ = try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [UInt8(batch)])]) }
+            try await log.close()
+        }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: segment))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(count: 4_096))
+        try handle.close()
+        let log = try EmbeddedEventLog(directory: directory.path)
+        let report = try #require(log.recoveryReports.first)
+        #expect(report.isTornTail && report.truncatedBytes == 4_096 && report.recordsKept == 2)
+        #expect(try await log.append(topic: "t", records: [ProducerRecord(key: "k", value: [2])]).first?.offset == 2)
+        try await log.close()
     }
 
     /// One flipped byte in the middle batch of the active segment, with a valid, acknowledged batch after it, is

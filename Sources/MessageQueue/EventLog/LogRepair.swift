@@ -6,7 +6,8 @@ import DurableFiles
 #endif
 
 /// `csic log repair`: what an operator runs, knowingly, on a stopped log whose partition is damaged (bad
-/// bytes before acknowledged batches; see ``RecoveryReport/isTornTail``). Nothing is deleted: the damaged
+/// bytes before acknowledged batches, or a whole last batch that fails its check; see
+/// ``RecoveryReport/isTornTail``). Nothing is deleted: the damaged
 /// bytes are copied into `<log>/quarantine/<topic>/<partition>/` (synced) before the segment is rewritten
 /// without them, and in their place goes a batch of
 /// placeholder records (key ``quarantinedKey``, empty value) that keeps every offset: the records after the
@@ -66,12 +67,25 @@ public enum LogRepair {
         let file = SegmentFile(path: path, fd: try io(FileIO.open(path, flags: O_RDWR)), baseOffset: baseOffset)
         let size = try io(FileIO.size(file.fd, path: path))
         let (segment, report) = try PartitionLog.scan(file, size: size, topicPartition: topicPartition)
-        guard let report, let resume = report.validBatchFollowsAt else { return nil }
+        guard let report, !report.isTornTail else { return nil }
         let bytes = try io(FileIO.read(file.fd, count: Int(size), at: 0, path: path))
+        let resume = report.validBatchFollowsAt ?? size
         let nextBase = bytes.withUnsafeBytes { raw -> Int64 in
-            guard case .header(let header) = RecordBatch.parseHeader(UnsafeRawBufferPointer(rebasing: raw[Int(resume)...]), verify: true)
+            if resume < size {
+                guard
+                    case .header(let header) = RecordBatch.parseHeader(UnsafeRawBufferPointer(rebasing: raw[Int(resume)...]), verify: true)
+                else { return segment.endOffset }
+                return header.baseOffset
+            }
+            // Damage at the end: the records the damaged batch's header claims (when it still says where it
+            // starts) keep their offsets as placeholders.
+            let damagedBytes = Int(size - report.validBytes)
+            guard
+                case .header(let header) = RecordBatch.parseHeader(
+                    UnsafeRawBufferPointer(rebasing: raw[Int(report.validBytes)...]), verify: false),
+                header.baseOffset == segment.endOffset, Int(header.count) <= damagedBytes / 16
             else { return segment.endOffset }
-            return header.baseOffset
+            return segment.endOffset + Int64(header.count)
         }
         let damaged = Array(bytes[Int(report.validBytes)..<Int(resume)])
         let quarantine = "\(quarantineDirectory)/\(last(path))-from-byte-\(report.validBytes)-\(now.microsecondsSinceEpoch).bad"

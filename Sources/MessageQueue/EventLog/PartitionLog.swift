@@ -121,6 +121,7 @@ final class PartitionLog: Sendable {
         let bytes = try io(FileIO.read(file.fd, count: Int(size), at: 0, path: file.path))
         var segment = Segment(file: file, index: [], size: 0, endOffset: file.baseOffset, maxTime: 0)
         var problem: String?
+        var unfinished = false
         bytes.withUnsafeBytes { raw in
             var position = 0
             while position < raw.count {
@@ -128,6 +129,7 @@ final class PartitionLog: Sendable {
                 switch RecordBatch.parseHeader(rest, verify: true) {
                 case .incomplete(let needed):
                     problem = "torn write: \(rest.count) bytes left, batch needs \(needed)"
+                    unfinished = true
                 case .corrupt(let reason):
                     problem = reason
                 case .header(let header):
@@ -146,13 +148,12 @@ final class PartitionLog: Sendable {
         }
         guard let problem else { return (segment, nil) }
         let following = bytes.withUnsafeBytes { raw in Self.validBatch(in: raw, after: Int(segment.size), from: segment.endOffset) }
-        return (
-            segment,
-            RecoveryReport(
-                partition: topicPartition, segmentPath: file.path, validBytes: segment.size,
-                truncatedBytes: following == nil ? size - segment.size : 0, reason: problem, recordsKept: segment.recordCount,
-                validBatchFollowsAt: following.map(Int64.init))
-        )
+        var report = RecoveryReport(
+            partition: topicPartition, segmentPath: file.path, validBytes: segment.size, truncatedBytes: 0, reason: problem,
+            recordsKept: segment.recordCount, unfinishedWrite: unfinished || bytes[Int(segment.size)...].allSatisfy { $0 == 0 },
+            validBatchFollowsAt: following.map(Int64.init))
+        if report.isTornTail { report.truncatedBytes = size - segment.size }
+        return (segment, report)
     }
 
     /// The position of the first batch after `position` whose header and CRC are valid and whose offsets

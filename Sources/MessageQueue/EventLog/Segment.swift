@@ -103,17 +103,26 @@ public struct RecoveryReport: Sendable, Hashable, CustomStringConvertible {
     public var reason: String
     /// Records kept in the segment.
     public var recordsKept: Int64
+    /// Whether the bad bytes are a write that never finished: a batch whose declared length runs past the
+    /// end of the file, or a tail of zeros (blocks allocated, never written).
+    public var unfinishedWrite: Bool
     /// Where the next valid batch starts, when one follows the bad bytes: then they are not a torn tail but
     /// damage to acknowledged data, and nothing is cut (the partition stops taking appends instead).
     public var validBatchFollowsAt: Int64?
 
-    /// A torn tail: an incomplete or bad last write with nothing valid after it, the only thing recovery cuts.
-    public var isTornTail: Bool { validBatchFollowsAt == nil }
+    /// A torn tail: an unfinished last write with nothing valid after it, never acknowledged (an append returns
+    /// only once its whole batch is synced): the only thing recovery cuts. A whole batch that fails its check
+    /// may have been acknowledged, so it is damage.
+    public var isTornTail: Bool { unfinishedWrite && validBatchFollowsAt == nil }
 
     public var description: String {
         if let next = validBatchFollowsAt {
             return "\(partition): \(segmentPath) is damaged at byte \(validBytes) (\(reason)); a valid batch follows at byte \(next): "
                 + "nothing was cut, the partition takes no appends until `csic log repair`"
+        }
+        if !unfinishedWrite {
+            return "\(partition): \(segmentPath) is damaged at byte \(validBytes) (\(reason)); the last batch was written whole and "
+                + "may have been acknowledged: nothing was cut, the partition takes no appends until `csic log repair`"
         }
         return
             "\(partition): truncated \(truncatedBytes) bytes of \(segmentPath) after byte \(validBytes) (\(reason)); kept \(recordsKept) records"

@@ -36,10 +36,18 @@ extension AuditLog {
         }
         if position < file.size {
             guard !sealed else { throw NoteError("\(path): sealed segment ends in a damaged entry; run `csic audit verify`") }
-            // Only a torn last entry (a crash inside `append`, never acknowledged) may be cut. An entry a signed
-            // checkpoint covers, or one followed by a valid entry, was acknowledged: the log does not open for
-            // writing, and nothing is cut.
+            // Only a torn last entry (a crash inside `append`, never acknowledged) may be cut: one that runs past
+            // the end of the file, or a tail of zeros. An entry written whole that fails its hash, one a signed
+            // checkpoint covers, or one followed by a valid entry may have been acknowledged: the log does not
+            // open for writing, and nothing is cut.
             let index = lastFirst + entries
+            if try Self.entry(in: file, at: position) != nil,
+                try !file.read(Int(file.size - position), at: position).allSatisfy({ $0 == 0 })
+            {
+                throw NoteError(
+                    "\(path): entry \(index) at byte \(position) was written whole but fails its hash: nothing was cut; "
+                        + "the audit log takes no appends until repaired from its mirror (`csic audit verify` names the damage)")
+            }
             let checkpointed = (try? latestCheckpoint())?.checkpoint.size ?? 0
             if checkpointed > index {
                 throw NoteError(
