@@ -25,9 +25,6 @@ public final class Platform: Sendable {
     let database: SQLiteStore
     let logger: Logger
 
-    /// The consumer group of the transaction engine.
-    public static let transactionGroup = TransactionAnalysisComponent.group
-
     /// The platform's systems, in the order their services start (and stop in reverse). A new system is one
     /// more line here.
     public static let standardComponents: [any PlatformComponent.Type] = [

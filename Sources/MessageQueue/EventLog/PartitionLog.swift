@@ -44,9 +44,6 @@ final class PartitionLog: Sendable {
     let options: EmbeddedLogOptions
     private let state: Mutex<State>
 
-    /// Damage found on open (bad bytes with acknowledged batches after them), kept until `csic log repair`.
-    let damage: RecoveryReport?
-
     struct State: Sendable {
         /// Oldest first; the last is the active segment.
         var segments: [Segment]
@@ -98,7 +95,6 @@ final class PartitionLog: Sendable {
         var state = State(segments: segments)
         // Damaged acknowledged data is never cut: the valid prefix stays readable, appends stop.
         state.writeFailure = damage?.description
-        self.damage = damage
         self.state = Mutex(state)
     }
 

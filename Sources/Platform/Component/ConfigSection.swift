@@ -43,10 +43,6 @@ public struct ConfigSection: Sendable {
         reader.int(forKey: ConfigKey(key))
     }
 
-    public func int(_ key: String, default value: Int) -> Int {
-        reader.int(forKey: ConfigKey(key), default: value)
-    }
-
     /// A count or height; a negative value reads as 0 (for the section's own range check to refuse).
     public func unsigned(_ key: String, default value: UInt64) -> UInt64 {
         reader.int(forKey: ConfigKey(key)).map { UInt64(max(0, $0)) } ?? value

@@ -71,16 +71,18 @@ public final class AuditLogSink: EffectSink {
     }
 
     public func apply(_ records: [AuditRecord]) async throws {
-        let appendedCount = try await BlockingIO.run {
-            try self.state.withLock { state -> Int in
+        let (appendedCount, size) = try await BlockingIO.run {
+            try self.state.withLock { state -> (Int, UInt64) in
                 guard var current = state else { throw AuditSinkError.notStarted }
                 var seen: Set<String> = []
                 let fresh = records.filter { !current.recent.contains($0.id) && seen.insert($0.id).inserted }
-                guard !fresh.isEmpty else { return 0 }
+                guard !fresh.isEmpty else { return (0, current.trail.size) }
                 let first = current.trail.size
                 _ = try current.trail.append(fresh)
-                // Only what is durable counts as seen: a failed append is retried with the same records.
+                // Only what is durable counts as seen, and it is kept at once: a failed append is retried with
+                // the same records, and a failure after it (index, checkpoint) never appends them again.
                 for record in fresh { current.recent.insert(record.id) }
+                state = current
                 do {
                     if try current.index.count() == first {
                         try current.index.add(fresh, first: first)
@@ -92,11 +94,11 @@ public final class AuditLogSink: EffectSink {
                 }
                 try self.checkpointIfDue(&current)
                 state = current
-                return fresh.count
+                return (fresh.count, current.trail.size)
             }
         }
         appended.increment(by: appendedCount)
-        updateEntries()
+        entries.record(Int64(size))
     }
 
     public func idle() async throws {
@@ -118,10 +120,6 @@ public final class AuditLogSink: EffectSink {
             }
         }
         logger.info("audit trail stopped", metadata: ["entries": "\(size)"])
-    }
-
-    private func updateEntries() {
-        if let size = state.withLock({ $0?.trail.size }) { entries.record(Int64(size)) }
     }
 
     private func checkpointIfDue(_ state: inout State) throws {

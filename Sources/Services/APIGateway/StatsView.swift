@@ -22,10 +22,10 @@ struct StatsView: ResponseEncodable {
         var topics: [String: TopicStats] = [:]
         for topic in try await dependencies.log.topicNames() {
             let partitions = try await dependencies.log.describe(topic: topic)
-            let lag =
-                try await dependencies.consumers[topic].asyncMap { group in
-                    try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +)
-                } ?? 0
+            var lag: Int64 = 0
+            if let group = dependencies.consumers[topic] {
+                lag = try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +)
+            }
             topics[topic] = TopicStats(
                 records: partitions.reduce(0) { $0 + $1.endOffset - $1.startOffset },
                 lag: lag,
@@ -42,14 +42,6 @@ struct StatsView: ResponseEncodable {
         var counts: [String: Int] = [:]
         for routes in dependencies.routes { counts.merge(try await routes.storedCounts()) { _, new in new } }
         return counts
-    }
-}
-
-extension Optional {
-    /// `map` with an async transform.
-    func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
-        guard let self else { return nil }
-        return try await transform(self)
     }
 }
 
