@@ -14,6 +14,7 @@ enum ConfigurationAudit {
             "log.partitions": String(configuration.logPartitions),
             "log.fsync": configuration.logFsync,
             "log.retention_days": String(configuration.logRetentionDays),
+            "log.retention_removes_unconsumed": String(configuration.logRetentionRemovesUnconsumed),
             "store.backend": configuration.storeBackend.rawValue,
             "store.durability": configuration.storeDurability,
         ]

@@ -33,7 +33,7 @@ public struct LoadedConfiguration: Sendable {
 /// data_dir: /var/lib/csic
 /// roles: [ingest, process, api]
 /// http: { host: 0.0.0.0, port: 8080 }
-/// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30 }
+/// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30, retention_removes_unconsumed: false }
 /// store: { backend: sqlite, durability: full }
 /// simulator: { enabled: false }
 /// bitcoin: { rpc_urls: [http://127.0.0.1:8332/], rpc_cookie_file: /var/lib/bitcoind/.cookie,
@@ -85,6 +85,8 @@ public enum ConfigurationLoader {
         result.logSegmentBytes = Int64(config.int(forKey: "log.segment_bytes", default: Int(result.logSegmentBytes)))
         result.logRetentionDays = Int64(config.int(forKey: "log.retention_days", default: Int(result.logRetentionDays)))
         result.logRetentionBytesPerPartition = config.int(forKey: "log.retention_bytes_per_partition").map(Int64.init)
+        result.logRetentionRemovesUnconsumed = config.bool(
+            forKey: "log.retention_removes_unconsumed", default: result.logRetentionRemovesUnconsumed)
         result.storeBackend = try enumValue(config, "store.backend", default: result.storeBackend)
         result.storeDurability = config.string(forKey: "store.durability", default: result.storeDurability)
         try result.validate()

@@ -86,7 +86,8 @@ public final class Platform: Sendable {
             throw PlatformError.backendUnavailable("store.backend: postgres is not yet available; use sqlite")
         }
         let retention = RetentionPolicy(
-            maxAgeSeconds: platform.logRetentionDays * 86_400, maxBytesPerPartition: platform.logRetentionBytesPerPartition)
+            maxAgeSeconds: platform.logRetentionDays * 86_400, maxBytesPerPartition: platform.logRetentionBytesPerPartition,
+            removesUnconsumed: platform.logRetentionRemovesUnconsumed)
         try await log.createPlatformTopics(partitions: platform.logPartitions, retention: retention)
         return Platform(
             configuration: platform, components: configuration.components, log: log, database: database, registry: registry,
@@ -172,15 +173,26 @@ struct StopAfter: Service {
     }
 }
 
-/// Applies the log's retention policies once a minute.
+/// Applies the log's retention policies once a minute. Segments kept because a consumer group has not read
+/// them are an alert-level event: logged as errors by the log, and an audit record each time the set changes.
 struct LogRetentionService: Service {
     let log: any EventLog
     let logger: Logger
 
     func run() async throws {
+        var reported: [String] = []
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             do {
-                _ = try await log.enforceRetention(now: .now())
+                let kept = try await log.enforceRetention(now: .now()).keptUnconsumed
+                if kept != reported {
+                    if !kept.isEmpty {
+                        try await log.appendAudit(
+                            .system(
+                                actor: "csic:retention", action: "log.retention.kept_unconsumed", resource: "log",
+                                details: ["segments": kept.joined(separator: "\n")]))
+                    }
+                    reported = kept
+                }
             } catch {
                 logger.error("retention failed", metadata: ["error": "\(error)"])
             }

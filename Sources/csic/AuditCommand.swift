@@ -1,13 +1,15 @@
 import ArgumentParser
 import AuditTrail
 import CSICCore
+import EventLog
 import Foundation
+import StreamRuntime
 
 /// `csic audit ...`: proofs and verification of the audit trail, read-only.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Verify the audit trail and print proofs anyone can check.",
-        subcommands: [Verify.self, Proof.self, Consistency.self, CheckpointCommand.self, RotateKey.self])
+        subcommands: [Verify.self, Proof.self, Consistency.self, CheckpointCommand.self, RotateKey.self, Repair.self])
 
     struct Location: ParsableArguments {
         @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
@@ -104,6 +106,40 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let signer = try AuditKeys.rotate(in: "\(location.dataDirectory)/audit/keys", name: location.origin)
             print("new verifier key: \(signer.verifier.verifierKey)")
+        }
+    }
+
+    /// `csic audit repair`: for a stopped platform whose audit log does not open (damage in one copy). Each
+    /// file is restored from its intact copy (the old copy kept in quarantine); audited before and after.
+    struct Repair: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore damaged or missing audit files from the intact copy (primary or mirror) of a stopped log; audited.")
+        @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
+        @Option(help: "The mirror directory (audit.mirror_dir).") var mirror: String
+
+        func run() async throws {
+            let actor = "operator:" + (ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+            let log = try EmbeddedEventLog(directory: "\(dataDirectory)/log")
+            let before = AuditVerifier(directory: "\(dataDirectory)/audit", mirror: mirror).verify()
+            try await log.appendAudit(
+                .system(
+                    actor: actor, action: "audit.repair", resource: "audit",
+                    details: ["phase": "attempt", "mirror": mirror, "problems": before.problems.joined(separator: "\n")]))
+            let outcome = try AuditRepair.repair(directory: "\(dataDirectory)/audit", mirror: mirror)
+            for action in outcome.actions {
+                print(action)
+                try await log.appendAudit(
+                    .system(
+                        actor: actor, action: "audit.repair", resource: "audit",
+                        details: [
+                            "phase": "outcome", "file": action.file, "source": action.source, "quarantine": action.quarantine ?? "none",
+                            "reason": action.reason,
+                        ]))
+            }
+            try await log.close()
+            for problem in outcome.unresolved { print("UNRESOLVED: \(problem)") }
+            if outcome.actions.isEmpty, outcome.unresolved.isEmpty { print("nothing to repair") }
+            if !outcome.unresolved.isEmpty { throw ExitCode(1) }
         }
     }
 }

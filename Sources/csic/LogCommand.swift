@@ -56,7 +56,7 @@ struct LogCommand: AsyncParsableCommand {
                             "phase": "outcome", "segment": action.segment, "damaged_at": "\(action.damagedAt)",
                             "damaged_bytes": "\(action.damagedBytes)",
                             "placeholder_offsets": "\(action.lostOffsets.lowerBound)..<\(action.lostOffsets.upperBound)",
-                            "quarantine": action.quarantine, "reason": action.reason,
+                            "quarantine": action.quarantine ?? "none", "reason": action.reason,
                         ]))
             }
             try await after.close()

@@ -34,6 +34,9 @@ public struct PlatformConfiguration: Sendable, Hashable {
     /// Log retention; the stores keep data for their own (longer) periods.
     public var logRetentionDays: Int64 = 30
     public var logRetentionBytesPerPartition: Int64? = nil
+    /// Whether log retention removes a segment a consumer group has not read (by default it keeps it and
+    /// reports it).
+    public var logRetentionRemovesUnconsumed = false
 
     public var storeBackend: StoreBackend = .sqlite
     /// `full` (survives power loss) or `normal` (survives a process crash).

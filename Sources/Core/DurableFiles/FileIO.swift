@@ -104,6 +104,13 @@ public enum FileIO {
         access(path, F_OK) == 0
     }
 
+    /// The size of the file at `path`, or `nil` when it cannot be examined.
+    public static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_size)
+    }
+
     /// Writes a whole file durably: temp file, fsync, rename, fsync the directory.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileIOError) {
         let temporary = path + ".tmp"

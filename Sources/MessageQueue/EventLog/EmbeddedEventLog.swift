@@ -19,10 +19,8 @@ import Synchronization
 public final class EmbeddedEventLog: EventLog {
     public let directory: String
     public let options: EmbeddedLogOptions
-    /// What recovery truncated when the log was opened.
+    /// What recovery found in segments when the log was opened: torn tails it cut, damage it kept.
     public let recoveryReports: [RecoveryReport]
-    /// Partitions that end before a group's committed offset (found on open): acknowledged records are missing.
-    public let missingRecords: [String]
 
     private let logger: Logger
     private let metrics: any MetricsFactory
@@ -32,6 +30,7 @@ public final class EmbeddedEventLog: EventLog {
     private let pool: NIOThreadPool
     private let lock: DirectoryLock
     private let isClosed = Atomic<Bool>(false)
+    private let damageCount: DamageCount
 
     struct TopicState: Sendable {
         var configuration: TopicConfiguration
@@ -54,45 +53,57 @@ public final class EmbeddedEventLog: EventLog {
         lock = try DirectoryLock(path: "\(directory)/LOCK")
         offsets = try OffsetStore(directory: "\(directory)/groups")
         budget = PendingBytesBudget(capacity: options.maxPendingBytes)
+        damageCount = DamageCount(metrics: metrics)
         var reports: [RecoveryReport] = []
         var loaded: [String: TopicState] = [:]
+        var unconfigured: [String] = []
         for name in FileIO.list("\(directory)/topics") {
-            let confPath = "\(directory)/topics/\(name)/topic.conf"
-            guard FileIO.exists(confPath) else { continue }
-            let configuration = try TopicConfigurationFile.decode(FileIO.readFile(confPath), path: confPath)
+            let topicDirectory = "\(directory)/topics/\(name)"
+            let confPath = "\(topicDirectory)/topic.conf"
+            var configuration: TopicConfiguration
+            if FileIO.exists(confPath) {
+                configuration = try TopicConfigurationFile.decode(FileIO.readFile(confPath), path: confPath)
+            } else {
+                // createTopic writes topic.conf last: without it and without records, the creation never
+                // finished. With records, the file was lost: the topic is served from its directories,
+                // takes no appends, and `csic log repair` writes the file again.
+                guard let inferred = TopicConfigurationFile.inferred(topicDirectory: topicDirectory) else { continue }
+                configuration = inferred
+                unconfigured.append(
+                    "\(name): \(confPath) is missing but the topic holds records; served as \(inferred.partitions) partitions "
+                        + "from its directories, no appends until `csic log repair` writes the file again")
+            }
             loaded[name] = try Self.openTopic(
-                name, configuration: configuration, root: directory, options: options, metrics: metrics
+                name, configuration: configuration, root: directory, options: options, create: false, damage: damageCount,
+                metrics: metrics
             ) { reports.append($0) }
         }
-        for report in reports {
-            if report.isTornTail {
-                logger.warning("event log recovery truncated a torn tail", metadata: ["report": "\(report)"])
-            } else {
-                logger.critical("event log partition damaged; it takes no appends until repaired", metadata: ["report": "\(report)"])
-            }
+        for problem in unconfigured {
+            let name = String(problem.prefix { $0 != ":" })
+            for partition in loaded[name]?.partitions ?? [] { partition.stopAppends(problem) }
+        }
+        for report in reports where report.isTornTail {
+            logger.warning("event log recovery truncated a torn tail", metadata: ["report": "\(report)"])
         }
         recoveryReports = reports
         // A group that committed past a partition's end read records the partition no longer has: they were
         // lost (a segment removed by hand, a restored backup). The partition takes no appends, so no new record
         // can take a lost record's offset and be skipped by that group as already read.
-        var overrun: [String] = []
         for group in offsets.groupNames {
             for (name, state) in loaded {
                 for (partition, committed) in offsets.offsets(group: group, topic: name) {
                     guard let log = state.partitions.first(where: { $0.topicPartition.partition == partition }) else { continue }
                     let end = log.status.endOffset
                     guard committed > end else { continue }
-                    let problem =
+                    log.stopAppends(
                         "\(name)/\(partition): group \(group) committed offset \(committed) but the log ends at \(end): "
-                        + "\(committed - end) acknowledged records are missing; the partition takes no appends"
-                    log.stopAppends(problem)
-                    overrun.append(problem)
-                    logger.critical("event log partition behind a committed offset", metadata: ["problem": "\(problem)"])
+                            + "\(committed - end) acknowledged records are missing; the partition takes no appends")
                 }
             }
         }
-        missingRecords = overrun
-        Gauge(label: "csic_log_damaged_partitions", factory: metrics).record(reports.filter { !$0.isTornTail }.count + overrun.count)
+        for problem in loaded.values.flatMap({ $0.partitions.flatMap(\.problems) }) {
+            logger.critical("event log partition damaged; it takes no appends until repaired", metadata: ["problem": "\(problem)"])
+        }
         topics = Mutex(loaded)
         pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
@@ -103,15 +114,16 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     static func openTopic(
-        _ name: String, configuration: TopicConfiguration, root: String, options: EmbeddedLogOptions,
-        metrics: any MetricsFactory, report: (RecoveryReport) -> Void
+        _ name: String, configuration: TopicConfiguration, root: String, options: EmbeddedLogOptions, create: Bool,
+        damage: DamageCount, metrics: any MetricsFactory, report: (RecoveryReport) -> Void
     ) throws(EventLogError) -> TopicState {
         var partitions: [PartitionLog] = []
         for partition in 0..<configuration.partitions {
             partitions.append(
                 try PartitionLog(
                     topicPartition: TopicPartition(topic: name, partition: partition),
-                    directory: "\(root)/topics/\(name)/\(partition)", options: options, report: report))
+                    directory: "\(root)/topics/\(name)/\(partition)", options: options, create: create, damage: damage,
+                    report: report))
         }
         let dimensions = [("topic", name)]
         return TopicState(
@@ -135,7 +147,9 @@ public final class EmbeddedEventLog: EventLog {
             guard topics[name] == nil else { return }
             let topicDirectory = "\(directory)/topics/\(name)"
             try io(FileIO.makeDirectory(topicDirectory))
-            let state = try Self.openTopic(name, configuration: configuration, root: directory, options: options, metrics: metrics) { _ in }
+            let state = try Self.openTopic(
+                name, configuration: configuration, root: directory, options: options, create: true, damage: damageCount, metrics: metrics
+            ) { _ in }
             try io(FileIO.writeAtomically(TopicConfigurationFile.encode(configuration), to: "\(topicDirectory)/topic.conf"))
             topics[name] = state
         }
@@ -224,12 +238,23 @@ public final class EmbeddedEventLog: EventLog {
         let all = topics.withLock { $0.filter { $0.key != Topic.audit.rawValue }.map(\.value) }
         var total = RetentionReport()
         for state in all {
+            let readers = offsets.groupNames.compactMap { group -> (String, [Int32: Int64])? in
+                let committed = offsets.offsets(group: group, topic: state.partitions[0].topicPartition.topic)
+                return committed.isEmpty ? nil : (group, committed)
+            }
             for partition in state.partitions {
-                let report = try partition.enforce(state.configuration.retention, now: now)
+                let slowest = readers.map { (offset: $0.1[partition.topicPartition.partition] ?? 0, group: $0.0) }.min {
+                    $0.offset < $1.offset
+                }
+                let report = try partition.enforce(state.configuration.retention, now: now, readTo: slowest)
                 total.segmentsRemoved += report.segmentsRemoved
                 total.bytesRemoved += report.bytesRemoved
                 total.recordsRemoved += report.recordsRemoved
+                total.keptUnconsumed += report.keptUnconsumed
             }
+        }
+        for kept in total.keptUnconsumed {
+            logger.error("retention kept a segment a consumer group has not read", metadata: ["kept": "\(kept)"])
         }
         if total.segmentsRemoved > 0 {
             logger.info(
@@ -241,12 +266,14 @@ public final class EmbeddedEventLog: EventLog {
         return total
     }
 
-    /// Syncs every partition, refuses further appends and releases the directory lock.
-    /// The partitions whose acknowledged data is damaged (found on open): each stops taking appends, the
-    /// others go on; `/health` reports them until `csic log repair`.
+    /// Why partitions take no appends: acknowledged data damaged or missing (found on open or by a read), or
+    /// a failed write. The others go on; `/health` reports these until `csic log repair` (or a restart, after
+    /// a failed write).
     public func damage() async -> [String] {
-        recoveryReports.filter { !$0.isTornTail }.map(\.description) + missingRecords
+        topics.withLock { topics in topics.keys.sorted().flatMap { topics[$0]!.partitions.flatMap(\.problems) } }
     }
+
+    /// Syncs every partition, refuses further appends and releases the directory lock.
 
     public func close() async throws {
         guard !isClosed.exchange(true, ordering: .acquiringAndReleasing) else { return }
@@ -259,13 +286,28 @@ public final class EmbeddedEventLog: EventLog {
     }
 }
 
-/// `topic.conf`: `partitions=N`, `retention_age_seconds=S`, `retention_bytes=B`, one per line.
+/// `topic.conf`: `partitions=N`, `retention_age_seconds=S`, `retention_bytes=B`, `retention_removes_unconsumed=1`,
+/// one per line.
 enum TopicConfigurationFile {
     static func encode(_ configuration: TopicConfiguration) -> [UInt8] {
         var text = "partitions=\(configuration.partitions)\n"
         if let age = configuration.retention.maxAgeSeconds { text += "retention_age_seconds=\(age)\n" }
         if let bytes = configuration.retention.maxBytesPerPartition { text += "retention_bytes=\(bytes)\n" }
+        if configuration.retention.removesUnconsumed { text += "retention_removes_unconsumed=1\n" }
         return Array(text.utf8)
+    }
+
+    /// The configuration of a topic whose `topic.conf` is missing, from its partition directories (`0`, `1`,
+    /// ...), when any of them holds a record; `nil` when none does (a creation that never finished).
+    static func inferred(topicDirectory: String) -> TopicConfiguration? {
+        let partitions = FileIO.list(topicDirectory).compactMap { Int32($0) }
+        let holdsRecords = partitions.contains { partition in
+            FileIO.list("\(topicDirectory)/\(partition)").contains { name in
+                name.hasSuffix(".log") && (FileIO.fileSize("\(topicDirectory)/\(partition)/\(name)") ?? 0) > 0
+            }
+        }
+        guard holdsRecords, let highest = partitions.max() else { return nil }
+        return TopicConfiguration(partitions: highest + 1)
     }
 
     static func decode(_ bytes: [UInt8], path: String) throws(EventLogError) -> TopicConfiguration {
@@ -279,6 +321,7 @@ enum TopicConfigurationFile {
             case "partitions": configuration.partitions = Int32(clamping: value)
             case "retention_age_seconds": configuration.retention.maxAgeSeconds = value
             case "retention_bytes": configuration.retention.maxBytesPerPartition = value
+            case "retention_removes_unconsumed": configuration.retention.removesUnconsumed = value != 0
             default: throw EventLogError.corruptSegment(path: path, position: 0, reason: "unknown key: \(parts[0])")
             }
         }

@@ -93,10 +93,14 @@ public struct RetentionPolicy: Sendable, Hashable, Codable {
     public var maxAgeSeconds: Int64?
     /// Oldest segments are removed while a partition is larger than this; `nil` for no limit.
     public var maxBytesPerPartition: Int64?
+    /// Whether a segment past the policy is removed even though a consumer group has not read all of it (the
+    /// operator's explicit choice; by default it is kept and reported).
+    public var removesUnconsumed: Bool
 
-    public init(maxAgeSeconds: Int64? = nil, maxBytesPerPartition: Int64? = nil) {
+    public init(maxAgeSeconds: Int64? = nil, maxBytesPerPartition: Int64? = nil, removesUnconsumed: Bool = false) {
         self.maxAgeSeconds = maxAgeSeconds
         self.maxBytesPerPartition = maxBytesPerPartition
+        self.removesUnconsumed = removesUnconsumed
     }
 
     /// Keep everything.
@@ -119,6 +123,9 @@ public struct RetentionReport: Sendable, Hashable {
     public var segmentsRemoved: Int
     public var bytesRemoved: Int64
     public var recordsRemoved: Int64
+    /// Segments past the policy kept because a consumer group has not read them yet (unless the topic's
+    /// policy says ``RetentionPolicy/removesUnconsumed``), one line per partition saying which group.
+    public var keptUnconsumed: [String] = []
 
     public init(segmentsRemoved: Int = 0, bytesRemoved: Int64 = 0, recordsRemoved: Int64 = 0) {
         self.segmentsRemoved = segmentsRemoved
@@ -183,8 +190,8 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
     case corruptSegment(path: String, position: Int64, reason: String)
     case io(operation: String, path: String, errno: Int32)
     case closed
-    /// A write or fsync of this partition failed earlier: it takes no appends until a restart recovers what
-    /// was synced.
+    /// The partition takes no appends: a write or fsync failed earlier (until a restart recovers what was
+    /// synced), or its acknowledged data is damaged (until `csic log repair`); `reason` says which.
     case writeFailed(path: String, reason: String)
     /// Another process has the embedded log open.
     case locked(path: String)
@@ -200,8 +207,7 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
         case .corruptSegment(let path, let position, let reason): "corrupt segment \(path) at byte \(position): \(reason)"
         case .io(let operation, let path, let errno): "\(operation) \(path) failed: errno \(errno)"
         case .closed: "the event log is closed"
-        case .writeFailed(let path, let reason):
-            "\(path) takes no appends after a failed write (\(reason)); restart to recover what was synced"
+        case .writeFailed(let path, let reason): "\(path) takes no appends: \(reason)"
         case .locked(let path): "\(path) is locked: another csic process has this data directory open"
         }
     }

@@ -77,6 +77,10 @@ public struct LogConsumer: Sendable {
             // A position past the end is not moved back: the records up to it were read, and the log lost them
             // (the embedded log then takes no appends there, and reports it); nothing is read twice.
             return []
+        } catch EventLogError.corruptSegment {
+            // Damaged bytes at this position: the log reports them and the partition waits here for the repair
+            // while the other partitions go on.
+            return []
         }
     }
 

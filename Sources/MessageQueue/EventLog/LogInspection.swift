@@ -28,8 +28,8 @@ public struct LogInspection: Sendable {
                 let segments = FileIO.list(partitionDirectory).filter { $0.hasSuffix(".log") }
                 for (position, segmentName) in segments.enumerated() {
                     guard let base = Int64(segmentName.dropLast(4)) else { continue }
-                    let (segment, _) = try PartitionLog.load(
-                        path: "\(partitionDirectory)/\(segmentName)", baseOffset: base, writable: false,
+                    let segment = try PartitionLog.extent(
+                        path: "\(partitionDirectory)/\(segmentName)", baseOffset: base,
                         sealed: position < segments.count - 1, topicPartition: tp)
                     if position == 0 { status.startOffset = segment.baseOffset }
                     status.endOffset = segment.endOffset

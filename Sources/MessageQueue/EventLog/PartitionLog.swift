@@ -42,74 +42,43 @@ final class PartitionLog: Sendable {
     let topicPartition: TopicPartition
     let directory: String
     let options: EmbeddedLogOptions
+    private let damageCount: DamageCount
     private let state: Mutex<State>
 
     struct State: Sendable {
-        /// Oldest first; the last is the active segment.
+        /// Oldest first; the last is the active segment. Empty only when the partition is damaged (its
+        /// directory or only segment is missing).
         var segments: [Segment]
         var lastSync: UInt64 = 0
         var closed = false
-        /// Why appends stopped: a write or fsync failed (fail-stop until a restart).
-        var writeFailure: String?
+        /// Why appends stopped, first cause first: a write or fsync failed (fail-stop until a restart), or
+        /// acknowledged data is damaged or missing (until `csic log repair`).
+        var problems: [String] = []
+        var writeFailure: String? { problems.first }
+
+        /// Records a cause; returns whether it is the first (the partition just stopped).
+        mutating func stop(_ reason: String) -> Bool {
+            guard !problems.contains(reason) else { return false }
+            problems.append(reason)
+            return problems.count == 1
+        }
     }
 
-    /// Opens (or creates) the partition, recovering the active segment's tail.
+    /// Opens the partition (`create`: a new one), recovering a torn tail; damage stops its appends (see
+    /// ``PartitionRecovery``).
     init(
-        topicPartition: TopicPartition, directory: String, options: EmbeddedLogOptions, report: (RecoveryReport) -> Void
+        topicPartition: TopicPartition, directory: String, options: EmbeddedLogOptions, create: Bool, damage: DamageCount,
+        report: (RecoveryReport) -> Void
     ) throws(EventLogError) {
         self.topicPartition = topicPartition
         self.directory = directory
         self.options = options
-        var damage: RecoveryReport?
-        try io(FileIO.makeDirectory(directory))
-        let names = FileIO.list(directory).filter { $0.hasSuffix(".log") }
-        var segments: [Segment] = []
-        for (position, name) in names.enumerated() {
-            guard let base = Int64(name.dropLast(4)) else { continue }
-            let path = "\(directory)/\(name)"
-            let isLast = position == names.count - 1
-            let (segment, recovery) = try Self.load(
-                path: path, baseOffset: base, writable: true, sealed: !isLast, topicPartition: topicPartition)
-            if let recovery {
-                guard isLast else {
-                    throw EventLogError.corruptSegment(
-                        path: path, position: recovery.validBytes, reason: recovery.reason + " in a sealed segment")
-                }
-                if recovery.isTornTail {
-                    try io(FileIO.truncate(segment.file.fd, to: recovery.validBytes, path: path))
-                    try io(FileIO.sync(segment.file.fd, path: path))
-                } else {
-                    damage = recovery
-                }
-                report(recovery)
-            }
-            if let previous = segments.last, previous.endOffset != segment.baseOffset {
-                throw EventLogError.corruptSegment(
-                    path: path, position: 0, reason: "segment starts at \(segment.baseOffset), previous ends at \(previous.endOffset)")
-            }
-            segments.append(segment)
-        }
-        if segments.isEmpty {
-            segments.append(try Self.createSegment(directory: directory, baseOffset: 0))
-        }
-        var state = State(segments: segments)
+        self.damageCount = damage
+        let recovery = try PartitionRecovery.open(topicPartition, directory: directory, create: create, report: report)
+        var state = State(segments: recovery.segments)
         // Damaged acknowledged data is never cut: the valid prefix stays readable, appends stop.
-        state.writeFailure = damage?.description
+        if let problem = recovery.damage, state.stop(problem) { damage.increment() }
         self.state = Mutex(state)
-    }
-
-    /// Opens a segment: a sealed one from its index file when that matches the file, otherwise by scanning.
-    static func load(
-        path: String, baseOffset: Int64, writable: Bool, sealed: Bool, topicPartition: TopicPartition
-    ) throws(EventLogError) -> (Segment, RecoveryReport?) {
-        let file = SegmentFile(path: path, fd: try io(FileIO.open(path, flags: writable ? O_RDWR : O_RDONLY)), baseOffset: baseOffset)
-        let size = try io(FileIO.size(file.fd, path: path))
-        if sealed, FileIO.exists(file.indexPath),
-            let segment = Segment.decodeIndex(try io(FileIO.readFile(file.indexPath)), file: file, fileSize: size)
-        {
-            return (segment, nil)
-        }
-        return try scan(file, size: size, topicPartition: topicPartition)
     }
 
     /// Reads a segment from the start, verifying every batch; returns the valid prefix and what was wrong after it.
@@ -181,8 +150,8 @@ final class PartitionLog: Sendable {
         state.withLock { state in
             PartitionStatus(
                 partition: topicPartition.partition,
-                startOffset: state.segments.first!.baseOffset,
-                endOffset: state.segments.last!.endOffset,
+                startOffset: state.segments.first?.baseOffset ?? 0,
+                endOffset: state.segments.last?.endOffset ?? 0,
                 sizeBytes: state.segments.reduce(0) { $0 + $1.size })
         }
     }
@@ -194,7 +163,7 @@ final class PartitionLog: Sendable {
             if let failure = state.writeFailure { throw EventLogError.writeFailed(path: directory, reason: failure) }
             if state.segments.last!.size >= options.segmentBytes {
                 do throws(EventLogError) { try roll(&state) } catch {
-                    state.writeFailure = error.description
+                    if state.stop(Self.writeFailure(error)) { damageCount.increment() }
                     throw error
                 }
             }
@@ -211,7 +180,7 @@ final class PartitionLog: Sendable {
             } catch {
                 // After a failed write or fsync the kernel may have dropped the pages: this partition takes no
                 // more appends until a restart recovers what was synced (nothing is acknowledged twice).
-                state.writeFailure = error.description
+                if state.stop(Self.writeFailure(error)) { damageCount.increment() }
                 throw error
             }
             active.index.append(IndexEntry(offset: base, position: active.size))
@@ -220,6 +189,10 @@ final class PartitionLog: Sendable {
             active.maxTime = max(active.maxTime, records.reduce(Int64.min) { max($0, $1.time) })
             return base
         }
+    }
+
+    private static func writeFailure(_ error: EventLogError) -> String {
+        "\(error) (a failed write: restart to recover what was synced)"
     }
 
     private func syncIfDue(_ file: SegmentFile, _ state: inout State) throws(EventLogError) {
@@ -237,24 +210,41 @@ final class PartitionLog: Sendable {
         }
     }
 
-    /// Seals the active segment (sync, write its index) and starts a new one.
+    /// Seals the active segment (sync, start the next one, then write its index: a last segment with an index
+    /// means the active one was lost) and starts a new one.
     private func roll(_ state: inout State) throws(EventLogError) {
         let sealed = state.segments.last!
         try io(FileIO.sync(sealed.file.fd, path: sealed.file.path))
+        let next = try Self.createSegment(directory: directory, baseOffset: sealed.endOffset)
         try io(FileIO.writeAtomically(sealed.encodedIndex(), to: sealed.file.indexPath))
-        state.segments.append(try Self.createSegment(directory: directory, baseOffset: sealed.endOffset))
+        state.segments.append(next)
     }
 
     /// Stops appends to this partition, saying why (fail-stop until an operator acts and the log is reopened).
     func stopAppends(_ reason: String) {
-        state.withLock { $0.writeFailure = $0.writeFailure ?? reason }
+        if state.withLock({ $0.stop(reason) }) { damageCount.increment() }
     }
 
-    /// Reads durable records from `offset`.
+    /// Why the partition takes no appends (empty when it takes them).
+    var problems: [String] { state.withLock { $0.problems } }
+
+    /// Reads durable records from `offset`. Bytes that fail their check (damaged since the partition was
+    /// opened) stop its appends and are reported; the error names the file and byte.
     func read(from offset: Int64, maxRecords: Int, maxBytes: Int) throws(EventLogError) -> [LogRecord] {
+        do {
+            return try readVerified(from: offset, maxRecords: maxRecords, maxBytes: maxBytes)
+        } catch {
+            if case .corruptSegment = error {
+                stopAppends("\(topicPartition): \(error) (found by a read); the partition takes no appends until `csic log repair`")
+            }
+            throw error
+        }
+    }
+
+    private func readVerified(from offset: Int64, maxRecords: Int, maxBytes: Int) throws(EventLogError) -> [LogRecord] {
         let located = try state.withLock { (state: inout State) throws(EventLogError) -> (SegmentFile, IndexEntry, Int64)? in
-            let start = state.segments.first!.baseOffset
-            let end = state.segments.last!.endOffset
+            let start = state.segments.first?.baseOffset ?? 0
+            let end = state.segments.last?.endOffset ?? 0
             guard offset >= start, offset <= end else {
                 throw EventLogError.offsetOutOfRange(topicPartition, requested: offset, start: start, end: end)
             }
@@ -286,9 +276,14 @@ final class PartitionLog: Sendable {
                     case .corrupt(let reason):
                         throw EventLogError.corruptSegment(path: file.path, position: position + Int64(consumed), reason: reason)
                     case .header(let header):
-                        try RecordBatch.decodeRecords(
-                            rest, header: header, topic: topicPartition.topic, partition: topicPartition.partition,
-                            fromOffset: offset, limit: maxRecords, into: &records)
+                        do {
+                            try RecordBatch.decodeRecords(
+                                rest, header: header, topic: topicPartition.topic, partition: topicPartition.partition,
+                                fromOffset: offset, limit: maxRecords, into: &records)
+                        } catch {
+                            throw EventLogError.corruptSegment(
+                                path: file.path, position: position + Int64(consumed), reason: "a record overruns its batch")
+                        }
                         consumed += header.totalSize
                     }
                 }
@@ -303,8 +298,13 @@ final class PartitionLog: Sendable {
         return records
     }
 
-    /// Removes sealed segments past the policy; never the active one.
-    func enforce(_ policy: RetentionPolicy, now: Timestamp) throws(EventLogError) -> RetentionReport {
+    /// Removes sealed segments past the policy; never the active one, and never one that a group has not read
+    /// to its end (`readTo`: the lowest offset committed by the groups reading this topic, with the group's
+    /// name) unless the policy says ``RetentionPolicy/removesUnconsumed``.
+    func enforce(
+        _ policy: RetentionPolicy, now: Timestamp, readTo: (offset: Int64, group: String)?
+    ) throws(EventLogError) -> RetentionReport {
+        var report = RetentionReport()
         let removed = state.withLock { state -> [Segment] in
             var removed: [Segment] = []
             var total = state.segments.reduce(Int64(0)) { $0 + $1.size }
@@ -313,12 +313,17 @@ final class PartitionLog: Sendable {
                 let tooOld = policy.maxAgeSeconds.map { oldest.maxTime < now.microsecondsSinceEpoch - $0 * 1_000_000 } ?? false
                 let tooBig = policy.maxBytesPerPartition.map { total > $0 } ?? false
                 guard tooOld || tooBig else { break }
+                if let readTo, readTo.offset < oldest.endOffset, !policy.removesUnconsumed {
+                    report.keptUnconsumed.append(
+                        "\(topicPartition): the segment \(oldest.file.path) (offsets \(oldest.baseOffset)..<\(oldest.endOffset)) is past "
+                            + "retention but kept: group \(readTo.group) has read only to offset \(readTo.offset)")
+                    break
+                }
                 removed.append(state.segments.removeFirst())
                 total -= oldest.size
             }
             return removed
         }
-        var report = RetentionReport()
         for segment in removed {
             try io(FileIO.remove(segment.file.path))
             if FileIO.exists(segment.file.indexPath) { try io(FileIO.remove(segment.file.indexPath)) }

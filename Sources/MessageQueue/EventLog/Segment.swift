@@ -25,7 +25,10 @@ final class SegmentFile: Sendable {
         return "\(directory)/\(String(repeating: "0", count: max(0, 20 - digits.count)))\(digits).log"
     }
 
-    var indexPath: String { String(path.dropLast(4)) + ".index" }
+    var indexPath: String { Self.indexPath(ofSegment: path) }
+
+    /// `<directory>/<20-digit base offset>.index` beside a segment's `.log`.
+    static func indexPath(ofSegment path: String) -> String { String(path.dropLast(4)) + ".index" }
 }
 
 /// One entry of a segment's offset index: the first offset of a batch and its byte position.

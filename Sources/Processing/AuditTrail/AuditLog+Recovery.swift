@@ -6,6 +6,7 @@ extension AuditLog {
     /// last entry (a crash inside `append`, before it returned) is cut off; entries are never rewritten.
     func recover() throws {
         segmentFirsts = files.segmentFirsts()
+        if let mirror = settings.mirror { try checkMirrorSegments(AuditFiles(directory: mirror)) }
         // A crash right after a segment file was created can leave it without its whole header; nothing in
         // it was acknowledged, so it is removed and the segment is started again on the next append.
         while let lastFirst = segmentFirsts.last, try Self.isHeaderless(files.segment(first: lastFirst)) {
@@ -21,6 +22,9 @@ extension AuditLog {
         }
         let path = files.segment(first: lastFirst)
         let sealed = FileIO.exists(path + ".seal")
+        if let mirror = settings.mirror, !sealed {
+            try Self.reconcile(primary: path, mirror: AuditFiles(directory: mirror).segment(first: lastFirst))
+        }
         let file = try AppendFile(path: path, readOnly: sealed)
         let header = try file.read(AuditFiles.headerSize, at: 0)
         guard header.count == AuditFiles.headerSize, Array(header.prefix(8)) == AuditFiles.magic,
@@ -83,6 +87,22 @@ extension AuditLog {
         try rebuildDerived()
     }
 
+    /// The mirror holds the primary's segments, no fewer (a new segment's copies are synced into both
+    /// directories before its first entry) and no more: a segment only the mirror has is removed when it holds
+    /// no entry (a crash while it was being created) and is damage to the primary otherwise.
+    private func checkMirrorSegments(_ mirror: AuditFiles) throws {
+        for first in mirror.segmentFirsts() where !segmentFirsts.contains(first) {
+            let path = mirror.segment(first: first)
+            if segmentFirsts.last.map({ first > $0 }) ?? true, (FileIO.fileSize(path) ?? 0) <= Int64(AuditFiles.headerSize) {
+                try FileIO.remove(path)
+                continue
+            }
+            throw NoteError(
+                "\(files.segment(first: first)) is missing but its mirror \(path) holds entries: nothing was cut; the audit log "
+                    + "takes no appends until `csic audit repair` restores it from the mirror")
+        }
+    }
+
     /// A reader's view: the entries whose offsets and tree entries are written, without repairing anything.
     func openForReading() throws {
         segmentFirsts = files.segmentFirsts()
@@ -135,7 +155,8 @@ extension AuditLog {
         return (Array(bytes.prefix(Int(length))), current, position + 4 + length + 32)
     }
 
-    /// The mirror's copy of the open segment, cut or completed to the primary's bytes.
+    /// The mirror's copy of the open segment, completed to the primary's bytes; after ``reconcile(primary:mirror:)``
+    /// it is longer only by the unfinished last entry the primary's recovery just cut (the same bytes).
     static func align(mirror path: String, to primary: AppendFile) throws -> AppendFile {
         let copy = try AppendFile(path: path)
         if copy.size > primary.size { try copy.truncate(to: primary.size) }

@@ -156,10 +156,12 @@ public final class AuditLog {
         segmentFirst = first
         segmentFirsts.append(first)
         if let mirror = settings.mirror {
+            // Recovery removed a mirror copy without entries and refused one with entries: this file is new.
             let copy = try AppendFile(path: AuditFiles(directory: mirror).segment(first: first))
-            try copy.truncate(to: 0)
+            guard copy.size == 0 else { throw NoteError("\(copy.path) already exists with \(copy.size) bytes: nothing was overwritten") }
             copy.append(header)
             mirrorSegment = copy
+            try FileIO.syncDirectory(AuditFiles(directory: mirror).segments)
         }
         try FileIO.syncDirectory(files.segments)
     }
@@ -167,10 +169,14 @@ public final class AuditLog {
     /// Seals a full segment: its SHA-256 beside it, and both read-only (in the mirror too).
     private func seal(_ file: AppendFile) throws {
         let digest = try AuditSeal.digest(path: file.path)
+        let seal = AuditSeal(first: segmentFirst, entries: size - segmentFirst, sha256: digest, lastCurrentHash: lastChainHash.hex)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        // Encoded once: both copies of the seal are the same bytes.
+        let sealBytes = Array(try encoder.encode(seal))
         for directory in [files.directory] + (settings.mirror.map { [$0] } ?? []) {
             let path = AuditFiles(directory: directory).segment(first: segmentFirst)
-            let seal = AuditSeal(first: segmentFirst, entries: size - segmentFirst, sha256: digest, lastCurrentHash: lastChainHash.hex)
-            try DurableFile.write(Array(try JSONEncoder().encode(seal)), to: path + ".seal")
+            try DurableFile.write(sealBytes, to: path + ".seal")
             chmod(path, 0o444)
             chmod(path + ".seal", 0o444)
         }

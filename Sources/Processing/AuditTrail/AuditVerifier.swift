@@ -123,16 +123,37 @@ public struct AuditVerifier: Sendable {
             report.problems.append(
                 "entries \(last)..<\(index) are covered by no checkpoint (the checkpoint log was rolled back or not written)")
         }
-        if let mirror, let notesBytes = try? FileIO.readFile(files.checkpoints), let mirrored = try? FileIO.readFile(mirror.checkpoints),
-            notesBytes != mirrored
-        {
-            report.problems.append("\(files.checkpoints) differs from the mirror's copy")
-        }
+        if let mirror { report.problems += compare(with: mirror, firsts: firsts) }
         return report
     }
 
+    /// Compares every file of the log with the mirror's copy, both ways: each segment and seal byte for byte,
+    /// segments only one side has, and the checkpoint log.
+    func compare(with mirror: AuditFiles, firsts: [UInt64]) -> [String] {
+        var problems: [String] = []
+        let mirrored = mirror.segmentFirsts()
+        for first in Set(firsts).union(mirrored).sorted() {
+            let (path, copy) = (files.segment(first: first), mirror.segment(first: first))
+            guard firsts.contains(first) else {
+                problems.append("\(copy): the mirror holds a segment the log lacks (\(path) is missing)")
+                continue
+            }
+            guard mirrored.contains(first) else {
+                problems.append("\(path): missing from the mirror (\(copy))")
+                continue
+            }
+            for suffix in ["", ".seal"] where (try? FileIO.readFile(path + suffix)) != (try? FileIO.readFile(copy + suffix)) {
+                problems.append("\(path + suffix): differs from the mirror's copy \(copy + suffix)")
+            }
+        }
+        if (try? FileIO.readFile(files.checkpoints)) != (try? FileIO.readFile(mirror.checkpoints)) {
+            problems.append("\(files.checkpoints) differs from the mirror's copy")
+        }
+        return problems
+    }
+
     /// One segment checked on its own: header, every entry's hash, seq and link within the segment, the
-    /// stored tree's leaves, the seal and the mirror. Links across segments are checked by the caller.
+    /// stored tree's leaves and the seal. Links across segments are checked by the caller.
     struct SegmentScan: Sendable {
         var path: String
         var first: UInt64 = 0
@@ -223,7 +244,6 @@ public struct AuditVerifier: Sendable {
         result.last = chain
         if !result.stopped {
             checkSeal(path: path, first: first, entries: index - first, chain: chain, bytes: bytes, problems: &result.problems)
-            checkMirror(path: path, first: first, bytes: bytes, problems: &result.problems)
         }
         return result
     }
@@ -250,12 +270,6 @@ public struct AuditVerifier: Sendable {
         {
             problems.append("\(path): does not match its seal (altered after sealing)")
         }
-    }
-
-    private func checkMirror(path: String, first: UInt64, bytes: [UInt8], problems: inout [String]) {
-        guard let mirror else { return }
-        let copy = try? FileIO.readFile(mirror.segment(first: first))
-        if copy != bytes { problems.append("\(path): differs from the mirror's copy \(mirror.segment(first: first))") }
     }
 }
 
