@@ -22,6 +22,8 @@ public final class Platform: Sendable {
     public let store: any PlatformStore
     public let registry: PrometheusCollectorRegistry
     public let metrics: any MetricsFactory
+    /// What the components report as not ok while they run; `/health` lists it.
+    public let health = HealthBoard()
     let database: SQLiteStore
     let logger: Logger
 
@@ -106,7 +108,8 @@ public final class Platform: Sendable {
 
     /// What every component is given.
     public var context: ComponentContext {
-        ComponentContext(configuration: configuration, log: log, store: store, database: database, metrics: metrics, logger: logger)
+        ComponentContext(
+            configuration: configuration, log: log, store: store, database: database, metrics: metrics, health: health, logger: logger)
     }
 
     /// The services of the configured roles: the log's retention, every component's, and the API.
@@ -130,7 +133,7 @@ public final class Platform: Sendable {
         return GatewayDependencies(
             log: log, registry: registry, metrics: metrics, routes: components.flatMap { $0.routes(context) },
             consumers: components.reduce(into: [:]) { consumers, component in consumers.merge(component.consumers) { first, _ in first } },
-            storeBytes: { try await database.sizeBytes() })
+            storeBytes: { try await database.sizeBytes() }, health: health)
     }
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited

@@ -26,11 +26,35 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
         @Option(help: "The mirror directory the log is copied to, to compare.") var mirror: String?
         @Option(help: "Report entries newer than the last checkpoint by more than this.") var checkpointInterval: UInt64?
+        @Option(
+            name: .customLong("key"), help: "A verifier key of the log to trust (repeatable); without it, the keys in the data directory.")
+        var keys: [String] = []
+        @Option(name: .customLong("trusted-checkpoint"), help: "A signed checkpoint kept outside the data directory (repeatable).")
+        var trustedCheckpoints: [String] = []
+        @Option(name: .customLong("witness-key"), help: "A witness's cosignature verifier key (repeatable).") var witnessKeys: [String] = []
+        @Option(name: .customLong("witness"), help: "A witness URL: its latest cosigned checkpoint of this log is pinned (repeatable).")
+        var witnesses: [String] = []
+        @Option(help: "The checkpoint origin of the log (for --witness).") var origin: String = AuditDefaults.origin
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            var trust = AuditVerifier.Trust(
+                logKeys: keys.isEmpty ? nil : try keys.map { try NoteVerifier(verifierKey: $0) },
+                pinned: try trustedCheckpoints.map { path in
+                    (path, String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self))
+                },
+                witnessKeys: try witnessKeys.map { try CosignatureVerifier(verifierKey: $0) })
+            if !witnesses.isEmpty, trust.witnessKeys.isEmpty { throw ValidationError("--witness needs the witness's --witness-key") }
+            for url in witnesses {
+                guard let note = try await WitnessClient.latest(url: url, origin: origin) else {
+                    throw ValidationError("\(url) has cosigned no checkpoint of \(origin)")
+                }
+                trust.pinned.append(("\(url)/latest", note))
+            }
             let started = ContinuousClock.now
-            let report = AuditVerifier(directory: "\(dataDirectory)/audit", mirror: mirror, checkpointInterval: checkpointInterval).verify()
+            let report = AuditVerifier(
+                directory: "\(dataDirectory)/audit", mirror: mirror, checkpointInterval: checkpointInterval, trust: trust
+            ).verify()
             let seconds = (ContinuousClock.now - started).seconds
             if json {
                 let encoder = JSONEncoder()
@@ -40,6 +64,7 @@ struct AuditCommand: AsyncParsableCommand {
                 print(
                     "entries \(report.entries), segments \(report.segments), checkpoints \(report.checkpoints), \(Int(Double(report.entries) / max(seconds, 1e-9))) entries/s"
                 )
+                print("trust: \(report.trust)")
                 if let tail = report.unacknowledgedTail { print("note: \(tail)") }
                 for problem in report.problems { print("PROBLEM: \(problem)") }
                 print(report.ok ? "audit trail verified" : "audit trail FAILED verification")
@@ -102,9 +127,11 @@ struct AuditCommand: AsyncParsableCommand {
                 "Make a new checkpoint signing key; the old public key stays for verifying older checkpoints. Restart csic serve to use it."
         )
         @OptionGroup var location: Location
+        @Option(name: .customLong("signing-key"), help: "The signing key's file when it lives outside the data directory (audit.signing_key).")
+        var signingKey: String?
 
         func run() async throws {
-            let signer = try AuditKeys.rotate(in: "\(location.dataDirectory)/audit/keys", name: location.origin)
+            let signer = try AuditKeys.rotate(in: "\(location.dataDirectory)/audit/keys", name: location.origin, path: signingKey)
             print("new verifier key: \(signer.verifier.verifierKey)")
         }
     }

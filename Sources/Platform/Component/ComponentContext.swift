@@ -14,6 +14,8 @@ public struct ComponentContext: Sendable {
     /// The SQLite database that holds the components' own tables (``PlatformComponent/storeMigrations``).
     public let database: SQLiteStore
     public let metrics: any MetricsFactory
+    /// Where a component reports what is not ok while it runs (listed by `/health`).
+    public let health: HealthBoard
     public let logger: Logger
 
     /// Whether this process runs `role`.

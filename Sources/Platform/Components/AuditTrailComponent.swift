@@ -16,10 +16,24 @@ public struct AuditTrailComponent: PlatformComponent {
     /// A checkpoint is signed every this many entries, or every `checkpointSeconds`, whichever comes first.
     public var checkpointEvery: UInt64
     public var checkpointSeconds: Double
+    /// The signing key's file, when it lives outside the data directory.
+    public var signingKey: String?
+    /// Witnesses asked to cosign each checkpoint: `"<url> <witness verifier key>"`.
+    public var witnesses: [WitnessEndpoint]
 
     public init(_ section: ConfigSection) throws {
         origin = section.string("origin", default: AuditDefaults.origin)
         mirrorDirectory = section.string("mirror_dir")
+        signingKey = section.string("signing_key")
+        witnesses = try (section.strings("witnesses") ?? []).map { entry in
+            let parts = entry.split(separator: " ", omittingEmptySubsequences: true)
+            guard parts.count == 2, parts[0].hasPrefix("http://") || parts[0].hasPrefix("https://"),
+                let key = try? CosignatureVerifier(verifierKey: String(parts[1]))
+            else {
+                throw section.malformed("witnesses", "each entry is \"<http(s) url> <witness verifier key>\", got \(entry.prefix(200))")
+            }
+            return WitnessEndpoint(url: String(parts[0]), key: key)
+        }
         checkpointEvery = section.unsigned("checkpoint_every", default: 10_000)
         checkpointSeconds = section.double("checkpoint_seconds") ?? 10
         guard !origin.isEmpty, !origin.contains("+"), !origin.contains(where: \.isWhitespace) else {
@@ -30,7 +44,10 @@ public struct AuditTrailComponent: PlatformComponent {
     }
 
     public var settingsDescription: [String: String] {
-        ["origin": origin, "mirror_dir": mirrorDirectory ?? "", "checkpoint_every": String(checkpointEvery)]
+        [
+            "origin": origin, "mirror_dir": mirrorDirectory ?? "", "checkpoint_every": String(checkpointEvery),
+            "signing_key": signingKey ?? "", "witnesses": witnesses.map { "\($0.url) \($0.key.verifierKey)" }.joined(separator: ","),
+        ]
     }
 
     public var consumers: [String: String] { [Topic.audit.rawValue: AuditEngine.consumerGroup] }
@@ -39,15 +56,23 @@ public struct AuditTrailComponent: PlatformComponent {
         [
             "csic_audit_records_total": "Audit records appended to the WORM audit log.",
             "csic_audit_entries": "Entries in the WORM audit log.",
+            "csic_audit_witness_rejections_total": "Witness answers that caught the audit log rolled back or rewritten.",
         ]
     }
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
         let settings = AuditLogSink.Settings(
-            directory: context.directory("audit"), log: AuditLog.Settings(origin: origin, mirror: mirrorDirectory),
+            directory: context.directory("audit"), log: AuditLog.Settings(origin: origin, mirror: mirrorDirectory, signingKey: signingKey),
             checkpointEvery: checkpointEvery, checkpointInterval: .seconds(checkpointSeconds))
-        return [StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
+        var services: [any Service] = [StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
+        if !witnesses.isEmpty {
+            services.append(
+                WitnessService(
+                    directory: context.directory("audit"), origin: origin, witnesses: witnesses, interval: .seconds(checkpointSeconds),
+                    log: context.log, health: context.health, metrics: context.metrics, logger: context.logger))
+        }
+        return services
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {

@@ -13,27 +13,33 @@ import Foundation
 public enum AuditKeys {
     static func signingPath(_ directory: String) -> String { directory + "/signing.key" }
 
-    /// The signing key, created (0600) when there is none.
-    public static func signer(in directory: String, name: String) throws -> NoteSigner {
-        let path = signingPath(directory)
+    /// The signing key, created (0600) when there is none: `keys/signing.key`, or the file at `path` (outside
+    /// the data directory, on a disk or device the operator controls). Its public key is kept in `keys/`.
+    ///
+    /// A PKCS#11 token or a KMS would plug in here: whatever holds the private key only has to produce the
+    /// Ed25519 signature of a checkpoint body (``NoteSigner/sign(_:)``); nothing else in the log reads the key.
+    public static func signer(in directory: String, name: String, path: String? = nil) throws -> NoteSigner {
+        let path = path ?? signingPath(directory)
         if let bytes = try DurableFile.read(path) {
-            return try NoteSigner(signerKey: String(decoding: bytes, as: UTF8.self))
+            let signer = try NoteSigner(signerKey: String(decoding: bytes, as: UTF8.self))
+            let published = directory + "/\(Hex.encode(signer.keyID)).pub"
+            if !FileIO.exists(published) { try DurableFile.write(Array((signer.verifier.verifierKey + "\n").utf8), to: published) }
+            return signer
         }
         let signer = try NoteSigner(name: name)
-        try install(signer, in: directory)
+        try install(signer, in: directory, at: path)
         return signer
     }
 
     /// Replaces the signing key with a new one; the old public key stays in `keys/` for verification.
-    public static func rotate(in directory: String, name: String) throws -> NoteSigner {
+    public static func rotate(in directory: String, name: String, path: String? = nil) throws -> NoteSigner {
         let signer = try NoteSigner(name: name)
-        try install(signer, in: directory)
+        try install(signer, in: directory, at: path ?? signingPath(directory))
         return signer
     }
 
-    private static func install(_ signer: NoteSigner, in directory: String) throws {
+    private static func install(_ signer: NoteSigner, in directory: String, at path: String) throws {
         try DurableFile.write(Array((signer.verifier.verifierKey + "\n").utf8), to: directory + "/\(Hex.encode(signer.keyID)).pub")
-        let path = signingPath(directory)
         try DurableFile.write(Array((signer.signerKey + "\n").utf8), to: path)
         guard chmod(path, 0o600) == 0 else { throw NoteError("cannot make \(path) private") }
     }

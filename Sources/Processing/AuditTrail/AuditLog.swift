@@ -17,12 +17,17 @@ public final class AuditLog {
         public var mirror: String?
         /// Opened by a reader (`csic audit proof`) beside a running writer: nothing is repaired or written.
         public var readOnly: Bool
+        /// The signing key's file when it lives outside the data directory (`audit.signing_key`).
+        public var signingKey: String?
 
-        public init(origin: String, segmentEntries: UInt64 = 1 << 20, mirror: String? = nil, readOnly: Bool = false) {
+        public init(
+            origin: String, segmentEntries: UInt64 = 1 << 20, mirror: String? = nil, readOnly: Bool = false, signingKey: String? = nil
+        ) {
             self.origin = origin
             self.segmentEntries = segmentEntries
             self.mirror = mirror
             self.readOnly = readOnly
+            self.signingKey = signingKey
         }
     }
 
@@ -58,7 +63,7 @@ public final class AuditLog {
         }
         for folder in [files.segments, files.tree, files.keys] { try FileIO.makeDirectory(folder) }
         if let mirror = settings.mirror { try FileIO.makeDirectory(AuditFiles(directory: mirror).segments) }
-        signer = try AuditKeys.signer(in: files.keys, name: settings.origin)
+        signer = try AuditKeys.signer(in: files.keys, name: settings.origin, path: settings.signingKey)
         offsets = try AppendFile(path: files.offsets)
         try recover()
     }

@@ -20,24 +20,53 @@ public struct AuditVerifier: Sendable {
         public var problems: [String] = []
         /// A last entry cut short by a crash; `append` never acknowledged it and the next start removes it.
         public var unacknowledgedTail: String?
+        /// Whose word the checkpoint signatures were checked against.
+        public var trust = ""
         public var ok: Bool { problems.isEmpty }
+    }
+
+    /// What the verifier trusts beyond the files: without it, checkpoints are checked against the public
+    /// keys kept in the data directory — the log's own word, which cannot catch an operator who rolls the
+    /// whole directory back.
+    public struct Trust: Sendable {
+        /// The log's verifier keys; `nil` means the keys kept in the data directory.
+        public var logKeys: [NoteVerifier]?
+        /// Checkpoints kept outside the data directory (an auditor's copy of `csic audit checkpoint`, a
+        /// witness's latest): the log must hold each, with the same root.
+        public var pinned: [(source: String, note: String)]
+        /// Witnesses whose cosignature every pinned checkpoint must carry; the log's own copies of checkpoints
+        /// these witnesses cosigned (`<audit>/witnesses/`) are pinned too.
+        public var witnessKeys: [CosignatureVerifier]
+
+        public init(logKeys: [NoteVerifier]? = nil, pinned: [(source: String, note: String)] = [], witnessKeys: [CosignatureVerifier] = [])
+        {
+            self.logKeys = logKeys
+            self.pinned = pinned
+            self.witnessKeys = witnessKeys
+        }
     }
 
     let files: AuditFiles
     let mirror: AuditFiles?
     /// Entries newer than the last checkpoint by more than this are reported (the service issues one at least this often).
     let checkpointInterval: UInt64?
+    let trust: Trust
 
-    public init(directory: String, mirror: String? = nil, checkpointInterval: UInt64? = nil) {
+    public init(directory: String, mirror: String? = nil, checkpointInterval: UInt64? = nil, trust: Trust = Trust()) {
         files = AuditFiles(directory: directory)
         self.mirror = mirror.map(AuditFiles.init(directory:))
         self.checkpointInterval = checkpointInterval
+        self.trust = trust
     }
 
     public func verify() -> Report {
         var report = Report()
-        var checkpoints: [(number: Int, checkpoint: Checkpoint)] = []
-        let verifiers = AuditKeys.verifiers(in: files.keys)
+        var checkpoints: [(label: String, checkpoint: Checkpoint)] = []
+        let verifiers = trust.logKeys ?? AuditKeys.verifiers(in: files.keys)
+        report.trust =
+            trust.logKeys == nil
+            ? "checkpoint signatures checked against the keys in \(files.keys) (the log's own word; pass --key to check against keys you hold)"
+            : "checkpoint signatures checked against \(verifiers.count) given key(s)"
         let notes = (try? AuditLog.readNotes(path: files.checkpoints)) ?? []
         report.checkpoints = notes.count
         for (number, note) in notes.enumerated() {
@@ -51,9 +80,10 @@ public struct AuditVerifier: Sendable {
                     "checkpoint \(number): tree size \(checkpoint.size) is smaller than the previous checkpoint's \(last.size) (an older checkpoint restored)"
                 )
             }
-            checkpoints.append((number, checkpoint))
+            checkpoints.append(("checkpoint \(number)", checkpoint))
         }
-        var pending = checkpoints.sorted { $0.checkpoint.size < $1.checkpoint.size }[...]
+        let pinned = pinnedCheckpoints(verifiers: verifiers, problems: &report.problems)
+        var pending = (checkpoints + pinned).sorted { $0.checkpoint.size < $1.checkpoint.size }[...]
         var retentionRules = RetentionAudit.Rules()
         var frontier = MerkleFrontier()
         var chain = TreeHash(bytes: [UInt8](repeating: 0, count: 32))!
@@ -64,7 +94,7 @@ public struct AuditVerifier: Sendable {
             while let next = pending.first, next.checkpoint.size == index {
                 if frontier.root != next.checkpoint.root {
                     report.problems.append(
-                        "checkpoint \(next.number): root of tree size \(next.checkpoint.size) does not match the entries")
+                        "\(next.label): root of tree size \(next.checkpoint.size) does not match the entries")
                 }
                 pending = pending.dropFirst()
             }
@@ -116,8 +146,8 @@ public struct AuditVerifier: Sendable {
         report.entries = index
         for left in pending {
             report.problems.append(
-                "checkpoint \(left.number): covers \(left.checkpoint.size) entries but the log verifies only \(index) (entries deleted or truncated)"
-            )
+                "\(left.label): covers \(left.checkpoint.size) entries but the log verifies only \(index) (entries deleted or truncated, "
+                    + "or the log rolled back)")
         }
         if let interval = checkpointInterval, let last = checkpoints.map(\.checkpoint.size).max() ?? Optional(0), index > last + interval {
             report.problems.append(
@@ -125,6 +155,34 @@ public struct AuditVerifier: Sendable {
         }
         if let mirror { report.problems += compare(with: mirror, firsts: firsts) }
         return report
+    }
+
+    /// The checkpoints pinned outside the log, and the log's copies of witnessed ones when witness keys are
+    /// given, each checked for the log's signature and every given witness's cosignature.
+    func pinnedCheckpoints(verifiers: [NoteVerifier], problems: inout [String]) -> [(label: String, checkpoint: Checkpoint)] {
+        // Pinned from outside: every given witness must have cosigned it. The log's own copies: one did.
+        var sources = trust.pinned.map { (source: $0.source, note: $0.note, external: true) }
+        if !trust.witnessKeys.isEmpty {
+            for name in FileIO.list(files.directory + "/witnesses") where name.hasSuffix(".cosigned") {
+                let path = files.directory + "/witnesses/" + name
+                guard let bytes = try? FileIO.readFile(path) else { continue }
+                let note = String(decoding: bytes, as: UTF8.self)
+                if trust.witnessKeys.contains(where: { (try? $0.verify(note)) != nil }) { sources.append((path, note, false)) }
+            }
+        }
+        var pinned: [(label: String, checkpoint: Checkpoint)] = []
+        for (source, note, external) in sources {
+            let label = "pinned checkpoint \(source)"
+            guard let body = try? NoteVerifier.verifyAny(note, among: verifiers), let checkpoint = try? Checkpoint(body: body) else {
+                problems.append("\(label): no signature by a trusted key of this log")
+                continue
+            }
+            for witness in trust.witnessKeys where external {
+                do throws(NoteError) { _ = try witness.verify(note) } catch { problems.append("\(label): \(error)") }
+            }
+            pinned.append((label, checkpoint))
+        }
+        return pinned
     }
 
     /// Compares every file of the log with the mirror's copy, both ways: each segment and seal byte for byte,

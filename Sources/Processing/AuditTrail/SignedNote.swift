@@ -85,30 +85,50 @@ public struct NoteVerifier: Sendable, Hashable {
     public var keyID: [UInt8] { Self.keyID(name: name, publicKey: publicKey) }
     public var verifierKey: String { "\(name)+\(Hex.encode(keyID))+" + Data([0x01] + publicKey).base64EncodedString() }
 
-    static func keyID(name: String, publicKey: [UInt8]) -> [UInt8] {
-        Array(SHA256.hash(data: Array(name.utf8) + [0x0A, 0x01] + publicKey).prefix(4))
+    /// SHA-256(name || 0x0A || type || public key)[:4]: type 0x01 for note signatures, 0x04 for Ed25519
+    /// cosignatures (c2sp.org/tlog-cosignature).
+    static func keyID(name: String, publicKey: [UInt8], type: UInt8 = 0x01) -> [UInt8] {
+        Array(SHA256.hash(data: Array(name.utf8) + [0x0A, type] + publicKey).prefix(4))
     }
 
     /// The note's body when it carries a valid signature by this key; otherwise an error saying why.
     public func verify(_ note: String) throws(NoteError) -> String {
-        guard let split = note.range(of: "\n\n", options: .backwards) else {
-            throw NoteError("a note needs a blank line before its signatures")
-        }
-        let body = String(note[..<split.lowerBound]) + "\n"
-        let lines = note[split.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropLast()
-        guard note.hasSuffix("\n"), !lines.isEmpty else { throw NoteError("a note ends with signature lines") }
-        for line in lines {
-            let fields = line.split(separator: " ")
-            guard fields.count == 3, fields[0] == "\u{2014}", let blob = Data(base64Encoded: String(fields[2])), blob.count >= 4 else {
-                throw NoteError("malformed signature line: \(line.prefix(80))")
-            }
-            guard fields[1] == name, Array(blob.prefix(4)) == keyID else { continue }
+        let (body, signatures) = try NoteText.split(note)
+        for (signer, blob) in signatures {
+            guard signer == name, Array(blob.prefix(4)) == keyID else { continue }
             guard blob.count == 68, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey),
                 key.isValidSignature(blob.dropFirst(4), for: Data(body.utf8))
             else { throw NoteError("the signature by \(name) does not verify") }
             return body
         }
         throw NoteError("no signature by \(name)+\(Hex.encode(keyID))")
+    }
+}
+
+/// The parts of a signed note (https://c2sp.org/signed-note): the body (ending in a newline), a blank line,
+/// then signature lines `— <name> base64(key id || signature)`.
+enum NoteText {
+    /// At most this many signature lines are read (a log's signature and a few cosignatures).
+    static let maxSignatures = 32
+
+    static func split(_ note: String) throws(NoteError) -> (body: String, signatures: [(name: String, blob: [UInt8])]) {
+        guard let split = note.range(of: "\n\n", options: .backwards) else {
+            throw NoteError("a note needs a blank line before its signatures")
+        }
+        let body = String(note[..<split.lowerBound]) + "\n"
+        let lines = note[split.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        guard note.hasSuffix("\n"), !lines.isEmpty else { throw NoteError("a note ends with signature lines") }
+        guard lines.count <= maxSignatures else { throw NoteError("more than \(maxSignatures) signature lines") }
+        return (
+            body,
+            try lines.map { line throws(NoteError) in
+                let fields = line.split(separator: " ")
+                guard fields.count == 3, fields[0] == "\u{2014}", let blob = Data(base64Encoded: String(fields[2])), blob.count >= 4 else {
+                    throw NoteError("malformed signature line: \(line.prefix(80))")
+                }
+                return (String(fields[1]), Array(blob))
+            }
+        )
     }
 }
 

@@ -17,11 +17,14 @@ public struct GatewayDependencies: Sendable {
     public var consumers: [String: String]
     /// Bytes the stores occupy on disk.
     public var storeBytes: @Sendable () async throws -> Int64
+    /// What the components report as not ok.
+    public var health: HealthBoard
 
     public init(
         log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, routes: [any APIRoutes],
-        consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64
+        consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64, health: HealthBoard = HealthBoard()
     ) {
+        self.health = health
         self.log = log
         self.registry = registry
         self.metrics = metrics
@@ -40,7 +43,7 @@ public enum Gateway {
         router.add(middleware: InternalErrorMiddleware())
         router.add(middleware: AuditMiddleware(log: dependencies.log))
         router.get("/health") { _, _ in
-            let damage = await dependencies.log.damage()
+            let damage = await dependencies.log.damage() + dependencies.health.current
             guard damage.isEmpty else {
                 return EditedResponse(status: .serviceUnavailable, response: HealthView(status: "damaged", damage: damage))
             }
