@@ -127,7 +127,8 @@ struct AuditCommand: AsyncParsableCommand {
                 "Make a new checkpoint signing key; the old public key stays for verifying older checkpoints. Restart csic serve to use it."
         )
         @OptionGroup var location: Location
-        @Option(name: .customLong("signing-key"), help: "The signing key's file when it lives outside the data directory (audit.signing_key).")
+        @Option(
+            name: .customLong("signing-key"), help: "The signing key's file when it lives outside the data directory (audit.signing_key).")
         var signingKey: String?
 
         func run() async throws {

@@ -65,7 +65,9 @@ public struct AuditTrailComponent: PlatformComponent {
         let settings = AuditLogSink.Settings(
             directory: context.directory("audit"), log: AuditLog.Settings(origin: origin, mirror: mirrorDirectory, signingKey: signingKey),
             checkpointEvery: checkpointEvery, checkpointInterval: .seconds(checkpointSeconds))
-        var services: [any Service] = [StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
+        var services: [any Service] = [
+            StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger, health: context.health)
+        ]
         if !witnesses.isEmpty {
             services.append(
                 WitnessService(

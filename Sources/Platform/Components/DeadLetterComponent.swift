@@ -16,7 +16,8 @@ public struct DeadLetterComponent: PlatformComponent {
         guard context.runs(.process) else { return [] }
         return [
             StreamProcessor(
-                engine: DeadLetterRecorder(), log: context.log, store: context.store, logger: context.logger, metrics: context.metrics)
+                engine: DeadLetterRecorder(), log: context.log, store: context.store, logger: context.logger, metrics: context.metrics,
+                health: context.health)
         ]
     }
 

@@ -20,7 +20,7 @@ public struct TransactionAnalysisComponent: PlatformComponent {
         return [
             StreamProcessor(
                 engine: TransactionEngine(group: Self.group), log: context.log, store: context.store, logger: context.logger,
-                metrics: context.metrics)
+                metrics: context.metrics, health: context.health)
         ]
     }
 

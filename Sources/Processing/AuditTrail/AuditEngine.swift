@@ -34,9 +34,11 @@ public struct AuditEngine: StreamEngine {
 
 extension StreamProcessor where Engine == AuditEngine, Sink == AuditLogSink {
     /// The audit engine appending to the WORM log described by `settings`; batches of at most 4,096 records.
-    public convenience init(audit settings: AuditLogSink.Settings, log: any EventLog, metrics: any MetricsFactory, logger: Logger) {
+    public convenience init(
+        audit settings: AuditLogSink.Settings, log: any EventLog, metrics: any MetricsFactory, logger: Logger, health: HealthBoard? = nil
+    ) {
         self.init(
             engine: AuditEngine(), sink: AuditLogSink(settings: settings, metrics: metrics, logger: logger), log: log,
-            settings: StreamSettings(maxBatchRecords: AuditLogSink.batchLimit), logger: logger, metrics: metrics)
+            settings: StreamSettings(maxBatchRecords: AuditLogSink.batchLimit), logger: logger, metrics: metrics, health: health)
     }
 }

@@ -80,10 +80,10 @@ extension StreamProcessor where Engine == TransactionEngine, Sink == Transaction
     public convenience init(
         engine: TransactionEngine, log: any EventLog, store: any TransactionStore, settings: StreamSettings = StreamSettings(),
         logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
-        observer: (@Sendable (BatchReport) -> Void)? = nil
+        observer: (@Sendable (BatchReport) -> Void)? = nil, health: HealthBoard? = nil
     ) {
         self.init(
             engine: engine, sink: TransactionEngine.Sink(store: store), log: log, settings: settings, logger: logger, metrics: metrics,
-            observer: observer)
+            observer: observer, health: health)
     }
 }

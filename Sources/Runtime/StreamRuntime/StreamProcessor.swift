@@ -54,12 +54,15 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
     private let logger: Logger
     private let observer: (@Sendable (BatchReport) -> Void)?
     private let metrics: StreamMetrics
+    /// Where a sink that cannot start, or a log that cannot be read, is reported while it lasts (`/health`).
+    private let health: HealthBoard?
 
     public init(
         engine: Engine, sink: Sink, log: any EventLog, settings: StreamSettings = StreamSettings(),
         logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
-        observer: (@Sendable (BatchReport) -> Void)? = nil
+        observer: (@Sendable (BatchReport) -> Void)? = nil, health: HealthBoard? = nil
     ) {
+        self.health = health
         self.engine = engine
         self.sink = sink
         self.log = log
@@ -76,9 +79,11 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
         while true {
             do {
                 try await sink.start()
+                health?.report("engine \(engine.group)", problems: [])
                 break
             } catch {
                 guard !Task.isShuttingDownGracefully, !Task.isCancelled else { return }
+                health?.report("engine \(engine.group)", problems: ["cannot start: \(error)"])
                 metrics.processingErrors.increment()
                 let delay = startBackoff.next()
                 logger.critical(
@@ -96,6 +101,7 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
             let batch: [LogRecord]
             do {
                 batch = try await consumer.poll(maxRecords: settings.maxBatchRecords, timeout: settings.pollTimeout)
+                if pollBackoff.current != pollBackoff.initial { health?.report("engine \(engine.group)", problems: []) }
                 pollBackoff.reset()
             } catch is CancellationError {
                 break
@@ -103,6 +109,7 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
                 // The log cannot be read (a damaged segment): this engine waits and tries again; it does not
                 // stop the process, and the other engines and the API go on.
                 metrics.processingErrors.increment()
+                health?.report("engine \(engine.group)", problems: ["cannot read the log: \(error)"])
                 let delay = pollBackoff.next()
                 logger.error("poll failed; retrying", metadata: ["group": "\(engine.group)", "error": "\(error)", "retry_in": "\(delay)"])
                 try? await Task.sleep(for: delay)
@@ -206,10 +213,10 @@ extension StreamProcessor where Engine == DeadLetterRecorder, Sink == DeadLetter
     public convenience init(
         engine: DeadLetterRecorder, log: any EventLog, store: any DeadLetterStore, settings: StreamSettings = StreamSettings(),
         logger: Logger = Logger(label: "csic.stream"), metrics: any MetricsFactory = MetricsSystem.factory,
-        observer: (@Sendable (BatchReport) -> Void)? = nil
+        observer: (@Sendable (BatchReport) -> Void)? = nil, health: HealthBoard? = nil
     ) {
         self.init(
             engine: engine, sink: DeadLetterRecorder.Sink(store: store), log: log, settings: settings, logger: logger, metrics: metrics,
-            observer: observer)
+            observer: observer, health: health)
     }
 }
