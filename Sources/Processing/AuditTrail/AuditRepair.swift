@@ -76,7 +76,8 @@ public enum AuditRepair {
             outcome.actions.append(
                 Action(
                     file: target.path, source: source.path, quarantine: kept,
-                    reason: target.exists ? (target.problem ?? "shorter than its copy") : "missing"))
+                    reason: target.exists
+                        ? (target.problem.map { String($0.dropFirst(target.path.count + 2)) } ?? "shorter than its copy") : "missing"))
         }
         try repairCheckpoints(primary.checkpoints, copy.checkpoints, quarantine: quarantine, outcome: &outcome)
         return outcome
