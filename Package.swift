@@ -189,6 +189,18 @@ let package = Package(
             path: "Sources/Benchmarks",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "CSICFuzzTargets",
+            dependencies: ["AuditTrail", "BlockchainAdapters", "CSICCore", "CSICProtos", "EventLog"],
+            path: "Sources/Fuzz/Targets",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "csic-fuzz",
+            dependencies: ["CSICFuzzTargets"],
+            path: "Sources/Fuzz/Driver",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "csic",
             dependencies: [
@@ -226,6 +238,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["CSICFuzzTargets"], swiftSettings: swiftSettings),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",

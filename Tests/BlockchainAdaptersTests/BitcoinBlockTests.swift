@@ -123,6 +123,22 @@ import Testing
         #expect(error?.code == .merkleRootMismatch)
     }
 
+    /// Outputs above 21 million bitcoin, one alone or together, fail `verify()` (Bitcoin Core's
+    /// bad-txns-vout-toolarge / bad-txns-txouttotal-toolarge); the events of such a block never trap on the
+    /// sum (the fuzzer's input, Tests/Fuzz/corpus/bitcoin-block/regression-output-sum-overflow, did).
+    @Test(arguments: [[UInt64.max], [BitcoinBlock.maxMoney, 1], [UInt64.max / 2 + 1, UInt64.max / 2 + 1]])
+    func outputsBeyondTwentyOneMillionBitcoinAreRejected(_ values: [UInt64]) throws {
+        let spend = BitcoinTransactionDraft(
+            inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 4, count: 32)), previousIndex: 0, scriptSig: [0x51])],
+            outputs: values.map { ($0, [0x51]) })
+        let block = try BitcoinBlock(
+            bytes: try BitcoinBlockBuilder.block(previous: .zero, height: 5, time: 0, payout: [0x51], transactions: [spend]))
+        let error = #expect(throws: BitcoinDataError.self) { try block.verify() }
+        #expect(error?.code == .valueOutOfRange)
+        let events = block.chainTransactions(height: 5, network: .regtest, seenAt: Timestamp(secondsSinceEpoch: 0))
+        #expect(events.count == 2 && events[1].fee == nil)
+    }
+
     @Test func aWitnessWithoutCommitmentIsRejected() throws {
         let spend = BitcoinTransactionDraft(
             inputs: [.init(previousTxid: Hash256(bytes: [UInt8](repeating: 1, count: 32)), previousIndex: 0, witness: [[1]])],

@@ -1,4 +1,5 @@
 import CSICCore
+import DurableFiles
 
 /// The on-disk form of a batch of records: a pure codec, no IO.
 ///
@@ -134,5 +135,31 @@ extension UnsafeRawBufferPointer {
     @inline(__always)
     func loadLE<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
         T(littleEndian: loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}
+
+/// The record batches of a segment's bytes, decoded as the log reads them (every batch's CRC checked): for
+/// tools that look at quarantined bytes, and for the fuzz target of the log's codec.
+public enum RecordBatches {
+    /// Every record of the whole batches in `bytes`; an error names the byte where a batch fails its check.
+    /// A torn last batch ends the decoding without an error, as recovery treats it.
+    public static func decode(_ bytes: [UInt8], topic: String = "", partition: Int32 = 0) throws(EventLogError) -> [LogRecord] {
+        var records: [LogRecord] = []
+        try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(EventLogError) in
+            var position = 0
+            while position < raw.count {
+                let rest = UnsafeRawBufferPointer(rebasing: raw[position...])
+                switch RecordBatch.parseHeader(rest, verify: true) {
+                case .incomplete: return
+                case .corrupt(let reason): throw EventLogError.corruptSegment(path: "", position: Int64(position), reason: reason)
+                case .header(let header):
+                    try RecordBatch.decodeRecords(
+                        rest, header: header, topic: topic, partition: partition, fromOffset: header.baseOffset, limit: Int.max,
+                        into: &records)
+                    position += header.totalSize
+                }
+            }
+        }
+        return records
     }
 }

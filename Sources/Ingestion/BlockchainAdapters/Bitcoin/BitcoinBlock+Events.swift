@@ -73,7 +73,7 @@ extension BitcoinBlock {
                     return TransactionInput(previousTxid: TransactionInput.coinbaseTxid, previousIndex: input.previousIndex)
                 }
                 let spent = known[Outpoint(txid: input.previousTxid, index: input.previousIndex)]
-                inputValues = spent.flatMap { value in inputValues.map { $0 + value.value } }
+                inputValues = spent.flatMap { value in inputValues.flatMap { Self.sum($0, value.value) } }
                 return TransactionInput(
                     previousTxid: input.previousTxid.hex, previousIndex: input.previousIndex,
                     address: spent?.address, value: spent.map { Amount($0.value) })
@@ -84,12 +84,19 @@ extension BitcoinBlock {
                     index: outpoint.index, address: output.address, value: Amount(output.value), scriptType: output.type.rawValue)
             }
             nextCreated += transaction.outputs.count
-            let outputValues = transaction.outputs.reduce(UInt64(0)) { $0 + $1.value }
-            let fee = inputValues.flatMap { $0 >= outputValues ? Amount($0 - outputValues) : nil }
+            let outputValues = transaction.outputs.reduce(UInt64?(0)) { total, output in total.flatMap { Self.sum($0, output.value) } }
+            let fee = inputValues.flatMap { inputs in outputValues.flatMap { inputs >= $0 ? Amount(inputs - $0) : nil } }
             return ChainTransaction(
                 chain: .bitcoin, txid: transaction.txid.hex, block: reference, seenAt: seenAt,
                 inputs: inputs, outputs: outputs, fee: fee, status: status, verifiedChecks: verifiedChecks)
         }
         return (transactions, created)
+    }
+
+    /// `a + b`, or `nil` when it overflows: values come from the block, and an unverified block (`csic chain
+    /// decode-block` on any file) may claim outputs no sum can hold. The fee is then unknown, not a trap.
+    static func sum(_ a: UInt64, _ b: UInt64) -> UInt64? {
+        let (total, overflow) = a.addingReportingOverflow(b)
+        return overflow ? nil : total
     }
 }

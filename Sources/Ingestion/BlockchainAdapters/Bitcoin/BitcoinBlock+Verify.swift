@@ -1,11 +1,17 @@
 extension BitcoinBlock {
     /// What the adapter establishes before publishing a block (the served block has the hash asked for, then
     /// `verify()`), recorded on every transaction it publishes.
-    public static let verifiedChecks = ["block_hash", "coinbase", "merkle_root", "no_mutation", "witness_commitment", "proof_of_work"]
+    public static let verifiedChecks = [
+        "block_hash", "coinbase", "merkle_root", "no_mutation", "witness_commitment", "proof_of_work", "money_range",
+    ]
+
+    /// 21 million bitcoin in satoshis: Bitcoin Core's `MAX_MONEY`.
+    public static let maxMoney: UInt64 = 21_000_000 * 100_000_000
 
     /// Runs the context-free consensus checks and throws the first failure: transactions present, exactly one
     /// coinbase and first, merkle root (rejecting a mutated tree, CVE-2012-2459, and any repeated txid), BIP141 witness commitment,
-    /// and proof of work against `bits` (and against `powLimit` when given).
+    /// proof of work against `bits` (and against `powLimit` when given), and every transaction's outputs within
+    /// `MAX_MONEY`, each and in total (Bitcoin Core's `bad-txns-vout-toolarge`, `bad-txns-txouttotal-toolarge`).
     public func verify(powLimit: Hash256? = nil) throws(BitcoinDataError) {
         guard let coinbase = transactions.first else { throw BitcoinDataError(.noTransactions, "a block holds at least its coinbase") }
         guard coinbase.isCoinbase else { throw BitcoinDataError(.firstNotCoinbase, "transaction 0 \(coinbase.txid) is not a coinbase") }
@@ -25,6 +31,16 @@ extension BitcoinBlock {
         }
         try verifyWitnessCommitment()
         try Self.verifyProofOfWork(hash: header.hash, bits: header.bits, powLimit: powLimit)
+        for (position, transaction) in transactions.enumerated() {
+            var total: UInt64 = 0
+            for output in transaction.outputs {
+                total += output.value <= Self.maxMoney ? output.value : Self.maxMoney + 1
+                guard output.value <= Self.maxMoney, total <= Self.maxMoney else {
+                    throw BitcoinDataError(
+                        .valueOutOfRange, "transaction \(position) \(transaction.txid) pays out more than 21 million bitcoin")
+                }
+            }
+        }
     }
 
     /// The merkle root of `hashes` and whether the tree is mutated: two equal siblings at any level, which

@@ -6,6 +6,7 @@ public struct BitcoinDataError: Error, Hashable, Sendable, CustomStringConvertib
         case merkleRootMismatch, mutatedMerkleTree, duplicateTransaction
         case missingWitnessCommitment, witnessCommitmentMismatch, unexpectedWitness
         case invalidTarget, insufficientProofOfWork
+        case valueOutOfRange
     }
 
     public let code: Code

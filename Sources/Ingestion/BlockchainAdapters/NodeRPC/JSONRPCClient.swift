@@ -153,7 +153,17 @@ public struct JSONRPCClient: Sendable {
         } catch {
             throw .unreachable("\(method): \(error)")
         }
-        let data = Data(body.readableBytesView)
+        let bytes = Array(body.readableBytesView)
+        return (try Self.decodeAnswer(bytes, method: method, status: status, retryableCodes: retryableCodes), bytes)
+    }
+
+    /// A node's answer to `method` (HTTP `status`, the body's bytes) as `Result`: the pure half of a call,
+    /// with no IO, so a hostile answer can be tested (and fuzzed) byte for byte. A JSON-RPC error becomes
+    /// ``NodeRPCError/rpc(code:message:)`` (or `busy` for `retryableCodes`).
+    public static func decodeAnswer<Result: Decodable>(
+        _ bytes: [UInt8], method: String, status: Int, retryableCodes: Set<Int> = []
+    ) throws(NodeRPCError) -> Result? {
+        let data = Data(bytes)
         // One decode on the normal path (blocks can be megabytes); the envelope alone only when it fails,
         // to tell a malformed answer from a result that is not what the method returns.
         let response: Response<Result>
@@ -164,17 +174,17 @@ public struct JSONRPCClient: Sendable {
             do {
                 envelope = try JSONDecoder().decode(Envelope.self, from: data)
             } catch let envelopeError {
-                if status != 200 { throw .http(status: status, body: String(buffer: body)) }
+                if status != 200 { throw .http(status: status, body: String(decoding: bytes.prefix(1_000), as: UTF8.self)) }
                 throw .malformed("\(method): \(envelopeError)")
             }
-            if let rpcError = envelope.error { throw failure(rpcError) }
-            throw .invalidResult(method: method, reason: "\(error)", body: Array(data))
+            if let rpcError = envelope.error { throw failure(rpcError, retryableCodes: retryableCodes) }
+            throw .invalidResult(method: method, reason: "\(error)", body: bytes)
         }
-        if let rpcError = response.error { throw failure(rpcError) }
-        return (response.result, Array(data))
+        if let rpcError = response.error { throw failure(rpcError, retryableCodes: retryableCodes) }
+        return response.result
     }
 
-    private func failure(_ body: Envelope.ErrorBody) -> NodeRPCError {
+    private static func failure(_ body: Envelope.ErrorBody, retryableCodes: Set<Int>) -> NodeRPCError {
         .rpc(code: body.code, message: body.message, retryable: retryableCodes.contains(body.code))
     }
 
