@@ -169,4 +169,25 @@ import Testing
         #expect(records.allSatisfy { $0.action.hasPrefix("http.GET /api/v1/transactions") && $0.actor == "anonymous" })
         #expect(records.filter { $0.outcome == .failure }.map { $0.details["status"] } == ["400"])
     }
+
+    /// A read whose audit record cannot be written is not answered (fail closed): here the log's audit
+    /// partition is stopped by a failed write, as after an fsync error.
+    @Test func aReadThatCannotBeAuditedIsRefused() async throws {
+        let (directory, dependencies, txids) = try await GatewayTests().fixture()
+        let audit = "\(directory.path)/log/topics/audit/0"
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: audit).first { $0.hasSuffix(".log") })
+        let disk = FailingDisk(failingWritesTo: "\(audit)/\(segment)")
+        defer { disk.heal() }
+        let app = Application(router: Gateway.router(dependencies))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/transactions/btc:\(txids[0])", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let body = try GatewayTests().json(response.body)
+                #expect((body["error"] as? [String: Any])?["code"] as? String == "audit_unavailable")
+            }
+            try await client.execute(uri: "/api/v1/transactions/btc:\(String(repeating: "0", count: 64))", method: .get) { response in
+                #expect(response.status == .serviceUnavailable, "a not-found answer is not sent unrecorded either")
+            }
+        }
+    }
 }

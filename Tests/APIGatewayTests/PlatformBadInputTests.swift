@@ -28,7 +28,11 @@ import Testing
             ])
         try await platform.run(duration: .seconds(5))
 
-        let dependencies = platform.gatewayDependencies
+        // `run` closed the platform's log; the API needs one open to audit its answers (it refuses reads it
+        // cannot record).
+        var dependencies = platform.gatewayDependencies
+        let log = try EmbeddedEventLog(directory: "\(directory.path)/log")
+        dependencies.log = log
         let app = Application(router: Gateway.router(dependencies))
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/dead-letters", method: .get) { response in
@@ -45,6 +49,6 @@ import Testing
             }
         }
         #expect(try await store.transactionCount() == txids.count)
-        try await platform.log.close()
+        try await log.close()
     }
 }

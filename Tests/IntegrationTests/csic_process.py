@@ -88,10 +88,11 @@ class Serve:
         self.binary, self.config, self.log_path = binary, config, log_path
         self.process = None
 
-    def start(self):
+    def start(self, env=None):
+        """Starts `csic serve`; `env` adds variables to the environment (LD_PRELOAD for the power-loss layer)."""
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen([self.binary, "serve", "--config", self.config], stdout=log, stderr=log,
-                                        start_new_session=True)
+                                        start_new_session=True, env={**os.environ, **(env or {})})
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)

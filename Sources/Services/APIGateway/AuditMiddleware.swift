@@ -57,6 +57,7 @@ struct AuditMiddleware: RouterMiddleware {
             } catch let auditError {
                 context.logger.error(
                     "audit record could not be written", metadata: ["request_id": "\(requestID)", "error": "\(auditError)"])
+                throw Self.auditUnavailable
             }
             throw error
         }
@@ -65,9 +66,17 @@ struct AuditMiddleware: RouterMiddleware {
             try await append(record(recordID, requestID, actor, action, path, status, source, details))
         } catch {
             context.logger.error("audit record could not be written", metadata: ["request_id": "\(requestID)", "error": "\(error)"])
+            // A read is answered only once it is on record (fail closed: an unaudited read is a leak nobody can
+            // see). A write already happened and its attempt is on record: its answer goes out, so a client
+            // does not retry a write that was made.
+            if !Self.writeMethods.contains(request.method) { throw Self.auditUnavailable }
         }
         return response
     }
+
+    /// The answer to a request whose record cannot be written: not its own answer (fail closed).
+    static let auditUnavailable = APIError(
+        .serviceUnavailable, code: "audit_unavailable", message: "the audit trail cannot record this request, so it is not answered")
 
     private func record(
         _ id: String, _ requestID: String, _ actor: String, _ action: String, _ path: String, _ status: Int, _ source: String,
