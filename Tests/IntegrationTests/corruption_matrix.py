@@ -7,33 +7,23 @@ and after `csic log repair` / `csic audit repair` the platform is healthy again 
 record back (audit: from the mirror) or quarantined and audited (log)."""
 import argparse
 import hashlib
+import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from csic_process import Results, Serve, free_port, get, wait_until  # noqa: E402
+from csic_process import Results, Serve, fetch, free_port, get, wait_until  # noqa: E402
+from csic_process import run_csic as run  # noqa: E402
 
 COUNT = 1500
 PARTITION = "transactions/0"
 
 
-def run(binary, *args):
-    done = subprocess.run([binary, *args], capture_output=True, text=True, timeout=300)
-    return done.returncode, done.stdout + done.stderr
-
-
 def health(port):
-    import json
-    import urllib.error
-    import urllib.request
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    code, text = fetch(f"http://127.0.0.1:{port}/health")
+    return code, json.loads(text) if code else {}
 
 
 def snapshot(folder):

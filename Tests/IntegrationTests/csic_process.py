@@ -131,3 +131,20 @@ def wait_until(condition, timeout):
             pass
         time.sleep(0.2)
     return False
+
+
+def run_csic(binary, *args, timeout=300):
+    """Runs a `csic` command to its end: (exit code, stdout + stderr)."""
+    done = subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout + done.stderr
+
+
+def fetch(url, timeout=10):
+    """(status, body text) of a GET, errors included; status 0 when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except OSError as error:
+        return 0, str(error)

@@ -19,25 +19,17 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 
 sys.path.insert(0, os.path.dirname(__file__))
 from audit_serve_crash import logged_resources  # noqa: E402
-from csic_process import Results, Serve, free_port, wait_until  # noqa: E402
+from csic_process import Results, Serve, fetch, free_port, wait_until  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def status(port, path):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except OSError as error:
-        return 0, str(error)
+    return fetch(f"http://127.0.0.1:{port}{path}", timeout=5)
 
 
 def traffic(port, tag, answered, stop):

@@ -15,29 +15,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 sys.path.insert(0, os.path.dirname(__file__))
-from csic_process import Results, Serve, free_port, wait_until  # noqa: E402
+from csic_process import Results, Serve, fetch, free_port, wait_until  # noqa: E402
+from csic_process import run_csic as run  # noqa: E402
 
 ORIGIN = "witness-test.csic/audit"
 WITNESS = "witness.test/w1"
-
-
-def run(binary, *args):
-    done = subprocess.run([binary, *args], capture_output=True, text=True, timeout=120)
-    return done.returncode, done.stdout + done.stderr
-
-
-def fetch(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
 
 
 def parse_vkey(vkey, key_type):

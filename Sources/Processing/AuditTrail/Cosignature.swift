@@ -18,16 +18,10 @@ public struct Cosigner: Sendable {
 
     /// `PRIVATE+KEY+<name>+<hex key id>+<base64(0x04 || seed)>`.
     public init(signerKey text: String) throws(NoteError) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
-            separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let encoded = Data(base64Encoded: String(parts[4])),
-            encoded.count == 33, encoded.first == 0x04,
-            let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: encoded.dropFirst())
-        else { throw NoteError("not an Ed25519 cosigner key") }
-        name = String(parts[2])
-        try NoteSigner.checkName(name)
-        self.key = key
-        guard String(parts[3]) == Hex.encode(verifier.keyID) else { throw NoteError("cosigner key \(name): key id does not match") }
+        let parsed = try NoteSigner.parse(signerKey: text, type: 0x04)
+        name = parsed.name
+        key = parsed.key
+        guard parsed.keyID == Hex.encode(verifier.keyID) else { throw NoteError("cosigner key \(name): key id does not match") }
     }
 
     public var signerKey: String {
@@ -56,14 +50,9 @@ public struct CosignatureVerifier: Sendable, Hashable {
     }
 
     public init(verifierKey text: String) throws(NoteError) {
-        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
-            separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == 0x04 else {
-            throw NoteError("not an Ed25519 cosignature verifier key (type 0x04)")
-        }
-        self.init(name: String(parts[0]), publicKey: Array(encoded.dropFirst()))
-        try NoteSigner.checkName(name)
-        guard String(parts[1]) == Hex.encode(keyID) else { throw NoteError("verifier key \(name): key id does not match the key") }
+        let parsed = try NoteVerifier.parse(verifierKey: text, type: 0x04)
+        self.init(name: parsed.name, publicKey: parsed.publicKey)
+        guard parsed.keyID == Hex.encode(keyID) else { throw NoteError("verifier key \(name): key id does not match the key") }
     }
 
     public var keyID: [UInt8] { NoteVerifier.keyID(name: name, publicKey: publicKey, type: 0x04) }

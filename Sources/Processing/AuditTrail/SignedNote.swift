@@ -25,16 +25,24 @@ public struct NoteSigner: Sendable {
 
     /// The key written as a signer key.
     public init(signerKey text: String) throws(NoteError) {
+        let parsed = try Self.parse(signerKey: text, type: 0x01)
+        name = parsed.name
+        key = parsed.key
+        guard parsed.keyID == Hex.encode(keyID) else { throw NoteError("signer key \(name): key id does not match the key") }
+    }
+
+    /// `PRIVATE+KEY+<name>+<hex key id>+<base64(type || seed)>`: the name, the key id as written, the key.
+    static func parse(
+        signerKey text: String, type: UInt8
+    ) throws(NoteError) -> (name: String, keyID: String, key: Curve25519.Signing.PrivateKey) {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
             separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY", let encoded = Data(base64Encoded: String(parts[4])),
-            encoded.count == 33, encoded.first == 0x01,
+            encoded.count == 33, encoded.first == type,
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: encoded.dropFirst())
-        else { throw NoteError("not an Ed25519 signer key") }
-        name = String(parts[2])
-        try Self.checkName(name)
-        self.key = key
-        guard String(parts[3]) == Hex.encode(keyID) else { throw NoteError("signer key \(name): key id does not match the key") }
+        else { throw NoteError("not an Ed25519 signer key of type \(type)") }
+        try checkName(String(parts[2]))
+        return (String(parts[2]), String(parts[3]), key)
     }
 
     public var publicKey: [UInt8] { Array(key.publicKey.rawRepresentation) }
@@ -72,14 +80,20 @@ public struct NoteVerifier: Sendable, Hashable {
 
     /// `<name>+<hex key id>+<base64(0x01 || key)>`.
     public init(verifierKey text: String) throws(NoteError) {
+        let parsed = try Self.parse(verifierKey: text, type: 0x01)
+        self.init(name: parsed.name, publicKey: parsed.publicKey)
+        guard parsed.keyID == Hex.encode(keyID) else { throw NoteError("verifier key \(name): key id does not match the key") }
+    }
+
+    /// `<name>+<hex key id>+<base64(type || key)>`: the name, the key id as written, the public key.
+    static func parse(verifierKey text: String, type: UInt8) throws(NoteError) -> (name: String, keyID: String, publicKey: [UInt8]) {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(
             separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == 0x01 else {
-            throw NoteError("not an Ed25519 verifier key")
+        guard parts.count == 3, let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == type else {
+            throw NoteError("not an Ed25519 verifier key of type \(type)")
         }
-        self.init(name: String(parts[0]), publicKey: Array(encoded.dropFirst()))
-        try NoteSigner.checkName(name)
-        guard String(parts[1]) == Hex.encode(keyID) else { throw NoteError("verifier key \(name): key id does not match the key") }
+        try NoteSigner.checkName(String(parts[0]))
+        return (String(parts[0]), String(parts[1]), Array(encoded.dropFirst()))
     }
 
     public var keyID: [UInt8] { Self.keyID(name: name, publicKey: publicKey) }
