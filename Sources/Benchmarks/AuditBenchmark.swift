@@ -11,7 +11,8 @@ public enum AuditBenchmark {
     ///   - directory: where the log is written; a temporary directory (removed after) when `nil`.
     ///   - progress: called after each durable batch with the number of entries acknowledged so far.
     public static func run(
-        records: Int, batch: Int, segmentEntries: UInt64 = 1 << 20, directory given: String?, progress: (UInt64) -> Void = { _ in }
+        records: Int, batch: Int, segmentEntries: UInt64 = AuditDefaults.segmentEntries, directory given: String?,
+        progress: (UInt64) -> Void = { _ in }
     ) throws -> BenchmarkResult {
         let directory = given ?? NSTemporaryDirectory() + "csic-bench-audit-\(UUID().uuidString)"
         defer { if given == nil { try? FileManager.default.removeItem(atPath: directory) } }

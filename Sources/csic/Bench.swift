@@ -1,4 +1,5 @@
 import ArgumentParser
+import AuditTrail
 import BlockchainAdapters
 import CSICBenchmarks
 import CSICPlatform
@@ -19,7 +20,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "parse: Bitcoin blocks to parse (raw, hex or blk*.dat); default a synthetic mainnet-like block.") var file: String?
     @Option(help: "audit: entries to append.") var records: Int = 200_000
     @Option(help: "audit: entries per durable batch.") var batch: Int = 1_000
-    @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = 1 << 20
+    @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = AuditDefaults.segmentEntries
     @Option(name: .customLong("data-dir"), help: "audit: keep the log in this data directory (default: a temporary one).")
     var dataDirectory: String?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false

@@ -110,6 +110,37 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: log.files.segment(first: 0) + ".seal"))
     }
 
+    /// Without a mirror, a sealed segment is checked at open too: an altered byte, a lost seal or a seal that
+    /// disagrees with the next segment stops the log, naming the file, and nothing is changed.
+    @Test(arguments: ["altered byte", "seal removed", "seal count"])
+    func aDamagedSealedSegmentStopsTheOpen(_ damage: String) throws {
+        let directory = try TemporaryDirectory()
+        let settings = AuditLog.Settings(origin: "test/audit", segmentEntries: 4)
+        let segment: String
+        do {
+            let log = try AuditLog(directory: directory.path + "/audit", settings: settings)
+            try log.append((0..<10).map(record))
+            segment = log.files.segment(first: 4)
+        }
+        chmod(segment, 0o644)
+        chmod(segment + ".seal", 0o644)
+        switch damage {
+        case "altered byte":
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+            bytes[bytes.count - 40] ^= 1
+            try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        case "seal removed": try FileManager.default.removeItem(atPath: segment + ".seal")
+        default:
+            let seal = try String(contentsOfFile: segment + ".seal", encoding: .utf8)
+            try seal.replacingOccurrences(of: "\"entries\":4", with: "\"entries\":5").write(
+                toFile: segment + ".seal", atomically: false, encoding: .utf8)
+        }
+        let before = try Data(contentsOf: URL(fileURLWithPath: segment))
+        let refusal = #expect(throws: NoteError.self) { _ = try AuditLog(directory: directory.path + "/audit", settings: settings) }
+        #expect(refusal?.description.hasPrefix(segment) == true, "\(String(describing: refusal))")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: segment)) == before)
+    }
+
     @Test func aTornTailIsCutOnOpenAndTheRestVerifies() throws {
         let directory = try TemporaryDirectory()
         let settings = AuditLog.Settings(origin: "test/audit")

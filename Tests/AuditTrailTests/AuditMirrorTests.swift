@@ -74,12 +74,11 @@ import Testing
         let before = try? trail.bytes(damaged)
         let report = trail.verify()
         #expect(!report.ok && report.problems.contains { $0.contains(damaged) }, "\(report.problems)")
-        if damage == .primaryOpenSegment || damage == .mirrorOpenSegment {
-            #expect(throws: NoteError.self, "the log does not open on damage to its open segment") {
-                _ = try AuditLog(directory: trail.primary, settings: trail.settings)
-            }
-            #expect(try trail.bytes(damaged) == before!, "not one byte was cut")
+        let refusal = #expect(throws: NoteError.self, "the log does not open on damage to any segment, sealed or open") {
+            _ = try AuditLog(directory: trail.primary, settings: trail.settings)
         }
+        #expect(refusal?.description.contains(damaged) == true, "the error names the damaged file: \(String(describing: refusal))")
+        #expect((try? trail.bytes(damaged)) == before, "not one byte was cut")
 
         let outcome = try AuditRepair.repair(directory: trail.primary, mirror: trail.mirror)
         #expect(outcome.unresolved.isEmpty && outcome.actions.count == 1, "\(outcome.actions) \(outcome.unresolved)")

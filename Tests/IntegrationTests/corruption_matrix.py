@@ -81,6 +81,43 @@ def log_cases(partition_dir, data_dir):
     return cases
 
 
+def audit_segments(audit_dir):
+    folder = os.path.join(audit_dir, "segments")
+    return sorted(name for name in os.listdir(folder) if name.endswith(".seg")) if os.path.isdir(folder) else []
+
+
+def audit_cases(pristine, data_dir):
+    """Damage to the audit log's primary (the mirror intact) or to its mirror, in the fresh copy `data_dir`
+    of `pristine`; each returns the damaged file and what /health must name."""
+    names = audit_segments(os.path.join(pristine, "audit"))
+    sealed, active = names[1], names[-1]
+
+    def segment(copy, name):
+        return os.path.join(data_dir, copy, "segments", name)
+
+    def damage_flip(copy, name, where):
+        def apply():
+            flip(segment(copy, name), where)
+            return segment(copy, name), os.path.join(copy, "segments", name)
+        return apply
+
+    def delete(name):
+        def apply():
+            os.remove(segment("audit", name))
+            return segment("audit", name), name
+        return apply
+
+    cases = [(f"audit: flipped byte at the {where} of a sealed segment, intact mirror", damage_flip("audit", sealed, where))
+             for where in ("start", "middle", "end")]
+    cases += [(f"audit: flipped byte at the {where} of the active segment, intact mirror", damage_flip("audit", active, where))
+              for where in ("start", "middle", "end")]
+    cases += [("audit: deleted middle segment, intact mirror", delete(names[2])),
+              ("audit: deleted active segment, intact mirror", delete(active)),
+              ("audit: flipped byte in a sealed segment of the mirror", damage_flip("mirror", sealed, "middle")),
+              ("audit: flipped byte in the active segment of the mirror", damage_flip("mirror", active, "middle"))]
+    return cases
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -96,7 +133,7 @@ def main():
             with open(config, "w") as out:
                 out.write(f"data_dir: {directory}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
                           "log: { partitions: 2, segment_bytes: 65536 }\n"
-                          f"audit: {{ mirror_dir: {directory}/mirror, checkpoint_every: 50, checkpoint_seconds: 0.3 }}\n"
+                          f"audit: {{ mirror_dir: {directory}/mirror, segment_entries: 8, checkpoint_every: 50, checkpoint_seconds: 0.3 }}\n"
                           f"simulator: {{ enabled: true, seed: 7, count: {COUNT}, rate: 5000 }}\n")
 
         write_config(pristine)
@@ -104,6 +141,10 @@ def main():
         server.start()
         results.check(wait_until(lambda: get(port, "/api/v1/stats")["stored"]["transactions"] >= COUNT, 120),
                       f"{COUNT} transactions through a log of 64 KiB segments")
+        for _ in range(30):
+            get(port, "/api/v1/stats")
+        results.check(wait_until(lambda: len(audit_segments(os.path.join(pristine, "audit"))) >= 4, 30),
+                      "audited requests fill sealed audit segments of 8 entries")
         server.stop()
         write_config(data_dir)
 
@@ -156,18 +197,13 @@ def main():
             if name.startswith("flipped") or name == "truncated index":
                 results.check(len(kept) >= 1, f"{name}: the damaged bytes are in quarantine ({len(kept)} file(s))")
 
-        audit_cases = [
-            ("flipped byte in the primary's open audit segment, intact mirror", "audit", "middle"),
-            ("flipped byte in the mirror's open audit segment", "mirror", "middle"),
-        ]
-        for name, copy, where in audit_cases:
+        for name, apply in audit_cases(pristine, data_dir):
             fresh()
-            segment_dir = os.path.join(data_dir, copy, "segments")
-            segment = os.path.join(segment_dir, sorted(n for n in os.listdir(segment_dir) if n.endswith(".seg"))[-1])
-            flip(segment, where)
-            before = open(segment, "rb").read()
-            serve_and_check(name, "engine audit-trail")
-            results.check(open(segment, "rb").read() == before, f"{name}: not one byte cut")
+            damaged, expected = apply()
+            before = open(damaged, "rb").read() if os.path.exists(damaged) else None
+            serve_and_check(name, expected)
+            after = open(damaged, "rb").read() if os.path.exists(damaged) else None
+            results.check(after == before, f"{name}: not one byte of the damaged file changed")
             code, out = run(binary, "audit", "repair", "--data-dir", data_dir, "--mirror", os.path.join(data_dir, "mirror"))
             results.check(code == 0 and "restored from" in out, f"{name}: csic audit repair: {out.strip()[:160]}")
             healthy_after(name, "audit.repair")
@@ -175,6 +211,21 @@ def main():
             results.check(code == 0, f"{name}: audit verify with the mirror passes: {out.strip().splitlines()[-1]}")
             code, out = run(binary, "audit", "verify", "--data-dir", data_dir)
             results.check(code == 0, f"{name}: the audit trail verifies after the repair")
+
+        fresh()
+        offsets = os.path.join(data_dir, "audit", "tree", "offsets.bin")
+        entries = os.path.getsize(offsets) // 8
+        with open(offsets, "r+b") as out:
+            out.truncate(os.path.getsize(offsets) // 2 - 3)
+        server.start()
+        try:
+            results.check(wait_until(lambda: health(port)[0] == 200, 60),
+                          f"truncated audit offsets (derived from the segments): rebuilt at start, healthy: {health(port)[1]}")
+        finally:
+            server.stop()
+        results.check(os.path.getsize(offsets) // 8 >= entries, "truncated audit offsets: every entry's offset is back")
+        code, out = run(binary, "audit", "verify", "--data-dir", data_dir, "--mirror", os.path.join(data_dir, "mirror"))
+        results.check(code == 0, f"truncated audit offsets: audit verify passes: {out.strip().splitlines()[-1]}")
     return results.finish("corruption_matrix")
 
 

@@ -16,6 +16,8 @@ public struct AuditTrailComponent: PlatformComponent {
     /// A checkpoint is signed every this many entries, or every `checkpointSeconds`, whichever comes first.
     public var checkpointEvery: UInt64
     public var checkpointSeconds: Double
+    /// Entries per segment file before it is sealed (read-only, its SHA-256 beside it, checked at every open).
+    public var segmentEntries: UInt64
     /// The signing key's file, when it lives outside the data directory.
     public var signingKey: String?
     /// Witnesses asked to cosign each checkpoint: `"<url> <witness verifier key>"`.
@@ -35,18 +37,20 @@ public struct AuditTrailComponent: PlatformComponent {
             return WitnessEndpoint(url: String(parts[0]), key: key)
         }
         checkpointEvery = section.unsigned("checkpoint_every", default: 10_000)
-        checkpointSeconds = section.double("checkpoint_seconds") ?? 10
+        checkpointSeconds = try section.number("checkpoint_seconds", default: 10, in: 0.01...86400)
+        segmentEntries = section.unsigned("segment_entries", default: AuditDefaults.segmentEntries)
         guard !origin.isEmpty, !origin.contains("+"), !origin.contains(where: \.isWhitespace) else {
             throw section.malformed("origin", "must be non-empty without '+' or spaces")
         }
         guard checkpointEvery >= 1 else { throw section.outOfRange("checkpoint_every", "must be at least 1") }
-        guard checkpointSeconds > 0 else { throw section.outOfRange("checkpoint_seconds", "must be positive") }
+        guard segmentEntries >= 1 else { throw section.outOfRange("segment_entries", "must be at least 1") }
     }
 
     public var settingsDescription: [String: String] {
         [
             "origin": origin, "mirror_dir": mirrorDirectory ?? "", "checkpoint_every": String(checkpointEvery),
-            "signing_key": signingKey ?? "", "witnesses": witnesses.map { "\($0.url) \($0.key.verifierKey)" }.joined(separator: ","),
+            "segment_entries": String(segmentEntries), "signing_key": signingKey ?? "",
+            "witnesses": witnesses.map { "\($0.url) \($0.key.verifierKey)" }.joined(separator: ","),
         ]
     }
 
@@ -63,7 +67,9 @@ public struct AuditTrailComponent: PlatformComponent {
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
         let settings = AuditLogSink.Settings(
-            directory: context.directory("audit"), log: AuditLog.Settings(origin: origin, mirror: mirrorDirectory, signingKey: signingKey),
+            directory: context.directory("audit"),
+            log: AuditLog.Settings(
+                origin: origin, segmentEntries: segmentEntries, mirror: mirrorDirectory, signingKey: signingKey),
             checkpointEvery: checkpointEvery, checkpointInterval: .seconds(checkpointSeconds))
         var services: [any Service] = [
             StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger, health: context.health)

@@ -5,6 +5,8 @@ import Foundation
 public enum AuditDefaults {
     /// The checkpoint origin when none is configured.
     public static let origin = "csic.local/audit"
+    /// Entries per segment file before it is sealed (`audit.segment_entries`).
+    public static let segmentEntries: UInt64 = 1 << 20
 
     /// Prints `value` as one JSON object with sorted keys.
     public static func printJSON(_ value: some Encodable) throws {

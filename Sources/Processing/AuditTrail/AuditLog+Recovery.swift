@@ -16,6 +16,7 @@ extension AuditLog {
             }
             segmentFirsts.removeLast()
         }
+        try checkSealedSegments()
         guard let lastFirst = segmentFirsts.last else {
             try trimDerived(to: 0)
             return

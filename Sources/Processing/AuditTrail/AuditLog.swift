@@ -21,7 +21,8 @@ public final class AuditLog {
         public var signingKey: String?
 
         public init(
-            origin: String, segmentEntries: UInt64 = 1 << 20, mirror: String? = nil, readOnly: Bool = false, signingKey: String? = nil
+            origin: String, segmentEntries: UInt64 = AuditDefaults.segmentEntries, mirror: String? = nil, readOnly: Bool = false,
+            signingKey: String? = nil
         ) {
             self.origin = origin
             self.segmentEntries = segmentEntries
