@@ -191,7 +191,13 @@ let package = Package(
         ),
         .target(
             name: "CSICFuzzTargets",
-            dependencies: ["AuditTrail", "BlockchainAdapters", "CSICCore", "CSICProtos", "EventLog"],
+            dependencies: [
+                "APIGateway", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             path: "Sources/Fuzz/Targets",
             swiftSettings: swiftSettings
         ),

@@ -88,6 +88,39 @@ def log_seeds(data_dir):
     write("witness-request", "from-zero", b"old 0\n\n" + notes[4:4 + length])
 
 
+def configuration_seeds():
+    """The configuration file documented in the README, and small variations of it."""
+    readme = open(os.path.join(ROOT, "README.md")).read()
+    start = readme.index("```yaml\ndata_dir:") + len("```yaml\n")
+    documented = readme[start:readme.index("```", start)]
+    write("configuration", "readme", documented)
+    write("configuration", "demo", "data_dir: ./csic-data\nsimulator: { enabled: true, seed: 7, count: 100, rate: 50 }\n")
+    write("configuration", "witness", "audit: { witnesses: [\"http://127.0.0.1:9000 witness.example+0a1b2c3d+BAAA\"], "
+          "segment_entries: 8, checkpoint_seconds: 0.5 }\nlog: { partitions: 2, retention_bytes_per_partition: 1048576 }\n")
+
+
+def api_seeds():
+    """Requests the integration tests and the README send: method index (GET 0, POST 1), target, body."""
+    txid = "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b"
+    requests = [
+        (0, "/health", b""), (0, "/metrics", b""), (0, "/", b""), (0, "/api/v1/stats", b""),
+        (0, f"/api/v1/transactions/{txid}", b""),
+        (0, "/api/v1/transactions?address=1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa&limit=10", b""),
+        (0, "/api/v1/transactions?limit=2&cursor=eyJ0IjoxfQ", b""),
+        (0, "/api/v1/dead-letters?source=transactions&limit=5", b""),
+        (0, "/api/v1/audit/checkpoint", b""),
+        (0, "/api/v1/audit/records?action=http.GET%20/api/v1/transactions/%7Bid%7D&q=peel&limit=5", b""),
+        (0, "/api/v1/audit/records?q=a%00b%00&from=2026-11-25T00:00:00Z&to=2026-12-25T00:00:00Z", b""),
+        (0, "/api/v1/audit/records/fuzz-3", b""),
+        (0, "/api/v1/retention", b""),
+        (1, "/api/v1/retention/holds",
+         json.dumps({"record_class": "transactions", "subject": txid, "reason": "case 2026-17", "case_reference": "REG-17"}).encode()),
+        (1, "/api/v1/retention/holds/0d6f1c2e-3b4a-4c5d-8e9f-0a1b2c3d4e5f/release", b""),
+    ]
+    for number, (method, target, body) in enumerate(requests):
+        write("api-request", f"{number:02d}", bytes([method]) + target.encode() + b"\n" + body)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True, help="a csic demo data directory to take real log and audit bytes from")
@@ -103,6 +136,8 @@ def main():
     zmtp_seeds(genesis)
     ethereum_seeds()
     log_seeds(args.data_dir)
+    configuration_seeds()
+    api_seeds()
 
 
 if __name__ == "__main__":

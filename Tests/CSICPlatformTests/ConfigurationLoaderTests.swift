@@ -117,6 +117,16 @@ import Testing
         "ethereum: { rpc_urls: [\"ws://127.0.0.1:8546/\"] }",
         "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], ws_url: \"http://127.0.0.1:8546/\" }",
         "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], confirmations: 0 }",
+        // Values that once reached `Duration.seconds` or an Int64 product unchecked and trapped at start.
+        "audit: { checkpoint_seconds: 1e300 }",
+        "audit: { checkpoint_seconds: .inf }",
+        "audit: { checkpoint_seconds: .nan }",
+        "audit: { segment_entries: 0 }",
+        "simulator: { rate: 1e-300 }",
+        "retention: { check_hours: 1e18 }",
+        "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, poll_seconds: -1 }",
+        "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], poll_seconds: 1e20 }",
+        "log: { retention_days: 9223372036854775807 }",
     ])
     func rejectsBadValues(_ yaml: String) async throws {
         let path = try write(yaml)

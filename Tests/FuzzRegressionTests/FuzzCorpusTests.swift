@@ -18,12 +18,12 @@ import Testing
     }
 
     @Test(arguments: FuzzTargets.all.keys.sorted())
-    func everyCommittedInputReturns(_ target: String) throws {
+    func everyCommittedInputReturns(_ target: String) async throws {
         let folder = "\(Self.corpus)/\(target)"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         for file in files {
             let data = try #require(FileManager.default.contents(atPath: "\(folder)/\(file)"))
-            FuzzTargets.all[target]!(Array(data))
+            await FuzzTargets.all[target]!.run(Array(data))
         }
         #expect(!files.isEmpty)
     }

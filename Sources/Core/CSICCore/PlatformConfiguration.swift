@@ -53,7 +53,9 @@ public struct PlatformConfiguration: Sendable, Hashable {
             throw ValidationError(.malformed, field: "log.fsync", "must be every_batch, never or milliseconds")
         }
         guard logSegmentBytes >= 1 << 16 else { throw ValidationError(.outOfRange, field: "log.segment_bytes", "must be at least 65536") }
-        guard logRetentionDays > 0 else { throw ValidationError(.outOfRange, field: "log.retention_days", "must be positive") }
+        guard (1...36_500).contains(logRetentionDays) else {
+            throw ValidationError(.outOfRange, field: "log.retention_days", "must be 1...36500 (100 years)")
+        }
         guard storeDurability == "full" || storeDurability == "normal" else {
             throw ValidationError(.malformed, field: "store.durability", "must be full or normal")
         }

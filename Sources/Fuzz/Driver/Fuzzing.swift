@@ -12,7 +12,7 @@
     ) -> Int32
 
     /// The target named by CSIC_FUZZ_TARGET (a global in this file: initialised on first use).
-    let fuzzTarget: @Sendable ([UInt8]) -> Void = {
+    let fuzzTarget: FuzzTarget = {
         guard let name = ProcessInfo.processInfo.environment["CSIC_FUZZ_TARGET"], let target = FuzzTargets.all[name] else {
             FileHandle.standardError.write(
                 Data("set CSIC_FUZZ_TARGET to one of: \(FuzzTargets.all.keys.sorted().joined(separator: ", "))\n".utf8))
@@ -24,7 +24,7 @@
     /// One input; also exported under the name libFuzzer's own `main` (linked in, never run) refers to.
     @_cdecl("LLVMFuzzerTestOneInput")
     public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-        fuzzTarget(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+        fuzzTarget.runBlocking(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
         return 0
     }
 #endif

@@ -24,7 +24,7 @@ import Foundation
             ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { "\(path)/\($0)" } : [path]
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
-            target(Array(data))
+            target.runBlocking(Array(data))
             inputs += 1
         }
     }

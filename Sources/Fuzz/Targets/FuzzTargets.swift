@@ -5,19 +5,50 @@ import CSICProtos
 import EventLog
 import Foundation
 
+/// One fuzz target: a parser called directly, or a service reached through its async interface.
+public enum FuzzTarget: Sendable {
+    case parser(@Sendable ([UInt8]) -> Void)
+    case service(@Sendable ([UInt8]) async -> Void)
+
+    /// Runs one input.
+    public func run(_ input: [UInt8]) async {
+        switch self {
+        case .parser(let target): target(input)
+        case .service(let target): await target(input)
+        }
+    }
+
+    /// Runs one input from a thread outside the concurrency pool (libFuzzer's or the replay driver's), waiting
+    /// for a service target to finish.
+    public func runBlocking(_ input: [UInt8]) {
+        switch self {
+        case .parser(let target): target(input)
+        case .service(let target):
+            let done = DispatchSemaphore(value: 0)
+            Task.detached {
+                await target(input)
+                done.signal()
+            }
+            done.wait()
+        }
+    }
+}
+
 /// Every parser of outside bytes, as a function of one input that must return (an error is fine, a trap is
 /// not): what `csic-fuzz` hands to libFuzzer and what the regression test replays from `Tests/Fuzz/corpus`.
 public enum FuzzTargets {
-    public static let all: [String: @Sendable ([UInt8]) -> Void] = [
-        "zmtp": zmtp,
-        "bitcoin-block": bitcoinBlock,
-        "bitcoin-blk-file": bitcoinBlkFile,
-        "ethereum-block": ethereumBlock,
-        "ethereum-subscription": { bytes in _ = EthereumSubscriptionMessage(text: String(decoding: bytes, as: UTF8.self)) },
-        "json-rpc-answer": jsonRPCAnswer,
-        "log-batches": { bytes in _ = try? RecordBatches.decode(bytes, topic: "fuzz", partition: 0) },
-        "protobuf-records": protobufRecords,
-        "witness-request": witnessRequest,
+    public static let all: [String: FuzzTarget] = [
+        "zmtp": .parser(zmtp),
+        "bitcoin-block": .parser(bitcoinBlock),
+        "bitcoin-blk-file": .parser(bitcoinBlkFile),
+        "ethereum-block": .parser(ethereumBlock),
+        "ethereum-subscription": .parser { bytes in _ = EthereumSubscriptionMessage(text: String(decoding: bytes, as: UTF8.self)) },
+        "json-rpc-answer": .parser(jsonRPCAnswer),
+        "log-batches": .parser { bytes in _ = try? RecordBatches.decode(bytes, topic: "fuzz", partition: 0) },
+        "protobuf-records": .parser(protobufRecords),
+        "witness-request": .parser(witnessRequest),
+        "configuration": .service(configuration),
+        "api-request": .service(apiRequest),
     ]
 
     /// ZMTP from a peer, delivered in chunks whose size is the first byte (TCP splits anywhere).

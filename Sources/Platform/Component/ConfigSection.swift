@@ -52,6 +52,16 @@ public struct ConfigSection: Sendable {
         reader.double(forKey: ConfigKey(key))
     }
 
+    /// A number that must lie in `range` (a finite range: intervals and rates become `Duration`s, which trap
+    /// on values like `1e300`); absent gives `value`, anything else (NaN, infinity, out of range) is refused.
+    public func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ValidationError) -> Double {
+        guard let number = double(key) else { return value }
+        guard range.contains(number) else {
+            throw outOfRange(key, "must be a number in \(range.lowerBound)...\(range.upperBound), got \(number)")
+        }
+        return number
+    }
+
     public func bool(_ key: String, default value: Bool) -> Bool {
         reader.bool(forKey: ConfigKey(key), default: value)
     }

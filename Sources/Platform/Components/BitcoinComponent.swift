@@ -29,7 +29,7 @@ public struct BitcoinComponent: PlatformComponent {
         network = section.string("network", default: "mainnet")
         startHeight = section.unsigned("start_height", default: 0)
         confirmations = section.unsigned("confirmations", default: 1)
-        pollSeconds = section.double("poll_seconds") ?? 2
+        pollSeconds = try section.number("poll_seconds", default: 2, in: 0.01...3600)
         zmqBlock = section.string("zmq_block")
         guard !rpcURLs.isEmpty else { return }
         guard BitcoinNetwork.named(network) != nil else { throw section.malformed("network", "unknown network \(network)") }
@@ -41,7 +41,6 @@ public struct BitcoinComponent: PlatformComponent {
             throw section.missing("rpc_user", "set rpc_user and rpc_password, rpc_cookie_file, or user:password@ in every URL")
         }
         guard confirmations >= 1 else { throw section.outOfRange("confirmations", "must be at least 1") }
-        guard pollSeconds > 0 else { throw section.outOfRange("poll_seconds", "must be positive") }
         if let endpoint = zmqBlock, !endpoint.hasPrefix("tcp://") || endpoint.split(separator: ":").last.flatMap({ Int($0) }) == nil {
             throw section.malformed("zmq_block", "must be tcp://host:port, got \(endpoint)")
         }

@@ -22,7 +22,7 @@ public struct EthereumComponent: PlatformComponent {
         chainID = section.int("chain_id").map { UInt64(max(0, $0)) }
         startHeight = section.unsigned("start_height", default: 0)
         confirmations = section.unsigned("confirmations", default: 1)
-        pollSeconds = section.double("poll_seconds") ?? 2
+        pollSeconds = try section.number("poll_seconds", default: 2, in: 0.01...3600)
         guard !rpcURLs.isEmpty else { return }
         if let bad = rpcURLs.first(where: { NodeURL($0) == nil || $0.hasPrefix("ws") }) {
             throw section.malformed("rpc_urls", "not an http(s) URL: \(NodeURL.redacted(bad))")
@@ -31,7 +31,6 @@ public struct EthereumComponent: PlatformComponent {
             throw section.malformed("ws_url", "must be ws://host:port or wss://..., got \(NodeURL.redacted(url))")
         }
         guard confirmations >= 1 else { throw section.outOfRange("confirmations", "must be at least 1") }
-        guard pollSeconds > 0 else { throw section.outOfRange("poll_seconds", "must be positive") }
     }
 
     public var settingsDescription: [String: String] {

@@ -22,8 +22,7 @@ public struct RetentionComponent: PlatformComponent {
             periods[recordClass] = period
         }
         retention = try RecordRetention(overrides: periods)
-        checkHours = section.double("check_hours") ?? 24
-        guard checkHours > 0 else { throw section.outOfRange("check_hours", "must be positive") }
+        checkHours = try section.number("check_hours", default: 24, in: 0.001...8760)
     }
 
     public var settingsDescription: [String: String] {

@@ -18,9 +18,8 @@ public struct SimulatorComponent: PlatformComponent {
         enabled = section.bool("enabled", default: false)
         seed = section.int("seed").map { UInt64(bitPattern: Int64($0)) }
         count = section.int("count")
-        rate = section.double("rate") ?? 200
+        rate = try section.number("rate", default: 200, in: 0.001...10_000_000)
         if let count, count < 0 { throw section.outOfRange("count", "must not be negative") }
-        if let rate, !(rate > 0) { throw section.outOfRange("rate", "must be positive") }
     }
 
     public var settingsDescription: [String: String] { ["enabled": String(enabled)] }
