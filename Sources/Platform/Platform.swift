@@ -117,7 +117,12 @@ public final class Platform: Sendable {
         let context = context
         var services: [any Service] = []
         if configuration.roles.contains(.process) { services.append(LogRetentionService(log: log, logger: logger)) }
-        for component in components { services += try component.services(context) }
+        for component in components {
+            let section = type(of: component).section
+            services += try component.services(context).map { service in
+                ContainedService(service: service, section: section, health: health, logger: logger)
+            }
+        }
         if configuration.roles.contains(.api) {
             services.append(
                 Gateway.application(
