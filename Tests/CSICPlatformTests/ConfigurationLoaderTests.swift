@@ -64,7 +64,8 @@ import Testing
         let path = try write(
             """
             bitcoin: { rpc_urls: ["http://10.0.0.1:8332/", "http://10.0.0.2:8332/"], rpc_cookie_file: /var/lib/bitcoind/.cookie,
-                       network: signet, start_height: 200000, confirmations: 6, poll_seconds: 0.5, zmq_block: "tcp://10.0.0.1:28332" }
+                       network: signet, start_height: 200000, confirmations: 6, poll_seconds: 0.5, zmq_block: "tcp://10.0.0.1:28332",
+                       dead_letter_max_bytes: 65536 }
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let configuration = try await ConfigurationLoader.load(file: path, environment: ["CSIC_BITCOIN_RPC_USER": "auditor"])
@@ -76,6 +77,7 @@ import Testing
         #expect(bitcoin.startHeight == 200_000 && bitcoin.confirmations == 6)
         #expect(bitcoin.pollSeconds == 0.5)
         #expect(bitcoin.zmqBlock == "tcp://10.0.0.1:28332")
+        #expect(bitcoin.deadLetterMaxBytes == 65_536)
     }
 
     @Test func readsTheEthereumAdapterAndPerNodeCredentials() async throws {
@@ -95,6 +97,7 @@ import Testing
         #expect(ethereum.chainID == 1)
         #expect(ethereum.startHeight == 21_000_000 && ethereum.confirmations == 12)
         #expect(ethereum.pollSeconds == 1.5)
+        #expect(ethereum.deadLetterMaxBytes == 1 << 20, "the default")
     }
 
     @Test func defaultsWithoutAFile() async throws {
@@ -127,6 +130,8 @@ import Testing
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, poll_seconds: -1 }",
         "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], poll_seconds: 1e20 }",
         "log: { retention_days: 9223372036854775807 }",
+        "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], dead_letter_max_bytes: 8388608 }",
+        "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, dead_letter_max_bytes: 10 }",
     ])
     func rejectsBadValues(_ yaml: String) async throws {
         let path = try write(yaml)

@@ -2,6 +2,12 @@ import Crypto
 
 /// Input that was rejected, kept with its raw bytes and the reason so that nothing is dropped silently.
 public struct DeadLetter: DomainEvent, Hashable, Codable {
+    /// How many bytes of a rejected input a source keeps by default (`dead_letter_max_bytes` of an adapter);
+    /// a larger input keeps its first bytes, and the reason gives its whole length and SHA-256.
+    public static let defaultMaxPayloadBytes = 1 << 20
+    /// The most a source may be configured to keep: a dead letter must fit a log record (4 MiB).
+    public static let maxPayloadBytesLimit = 3 << 20
+
     /// Where the input came from: an adapter name or `<topic>` for events rejected by an engine.
     public var source: String
     /// The topic the input was read from or meant for.

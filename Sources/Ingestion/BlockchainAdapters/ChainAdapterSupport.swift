@@ -74,19 +74,19 @@ struct ChainEventPublisher: Sendable {
 
     /// The most bytes of a node's answer a dead letter keeps: an Ethereum block's JSON or a raw Bitcoin block
     /// can exceed the log's record limit, and a dead letter that cannot be appended stopped the adapter.
-    static let maxDeadLetterBytes = 1 << 20
+    let maxDeadLetterBytes: Int
 
     /// Dead-letters data the node served that cannot be accepted, with the reason. A larger answer keeps its
     /// first ``maxDeadLetterBytes`` bytes; the reason then gives its whole length and SHA-256.
     func deadLetter(key: String, payload: [UInt8], reason: String) async throws {
         var reason = String(reason.prefix(4_096))
-        if payload.count > Self.maxDeadLetterBytes {
+        if payload.count > maxDeadLetterBytes {
             let digest = Hex.encode(SHA256.hash(data: payload))
-            reason += " (the node's answer: \(payload.count) bytes, SHA-256 \(digest); the first \(Self.maxDeadLetterBytes) kept)"
+            reason += " (the node's answer: \(payload.count) bytes, SHA-256 \(digest); the first \(maxDeadLetterBytes) kept)"
         }
         let letter = DeadLetter(
             source: source, topic: Topic.transactions.rawValue, partition: nil, offset: nil, key: Array(key.utf8.prefix(256)),
-            payload: Array(payload.prefix(Self.maxDeadLetterBytes)), reasonCode: .undecodable, reason: reason,
+            payload: Array(payload.prefix(maxDeadLetterBytes)), reasonCode: .undecodable, reason: reason,
             rejectedBy: "\(source)-adapter", time: .now())
         _ = try await log.append(.deadLetter, records: [ProducerRecord(key: letter.source, value: letter.serializedProto())])
     }

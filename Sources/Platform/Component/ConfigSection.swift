@@ -52,6 +52,15 @@ public struct ConfigSection: Sendable {
         reader.double(forKey: ConfigKey(key))
     }
 
+    /// A whole number that must lie in `range`; absent gives `value`.
+    public func integer(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(ValidationError) -> Int {
+        guard let number = int(key) else { return value }
+        guard range.contains(number) else {
+            throw outOfRange(key, "must be a whole number in \(range.lowerBound)...\(range.upperBound), got \(number)")
+        }
+        return number
+    }
+
     /// A number that must lie in `range` (a finite range: intervals and rates become `Duration`s, which trap
     /// on values like `1e300`); absent gives `value`, anything else (NaN, infinity, out of range) is refused.
     public func number(_ key: String, default value: Double, in range: ClosedRange<Double>) throws(ValidationError) -> Double {

@@ -18,6 +18,8 @@ public struct BitcoinComponent: PlatformComponent {
     public var startHeight: UInt64
     public var confirmations: UInt64
     public var pollSeconds: Double
+    /// The most bytes of a rejected node answer a dead letter keeps; the reason gives its length and SHA-256.
+    public var deadLetterMaxBytes: Int
     /// The node's `-zmqpubhashblock` endpoint (`tcp://host:port`): new blocks are fetched at once.
     public var zmqBlock: String?
 
@@ -30,6 +32,8 @@ public struct BitcoinComponent: PlatformComponent {
         startHeight = section.unsigned("start_height", default: 0)
         confirmations = section.unsigned("confirmations", default: 1)
         pollSeconds = try section.number("poll_seconds", default: 2, in: 0.01...3600)
+        deadLetterMaxBytes = try section.integer(
+            "dead_letter_max_bytes", default: DeadLetter.defaultMaxPayloadBytes, in: 1024...DeadLetter.maxPayloadBytesLimit)
         zmqBlock = section.string("zmq_block")
         guard !rpcURLs.isEmpty else { return }
         guard BitcoinNetwork.named(network) != nil else { throw section.malformed("network", "unknown network \(network)") }
@@ -50,7 +54,7 @@ public struct BitcoinComponent: PlatformComponent {
         guard !rpcURLs.isEmpty else { return [:] }
         return [
             "rpc_urls": rpcURLs.map(NodeURL.redacted).joined(separator: ","), "network": network,
-            "confirmations": String(confirmations),
+            "confirmations": String(confirmations), "dead_letter_max_bytes": String(deadLetterMaxBytes),
         ]
     }
 
@@ -71,10 +75,12 @@ public struct BitcoinComponent: PlatformComponent {
             BitcoinNodeEndpoint(
                 url: node.address, credentials: node.user.map { .password(user: $0, password: node.password ?? "") } ?? shared)
         }
-        return BitcoinAdapterSettings(
+        var settings = BitcoinAdapterSettings(
             endpoints: endpoints, network: network, startHeight: startHeight, confirmations: confirmations,
             pollInterval: .seconds(pollSeconds), statePath: context.directory("bitcoin/adapter.sqlite"),
             blockNotifications: zmqBlock.flatMap { ZMQSubscription(endpoint: $0, topics: ["hashblock"]) })
+        settings.deadLetterMaxBytes = deadLetterMaxBytes
+        return settings
     }
 }
 

@@ -15,6 +15,8 @@ public struct EthereumComponent: PlatformComponent {
     public var startHeight: UInt64
     public var confirmations: UInt64
     public var pollSeconds: Double
+    /// The most bytes of a rejected node answer a dead letter keeps; the reason gives its length and SHA-256.
+    public var deadLetterMaxBytes: Int
 
     public init(_ section: ConfigSection) throws {
         rpcURLs = section.strings("rpc_urls", secret: true) ?? []
@@ -23,6 +25,8 @@ public struct EthereumComponent: PlatformComponent {
         startHeight = section.unsigned("start_height", default: 0)
         confirmations = section.unsigned("confirmations", default: 1)
         pollSeconds = try section.number("poll_seconds", default: 2, in: 0.01...3600)
+        deadLetterMaxBytes = try section.integer(
+            "dead_letter_max_bytes", default: DeadLetter.defaultMaxPayloadBytes, in: 1024...DeadLetter.maxPayloadBytesLimit)
         guard !rpcURLs.isEmpty else { return }
         if let bad = rpcURLs.first(where: { NodeURL($0) == nil || $0.hasPrefix("ws") }) {
             throw section.malformed("rpc_urls", "not an http(s) URL: \(NodeURL.redacted(bad))")
@@ -37,7 +41,7 @@ public struct EthereumComponent: PlatformComponent {
         guard !rpcURLs.isEmpty else { return [:] }
         return [
             "rpc_urls": rpcURLs.map(NodeURL.redacted).joined(separator: ","), "chain_id": chainID.map(String.init) ?? "any",
-            "confirmations": String(confirmations),
+            "confirmations": String(confirmations), "dead_letter_max_bytes": String(deadLetterMaxBytes),
         ]
     }
 
@@ -45,11 +49,12 @@ public struct EthereumComponent: PlatformComponent {
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.ingest), !rpcURLs.isEmpty else { return [] }
-        let settings = EthereumAdapterSettings(
+        var settings = EthereumAdapterSettings(
             endpoints: rpcURLs.compactMap(NodeURL.init).map { EthereumNodeEndpoint(url: $0.address, authorization: $0.basicAuthorization) },
             chainID: chainID, startHeight: startHeight, confirmations: confirmations, pollInterval: .seconds(pollSeconds),
             statePath: context.directory("ethereum/adapter.sqlite"), headSubscription: webSocketURL.map(EthereumHeadSubscription.init(url:))
         )
+        settings.deadLetterMaxBytes = deadLetterMaxBytes
         return [try EthereumAdapter(settings: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
     }
 }

@@ -26,6 +26,8 @@ public struct BitcoinAdapterSettings: Sendable {
     /// 1 applies the tip; 6 waits for six blocks.
     public var confirmations: UInt64
     public var pollInterval: Duration
+    /// The most bytes of a rejected answer a dead letter keeps (`dead_letter_max_bytes`).
+    public var deadLetterMaxBytes = DeadLetter.defaultMaxPayloadBytes
     /// The adapter's state file (checkpoint and UTXO index).
     public var statePath: String
     /// How many recent blocks are remembered for reorgs.
@@ -70,7 +72,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
         precondition(!settings.endpoints.isEmpty, "a Bitcoin adapter needs at least one node")
         self.settings = settings
         clients = settings.endpoints.map { BitcoinRPCClient(url: $0.url, credentials: $0.credentials) }
-        publisher = ChainEventPublisher(log: log, source: "bitcoin")
+        publisher = ChainEventPublisher(log: log, source: "bitcoin", maxDeadLetterBytes: settings.deadLetterMaxBytes)
         state = try BitcoinAdapterState(path: settings.statePath)
         self.logger = logger
         self.metrics = ChainAdapterMetrics(chain: "bitcoin", factory: metrics)

@@ -27,6 +27,8 @@ public struct EthereumAdapterSettings: Sendable {
     /// 1 applies the head; 12 waits for twelve blocks.
     public var confirmations: UInt64
     public var pollInterval: Duration
+    /// The most bytes of a rejected answer a dead letter keeps (`dead_letter_max_bytes`).
+    public var deadLetterMaxBytes = DeadLetter.defaultMaxPayloadBytes
     /// The adapter's state file (checkpoint and recent blocks' transactions).
     public var statePath: String
     /// How many recent blocks are remembered for reorgs.
@@ -72,7 +74,7 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
         precondition(!settings.endpoints.isEmpty, "an Ethereum adapter needs at least one node")
         self.settings = settings
         clients = settings.endpoints.map { EthereumRPCClient(url: $0.url, authorization: $0.authorization) }
-        publisher = ChainEventPublisher(log: log, source: "ethereum")
+        publisher = ChainEventPublisher(log: log, source: "ethereum", maxDeadLetterBytes: settings.deadLetterMaxBytes)
         state = try EthereumAdapterState(path: settings.statePath)
         self.logger = logger
         self.metrics = ChainAdapterMetrics(chain: "ethereum", factory: metrics)
