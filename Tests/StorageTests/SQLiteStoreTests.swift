@@ -1,5 +1,6 @@
 import CSICCore
 import Foundation
+import GRDB
 import Storage
 import CSICTestSupport
 import Testing
@@ -79,6 +80,47 @@ func allIDs(_ store: SQLiteStore, address: String, pageSize: Int) async throws -
             #expect(
                 try await store.transactions(address: "cold-\(batch * 10)", limit: 5, cursor: nil).items.map(\.id) == [row(batch * 10).id])
         }
+    }
+
+    /// The database itself refuses a second row with a stored id, whichever index level holds it: a write
+    /// path that skipped the upsert fails when it stages the id's key, and nothing of it is kept.
+    @Test func theDatabaseRefusesASecondRowWithAStoredID() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        for batch in 0..<40 { try await store.apply((0..<25).map { TransactionWrite(row(batch * 25 + $0), addresses: []) }) }
+        for index in [0, 500, 999] {
+            let error = await #expect(throws: DatabaseError.self) {
+                try await store.pool.write { db in
+                    try db.execute(
+                        sql: """
+                            INSERT INTO transactions SELECT NULL, id, chain, txid, block_height, block_hash, block_time_us,
+                                seen_at_us, fee, total_output, input_count, output_count, status, risk_score, payload,
+                                source_topic, source_partition, source_offset
+                            FROM transactions WHERE id = ?
+                            """, arguments: [row(index).id])
+                    try db.execute(
+                        sql: "INSERT INTO transaction_id_keys_recent (id_key, seq) VALUES (?, ?)",
+                        arguments: [IndexKey.of(row(index).id), db.lastInsertedRowID])
+                }
+            }
+            #expect(error?.message?.contains("duplicate transaction id") == true, "\(String(describing: error))")
+        }
+        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") } == 1_000)
+    }
+
+    /// A replayed batch (ids stored before, some repeated inside the batch, addresses new and old) updates the
+    /// stored rows: one row per id, the last version of each, its address entries pointing at the stored row.
+    @Test func aReplayRelyingOnTheConstraintUpdatesTheStoredRows() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        try await store.apply((0..<50).map { TransactionWrite(row($0, risk: 5), addresses: ["old"]) })
+        try await store.apply(
+            (40..<60).map { TransactionWrite(row($0), addresses: ["new"]) } + [TransactionWrite(row(45, risk: 70), addresses: ["new"])])
+        #expect(try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") } == 60)
+        #expect(try await store.transaction(id: row(41).id)?.riskScore == 5, "a replay without a risk score keeps the stored one")
+        #expect(try await store.transaction(id: row(45).id)?.riskScore == 70, "the last version in the batch wins")
+        #expect(try await allIDs(store, address: "new", pageSize: 7).sorted() == (40..<60).map { row($0).id }.sorted())
+        #expect(try await allIDs(store, address: "old", pageSize: 7).count == 50)
     }
 
     /// Ids are staged and merged into the main id index by key range; an id is found at either level,

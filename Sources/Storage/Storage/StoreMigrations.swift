@@ -153,6 +153,25 @@ enum StoreMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-12-05-transaction-id-unique") { db in
+            // A transaction id is unique, enforced by the database: every new row's id key is staged in the
+            // same write, and staging a key whose id another row already holds (at either index level) is
+            // refused. The upsert relies on it instead of probing first (`TransactionRows.upsert`). A plain
+            // UNIQUE index on the 68-byte id text would be a third large index written at random: about 30 %
+            // of `csic bench pipeline` (docs/performance.md).
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER transaction_id_unique BEFORE INSERT ON transaction_id_keys_recent
+                    WHEN EXISTS (
+                        SELECT 1 FROM (
+                            SELECT seq FROM transaction_id_keys_recent WHERE id_key = NEW.id_key
+                            UNION ALL SELECT seq FROM transaction_id_keys WHERE id_key = NEW.id_key
+                        ) k JOIN transactions t ON t.seq = k.seq
+                        WHERE t.seq != NEW.seq AND t.id = (SELECT id FROM transactions WHERE seq = NEW.seq)
+                    )
+                    BEGIN SELECT RAISE(ABORT, 'duplicate transaction id: another row holds it'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -21,11 +21,6 @@ enum TransactionRows {
             source_topic = ?15, source_partition = ?16, source_offset = ?17
         WHERE seq = ?18
         """
-    /// Whether either index level holds the key `?1`: the quick test that clears most new ids.
-    static let probeSQL = [
-        "SELECT 1 FROM transaction_id_keys_recent WHERE id_key = ?1",
-        "SELECT 1 FROM transaction_id_keys WHERE id_key = ?1",
-    ]
     /// `?1` is the id key, `?2` the id: the candidates of both index levels, confirmed on the row.
     static let lookupSQL = """
         SELECT k.seq FROM (
@@ -33,48 +28,47 @@ enum TransactionRows {
             UNION ALL SELECT seq FROM transaction_id_keys WHERE id_key = ?1
         ) k JOIN transactions t ON t.seq = k.seq WHERE t.id = ?2 LIMIT 1
         """
+    /// Row `?2` takes the fields of row `?1` (a replay without a risk score keeps the stored one).
+    static let copySQL = """
+        UPDATE transactions SET block_height = n.block_height, block_hash = n.block_hash, block_time_us = n.block_time_us,
+            fee = n.fee, total_output = n.total_output, input_count = n.input_count, output_count = n.output_count,
+            status = n.status, risk_score = COALESCE(n.risk_score, transactions.risk_score), payload = n.payload,
+            source_topic = n.source_topic, source_partition = n.source_partition, source_offset = n.source_offset
+        FROM (SELECT * FROM transactions WHERE seq = ?1) n WHERE transactions.seq = ?2
+        """
 
-    /// Upserts prepared rows. The id index is probed in key order (neighbouring pages); rows are written in
-    /// arrival order, an id already stored updating its row, an id repeated in the batch updating the row its
-    /// first occurrence wrote. Then new ids and address entries are staged in key order and one key range of
-    /// each staged index moves into its main index.
+    /// Upserts prepared rows. The database keeps ids unique (the `transaction_id_unique` trigger refuses to
+    /// stage a key whose id another row holds), and the upsert relies on it instead of probing first: every
+    /// id new to the batch is inserted, an id repeated in the batch updates the row its first occurrence
+    /// wrote, and when staging a new row's key is refused (the id was stored before: a replay) that row's
+    /// fields move to the stored row and the new row goes. Keys and address entries are staged in key order,
+    /// then one key range of each staged index moves into its main index.
     static func upsert(_ prepared: PreparedTransactions, mergeSlice: Int, _ db: Database) throws {
         guard !prepared.transactions.isEmpty else { return }
         let transactions = prepared.transactions
-        var stored = [Int64?](repeating: nil, count: transactions.count)
         var firstOccurrence = [Int?](repeating: nil, count: transactions.count)
-        let probes = try probeSQL.map { SQLiteBinder(try db.cachedStatement(sql: $0)) }
-        let lookup = SQLiteBinder(try db.cachedStatement(sql: lookupSQL))
         var previous: Int?
         for position in prepared.idOrder {
-            let key = transactions[position].idKey
             if let previous, transactions[previous].row.id == transactions[position].row.id {
                 firstOccurrence[position] = firstOccurrence[previous] ?? previous
-            } else if try probes.contains(where: { probe in
-                probe.bind(1, key)
-                return try probe.step(in: db) != nil
-            }) {
-                lookup.bind(1, key)
-                lookup.bind(2, transactions[position].row.id)
-                stored[position] = try lookup.step(in: db)
             }
             previous = position
         }
         let insert = SQLiteBinder(try db.cachedStatement(sql: insertSQL))
         let update = SQLiteBinder(try db.cachedStatement(sql: updateSQL))
         var sequences = [Int64](repeating: 0, count: transactions.count)
-        var newIDs: [(key: Int64, seq: Int64)] = []
+        var newIDs: [(key: Int64, seq: Int64, position: Int)] = []
         for (position, transaction) in transactions.enumerated() {
-            if let existing = firstOccurrence[position].map({ sequences[$0] }) ?? stored[position] {
+            if let first = firstOccurrence[position] {
                 bindFields(transaction, update)
-                update.bind(18, existing)
+                update.bind(18, sequences[first])
                 try update.step(in: db)
-                sequences[position] = existing
+                sequences[position] = sequences[first]
             } else {
                 bindFields(transaction, insert)
                 try insert.step(in: db)
                 let seq = db.lastInsertedRowID
-                newIDs.append((transaction.idKey, seq))
+                newIDs.append((transaction.idKey, seq, position))
                 sequences[position] = seq
             }
         }
@@ -83,8 +77,19 @@ enum TransactionRows {
         for entry in newIDs {
             stageID.bind(1, entry.key)
             stageID.bind(2, entry.seq)
-            try stageID.step(in: db)
+            do {
+                try stageID.step(in: db)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                let lookup = SQLiteBinder(try db.cachedStatement(sql: lookupSQL))
+                lookup.bind(1, entry.key)
+                lookup.bind(2, transactions[entry.position].row.id)
+                guard let stored = try lookup.step(in: db) else { throw error }
+                try db.cachedStatement(sql: copySQL).execute(arguments: [entry.seq, stored])
+                try db.cachedStatement(sql: "DELETE FROM transactions WHERE seq = ?").execute(arguments: [entry.seq])
+                sequences[entry.position] = stored
+            }
         }
+        for (position, first) in firstOccurrence.enumerated() { if let first { sequences[position] = sequences[first] } }
         let index = SQLiteBinder(
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))
         for entry in prepared.addressEntries where sequences[entry.transaction] > 0 {
