@@ -75,14 +75,15 @@ extension FuzzTargets {
 struct APIHarness: Sendable {
     let platform: Platform
     let responder: RouterResponder<APIContext>
-    let logger = Logger(label: "csic-fuzz") { _ in SwiftLogNoOpLogHandler() }
+    let logger = APIHarness.silent
+    static let silent = Logger(label: "csic-fuzz") { _ in SwiftLogNoOpLogHandler() }
 
     static let shared = Task<APIHarness, any Error> {
         var configuration = PlatformConfiguration()
         configuration.dataDirectory = FuzzTargets.workDirectory + "/platform"
         configuration.roles = [.api]
         try seedAuditTrail(configuration.dataDirectory + "/audit")
-        let platform = try await Platform.open(configuration, logger: Logger(label: "csic-fuzz") { _ in SwiftLogNoOpLogHandler() })
+        let platform = try await Platform.open(configuration, logger: silent)
         return APIHarness(platform: platform, responder: Gateway.router(platform.gatewayDependencies).buildResponder())
     }
 

@@ -61,7 +61,17 @@ struct AuditSeal: Codable, Hashable {
     var sha256: String
     var lastCurrentHash: String
 
+    /// The SHA-256 of a segment file, read in 1 MiB pieces (a sealed segment can be hundreds of megabytes).
     static func digest(path: String) throws -> String {
-        Hex.encode(SHA256Hasher.digest(try FileIO.readFile(path)))
+        let file = try AppendFile(path: path, readOnly: true)
+        var hasher = SHA256()
+        var position: Int64 = 0
+        while position < file.size {
+            let piece = try file.read(Int(min(1 << 20, file.size - position)), at: position)
+            guard !piece.isEmpty else { break }
+            hasher.update(data: piece)
+            position += Int64(piece.count)
+        }
+        return Hex.encode(Array(hasher.finalize()))
     }
 }

@@ -1,5 +1,4 @@
 import CSICCore
-import Crypto
 import DurableFiles
 import Foundation
 
@@ -36,24 +35,10 @@ extension AuditLog {
         if let next, first.addingReportingOverflow(seal.entries) != (next, false) {
             throw sealDamage(path, "holds \(seal.entries) sealed entries from \(first) but the next segment starts at \(next)")
         }
-        guard try digest(path) == seal.sha256 else {
+        guard try AuditSeal.digest(path: path) == seal.sha256 else {
             let located = AuditSegmentCopy(path: path).problem.map { String($0.dropFirst(path.count + 2)) + "; " } ?? ""
             throw sealDamage(path, "\(located)its SHA-256 differs from its seal (altered after sealing)")
         }
-    }
-
-    /// The SHA-256 of a file, read in 1 MiB pieces (a sealed segment can be hundreds of megabytes).
-    private static func digest(_ path: String) throws -> String {
-        let file = try AppendFile(path: path, readOnly: true)
-        var hasher = SHA256()
-        var position: Int64 = 0
-        while position < file.size {
-            let piece = try file.read(Int(min(1 << 20, file.size - position)), at: position)
-            guard !piece.isEmpty else { break }
-            hasher.update(data: piece)
-            position += Int64(piece.count)
-        }
-        return Hex.encode(Array(hasher.finalize()))
     }
 
     private static func sealDamage(_ path: String, _ problem: String) -> NoteError {

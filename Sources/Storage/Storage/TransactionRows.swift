@@ -85,6 +85,8 @@ enum TransactionRows {
                 lookup.bind(2, transactions[entry.position].row.id)
                 guard let stored = try lookup.step(in: db) else { throw error }
                 try db.cachedStatement(sql: copySQL).execute(arguments: [entry.seq, stored])
+                // The row this write inserted a moment ago (uncommitted, never acknowledged) goes; the stored,
+                // acknowledged row now holds its fields.
                 try db.cachedStatement(sql: "DELETE FROM transactions WHERE seq = ?").execute(arguments: [entry.seq])
                 sequences[entry.position] = stored
             }
