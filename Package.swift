@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         .target(
@@ -152,8 +154,12 @@ let package = Package(
         .target(
             name: "APIGateway",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
+                "CSICCore", "CSICProtos", "DurableFiles", "EventLog", "Storage", "StreamRuntime",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -210,12 +216,14 @@ let package = Package(
         .executableTarget(
             name: "csic",
             dependencies: [
+                "APIGateway",
                 "AuditTrail",
                 "BlockchainAdapters",
                 "CSICBenchmarks",
                 "CSICCore",
                 "CSICPlatform",
                 "EventLog",
+                "Storage",
                 "StreamRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -277,7 +285,9 @@ let package = Package(
             dependencies: [
                 "APIGateway", "AuditTrail", "CSICPlatform", "Storage", "EventLog", "CSICCore", "CSICProtos", "CSICTestSupport",
                 "Simulation", "StreamRuntime", "TransactionAnalysis",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -22,6 +22,8 @@ public final class Platform: Sendable {
     public let store: any PlatformStore
     public let registry: PrometheusCollectorRegistry
     public let metrics: any MetricsFactory
+    /// Accounts, credentials and tokens of the API (`auth:`).
+    public let access: AccessControl
     /// What the components report as not ok while they run; `/health` lists it.
     public let health = HealthBoard()
     let database: SQLiteStore
@@ -30,6 +32,7 @@ public final class Platform: Sendable {
     /// The platform's systems, in the order their services start (and stop in reverse). A new system is one
     /// more line here.
     public static let standardComponents: [any PlatformComponent.Type] = [
+        AuthComponent.self,
         TransactionAnalysisComponent.self,
         DeadLetterComponent.self,
         RetentionComponent.self,
@@ -41,8 +44,9 @@ public final class Platform: Sendable {
 
     init(
         configuration: PlatformConfiguration, components: [any PlatformComponent], log: any EventLog, database: SQLiteStore,
-        registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, logger: Logger
+        registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, access: AccessControl, logger: Logger
     ) {
+        self.access = access
         self.configuration = configuration
         self.components = components
         self.log = log
@@ -91,9 +95,12 @@ public final class Platform: Sendable {
             maxAgeSeconds: platform.logRetentionDays * 86_400, maxBytesPerPartition: platform.logRetentionBytesPerPartition,
             removesUnconsumed: platform.logRetentionRemovesUnconsumed)
         try await log.createPlatformTopics(partitions: platform.logPartitions, retention: retention)
+        let authSettings = configuration.components.lazy.compactMap { $0 as? AuthComponent }.first?.settings ?? AuthSettings()
+        let access = try await AccessControl(
+            settings: authSettings, store: database, log: log, keyDirectory: "\(platform.dataDirectory)/auth/keys")
         return Platform(
             configuration: platform, components: configuration.components, log: log, database: database, registry: registry,
-            metrics: metrics, logger: logger)
+            metrics: metrics, access: access, logger: logger)
     }
 
     static func logOptions(_ configuration: PlatformConfiguration) throws -> EmbeddedLogOptions {
@@ -138,7 +145,7 @@ public final class Platform: Sendable {
         return GatewayDependencies(
             log: log, registry: registry, metrics: metrics, routes: components.flatMap { $0.routes(context) },
             consumers: components.reduce(into: [:]) { consumers, component in consumers.merge(component.consumers) { first, _ in first } },
-            storeBytes: { try await database.sizeBytes() }, health: health)
+            storeBytes: { try await database.sizeBytes() }, access: access, health: health)
     }
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited

@@ -5,5 +5,7 @@ struct CSIC: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "csic",
         abstract: "CSIC: crypto supervision platform for a financial regulator.",
-        subcommands: [Demo.self, Serve.self, Bench.self, LogCommand.self, ChainCommand.self, AuditCommand.self, WitnessCommand.self])
+        subcommands: [
+            Demo.self, Serve.self, Bench.self, LogCommand.self, ChainCommand.self, AuditCommand.self, WitnessCommand.self, UserCommand.self,
+        ])
 }

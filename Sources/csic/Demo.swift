@@ -3,6 +3,7 @@ import CSICCore
 import CSICPlatform
 import Configuration
 import Foundation
+import APIGateway
 import Logging
 
 /// `csic demo`: every role and the chain simulator on embedded backends.
@@ -16,6 +17,10 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Simulated transactions per second.") var rate: Double = 200
     @Option(help: "Simulator seed: the same seed produces the same transactions and resumes after a crash.") var seed: UInt64?
     @Option(help: "Produce exactly this many transactions, then idle.") var count: Int?
+    @Option(
+        name: .customLong("admin-password"),
+        help: "Password of the demo admin, admin (at least 12 characters); without it a random one is printed at start.")
+    var adminPassword: String?
 
     func run() async throws {
         var values: [String: ConfigValue] = [
@@ -30,9 +35,12 @@ struct Demo: AsyncParsableCommand {
         let configuration = try ConfigurationLoader.load(values: values)
         let logger = Logging.bootstrapped(label: "csic")
         let platform = try await Platform.open(configuration, logger: logger)
+        let password = adminPassword ?? Secrets.demoPassword()
+        try await platform.access.ensureAdmin("admin", password: password, by: ChangeOrigin(actor: "operator:demo", sourceAddress: "local"))
         try await platform.run(duration: duration.map { .seconds($0) }) { boundPort in
-            FileHandle.standardOutput.write(
-                Data("CSIC demo running at http://\(host):\(boundPort)/  (API /api/v1, metrics /metrics, data \(dataDirectory))\n".utf8))
+            var banner = "CSIC demo running at http://\(host):\(boundPort)/  (API /api/v1, metrics /metrics, data \(dataDirectory))\n"
+            if adminPassword == nil { banner += "Sign in as admin with the password \(password) (printed only now)\n" }
+            FileHandle.standardOutput.write(Data(banner.utf8))
         }
     }
 }
@@ -50,6 +58,12 @@ struct Serve: AsyncParsableCommand {
         let configuration = try await ConfigurationLoader.load(file: config, environment: environment)
         let logger = Logging.bootstrapped(label: "csic")
         let platform = try await Platform.open(configuration, logger: logger)
+        guard try await platform.store.hasEnabledUser(role: .admin) else {
+            try await platform.log.close()
+            throw ValidationError(
+                "the store has no enabled admin, and csic does not run open: create one first with "
+                    + "csic user add NAME --role admin --password-stdin --config \(config)")
+        }
         try await platform.run { boundPort in
             logger.info(
                 "serving",

@@ -36,14 +36,15 @@ struct FixedAuditQueries: AuditQueries {
 }
 
 @Suite struct AuditRoutesTests {
-    func app(_ queries: FixedAuditQueries, log: any EventLog) -> some ApplicationProtocol {
+    func app(_ queries: FixedAuditQueries, log: any EventLog, directory: String) async throws -> (some ApplicationProtocol, HTTPFields) {
         let registry = PrometheusCollectorRegistry()
-        return Application(
+        let access = try await TestAccess.access(directory: directory, log: log)
+        let app = Application(
             router: Gateway.router(
                 GatewayDependencies(
                     log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry),
-                    routes: [AuditRoutes(queries: queries)],
-                    consumers: [:], storeBytes: { 0 })))
+                    routes: [AuditRoutes(queries: queries)], consumers: [:], storeBytes: { 0 }, access: access)))
+        return (app, try await TestAccess.adminHeaders(access))
     }
 
     func json(_ buffer: ByteBuffer) throws -> [String: Any] {
@@ -56,43 +57,45 @@ struct FixedAuditQueries: AuditQueries {
         try await log.createPlatformTopics(partitions: 1)
         let checkpoint = AuditCheckpointInfo(
             treeSize: 8, note: "csic.test/audit\n8\nroot\n\n— sig\n", verifierKey: "csic.test/audit+01020304+AQ")
-        try await app(FixedAuditQueries(checkpoint: checkpoint), log: log).test(.router) { client in
-            try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get) { response in
+        let (served, auth) = try await app(FixedAuditQueries(checkpoint: checkpoint), log: log, directory: directory.path)
+        try await served.test(.router) { client in
+            try await client.execute(uri: "/api/v1/audit/checkpoint", method: .get, headers: auth) { response in
                 let body = try json(response.body)
                 #expect(
                     body["tree_size"] as? Int == 8 && body["checkpoint"] as? String == checkpoint.note
                         && body["verifier_key"] as? String == checkpoint.verifierKey)
             }
-            try await client.execute(uri: "/api/v1/audit/records/r-1", method: .get) { response in
+            try await client.execute(uri: "/api/v1/audit/records/r-1", method: .get, headers: auth) { response in
                 let body = try json(response.body)
                 #expect(body["record_bytes"] as? String == "AQID")
                 #expect(body["leaf_index"] as? Int == 7 && body["tree_size"] as? Int == 8)
                 #expect(body["inclusion_proof"] as? [String] == ["qg==", "uw=="])
                 #expect((body["record"] as? [String: Any])?["actor"] as? String == "alice")
             }
-            try await client.execute(uri: "/api/v1/audit/records/r-2", method: .get) { response in
+            try await client.execute(uri: "/api/v1/audit/records/r-2", method: .get, headers: auth) { response in
                 #expect(response.status == .notFound)
             }
-            try await client.execute(uri: "/api/v1/audit/records?actor=alice&limit=5", method: .get) { response in
+            try await client.execute(uri: "/api/v1/audit/records?actor=alice&limit=5", method: .get, headers: auth) { response in
                 let body = try json(response.body)
                 #expect((body["items"] as? [[String: Any]])?.map { $0["leaf_index"] as? Int } == [7])
                 #expect(body["tree_size"] as? Int == 8)
             }
             for uri in ["/api/v1/audit/records?q=a%00b%00", "/api/v1/audit/records?actor=%0A", "/api/v1/audit/records?resource=x%7F"] {
-                try await client.execute(uri: uri, method: .get) { response in
+                try await client.execute(uri: uri, method: .get, headers: auth) { response in
                     #expect(response.status == .badRequest, "control characters are refused: \(uri)")
                     let error = try json(response.body)["error"] as? [String: Any]
                     #expect(error?["code"] as? String == "invalid_parameter")
                 }
             }
-            try await client.execute(uri: "/api/v1/audit/records?actor=bob", method: .get) { response in
+            try await client.execute(uri: "/api/v1/audit/records?actor=bob", method: .get, headers: auth) { response in
                 let items = try json(response.body)["items"] as? [Any]
                 #expect(items?.isEmpty == true)
             }
         }
-        try await app(FixedAuditQueries(checkpoint: nil), log: log).test(.router) { client in
+        let (empty, emptyAuth) = try await app(FixedAuditQueries(checkpoint: nil), log: log, directory: directory.path + "/empty")
+        try await empty.test(.router) { client in
             for uri in ["/api/v1/audit/checkpoint", "/api/v1/audit/records/r-1", "/api/v1/audit/records?actor=alice"] {
-                try await client.execute(uri: uri, method: .get) { response in
+                try await client.execute(uri: uri, method: .get, headers: emptyAuth) { response in
                     #expect(response.status == .notFound, "\(uri)")
                     let error = try json(response.body)["error"] as? [String: Any]
                     #expect(error?["code"] as? String == "no_checkpoint", "\(uri)")
@@ -107,9 +110,11 @@ struct FixedAuditQueries: AuditQueries {
 struct FailingRoutes: APIRoutes {
     struct StoreBroken: Error {}
 
-    func register(on group: RouterGroup<APIContext>) {
-        group.get("broken") { _, _ -> String in throw StoreBroken() }
-        group.post("broken") { _, _ -> String in throw StoreBroken() }
+    var routes: [APIRoute] {
+        [
+            APIRoute(.get, "broken", access: .authenticated("broken"), summary: "fails") { _, _ -> String in throw StoreBroken() },
+            APIRoute(.post, "broken", access: .authenticated("broken"), summary: "fails") { _, _ -> String in throw StoreBroken() },
+        ]
     }
 }
 
@@ -119,14 +124,16 @@ struct FailingRoutes: APIRoutes {
         let log = try EmbeddedEventLog(directory: directory.path + "/log")
         try await log.createPlatformTopics(partitions: 1)
         let registry = PrometheusCollectorRegistry()
+        let access = try await TestAccess.access(directory: directory.path, log: log)
+        let auth = try await TestAccess.adminHeaders(access)
         let app = Application(
             router: Gateway.router(
                 GatewayDependencies(
                     log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: [FailingRoutes()],
-                    consumers: [:], storeBytes: { 0 })))
+                    consumers: [:], storeBytes: { 0 }, access: access)))
         try await app.test(.router) { client in
             for method in [HTTPRequest.Method.get, .post] {
-                try await client.execute(uri: "/api/v1/broken", method: method) { response in
+                try await client.execute(uri: "/api/v1/broken", method: method, headers: auth) { response in
                     #expect(response.status == .internalServerError)
                     let error = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: [String: String]]
                     #expect(error?["error"]?["code"] == "internal", "a 500 has the machine-readable body too")
@@ -136,13 +143,15 @@ struct FailingRoutes: APIRoutes {
         }
         var consumer = try await LogConsumer(log: log, group: "audit-test", topics: [Topic.audit.rawValue])
         let records = try await consumer.poll(maxRecords: 100, timeout: .seconds(1)).map { try AuditRecord(protoBytes: $0.value) }
-        let outcomes = records.filter { $0.details["phase"] != "attempt" }
+        let outcomes = records.filter { $0.details["phase"] != "attempt" && $0.action.hasPrefix("http.") }
         #expect(outcomes.map(\.action).sorted() == ["http.GET /api/v1/broken", "http.POST /api/v1/broken"])
         #expect(
             outcomes.allSatisfy {
                 $0.outcome == .failure && $0.details["status"] == "500" && $0.details["error"]?.contains("StoreBroken") == true
             })
-        #expect(records.filter { $0.details["phase"] == "attempt" }.count == 1, "the write was audited before it ran")
+        #expect(
+            records.filter { $0.details["phase"] == "attempt" && $0.action.hasPrefix("http.") }.count == 1,
+            "the write was audited before it ran")
         try await log.close()
     }
 }

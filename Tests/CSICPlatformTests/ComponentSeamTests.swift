@@ -63,10 +63,12 @@ struct NotesWriter: Service {
 struct NotesRoutes: APIRoutes {
     let pool: DatabasePool
 
-    func register(on group: RouterGroup<APIContext>) {
-        group.get("notes") { _, _ in
-            try await pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM notes ORDER BY id") }.joined(separator: "\n")
-        }
+    var routes: [APIRoute] {
+        [
+            APIRoute(.get, "notes", access: .roles("notes.read", .analyst, .auditor), summary: "The notes") { _, _ in
+                try await pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM notes ORDER BY id") }.joined(separator: "\n")
+            }
+        ]
     }
 
     func storedCounts() async throws -> [String: Int] {
@@ -89,16 +91,21 @@ struct NotesRoutes: APIRoutes {
         #expect(configuration.component(NotesComponent.self)?.greeting == "bonjour")
         let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
         let running = Task { try await platform.run(duration: .seconds(10)) }
+        let origin = ChangeOrigin(actor: "test", sourceAddress: "local")
+        _ = try await platform.access.addUser("reader", role: .auditor, password: nil, entityID: nil, by: origin)
+        let auth: HTTPFields = [.authorization: "Bearer \(try await platform.access.addAPIKey("reader", label: "", by: origin).text)"]
         let app = Application(router: Gateway.router(platform.gatewayDependencies))
         try await app.test(.router) { client in
             // The service writes its note once it has started.
             let deadline = ContinuousClock.now.advanced(by: .seconds(8))
             while ContinuousClock.now < deadline {
-                let written = try await client.execute(uri: "/api/v1/notes", method: .get) { String(buffer: $0.body) == "bonjour" }
+                let written = try await client.execute(uri: "/api/v1/notes", method: .get, headers: auth) {
+                    String(buffer: $0.body) == "bonjour"
+                }
                 if written { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            try await client.execute(uri: "/api/v1/notes", method: .get) { response in
+            try await client.execute(uri: "/api/v1/notes", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == "bonjour")
             }
@@ -106,11 +113,11 @@ struct NotesRoutes: APIRoutes {
                 let endpoints = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
                 #expect((endpoints?["endpoints"] as? [String])?.contains("GET /api/v1/notes") == true)
             }
-            try await client.execute(uri: "/api/v1/stats", method: .get) { response in
+            try await client.execute(uri: "/api/v1/stats", method: .get, headers: auth) { response in
                 let stats = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
                 #expect((stats?["stored"] as? [String: Any])?["notes"] as? Int == 1)
             }
-            try await client.execute(uri: "/metrics", method: .get) { response in
+            try await client.execute(uri: "/metrics", method: .get, headers: auth) { response in
                 let text = String(buffer: response.body)
                 #expect(text.contains("# HELP csic_notes_written_total Notes the notes service wrote."))
                 #expect(text.contains("csic_notes_written_total 1"))

@@ -13,16 +13,14 @@ import tempfile
 import threading
 from collections import Counter
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from audit_trail import entries, segments  # noqa: E402
-from csic_process import Results, Serve, free_port, get, wait_until  # noqa: E402
+from csic_process import ADMIN_USER, Results, Serve, call, free_port, get, wait_until  # noqa: E402
 
 
-def logged_resources(data_dir):
-    """The resource of every whole entry in the WORM log (a torn last entry of a running log is skipped)."""
+def logged_records(data_dir):
+    """Every whole record in the WORM log (a torn last entry of a running log is skipped)."""
     found = []
     if not os.path.isdir(os.path.join(data_dir, "audit", "segments")):
         return found
@@ -30,10 +28,15 @@ def logged_resources(data_dir):
         data, spans = entries(path)
         for offset, length in spans:
             try:
-                found.append(json.loads(data[offset + 4:offset + length - 32])["record"]["resource"])
+                found.append(json.loads(data[offset + 4:offset + length - 32])["record"])
             except ValueError:
                 pass
     return found
+
+
+def logged_resources(data_dir):
+    """The resource of every whole entry in the WORM log."""
+    return [record["resource"] for record in logged_records(data_dir)]
 
 
 def traffic(port, round_number, answered, stop):
@@ -42,14 +45,11 @@ def traffic(port, round_number, answered, stop):
     while not stop.is_set():
         path = f"/api/v1/transactions/btc:{round_number:08x}{number:056x}"
         number += 1
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
-            answered.append(path)
-        except urllib.error.HTTPError as error:
-            if error.code == 404:
-                answered.append(path)
-        except OSError:
+        code, _ = call(port, path, timeout=2)
+        if code == 0:
             return
+        if code in (200, 404):
+            answered.append(path)
 
 
 def main():
@@ -101,6 +101,9 @@ def main():
         logged = Counter(logged_resources(data_dir))
         duplicates = [path for path in wanted if logged[path] != 1]
         results.check(not duplicates, f"each answered request is recorded exactly once ({len(duplicates)} otherwise)")
+        actors = {record["resource"]: (record["actor"], record.get("details", {}).get("role")) for record in logged_records(data_dir)}
+        wrong = [path for path in wanted if actors.get(path) != (ADMIN_USER, "admin")]
+        results.check(not wrong, f"each is recorded with its real actor, {ADMIN_USER} (role admin) ({len(wrong)} otherwise: {wrong[:2]})")
         verify = subprocess.run([args.binary, "audit", "verify", "--data-dir", data_dir], capture_output=True, text=True)
         results.check(verify.returncode == 0, "the final log verifies: " + (verify.stdout.strip().splitlines() or ["?"])[0])
     return results.finish("audit_serve_crash")

@@ -13,19 +13,13 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from csic_process import Results, Serve, free_port, get, stored, wait_until
+from csic_process import Results, Serve, call, free_port, get, stored, wait_until
 
 COUNT = 300
 
 
 def post(port, path, body):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+    return call(port, path, body=body, method="POST")
 
 
 def write_config(path, data_dir, port, extra):

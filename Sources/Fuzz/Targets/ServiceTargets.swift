@@ -33,7 +33,8 @@ extension FuzzTargets {
         _ = loaded.components.map(\.settingsDescription)
     }
 
-    /// An HTTP request: the first byte picks the method, the bytes up to the first newline are the request
+    /// An HTTP request: the first byte picks the method and (its high bit clear) whether the request carries
+    /// an admin's API key, the bytes up to the first newline are the request
     /// target (bytes an HTTP parser would not pass are percent-encoded), the rest is the body. The answer must
     /// not be a 5xx, and a 400 must carry the machine-readable error body.
     static func apiRequest(_ bytes: [UInt8]) async {
@@ -52,10 +53,12 @@ extension FuzzTargets {
         }.joined()
         if !target.hasPrefix("/") { target = "/" + target }
         let body = newline < rest.endIndex ? Array(rest[rest.index(after: newline)...]) : []
+        var headers: HTTPFields = [.contentType: "application/json", .contentLength: String(body.count)]
+        if first & 0x80 == 0 { headers[.authorization] = harness.authorization }
         let request = Request(
             head: HTTPRequest(
-                method: methods[Int(first) % methods.count], scheme: "http", authority: "127.0.0.1", path: target,
-                headerFields: [.contentType: "application/json", .contentLength: String(body.count)]),
+                method: methods[Int(first & 0x7F) % methods.count], scheme: "http", authority: "127.0.0.1", path: target,
+                headerFields: headers),
             body: RequestBody(buffer: ByteBuffer(bytes: body)))
         let (status, answer) = await harness.answer(request)
         if status.code >= 500 {
@@ -75,6 +78,8 @@ extension FuzzTargets {
 struct APIHarness: Sendable {
     let platform: Platform
     let responder: RouterResponder<APIContext>
+    /// `Bearer <an admin's API key>`.
+    let authorization: String
     let logger = APIHarness.silent
     static let silent = Logger(label: "csic-fuzz") { _ in SwiftLogNoOpLogHandler() }
 
@@ -84,7 +89,12 @@ struct APIHarness: Sendable {
         configuration.roles = [.api]
         try seedAuditTrail(configuration.dataDirectory + "/audit")
         let platform = try await Platform.open(configuration, logger: silent)
-        return APIHarness(platform: platform, responder: Gateway.router(platform.gatewayDependencies).buildResponder())
+        let origin = ChangeOrigin(actor: "fuzz", sourceAddress: "local")
+        _ = try await platform.access.addUser("fuzz-admin", role: .admin, password: nil, entityID: nil, by: origin)
+        let key = try await platform.access.addAPIKey("fuzz-admin", label: "fuzz", by: origin)
+        return APIHarness(
+            platform: platform, responder: Gateway.router(platform.gatewayDependencies).buildResponder(),
+            authorization: "Bearer \(key.text)")
     }
 
     /// A checkpointed audit trail with its search index, so that record searches and proofs answer from data.

@@ -14,8 +14,15 @@ public struct APIContext: RequestContext, RemoteAddressRequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
-    /// Who makes the request. Until authentication exists every caller is `anonymous`.
-    public var actor: String { "anonymous" }
+    /// The caller, once their bearer credential has been checked (``AuditMiddleware``); `nil` when anonymous.
+    public var principal: Principal?
+    /// Why a presented credential was refused, for the audit record (the client hears only 401).
+    public var credentialRejection: String?
+    /// Fields of the answer the caller's role may not see (``Redaction``).
+    public var hiddenFields: Set<String> = []
+
+    /// Who makes the request: the principal's username, or `anonymous`.
+    public var actor: String { principal?.username ?? "anonymous" }
 
     public var responseEncoder: JSONEncoder {
         let encoder = JSONEncoder()
@@ -33,12 +40,15 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     public var code: String
     public var message: String
     public var field: String?
+    /// Headers the answer carries (`WWW-Authenticate`, `Retry-After`).
+    public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil) {
+    public init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.headers = headers
     }
 
     struct Body: Encodable {
@@ -55,9 +65,9 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = try encoder.encode(Body(error: .init(code: code, message: message, field: field)))
-        return Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        var headers = headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func notFound(_ what: String) -> APIError {

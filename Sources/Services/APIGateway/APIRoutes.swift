@@ -1,12 +1,42 @@
 import Hummingbird
 
-/// The routes one system adds under `/api/v1`, and what it reports in `/api/v1/stats` and `/metrics`.
+/// One route: method, path, who may call it, the query parameters it takes and its handler. The list of
+/// every route is the one table that the router, the access decisions, the audit records, `GET /` and the
+/// RBAC tests read.
+public struct APIRoute: Sendable {
+    public let method: HTTPRequest.Method
+    /// The full path with `{parameter}` segments: a path without a leading `/` is under `/api/v1/`.
+    public let path: String
+    public let access: Access
+    public let summary: String
+    /// The query parameters it takes; any other is a 400 (`unknown_parameter`).
+    public let query: [String]
+    public let redaction: Redaction?
+    let handler: @Sendable (Request, APIContext) async throws -> Response
+
+    public init<Output: ResponseGenerator>(
+        _ method: HTTPRequest.Method, _ path: String, access: Access, summary: String, query: [String] = [],
+        redaction: Redaction? = nil, handler: @escaping @Sendable (Request, APIContext) async throws -> Output
+    ) {
+        self.method = method
+        self.path = path.hasPrefix("/") ? path : "/api/v1/" + path
+        self.access = access
+        self.summary = summary
+        self.query = query
+        self.redaction = redaction
+        self.handler = { request, context in try await handler(request, context).response(from: request, context: context) }
+    }
+
+    /// `GET /api/v1/transactions/{id}`.
+    public var name: String { "\(method) \(path)" }
+}
+
+/// The routes one system adds, and what it reports in `/api/v1/stats` and `/metrics`.
 ///
-/// A component hands its routes to the gateway; the gateway lists them in `GET /` from the router itself,
-/// so nothing else is edited when a system is added.
+/// A component hands its routes to the gateway; nothing else is edited when a system is added.
 public protocol APIRoutes: Sendable {
-    /// Adds the routes to `group` (`/api/v1`).
-    func register(on group: RouterGroup<APIContext>)
+    /// Its routes, each with the roles that may call it.
+    var routes: [APIRoute] { get }
     /// Row counts of what the system stores, by table: shown under `stored` in `/api/v1/stats` and as
     /// `csic_store_rows{table}` in `/metrics`. Must answer in constant time, whatever the table's size.
     func storedCounts() async throws -> [String: Int]

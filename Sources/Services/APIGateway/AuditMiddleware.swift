@@ -3,9 +3,14 @@ import EventLog
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import StreamRuntime
 
-/// Audits every request under `/api/` and the dashboard onto the `audit` topic: actor, action
+/// Authenticates and authorizes every request, and audits every request under `/api/` and the dashboard onto
+/// the `audit` topic. The bearer credential (an access token or an API key) is checked first; the matched
+/// route's ``Access`` rule decides (401 without a valid credential, 403 for a role or entity not admitted),
+/// then the query parameters are checked against the route's list. Each record carries the actor (the
+/// authenticated username, or `anonymous`), its role, the rule and the decision, and: action
 /// (`http.<METHOD> <route>`), resource (the path), outcome (success < 400, denied 401/403, failure
 /// otherwise), a request id (the client's `X-Request-ID` for correlation, else a new one; returned as
 /// `X-Request-ID`), the source address and query. The record's own id is always made here, so a client
@@ -15,18 +20,51 @@ import StreamRuntime
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let log: any EventLog
+    let access: AccessControl
+    let table: RouteTable
 
     static let writeMethods: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        var context = context
+        switch await access.authenticate(authorization: request.headers[.authorization]) {
+        case .principal(let principal): context.principal = principal
+        case .rejected(let reason): context.credentialRejection = reason
+        case .anonymous: break
+        }
+        let route = context.endpointPath.flatMap { table.route(request.method, $0) }
+        let decision = decide(route, request, context)
+        if let route, let redaction = route.redaction, let role = context.principal?.role, !redaction.visibleTo.contains(role) {
+            context.hiddenFields = Set(redaction.fields)
+        }
         let path = request.uri.path
-        guard path != "/health", path != "/metrics" else { return try await next(request, context) }
+        guard path != "/health", path != "/metrics" else {
+            try Self.enforce(decision)
+            return try await next(request, context)
+        }
         let recordID = UUID().uuidString.lowercased()
         let requestID = request.headers[.init("X-Request-ID")!].flatMap { $0.count <= 100 ? $0 : nil } ?? recordID
         let actor = context.actor
         let action = "http.\(request.method.rawValue) \(context.endpointPath ?? path)"
         let source = context.remoteAddress?.ipAddress ?? "unknown"
         var details = ["query": String(request.uri.query ?? "").prefix(500).description]
+        details["role"] = context.principal?.role.rawValue
+        details["rule"] = route?.access.rule
+        details["decision"] = decision.rawValue
+        details["credential_rejected"] = context.credentialRejection
+        switch context.principal?.credential {
+        case .apiKey(let id): details["api_key"] = id
+        case .accessToken(let id): details["token_id"] = id
+        case nil: break
+        }
+        if decision != .allowed {
+            do {
+                try await append(record(recordID, requestID, actor, action, path, decision == .forbidden ? 403 : 401, source, details))
+            } catch {
+                throw Self.auditUnavailable
+            }
+            try Self.enforce(decision)
+        }
         if Self.writeMethods.contains(request.method) {
             details["phase"] = "attempt"
             let attempt = AuditRecord(
@@ -45,6 +83,7 @@ struct AuditMiddleware: RouterMiddleware {
         let status: Int
         var response: Response
         do {
+            if let route { try Self.checkQuery(request, route) }
             response = try await next(request, context)
             status = Int(response.status.code)
         } catch {
@@ -72,6 +111,48 @@ struct AuditMiddleware: RouterMiddleware {
             if !Self.writeMethods.contains(request.method) { throw Self.auditUnavailable }
         }
         return response
+    }
+
+    /// The rule of the matched route for this caller; a presented credential that is not valid is never
+    /// treated as anonymous on a route that needs one. A path no route matches is left to the router's 404.
+    private func decide(_ route: APIRoute?, _ request: Request, _ context: APIContext) -> AccessDecision {
+        guard let route else { return .allowed }
+        if route.access.isPublic { return .allowed }
+        if route.access.openOnLoopback, context.principal == nil, context.credentialRejection == nil,
+            context.remoteAddress.map(Self.isLoopback) == true
+        {
+            return .allowed
+        }
+        if context.credentialRejection != nil { return .unauthenticated }
+        return route.access.decide(context.principal) { context.parameters.get($0) }
+    }
+
+    static func isLoopback(_ address: SocketAddress) -> Bool {
+        guard let ip = address.ipAddress else { return false }
+        return ip.hasPrefix("127.") || ip == "::1"
+    }
+
+    private static func enforce(_ decision: AccessDecision) throws {
+        switch decision {
+        case .allowed: return
+        case .unauthenticated:
+            throw APIError(
+                .unauthorized, code: "unauthenticated", message: "a valid bearer access token or API key is required",
+                headers: [.wwwAuthenticate: "Bearer realm=\"csic\""])
+        case .forbidden:
+            throw APIError(.forbidden, code: "forbidden", message: "the caller's role may not do this")
+        }
+    }
+
+    /// Unknown query parameters are refused: a misspelt filter must not silently return everything.
+    static func checkQuery(_ request: Request, _ route: APIRoute) throws {
+        for (name, _) in request.uri.queryParameters where !route.query.contains(String(name)) {
+            throw APIError(
+                .badRequest, code: "unknown_parameter",
+                message:
+                    "unknown query parameter \(name.prefix(100)); this route takes \(route.query.isEmpty ? "none" : route.query.joined(separator: ", "))",
+                field: String(name.prefix(100)))
+        }
     }
 
     /// The answer to a request whose record cannot be written: not its own answer (fail closed).

@@ -12,29 +12,36 @@ public struct AuditRoutes: APIRoutes {
         self.queries = queries
     }
 
-    public func register(on group: RouterGroup<APIContext>) {
-        group.get("audit/checkpoint") { _, _ in
-            let checkpoint = try await answer { try await queries.latestCheckpoint() }
-            return AuditCheckpointView(treeSize: checkpoint.treeSize, checkpoint: checkpoint.note, verifierKey: checkpoint.verifierKey)
-        }
-        group.get("audit/records/{id}") { _, context in
-            let id = try context.parameters.require("id")
-            guard id.utf8.count <= 200, let proven = try await answer({ try await queries.record(id: id) }) else {
-                throw APIError.notFound("audit record \(id.prefix(200))")
-            }
-            return AuditRecordView(proven, withCheckpoint: true)
-        }
-        group.get("audit/records") { request, _ in
-            let filter = AuditFilter(
-                actor: try request.textParameter("actor"), action: try request.textParameter("action"),
-                resource: try request.textParameter("resource"), outcome: try request.textParameter("outcome"),
-                text: try request.textParameter("q"), from: try request.timeParameter("from"), to: try request.timeParameter("to"))
-            let limit = try request.boundedInteger("limit", default: 50, range: 1...500)
-            let result = try await answer { try await queries.search(filter, limit: limit) }
-            return AuditSearchView(
-                items: result.items.map { AuditRecordView($0, withCheckpoint: false) }, treeSize: result.checkpoint.treeSize,
-                checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
-        }
+    public var routes: [APIRoute] {
+        let access = Access.roles("audit.read", .admin, .supervisor, .auditor)
+        return [
+            APIRoute(.get, "audit/checkpoint", access: access, summary: "The newest signed checkpoint of the audit log") { _, _ in
+                let checkpoint = try await answer { try await queries.latestCheckpoint() }
+                return AuditCheckpointView(
+                    treeSize: checkpoint.treeSize, checkpoint: checkpoint.note, verifierKey: checkpoint.verifierKey)
+            },
+            APIRoute(.get, "audit/records/{id}", access: access, summary: "One audit record with its inclusion proof") { _, context in
+                let id = try context.parameters.require("id")
+                guard id.utf8.count <= 200, let proven = try await answer({ try await queries.record(id: id) }) else {
+                    throw APIError.notFound("audit record \(id.prefix(200))")
+                }
+                return AuditRecordView(proven, withCheckpoint: true)
+            },
+            APIRoute(
+                .get, "audit/records", access: access, summary: "Search the audit trail, with proofs",
+                query: ["actor", "action", "resource", "outcome", "q", "from", "to", "limit"]
+            ) { request, _ in
+                let filter = AuditFilter(
+                    actor: try request.textParameter("actor"), action: try request.textParameter("action"),
+                    resource: try request.textParameter("resource"), outcome: try request.textParameter("outcome"),
+                    text: try request.textParameter("q"), from: try request.timeParameter("from"), to: try request.timeParameter("to"))
+                let limit = try request.boundedInteger("limit", default: 50, range: 1...500)
+                let result = try await answer { try await queries.search(filter, limit: limit) }
+                return AuditSearchView(
+                    items: result.items.map { AuditRecordView($0, withCheckpoint: false) }, treeSize: result.checkpoint.treeSize,
+                    checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
+            },
+        ]
     }
 
     /// The query's answer; what the audit trail does not have yet is a 404 with its own code.

@@ -19,12 +19,16 @@ public struct GatewayDependencies: Sendable {
     public var storeBytes: @Sendable () async throws -> Int64
     /// What the components report as not ok.
     public var health: HealthBoard
+    /// Accounts, credentials and tokens: who calls.
+    public var access: AccessControl
 
     public init(
         log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, routes: [any APIRoutes],
-        consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64, health: HealthBoard = HealthBoard()
+        consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64, access: AccessControl,
+        health: HealthBoard = HealthBoard()
     ) {
         self.health = health
+        self.access = access
         self.log = log
         self.registry = registry
         self.metrics = metrics
@@ -36,35 +40,67 @@ public struct GatewayDependencies: Sendable {
 
 /// The REST API (Hummingbird 2): `/`, `/health`, `/metrics`, `/api/v1/stats` and the components' routes.
 public enum Gateway {
-    /// Builds the router with every route and the request-metrics and audit middleware.
+    /// Every route of the gateway: its own, sign-in and accounts, and the components'.
+    public static func routes(_ dependencies: GatewayDependencies) -> [APIRoute] {
+        let own = [
+            APIRoute(.get, "/health", access: .open("health"), summary: "ok, or damaged (503) naming what does not serve") { _, _ in
+                let damage = await dependencies.log.damage() + dependencies.health.current
+                guard damage.isEmpty else {
+                    return EditedResponse(status: .serviceUnavailable, response: HealthView(status: "damaged", damage: damage))
+                }
+                return EditedResponse(status: .ok, response: HealthView(status: "ok", damage: nil))
+            },
+            APIRoute(.get, "/metrics", access: metricsAccess(dependencies.access.settings.metricsAccess), summary: "Prometheus metrics") {
+                _, context in
+                // A gauge that cannot be refreshed must not hide every other metric.
+                do {
+                    try await MetricsRefresher(dependencies).refresh()
+                } catch {
+                    context.logger.warning("metrics refresh failed", metadata: ["error": "\(error)"])
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
+            },
+            APIRoute(
+                .get, "stats", access: .roles("stats.read", .admin, .supervisor, .analyst, .auditor), summary: "Throughput, lag, stores"
+            ) {
+                _, _ in try await StatsView.collect(dependencies)
+            },
+        ]
+        let components = dependencies.routes.flatMap(\.routes)
+        let accounts = AuthRoutes(access: dependencies.access).routes + UserRoutes(access: dependencies.access).routes
+        let all = own + accounts + components
+        let indexAccess = Access.open("index")
+        let index = IndexView(
+            name: "csic", endpoints: (["GET /"] + all.map(\.name)).sorted(),
+            routes: ([RouteView(method: "GET", path: "/", access: indexAccess, query: [])] + all.map(RouteView.init)).sorted {
+                ($0.path, $0.method) < ($1.path, $1.method)
+            })
+        return [APIRoute(.get, "/", access: indexAccess, summary: "What this server offers") { _, _ in index }] + all
+    }
+
+    static func metricsAccess(_ setting: AuthSettings.MetricsAccess) -> Access {
+        switch setting {
+        case .open: return .open("metrics.read")
+        case .token: return .roles("metrics.read", .admin, .supervisor, .auditor)
+        case .loopback:
+            var access = Access.roles("metrics.read", .admin, .supervisor, .auditor)
+            access.openOnLoopback = true
+            return access
+        }
+    }
+
+    /// Builds the router with every route behind the request-metrics and the access-and-audit middleware.
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
+        let table = RouteTable(routes(dependencies))
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
         router.add(middleware: InternalErrorMiddleware())
-        router.add(middleware: AuditMiddleware(log: dependencies.log))
-        router.get("/health") { _, _ in
-            let damage = await dependencies.log.damage() + dependencies.health.current
-            guard damage.isEmpty else {
-                return EditedResponse(status: .serviceUnavailable, response: HealthView(status: "damaged", damage: damage))
-            }
-            return EditedResponse(status: .ok, response: HealthView(status: "ok", damage: nil))
+        router.add(middleware: AuditMiddleware(log: dependencies.log, access: dependencies.access, table: table))
+        for route in table.routes {
+            router.on(RouterPath(route.path), method: route.method, use: route.handler)
         }
-        router.get("/metrics") { _, context in
-            // A gauge that cannot be refreshed must not hide every other metric.
-            do {
-                try await MetricsRefresher(dependencies).refresh()
-            } catch {
-                context.logger.warning("metrics refresh failed", metadata: ["error": "\(error)"])
-            }
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
-        }
-        let api = router.group("api/v1")
-        api.get("stats") { _, _ in try await StatsView.collect(dependencies) }
-        for routes in dependencies.routes { routes.register(on: api) }
-        let index = IndexView(name: "csic", endpoints: ["GET /"] + router.routes.map { "\($0.method) \($0.path)" }.sorted())
-        router.get("/") { _, _ in index }
         return router
     }
 
@@ -94,8 +130,37 @@ struct HealthView: ResponseEncodable {
     var damage: [String]?
 }
 
-/// `GET /`: what this server offers, read from the router, until the admin console is served here.
+/// `GET /`: what this server offers, read from the route table, until the admin console is served here.
 struct IndexView: ResponseEncodable {
     var name: String
     var endpoints: [String]
+    /// Every route with who may call it: what the RBAC tests generate their matrix from.
+    var routes: [RouteView]
+}
+
+/// A route and its access rule, as `GET /` lists it.
+struct RouteView: Encodable, Sendable {
+    var method: String
+    var path: String
+    var rule: String
+    var roles: [String]
+    var isPublic: Bool
+    var openOnLoopback: Bool
+    var entityParameter: String?
+    var query: [String]
+
+    init(method: String, path: String, access: Access, query: [String]) {
+        self.method = method
+        self.path = path
+        rule = access.rule
+        roles = access.roles.map(\.rawValue).sorted()
+        isPublic = access.isPublic
+        openOnLoopback = access.openOnLoopback
+        entityParameter = access.entityParameter
+        self.query = query
+    }
+
+    init(_ route: APIRoute) {
+        self.init(method: route.method.rawValue, path: route.path, access: route.access, query: route.query)
+    }
 }

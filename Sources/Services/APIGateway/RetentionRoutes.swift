@@ -27,53 +27,55 @@ public struct RetentionRoutes: APIRoutes {
         var caseReference: String?
     }
 
-    public func register(on group: RouterGroup<APIContext>) {
-        group.get("retention") { _, _ in
-            RetentionView(periods: retention.descriptions, holds: try await store.holds().map(HoldView.init))
-        }
-        group.post("retention/holds") { request, context in
-            let body = try await decode(request)
-            guard let className = body.recordClass else {
-                throw APIError(.badRequest, code: "missing_field", message: "record_class is required", field: "record_class")
-            }
-            guard let recordClass = RecordClass(rawValue: className) else {
-                throw APIError.invalid(
-                    "record_class", "unknown record class \(className); use \(RecordClass.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
-            }
-            let hold = LegalHold(
-                id: UUID().uuidString.lowercased(), recordClass: recordClass, subject: body.subject, reason: body.reason ?? "",
-                caseReference: body.caseReference, placedBy: context.actor, placedAt: .now())
-            do throws(ValidationError) {
-                try hold.validate()
-            } catch {
-                throw APIError(.badRequest, code: "invalid_hold", message: error.description, field: error.field)
-            }
-            try await store.placeHold(hold)
-            await record(hold, RetentionAudit.holdPlaceAction, request, context)
-            return EditedResponse(status: .created, response: HoldView(hold))
-        }
-        group.post("retention/holds/{id}/release") { request, context in
-            let id = try context.parameters.require("id")
-            guard id.utf8.count <= 100, let hold = try await store.releaseHold(id: id, by: context.actor, at: .now()) else {
-                throw APIError.notFound("active legal hold \(id.prefix(100))")
-            }
-            await record(hold, RetentionAudit.holdReleaseAction, request, context)
-            return HoldView(hold)
-        }
+    public var routes: [APIRoute] {
+        [
+            APIRoute(
+                .get, "retention", access: .roles("retention.read", .admin, .supervisor, .auditor),
+                summary: "Retention period of each record class, and the legal holds"
+            ) { _, _ in
+                RetentionView(periods: retention.descriptions, holds: try await store.holds().map(HoldView.init))
+            },
+            APIRoute(
+                .post, "retention/holds", access: .roles("retention.hold", .admin, .supervisor), summary: "Place a legal hold"
+            ) { request, context in try await place(request, context) },
+            APIRoute(
+                .post, "retention/holds/{id}/release", access: .roles("retention.hold", .admin, .supervisor),
+                summary: "Release a legal hold"
+            ) { request, context in try await release(request, context) },
+        ]
     }
 
-    private func decode(_ request: Request) async throws -> HoldRequest {
-        let buffer = try await request.body.collect(upTo: 16 * 1024)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        do {
-            return try decoder.decode(HoldRequest.self, from: Data(buffer.readableBytesView))
-        } catch {
-            throw APIError(
-                .badRequest, code: "invalid_body",
-                message: "the body must be a JSON object with record_class, reason and optionally subject and case_reference")
+    private func place(_ request: Request, _ context: APIContext) async throws -> EditedResponse<HoldView> {
+        let body = try await StrictBody.decode(
+            HoldRequest.self, from: request, allowed: ["record_class", "subject", "reason", "case_reference"])
+        guard let className = body.recordClass else {
+            throw APIError(.badRequest, code: "missing_field", message: "record_class is required", field: "record_class")
         }
+        guard let recordClass = RecordClass(rawValue: className) else {
+            throw APIError.invalid(
+                "record_class", "unknown record class \(className); use \(RecordClass.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        let hold = LegalHold(
+            id: UUID().uuidString.lowercased(), recordClass: recordClass, subject: body.subject, reason: body.reason ?? "",
+            caseReference: body.caseReference, placedBy: context.actor, placedAt: .now())
+        do throws(ValidationError) {
+            try hold.validate()
+        } catch {
+            throw APIError(.badRequest, code: "invalid_hold", message: error.description, field: error.field)
+        }
+        try await store.placeHold(hold)
+        await record(hold, RetentionAudit.holdPlaceAction, request, context)
+        return EditedResponse(status: .created, response: HoldView(hold))
+    }
+
+    private func release(_ request: Request, _ context: APIContext) async throws -> HoldView {
+        let id = try context.parameters.require("id")
+        guard id.utf8.count <= 100, let hold = try await store.releaseHold(id: id, by: context.actor, at: .now()) else {
+            throw APIError.notFound("active legal hold \(id.prefix(100))")
+        }
+        await record(hold, RetentionAudit.holdReleaseAction, request, context)
+        return HoldView(hold)
     }
 
     /// The hold as it now stands, in the audit trail; the write already happened, so a failure is logged.

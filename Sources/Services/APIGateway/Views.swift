@@ -61,10 +61,13 @@ struct DeadLetterView: ResponseEncodable {
     var reason: String
     var rejectedBy: String
     var time: Timestamp
-    var keyBase64: String
-    var payloadBase64: String
+    var keyBase64: String?
+    var payloadBase64: String?
+    /// Fields withheld from the caller's role.
+    var redacted: [String]?
 
-    init(_ letter: DeadLetter) {
+    /// The letter, without the fields named in `hidden`.
+    init(_ letter: DeadLetter, hiding hidden: Set<String> = []) {
         id = letter.eventID
         source = letter.source
         topic = letter.topic
@@ -74,8 +77,9 @@ struct DeadLetterView: ResponseEncodable {
         reason = letter.reason
         rejectedBy = letter.rejectedBy
         time = letter.time
-        keyBase64 = Data(letter.key).base64EncodedString()
-        payloadBase64 = Data(letter.payload).base64EncodedString()
+        keyBase64 = hidden.contains("key_base64") ? nil : Data(letter.key).base64EncodedString()
+        payloadBase64 = hidden.contains("payload_base64") ? nil : Data(letter.payload).base64EncodedString()
+        redacted = hidden.isEmpty ? nil : hidden.sorted()
     }
 }
 

@@ -111,44 +111,6 @@ struct AlertRecord: StoreRecord {
     }
 }
 
-/// A row of `users`; an update keeps the account's creation time.
-struct AccountRecord: StoreRecord {
-    static let databaseTableName = "users"
-    var username: String
-    var displayName: String
-    var role: String
-    var passwordHash: String
-    var disabled: Bool
-    var createdAtUs: Int64
-
-    var account: UserAccount {
-        UserAccount(
-            username: username, displayName: displayName, role: UserAccount.Role(rawValue: role) ?? .analyst, passwordHash: passwordHash,
-            disabled: disabled, createdAt: Timestamp(microsecondsSinceEpoch: createdAtUs))
-    }
-
-    static func upsert(_ user: UserAccount, _ db: Database) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO users (username, display_name, role, password_hash, disabled, created_at_us) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT(username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role,
-                    password_hash = excluded.password_hash, disabled = excluded.disabled
-                """,
-            arguments: [
-                user.username, user.displayName, user.role.rawValue, user.passwordHash, user.disabled,
-                user.createdAt.microsecondsSinceEpoch,
-            ])
-    }
-
-    static func fetch(username: String, _ db: Database) throws -> UserAccount? {
-        try fetchOne(db, key: username)?.account
-    }
-
-    static func all(_ db: Database) throws -> [UserAccount] {
-        try order(Column("username")).fetchAll(db).map(\.account)
-    }
-}
-
 /// A row of `configuration`: one setting and who changed it last.
 struct ConfigurationRecord: StoreRecord {
     static let databaseTableName = "configuration"

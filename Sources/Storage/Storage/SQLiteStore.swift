@@ -173,19 +173,7 @@ public final class SQLiteStore: PlatformStore {
         return try await pool.read { db in try AlertRecord.page(status: status, limit: limit, before: before, db) }
     }
 
-    // MARK: users and configuration
-
-    public func upsertUser(_ user: UserAccount) async throws {
-        try await pool.write { db in try AccountRecord.upsert(user, db) }
-    }
-
-    public func user(username: String) async throws -> UserAccount? {
-        try await pool.read { db in try AccountRecord.fetch(username: username, db) }
-    }
-
-    public func users() async throws -> [UserAccount] {
-        try await pool.read { db in try AccountRecord.all(db) }
-    }
+    // MARK: configuration
 
     public func setConfiguration(_ entry: ConfigurationEntry) async throws {
         try await pool.write { db in try ConfigurationRecord.upsert(entry, db) }

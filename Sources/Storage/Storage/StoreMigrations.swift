@@ -172,6 +172,7 @@ enum StoreMigrations {
                     BEGIN SELECT RAISE(ABORT, 'duplicate transaction id: another row holds it'); END;
                     """)
         }
+        registerAccounts(&migrator)
         return migrator
     }
 }

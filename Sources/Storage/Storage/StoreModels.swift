@@ -59,30 +59,6 @@ public struct LogPosition: Sendable, Hashable, Codable {
     }
 }
 
-/// A platform account.
-public struct UserAccount: Sendable, Hashable, Codable {
-    public enum Role: String, Sendable, Codable, CaseIterable {
-        case admin, supervisor, analyst, auditor, service
-    }
-
-    public var username: String
-    public var displayName: String
-    public var role: Role
-    /// A password hash in PHC string format; never the password.
-    public var passwordHash: String
-    public var disabled: Bool
-    public var createdAt: Timestamp
-
-    public init(username: String, displayName: String, role: Role, passwordHash: String, disabled: Bool = false, createdAt: Timestamp) {
-        self.username = username
-        self.displayName = displayName
-        self.role = role
-        self.passwordHash = passwordHash
-        self.disabled = disabled
-        self.createdAt = createdAt
-    }
-}
-
 /// One configuration setting with who changed it last.
 public struct ConfigurationEntry: Sendable, Hashable, Codable {
     public var key: String

@@ -30,13 +30,6 @@ public protocol AlertStore: Sendable {
     func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert>
 }
 
-/// Console and API accounts.
-public protocol UserStore: Sendable {
-    func upsertUser(_ user: UserAccount) async throws
-    func user(username: String) async throws -> UserAccount?
-    func users() async throws -> [UserAccount]
-}
-
 /// Runtime configuration settings.
 public protocol ConfigurationStore: Sendable {
     func setConfiguration(_ entry: ConfigurationEntry) async throws
