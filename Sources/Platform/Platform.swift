@@ -132,7 +132,7 @@ public final class Platform: Sendable {
         }
         if configuration.roles.contains(.api) {
             services.append(
-                Gateway.application(
+                try Gateway.application(
                     gatewayDependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
         }
         return services
@@ -145,7 +145,12 @@ public final class Platform: Sendable {
         return GatewayDependencies(
             log: log, registry: registry, metrics: metrics, routes: components.flatMap { $0.routes(context) },
             consumers: components.reduce(into: [:]) { consumers, component in consumers.merge(component.consumers) { first, _ in first } },
-            storeBytes: { try await database.sizeBytes() }, access: access, health: health)
+            storeBytes: { try await database.sizeBytes() }, access: access,
+            settings: GatewaySettings(
+                corsOrigins: configuration.httpCORSOrigins,
+                tls: configuration.httpTLSCertificate.flatMap { certificate in configuration.httpTLSKey.map { (certificate, $0) } },
+                idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds),
+            health: health)
     }
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited

@@ -98,10 +98,18 @@ import Testing
             ] {
                 try await client.execute(uri: uri, method: .get, headers: auth) { response in
                     #expect(response.status == status, "\(uri)")
-                    let error = try json(response.body)["error"] as? [String: Any]
+                    let error = try json(response.body) as [String: Any]?
                     #expect(error?["code"] as? String == code, "\(uri)")
-                    #expect((error?["message"] as? String)?.isEmpty == false)
+                    #expect((error?["detail"] as? String)?.isEmpty == false)
+                    #expect(error?["status"] as? Int == Int(status.code) && error?["type"] as? String == "urn:csic:problem:\(code)")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                    #expect(response.headers[.xContentTypeOptions] == "nosniff" && response.headers[.cacheControl] == "no-store")
                 }
+            }
+            try await client.execute(uri: "/no/such/route", method: .get, headers: auth) { response in
+                #expect(response.status == .notFound)
+                let problem = try json(response.body)
+                #expect(problem["code"] as? String == "not_found", "the router's own 404 is a problem document too")
             }
         }
         _ = directory
@@ -191,7 +199,7 @@ import Testing
             try await client.execute(uri: "/api/v1/transactions/btc:\(txids[0])", method: .get, headers: auth) { response in
                 #expect(response.status == .serviceUnavailable)
                 let body = try GatewayTests().json(response.body)
-                #expect((body["error"] as? [String: Any])?["code"] as? String == "audit_unavailable")
+                #expect(body["code"] as? String == "audit_unavailable")
             }
             try await client.execute(uri: "/api/v1/transactions/btc:\(String(repeating: "0", count: 64))", method: .get, headers: auth) {
                 response in

@@ -47,7 +47,7 @@ import Testing
             ]
             for (body, code, field) in refused {
                 let (status, answer) = try await post(client, "/api/v1/retention/holds", body, auth)
-                let error = answer["error"] as? [String: Any]
+                let error: [String: Any]? = answer
                 #expect(
                     status == .badRequest && error?["code"] as? String == code && error?["field"] as? String == field, "\(body): \(answer)")
             }

@@ -21,5 +21,10 @@ import Testing
     @Test func redactionHidesCredentials() {
         #expect(NodeURL.redacted("http://alice:secret@host:1/") == "http://***@host:1/")
         #expect(NodeURL.redacted("http://host:1/") == "http://host:1/")
+        #expect(NodeURL.redacted("https://mainnet.infura.io/v3/0123456789abcdef0123456789abcdef") == "https://mainnet.infura.io/v3/***")
+        #expect(NodeURL.redacted("https://eth.example/rpc?apikey=s3cret&x=1#frag") == "https://eth.example/rpc?apikey=***&x=***")
+        #expect(NodeURL.redacted("wss://u:p@eth.example/ws/v2/AbCdEf1234567890xyz") == "wss://***@eth.example/ws/v2/***")
+        #expect(NodeURL.redacted("http://127.0.0.1:8545/") == "http://127.0.0.1:8545/")
+        #expect(NodeURL.redacted("not a url") == "not a url")
     }
 }

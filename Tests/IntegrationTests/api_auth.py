@@ -272,7 +272,7 @@ def sign_in_answers(results, port, tokens):
     for _ in range(3):
         sign_in(port, "locked", "not the password at all")
     locked = sign_in(port, "locked", PASSWORD)
-    results.check(locked[0] == 401 and locked[1].get("error", {}).get("code") == "invalid_credentials",
+    results.check(locked[0] == 401 and locked[1].get("code") == "invalid_credentials",
                   "after 3 wrong passwords the right one is refused too (lock-out), with the same answer")
 
     code, enrolled = call(port, "/api/v1/users/aud/totp", body={}, auth=False, headers=headers_for(tokens["admin"]))
@@ -280,7 +280,7 @@ def sign_in_answers(results, port, tokens):
     without = sign_in(port, "aud", PASSWORD)
     wrong_code = sign_in(port, "aud", PASSWORD, totp="000000" if totp(secret) != "000000" else "111111")
     right = sign_in(port, "aud", PASSWORD, totp=totp(secret))
-    results.check(code == 200 and without[1].get("error", {}).get("code") == "totp_required" and wrong_code[0] == 401 and right[0] == 200,
+    results.check(code == 200 and without[1].get("code") == "totp_required" and wrong_code[0] == 401 and right[0] == 200,
                   f"TOTP: required once enrolled, a wrong code refused, the right one accepted ({without[0]}, {wrong_code[0]}, {right[0]})")
 
     before = call(port, "/api/v1/auth/me", auth=False, headers=headers_for(tokens["supervisor"]))[0]
@@ -309,10 +309,10 @@ def hostile_input(results, port, tokens):
     _, stats = call(port, "/api/v1/stats", auth=False, headers=admin)
     results.check(stats.get("stored", {}).get("transactions", 0) >= before, "and the store is intact")
     code, answer = call(port, "/api/v1/transactions?limit=5&colour=red", auth=False, headers=admin)
-    results.check(code == 400 and answer.get("error", {}).get("code") == "unknown_parameter", "an unknown query parameter is a 400")
+    results.check(code == 400 and answer.get("code") == "unknown_parameter", "an unknown query parameter is a 400")
     code, answer = call(port, "/api/v1/users", body={"username": "u", "role": "analyst", "password": PASSWORD, "admin": True},
                         auth=False, headers=admin)
-    results.check(code == 400 and answer.get("error", {}).get("code") == "unknown_field", "an unknown JSON field is a 400")
+    results.check(code == 400 and answer.get("code") == "unknown_field", "an unknown JSON field is a 400")
     code, _ = call(port, "/api/v1/auth/token", body=b"{\"username\": \"" + b"a" * 40_000 + b"\"}", auth=False)
     results.check(code == 413, f"a body over the limit is refused ({code})")
 
@@ -326,7 +326,7 @@ def throttling(results, port):
         if code == 429:
             retry_after = answer
             break
-    results.check(codes[-1] == 429 and isinstance(retry_after, dict) and retry_after.get("error", {}).get("code") == "rate_limited",
+    results.check(codes[-1] == 429 and isinstance(retry_after, dict) and retry_after.get("code") == "rate_limited",
                   f"sign-ins from one address are throttled: 429 after {len(codes)} attempts")
 
 

@@ -45,7 +45,7 @@ def main():
         results.check(False, "a negative limit is rejected")
     except urllib.error.HTTPError as error:
         body = json.loads(error.read())
-        results.check(error.code == 400 and body["error"]["code"] == "invalid_parameter", "a negative limit gets 400 invalid_parameter")
+        results.check(error.code == 400 and body["code"] == "invalid_parameter", "a negative limit gets 400 invalid_parameter")
     audited = None
     while time.time() - started < 38 and audited is None:
         try:

@@ -61,7 +61,7 @@ def main():
             status2, released = post(port, f"/api/v1/retention/holds/{other.get('id')}/release", {})
             results.check(status == 201 and status2 == 200 and released.get("active") is False, "a second hold placed and released")
             status, refused = post(port, "/api/v1/retention/holds", {"record_class": "audit", "reason": "x"})
-            results.check(status == 400 and refused["error"]["code"] == "invalid_hold", "a hold on the permanent audit trail is refused with 400 invalid_hold")
+            results.check(status == 400 and refused["code"] == "invalid_hold", "a hold on the permanent audit trail is refused with 400 invalid_hold")
             policy = get(port, "/api/v1/retention")
             results.check(policy["periods"]["audit"] == "permanent" and policy["periods"]["transactions"] == "7y", "GET /api/v1/retention shows the periods")
         finally:

@@ -116,7 +116,8 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         let letters = try await store.purgeExpired(.deadLetters, retention: RecordRetention())
         #expect(letters.purged == 1 && letters.held == 1)
         #expect(try await store.deadLetters(source: nil, limit: 10, cursor: nil).items.map(\.source) == ["kraken"])
-        #expect(try await store.holds().map(\.id).sorted() == ["hk", "hx"])
+        #expect(try await store.deadLetterCount() == 1, "the kept count follows the purge")
+        #expect(try await store.holds(active: nil, limit: 1000, cursor: nil).items.map(\.id).sorted() == ["hk", "hx"])
     }
 
     @Test func theAuditClassCannotBePurgedAndBadHoldsAreRefused() async throws {
@@ -129,6 +130,24 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         var noReason = hold("y", .alerts, subject: nil)
         noReason.reason = ""
         await #expect(throws: ValidationError.self) { try await store.placeHold(noReason) }
-        #expect(try await store.holds().isEmpty)
+        #expect(try await store.holds(active: nil, limit: 1000, cursor: nil).items.isEmpty)
+    }
+
+    @Test func holdsArePagedNewestFirstAndFilteredByState() async throws {
+        let directory = try TemporaryDirectory()
+        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+        for n in 0..<5 { try await store.placeHold(hold("h\(n)", .alerts, subject: "s\(n)")) }
+        _ = try await store.releaseHold(id: "h1", by: "admin", at: .now())
+        var ids: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.holds(active: nil, limit: 2, cursor: cursor)
+            ids += page.items.map(\.id)
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(ids == ["h4", "h3", "h2", "h1", "h0"])
+        #expect(try await store.holds(active: true, limit: 10, cursor: nil).items.map(\.id) == ["h4", "h3", "h2", "h0"])
+        #expect(try await store.holds(active: false, limit: 10, cursor: nil).items.map(\.id) == ["h1"])
+        await #expect(throws: StoreError.self) { try await store.holds(active: nil, limit: 2, cursor: "-1") }
     }
 }

@@ -29,10 +29,35 @@ public struct NodeURL: Sendable, Hashable {
         self.address = address
     }
 
-    /// The text with anything between `://` and `@` hidden, for error messages and logs.
+    /// The URL without its credentials, for error messages, logs and the `configuration.load` audit record:
+    /// the user and password hidden, every query value hidden, and each path segment that looks like a key
+    /// (16 or more letters, digits, `-` or `_`, with a digit: `https://mainnet.infura.io/v3/<key>`) hidden.
+    ///
+    /// ```swift
+    /// NodeURL.redacted("https://u:p@host/v3/0123456789abcdef0123?apikey=x")   // "https://***@host/v3/***?apikey=***"
+    /// ```
     public static func redacted(_ text: String) -> String {
-        guard let scheme = text.range(of: "://"), let at = text[scheme.upperBound...].firstIndex(of: "@") else { return text }
-        return text[..<scheme.upperBound] + "***" + text[at...]
+        guard let scheme = text.range(of: "://") else { return text }
+        let rest = text[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex { "/?#".contains($0) } ?? rest.endIndex
+        var authority = String(rest[..<authorityEnd])
+        if let at = authority.lastIndex(of: "@") { authority = "***" + authority[at...] }
+        var tail = rest[authorityEnd...]
+        if let fragment = tail.firstIndex(of: "#") { tail = tail[..<fragment] }
+        let queryStart = tail.firstIndex(of: "?") ?? tail.endIndex
+        let path = tail[..<queryStart].split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.utf8.count >= 16 && segment.contains(where: \.isNumber)
+                && segment.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } ? "***" : String(segment)
+        }.joined(separator: "/")
+        var query = ""
+        if queryStart < tail.endIndex {
+            query =
+                "?"
+                + tail[tail.index(after: queryStart)...].split(separator: "&").map { pair in
+                    (pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? "") + "=***"
+                }.joined(separator: "&")
+        }
+        return text[..<scheme.upperBound] + authority + path + query
     }
 
     /// The credentials as a Basic `Authorization` header value, when the URL has a user.

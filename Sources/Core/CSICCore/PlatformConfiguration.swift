@@ -24,6 +24,13 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var roles: Set<Role> = Set(Role.allCases)
     public var httpHost: String = "127.0.0.1"
     public var httpPort: Int = 8080
+    /// Browser origins (`https://console.example.org`) allowed to call the API cross-origin; none by default.
+    public var httpCORSOrigins: [String] = []
+    /// PEM certificate chain and private key: HTTPS instead of HTTP when both are set.
+    public var httpTLSCertificate: String? = nil
+    public var httpTLSKey: String? = nil
+    /// A connection idle this long (no request, or a request not sent in full) is closed.
+    public var httpIdleTimeoutSeconds: Int = 60
 
     public var logBackend: LogBackend = .embedded
     /// Partitions of each platform topic except `audit`.
@@ -48,6 +55,22 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public func validate() throws(ValidationError) {
         try Check.nonEmpty(dataDirectory, "data_dir")
         guard (0...65535).contains(httpPort) else { throw ValidationError(.outOfRange, field: "http.port", "\(httpPort) is not a port") }
+        guard (httpTLSCertificate == nil) == (httpTLSKey == nil) else {
+            throw ValidationError(
+                .missing, field: httpTLSCertificate == nil ? "http.tls_certificate" : "http.tls_key",
+                "TLS needs both a certificate and a key")
+        }
+        guard (1...3600).contains(httpIdleTimeoutSeconds) else {
+            throw ValidationError(.outOfRange, field: "http.idle_timeout_seconds", "must be 1...3600")
+        }
+        for origin in httpCORSOrigins {
+            let parts = origin.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3, ["http:", "https:"].contains(parts[0]), parts[1].isEmpty, !parts[2].isEmpty, origin.utf8.count <= 200
+            else {
+                throw ValidationError(
+                    .malformed, field: "http.cors_origins", "\(origin.prefix(200)) is not an origin (https://host[:port])")
+            }
+        }
         guard (1...1024).contains(logPartitions) else { throw ValidationError(.outOfRange, field: "log.partitions", "must be 1...1024") }
         guard logFsync == "every_batch" || logFsync == "never" || (Int(logFsync).map { $0 > 0 } ?? false) else {
             throw ValidationError(.malformed, field: "log.fsync", "must be every_batch, never or milliseconds")

@@ -29,6 +29,14 @@ public struct AuthComponent: PlatformComponent {
             throw section.malformed("metrics_access", "use \(AuthSettings.MetricsAccess.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         settings.metricsAccess = access
+        for routeClass in RouteClass.allCases {
+            let defaults = settings.rateLimits[routeClass] ?? RateLimit(perPrincipal: 600, perAddress: 600)
+            settings.rateLimits[routeClass] = RateLimit(
+                perPrincipal: try section.integer(
+                    "rate_limits.\(routeClass.rawValue).per_principal", default: defaults.perPrincipal, in: 1...10_000_000),
+                perAddress: try section.integer(
+                    "rate_limits.\(routeClass.rawValue).per_address", default: defaults.perAddress, in: 1...10_000_000))
+        }
         for (key, value) in [("issuer", settings.issuer), ("audience", settings.audience)] where value.isEmpty || value.utf8.count > 200 {
             throw section.malformed(key, "must be 1 to 200 characters")
         }
@@ -42,6 +50,14 @@ public struct AuthComponent: PlatformComponent {
             "login_attempts_per_minute": String(settings.loginAttemptsPerMinute),
             "totp_required_roles": settings.totpRequiredRoles.map(\.rawValue).sorted().joined(separator: ","),
             "metrics_access": settings.metricsAccess.rawValue,
-        ]
+        ].merging(
+            settings.rateLimits.map {
+                ("rate_limits.\($0.key.rawValue)", "\($0.value.perPrincipal)/min per principal, \($0.value.perAddress)/min per address")
+            }
+        ) { first, _ in first }
+    }
+
+    public var metricsHelp: [String: String] {
+        ["csic_api_rate_limited_total": "API requests refused with 429 by the rate limits, by route class and by principal or address."]
     }
 }

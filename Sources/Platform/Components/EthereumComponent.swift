@@ -42,6 +42,7 @@ public struct EthereumComponent: PlatformComponent {
         return [
             "rpc_urls": rpcURLs.map(NodeURL.redacted).joined(separator: ","), "chain_id": chainID.map(String.init) ?? "any",
             "confirmations": String(confirmations), "dead_letter_max_bytes": String(deadLetterMaxBytes),
+            "ws_url": webSocketURL.map(NodeURL.redacted) ?? "none",
         ]
     }
 

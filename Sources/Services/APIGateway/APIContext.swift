@@ -32,11 +32,13 @@ public struct APIContext: RequestContext, RemoteAddressRequestContext {
     }
 }
 
-/// A 4xx/5xx answer with a machine-readable body:
-/// `{"error": {"code": "invalid_parameter", "message": "...", "field": "limit"}}`.
+/// A 4xx/5xx answer as an RFC 9457 problem (`application/problem+json`) with the project's members `code`
+/// (stable, machine-readable) and `field` (the parameter or body field at fault):
+/// `{"type": "urn:csic:problem:invalid_parameter", "title": "Bad Request", "status": 400,
+///   "detail": "limit must be an integer in 1...1000", "code": "invalid_parameter", "field": "limit"}`.
 public struct APIError: HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status
-    /// Stable, machine-readable: `not_found`, `invalid_parameter`, `invalid_cursor`, `internal`.
+    /// Stable, machine-readable: `not_found`, `invalid_parameter`, `invalid_cursor`, `internal`, ...
     public var code: String
     public var message: String
     public var field: String?
@@ -51,23 +53,25 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
         self.headers = headers
     }
 
-    struct Body: Encodable {
-        struct Detail: Encodable {
-            var code: String
-            var message: String
-            var field: String?
-        }
-
-        var error: Detail
+    /// The problem document's members.
+    struct Problem: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var code: String
+        var field: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(Body(error: .init(code: code, message: message, field: field)))
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let problem = Problem(
+            type: "urn:csic:problem:\(code)", title: status.reasonPhrase, status: Int(status.code), detail: message, code: code,
+            field: field)
         var headers = headers
-        headers[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(problem))))
     }
 
     static func notFound(_ what: String) -> APIError {

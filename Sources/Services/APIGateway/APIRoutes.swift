@@ -27,6 +27,9 @@ public struct APIRoute: Sendable {
         self.handler = { request, context in try await handler(request, context).response(from: request, context: context) }
     }
 
+    /// Which rate-limit budget it uses.
+    public var routeClass: RouteClass { method == .get || method == .head ? .read : .write }
+
     /// `GET /api/v1/transactions/{id}`.
     public var name: String { "\(method) \(path)" }
 }

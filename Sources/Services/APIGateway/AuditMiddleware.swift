@@ -22,6 +22,7 @@ struct AuditMiddleware: RouterMiddleware {
     let log: any EventLog
     let access: AccessControl
     let table: RouteTable
+    let limiter: RateLimiter
 
     static let writeMethods: Set<HTTPRequest.Method> = [.post, .put, .patch, .delete]
 
@@ -37,17 +38,19 @@ struct AuditMiddleware: RouterMiddleware {
         if let route, let redaction = route.redaction, let role = context.principal?.role, !redaction.visibleTo.contains(role) {
             context.hiddenFields = Set(redaction.fields)
         }
-        let path = request.uri.path
-        guard path != "/health", path != "/metrics" else {
+        let fullPath = request.uri.path
+        guard fullPath != "/health", fullPath != "/metrics" else {
             try Self.enforce(decision)
             return try await next(request, context)
         }
+        let source = context.remoteAddress?.ipAddress ?? "unknown"
+        if let route { try limiter.take(route.routeClass, principal: context.principal?.username, address: source) }
+        let path = RequestRedaction.path(fullPath)
         let recordID = UUID().uuidString.lowercased()
         let requestID = request.headers[.init("X-Request-ID")!].flatMap { $0.count <= 100 ? $0 : nil } ?? recordID
         let actor = context.actor
         let action = "http.\(request.method.rawValue) \(context.endpointPath ?? path)"
-        let source = context.remoteAddress?.ipAddress ?? "unknown"
-        var details = ["query": String(request.uri.query ?? "").prefix(500).description]
+        var details = ["query": RequestRedaction.query(request.uri.query ?? "")]
         details["role"] = context.principal?.role.rawValue
         details["rule"] = route?.access.rule
         details["decision"] = decision.rawValue

@@ -1,6 +1,9 @@
 import CSICCore
 import EventLog
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Metrics
 import Prometheus
 import Storage
@@ -21,14 +24,17 @@ public struct GatewayDependencies: Sendable {
     public var health: HealthBoard
     /// Accounts, credentials and tokens: who calls.
     public var access: AccessControl
+    /// CORS origins, TLS and the idle timeout.
+    public var settings: GatewaySettings
 
     public init(
         log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, routes: [any APIRoutes],
         consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64, access: AccessControl,
-        health: HealthBoard = HealthBoard()
+        settings: GatewaySettings = GatewaySettings(), health: HealthBoard = HealthBoard()
     ) {
         self.health = health
         self.access = access
+        self.settings = settings
         self.log = log
         self.registry = registry
         self.metrics = metrics
@@ -95,23 +101,54 @@ public enum Gateway {
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         let table = RouteTable(routes(dependencies))
+        router.add(
+            middleware: ResponseHeadersMiddleware(
+                corsOrigins: Set(dependencies.settings.corsOrigins), tls: dependencies.settings.tls != nil))
         router.add(middleware: RequestMetricsMiddleware(factory: dependencies.metrics))
         router.add(middleware: InternalErrorMiddleware())
-        router.add(middleware: AuditMiddleware(log: dependencies.log, access: dependencies.access, table: table))
+        router.add(
+            middleware: AuditMiddleware(
+                log: dependencies.log, access: dependencies.access, table: table,
+                limiter: RateLimiter(dependencies.access.settings.rateLimits, factory: dependencies.metrics)))
         for route in table.routes {
             router.on(RouterPath(route.path), method: route.method, use: route.handler)
         }
         return router
     }
 
-    /// A Hummingbird application serving the router on `host:port`.
+    /// A Hummingbird application serving the router on `host:port`, over TLS when configured.
     public static func application(
         _ dependencies: GatewayDependencies, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        Application(
-            router: router(dependencies),
+    ) throws -> some ApplicationProtocol {
+        let http = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(dependencies.settings.idleTimeoutSeconds)))
+        let server: HTTPServerBuilder
+        if let tls = dependencies.settings.tls {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            server = try .tls(.http1(configuration: http), tlsConfiguration: configuration)
+        } else {
+            server = .http1(configuration: http)
+        }
+        return Application(
+            router: router(dependencies), server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "csic"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) })
+    }
+}
+
+/// How the gateway serves: TLS, browser origins allowed cross-origin, idle connections.
+public struct GatewaySettings: Sendable {
+    public var corsOrigins: [String]
+    /// PEM files of the certificate chain and the private key; plain HTTP when `nil`.
+    public var tls: (certificate: String, key: String)?
+    public var idleTimeoutSeconds: Int
+
+    public init(corsOrigins: [String] = [], tls: (certificate: String, key: String)? = nil, idleTimeoutSeconds: Int = 60) {
+        self.corsOrigins = corsOrigins
+        self.tls = tls
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }
 

@@ -31,9 +31,21 @@ public struct RetentionRoutes: APIRoutes {
         [
             APIRoute(
                 .get, "retention", access: .roles("retention.read", .admin, .supervisor, .auditor),
-                summary: "Retention period of each record class, and the legal holds"
-            ) { _, _ in
-                RetentionView(periods: retention.descriptions, holds: try await store.holds().map(HoldView.init))
+                summary: "Retention period of each record class, and the legal holds newest first", query: ["active", "limit", "cursor"]
+            ) { request, _ in
+                let active: Bool? =
+                    switch try request.textParameter("active") {
+                    case nil: nil
+                    case "true": true
+                    case "false": false
+                    default: throw APIError.invalid("active", "active must be true or false")
+                    }
+                let page = try await pageOrBadCursor {
+                    try await store.holds(
+                        active: active, limit: try request.boundedInteger("limit", default: 100, range: 1...1000),
+                        cursor: try request.textParameter("cursor"))
+                }
+                return RetentionView(periods: retention.descriptions, holds: page.items.map(HoldView.init), nextCursor: page.nextCursor)
             },
             APIRoute(
                 .post, "retention/holds", access: .roles("retention.hold", .admin, .supervisor), summary: "Place a legal hold"
@@ -95,6 +107,7 @@ public struct RetentionRoutes: APIRoutes {
 struct RetentionView: ResponseEncodable {
     var periods: [String: String]
     var holds: [HoldView]
+    var nextCursor: String?
 }
 
 /// A legal hold as it is coded (snake_case keys, RFC 3339 times) plus whether it is still `active`.

@@ -50,6 +50,7 @@ struct DeadLetterRecord: StoreRecord {
     /// Stores `letter` unless a letter with its id is already stored (its id is deterministic for log records).
     static func upsert(_ letter: DeadLetter, _ db: Database) throws {
         try DeadLetterRecord(letter).insert(db, onConflict: .ignore)
+        try RowCounts.add("dead_letters", db.changesCount, db)
     }
 
     static func page(source: String?, limit: Int, before: Int64?, _ db: Database) throws -> Page<DeadLetter> {

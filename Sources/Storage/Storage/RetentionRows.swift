@@ -22,9 +22,18 @@ enum RetentionRows {
         return try LegalHoldRecord.fetchOne(db, key: id)?.hold
     }
 
-    static func all(_ db: Database) throws -> [LegalHold] {
-        try LegalHoldRecord.fetchAll(db, sql: "SELECT * FROM legal_holds ORDER BY released_at_us IS NOT NULL, placed_at_us DESC, id").map(
-            \.hold)
+    /// Newest placed first (by rowid, the order of placing); only active or only released ones when asked.
+    static func page(active: Bool?, limit: Int, before: Int64?, _ db: Database) throws -> Page<LegalHold> {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT rowid AS position, * FROM legal_holds
+                WHERE rowid < ? AND (? IS NULL OR (released_at_us IS NULL) = ?) ORDER BY rowid DESC LIMIT ?
+                """,
+            arguments: [before ?? Int64.max, active, active, limit])
+        return Page(
+            items: try rows.map { try LegalHoldRecord(row: $0).hold },
+            nextCursor: Cursor.next(rows.map { $0["position"] as Int64 }, limit: limit))
     }
 
     static func active(_ recordClass: RecordClass, _ db: Database) throws -> [LegalHold] {
@@ -51,7 +60,9 @@ enum RetentionRows {
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(time) < ? AND \(held)", arguments: [cutoff.microsecondsSinceEpoch]) ?? 0
         try db.execute(sql: "DELETE FROM \(table) WHERE \(time) < ? AND NOT \(held)", arguments: [cutoff.microsecondsSinceEpoch])
-        return (db.changesCount, heldCount)
+        let purged = db.changesCount
+        try RowCounts.add(table, -purged, db)
+        return (purged, heldCount)
     }
 
     /// Purges up to `purgeBatch` expired transactions with `seq` after `after`, with their index entries.
@@ -95,6 +106,7 @@ enum RetentionRows {
             try db.cachedStatement(sql: "DELETE FROM transactions WHERE seq = ?").execute(arguments: [seq])
             purged += 1
         }
+        try RowCounts.add("transactions", -purged, db)
         return (purged, held, last)
     }
 }

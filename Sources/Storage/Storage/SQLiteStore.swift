@@ -98,8 +98,9 @@ public final class SQLiteStore: PlatformStore {
         try await pool.write { db in try RetentionRows.release(id: id, by: actor, at: time, db) }
     }
 
-    public func holds() async throws -> [LegalHold] {
-        try await pool.read { db in try RetentionRows.all(db) }
+    public func holds(active: Bool?, limit: Int, cursor: String?) async throws -> Page<LegalHold> {
+        let before = try Cursor.decode(cursor)
+        return try await pool.read { db in try RetentionRows.page(active: active, limit: limit, before: before, db) }
     }
 
     public func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport {
@@ -148,7 +149,7 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func transactionCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM transactions") ?? 0 }
+        try await pool.read { db in try RowCounts.read("transactions", db) }
     }
 
     // MARK: dead letters
@@ -159,7 +160,7 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func deadLetterCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters") ?? 0 }
+        try await pool.read { db in try RowCounts.read("dead_letters", db) }
     }
 
     // MARK: alerts

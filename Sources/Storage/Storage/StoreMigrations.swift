@@ -173,6 +173,7 @@ enum StoreMigrations {
                     """)
         }
         registerAccounts(&migrator)
+        RowCounts.register(&migrator)
         return migrator
     }
 }

@@ -43,8 +43,8 @@ public protocol RetentionStore: Sendable {
     func placeHold(_ hold: LegalHold) async throws
     /// Releases the active hold `id`; `nil` when there is no such active hold.
     func releaseHold(id: String, by actor: String, at time: Timestamp) async throws -> LegalHold?
-    /// Every hold, active first, newest first.
-    func holds() async throws -> [LegalHold]
+    /// Holds newest placed first, a page at a time; only active (`true`) or released (`false`) ones when asked.
+    func holds(active: Bool?, limit: Int, cursor: String?) async throws -> Page<LegalHold>
     /// Deletes the records of `recordClass` that have expired under `retention` by the store's own clock and
     /// that no active hold covers. There is no way to name a cutoff: a record cannot be purged before its expiry.
     func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport

@@ -73,6 +73,7 @@ enum TransactionRows {
             }
         }
         newIDs.sort { ($0.key, $0.seq) < ($1.key, $1.seq) }
+        var added = newIDs.count
         let stageID = SQLiteBinder(try db.cachedStatement(sql: "INSERT INTO transaction_id_keys_recent (id_key, seq) VALUES (?, ?)"))
         for entry in newIDs {
             stageID.bind(1, entry.key)
@@ -89,8 +90,10 @@ enum TransactionRows {
                 // acknowledged row now holds its fields.
                 try db.cachedStatement(sql: "DELETE FROM transactions WHERE seq = ?").execute(arguments: [entry.seq])
                 sequences[entry.position] = stored
+                added -= 1
             }
         }
+        try RowCounts.add("transactions", added, db)
         for (position, first) in firstOccurrence.enumerated() { if let first { sequences[position] = sequences[first] } }
         let index = SQLiteBinder(
             try db.cachedStatement(sql: "INSERT OR IGNORE INTO transaction_addresses_recent (address_hash, seq) VALUES (?, ?)"))

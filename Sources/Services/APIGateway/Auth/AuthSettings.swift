@@ -22,6 +22,10 @@ public struct AuthSettings: Sendable, Hashable {
     public var totpRequiredRoles: Set<UserAccount.Role> = []
     /// Who may read `/metrics`.
     public var metricsAccess: MetricsAccess = .loopback
+    /// Requests per minute per principal and per source address, by route class (`auth.rate_limits.read`).
+    public var rateLimits: [RouteClass: RateLimit] = [
+        .read: RateLimit(perPrincipal: 6_000, perAddress: 12_000), .write: RateLimit(perPrincipal: 600, perAddress: 1_200),
+    ]
 
     /// Who may read `/metrics` without a token.
     public enum MetricsAccess: String, Sendable, Hashable, CaseIterable {
