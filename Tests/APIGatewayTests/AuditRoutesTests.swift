@@ -112,8 +112,12 @@ struct FailingRoutes: APIRoutes {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.get, "broken", access: .authenticated("broken"), summary: "fails") { _, _ -> String in throw StoreBroken() },
-            APIRoute(.post, "broken", access: .authenticated("broken"), summary: "fails") { _, _ -> String in throw StoreBroken() },
+            APIRoute(.get, "broken", access: .authenticated("broken"), summary: "fails", response: nil) { _, _ -> String in
+                throw StoreBroken()
+            },
+            APIRoute(.post, "broken", access: .authenticated("broken"), summary: "fails", response: nil) { _, _ -> String in
+                throw StoreBroken()
+            },
         ]
     }
 }

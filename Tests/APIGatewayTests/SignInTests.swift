@@ -178,6 +178,17 @@ import Testing
         #expect(!changes.contains { $0.details.values.contains(key.text) }, "the key itself is in no record")
     }
 
+    @Test func theLastEnabledAdminCannotBeDisabled() async throws {
+        let clock = TestClock()
+        let (directory, access, _) = try await fixture(clock)
+        _ = directory
+        _ = try await access.addUser("root", role: .admin, password: nil, entityID: nil, by: origin)
+        await #expect(throws: AccountError.lastAdmin("root")) { try await access.disableUser("root", by: origin) }
+        _ = try await access.addUser("root2", role: .admin, password: nil, entityID: nil, by: origin)
+        try await access.disableUser("root", by: origin)
+        await #expect(throws: AccountError.lastAdmin("root2")) { try await access.disableUser("root2", by: origin) }
+    }
+
     @Test func apiKeysAreCheckedByTheirHashAndCanBeRevoked() async throws {
         let clock = TestClock()
         let (directory, access, _) = try await fixture(clock)

@@ -65,7 +65,10 @@ struct NotesRoutes: APIRoutes {
 
     var routes: [APIRoute] {
         [
-            APIRoute(.get, "notes", access: .roles("notes.read", .analyst, .auditor), summary: "The notes") { _, _ in
+            APIRoute(
+                .get, "notes", access: .roles("notes.read", .analyst, .auditor), summary: "The notes", response: .string(),
+                contentType: "text/plain"
+            ) { _, _ in
                 try await pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM notes ORDER BY id") }.joined(separator: "\n")
             }
         ]

@@ -149,11 +149,12 @@ struct AuditMiddleware: RouterMiddleware {
 
     /// Unknown query parameters are refused: a misspelt filter must not silently return everything.
     static func checkQuery(_ request: Request, _ route: APIRoute) throws {
-        for (name, _) in request.uri.queryParameters where !route.query.contains(String(name)) {
+        let names = route.query.map(\.name)
+        for (name, _) in request.uri.queryParameters where !names.contains(String(name)) {
             throw APIError(
                 .badRequest, code: "unknown_parameter",
                 message:
-                    "unknown query parameter \(name.prefix(100)); this route takes \(route.query.isEmpty ? "none" : route.query.joined(separator: ", "))",
+                    "unknown query parameter \(name.prefix(100)); this route takes \(names.isEmpty ? "none" : names.joined(separator: ", "))",
                 field: String(name.prefix(100)))
         }
     }

@@ -15,12 +15,18 @@ public struct AuditRoutes: APIRoutes {
     public var routes: [APIRoute] {
         let access = Access.roles("audit.read", .admin, .supervisor, .auditor)
         return [
-            APIRoute(.get, "audit/checkpoint", access: access, summary: "The newest signed checkpoint of the audit log") { _, _ in
+            APIRoute(
+                .get, "audit/checkpoint", access: access, summary: "The newest signed checkpoint of the audit log",
+                response: .reference("AuditCheckpoint"), problems: [.notFound]
+            ) { _, _ in
                 let checkpoint = try await answer { try await queries.latestCheckpoint() }
                 return AuditCheckpointView(
                     treeSize: checkpoint.treeSize, checkpoint: checkpoint.note, verifierKey: checkpoint.verifierKey)
             },
-            APIRoute(.get, "audit/records/{id}", access: access, summary: "One audit record with its inclusion proof") { _, context in
+            APIRoute(
+                .get, "audit/records/{id}", access: access, summary: "One audit record with its inclusion proof",
+                response: .reference("ProvenAuditRecord")
+            ) { _, context in
                 let id = try context.parameters.require("id")
                 guard id.utf8.count <= 200, let proven = try await answer({ try await queries.record(id: id) }) else {
                     throw APIError.notFound("audit record \(id.prefix(200))")
@@ -29,7 +35,14 @@ public struct AuditRoutes: APIRoutes {
             },
             APIRoute(
                 .get, "audit/records", access: access, summary: "Search the audit trail, with proofs",
-                query: ["actor", "action", "resource", "outcome", "q", "from", "to", "limit"]
+                query: [
+                    .text("actor", "who"), .text("action", "what, e.g. http.GET /api/v1/transactions/{id}"),
+                    .text("resource", "resource prefix"),
+                    QueryParameter("outcome", .string(values: AuditOutcome.allCases.map(\.rawValue)), "success, denied or failure"),
+                    .text("q", "words in the record"), .time("from", "not before"), .time("to", "not after"),
+                    .limit(default: 50, maximum: 500),
+                ],
+                response: .reference("AuditSearch"), problems: [.notFound]
             ) { request, _ in
                 let filter = AuditFilter(
                     actor: try request.textParameter("actor"), action: try request.textParameter("action"),

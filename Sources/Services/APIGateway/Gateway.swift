@@ -49,15 +49,21 @@ public enum Gateway {
     /// Every route of the gateway: its own, sign-in and accounts, and the components'.
     public static func routes(_ dependencies: GatewayDependencies) -> [APIRoute] {
         let own = [
-            APIRoute(.get, "/health", access: .open("health"), summary: "ok, or damaged (503) naming what does not serve") { _, _ in
+            APIRoute(
+                .get, "/health", access: .open("health"), summary: "ok, or damaged (503) naming what does not serve",
+                response: .object(["status": .string(values: ["ok", "damaged"]), "damage": .array(.string())], required: ["status"]),
+                alsoAnswers: [.serviceUnavailable]
+            ) { _, _ in
                 let damage = await dependencies.log.damage() + dependencies.health.current
                 guard damage.isEmpty else {
                     return EditedResponse(status: .serviceUnavailable, response: HealthView(status: "damaged", damage: damage))
                 }
                 return EditedResponse(status: .ok, response: HealthView(status: "ok", damage: nil))
             },
-            APIRoute(.get, "/metrics", access: metricsAccess(dependencies.access.settings.metricsAccess), summary: "Prometheus metrics") {
-                _, context in
+            APIRoute(
+                .get, "/metrics", access: metricsAccess(dependencies.access.settings.metricsAccess), summary: "Prometheus metrics",
+                response: .string(), contentType: "text/plain"
+            ) { _, context in
                 // A gauge that cannot be refreshed must not hide every other metric.
                 do {
                     try await MetricsRefresher(dependencies).refresh()
@@ -69,7 +75,8 @@ public enum Gateway {
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
             },
             APIRoute(
-                .get, "stats", access: .roles("stats.read", .admin, .supervisor, .analyst, .auditor), summary: "Throughput, lag, stores"
+                .get, "stats", access: .roles("stats.read", .admin, .supervisor, .analyst, .auditor), summary: "Throughput, lag, stores",
+                response: .reference("Stats")
             ) {
                 _, _ in try await StatsView.collect(dependencies)
             },
@@ -77,13 +84,27 @@ public enum Gateway {
         let components = dependencies.routes.flatMap(\.routes)
         let accounts = AuthRoutes(access: dependencies.access).routes + UserRoutes(access: dependencies.access).routes
         let all = own + accounts + components
-        let indexAccess = Access.open("index")
-        let index = IndexView(
-            name: "csic", endpoints: (["GET /"] + all.map(\.name)).sorted(),
-            routes: ([RouteView(method: "GET", path: "/", access: indexAccess, query: [])] + all.map(RouteView.init)).sorted {
-                ($0.path, $0.method) < ($1.path, $1.method)
-            })
-        return [APIRoute(.get, "/", access: indexAccess, summary: "What this server offers") { _, _ in index }] + all
+        func index(_ handler: @escaping @Sendable (Request, APIContext) async throws -> IndexView) -> APIRoute {
+            APIRoute(
+                .get, "/", access: .open("index"), summary: "Every route and who may call it", response: IndexView.schema, handler: handler)
+        }
+        func openAPI(_ handler: @escaping @Sendable (Request, APIContext) async throws -> Response) -> APIRoute {
+            APIRoute(
+                .get, "/openapi.yaml", access: .open("openapi"), summary: "This document", response: .string(),
+                contentType: "application/yaml",
+                handler: handler)
+        }
+        let described = [index { _, _ in fatalError("a description only") }, openAPI { _, _ in fatalError("a description only") }] + all
+        let listing = IndexView(
+            name: "csic", endpoints: described.map(\.name).sorted(),
+            routes: described.map(RouteView.init).sorted { ($0.path, $0.method) < ($1.path, $1.method) })
+        let document = ByteBuffer(string: OpenAPIDocument.yaml(described))
+        return [
+            index { _, _ in listing },
+            openAPI { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/yaml"], body: ResponseBody(byteBuffer: document))
+            },
+        ] + all
     }
 
     static func metricsAccess(_ setting: AuthSettings.MetricsAccess) -> Access {
@@ -173,6 +194,17 @@ struct IndexView: ResponseEncodable {
     var endpoints: [String]
     /// Every route with who may call it: what the RBAC tests generate their matrix from.
     var routes: [RouteView]
+
+    static let schema = Schema.object(
+        [
+            "name": .string(), "endpoints": .array(.string()),
+            "routes": .array(
+                .object(
+                    [
+                        "method": .string(), "path": .string(), "rule": .string(), "roles": .array(.string()), "is_public": .boolean,
+                        "open_on_loopback": .boolean, "entity_parameter": .string(), "query": .array(.string()),
+                    ], required: ["method", "path", "rule", "roles", "is_public", "open_on_loopback", "query"])),
+        ], required: ["name", "endpoints", "routes"])
 }
 
 /// A route and its access rule, as `GET /` lists it.
@@ -186,18 +218,14 @@ struct RouteView: Encodable, Sendable {
     var entityParameter: String?
     var query: [String]
 
-    init(method: String, path: String, access: Access, query: [String]) {
-        self.method = method
-        self.path = path
-        rule = access.rule
-        roles = access.roles.map(\.rawValue).sorted()
-        isPublic = access.isPublic
-        openOnLoopback = access.openOnLoopback
-        entityParameter = access.entityParameter
-        self.query = query
-    }
-
     init(_ route: APIRoute) {
-        self.init(method: route.method.rawValue, path: route.path, access: route.access, query: route.query)
+        method = route.method.rawValue
+        path = route.path
+        rule = route.access.rule
+        roles = route.access.roles.map(\.rawValue).sorted()
+        isPublic = route.access.isPublic
+        openOnLoopback = route.access.openOnLoopback
+        entityParameter = route.access.entityParameter
+        query = route.query.map(\.name)
     }
 }

@@ -31,7 +31,12 @@ public struct RetentionRoutes: APIRoutes {
         [
             APIRoute(
                 .get, "retention", access: .roles("retention.read", .admin, .supervisor, .auditor),
-                summary: "Retention period of each record class, and the legal holds newest first", query: ["active", "limit", "cursor"]
+                summary: "Retention period of each record class, and the legal holds newest first",
+                query: [
+                    QueryParameter("active", .string(values: ["true", "false"]), "only active (true) or released (false) holds"),
+                    .limit(default: 100, maximum: 1000), .cursor,
+                ],
+                response: .reference("Retention")
             ) { request, _ in
                 let active: Bool? =
                     switch try request.textParameter("active") {
@@ -48,11 +53,17 @@ public struct RetentionRoutes: APIRoutes {
                 return RetentionView(periods: retention.descriptions, holds: page.items.map(HoldView.init), nextCursor: page.nextCursor)
             },
             APIRoute(
-                .post, "retention/holds", access: .roles("retention.hold", .admin, .supervisor), summary: "Place a legal hold"
+                .post, "retention/holds", access: .roles("retention.hold", .admin, .supervisor), summary: "Place a legal hold",
+                body: .object(
+                    [
+                        "record_class": .string(values: RecordClass.allCases.filter { $0 != .audit }.map(\.rawValue)), "subject": .text,
+                        "reason": .string(minLength: 1, maxLength: 1000), "case_reference": .text,
+                    ], required: ["record_class", "reason"], closed: true),
+                response: .reference("LegalHold"), status: .created
             ) { request, context in try await place(request, context) },
             APIRoute(
                 .post, "retention/holds/{id}/release", access: .roles("retention.hold", .admin, .supervisor),
-                summary: "Release a legal hold"
+                summary: "Release a legal hold", response: .reference("LegalHold")
             ) { request, context in try await release(request, context) },
         ]
     }

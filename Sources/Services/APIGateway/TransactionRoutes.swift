@@ -18,7 +18,7 @@ public struct TransactionRoutes: APIRoutes {
         [
             APIRoute(
                 .get, "transactions/{id}", access: .roles("transactions.read", .admin, .supervisor, .analyst, .auditor),
-                summary: "One transaction by event id (btc:<txid>) or bare txid"
+                summary: "One transaction by event id (btc:<txid>) or bare txid", response: .reference("Transaction")
             ) { _, context in
                 let id = try context.parameters.require("id")
                 guard id.utf8.count <= 200 else { throw APIError.invalid("id", "id must be at most 200 characters") }
@@ -31,7 +31,9 @@ public struct TransactionRoutes: APIRoutes {
             },
             APIRoute(
                 .get, "transactions", access: .roles("transactions.read", .admin, .supervisor, .analyst, .auditor),
-                summary: "Transactions newest first, or those touching an address", query: ["address", "limit", "cursor"]
+                summary: "Transactions newest first, or those touching an address",
+                query: [.text("address", "only transactions touching this address"), .limit(default: 50, maximum: 1000), .cursor],
+                response: .reference("TransactionPage")
             ) { request, _ in
                 let address = try request.textParameter("address")
                 let page = try await pageOrBadCursor {
@@ -64,7 +66,9 @@ public struct DeadLetterRoutes: APIRoutes {
         [
             APIRoute(
                 .get, "dead-letters", access: .roles("dead_letters.read", .admin, .supervisor, .analyst, .auditor),
-                summary: "Rejected input with its reason, newest first", query: ["source", "limit", "cursor"],
+                summary: "Rejected input with its reason, newest first",
+                query: [.text("source", "only what this source sent"), .limit(default: 50, maximum: 1000), .cursor],
+                response: .reference("DeadLetterPage"),
                 redaction: Redaction(fields: ["key_base64", "payload_base64"], visibleTo: [.admin, .supervisor])
             ) { request, context in
                 let page = try await pageOrBadCursor {

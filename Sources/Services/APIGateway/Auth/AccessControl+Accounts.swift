@@ -7,12 +7,15 @@ public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalid(field: String, message: String)
     case notFound(String)
     case exists(String)
+    /// Disabling this admin would leave no enabled admin.
+    case lastAdmin(String)
 
     public var description: String {
         switch self {
         case .invalid(let field, let message): "\(field): \(message)"
         case .notFound(let what): "\(what) not found"
         case .exists(let what): "\(what) already exists"
+        case .lastAdmin(let name): "\(name) is the last enabled admin; enable or add another admin first"
         }
     }
 }
@@ -67,7 +70,10 @@ extension AccessControl {
 
     /// Disables an account: its tokens, refresh tokens and API keys stop working at once.
     public func disableUser(_ username: String, by origin: ChangeOrigin) async throws {
-        _ = try await existing(username)
+        let user = try await existing(username)
+        if user.role == .admin, !user.disabled, try await store.users().filter({ $0.role == .admin && !$0.disabled }).count <= 1 {
+            throw AccountError.lastAdmin(username)
+        }
         try await changing("user.disable", username, origin, [:]) {
             _ = try await self.store.updateUser(username: username) { $0.disabled = true }
             try await self.store.revokeRefreshTokens(username: username, at: Timestamp(self.now()))

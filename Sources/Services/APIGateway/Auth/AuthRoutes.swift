@@ -37,8 +37,14 @@ public struct AuthRoutes: APIRoutes {
     }
 
     public var routes: [APIRoute] {
-        [
-            APIRoute(.post, "auth/token", access: .open("auth.sign_in"), summary: "Sign in: an access token and a refresh token") {
+        let refreshBody = Schema.object(["refresh_token": .string()], required: ["refresh_token"], closed: true)
+        return [
+            APIRoute(
+                .post, "auth/token", access: .open("auth.sign_in"), summary: "Sign in: an access token and a refresh token",
+                body: .object(
+                    ["username": .string(), "password": .string(), "totp": .string()], required: ["username", "password"], closed: true),
+                response: .reference("TokenGrant"), problems: [.unauthorized]
+            ) {
                 request, context in
                 let body = try await StrictBody.decode(SignIn.self, from: request, allowed: ["username", "password", "totp"])
                 return try await answer {
@@ -47,7 +53,10 @@ public struct AuthRoutes: APIRoutes {
                         source: context.remoteAddress?.ipAddress ?? "unknown", requestID: requestID(request))
                 }
             },
-            APIRoute(.post, "auth/refresh", access: .open("auth.refresh"), summary: "A new token pair for a refresh token (used once)") {
+            APIRoute(
+                .post, "auth/refresh", access: .open("auth.refresh"), summary: "A new token pair for a refresh token (used once)",
+                body: refreshBody, response: .reference("TokenGrant"), problems: [.unauthorized]
+            ) {
                 request, context in
                 let body = try await StrictBody.decode(RefreshBody.self, from: request, allowed: ["refresh_token"])
                 return try await answer {
@@ -55,14 +64,22 @@ public struct AuthRoutes: APIRoutes {
                         body.refreshToken, source: context.remoteAddress?.ipAddress ?? "unknown", requestID: requestID(request))
                 }
             },
-            APIRoute(.post, "auth/logout", access: .open("auth.sign_out"), summary: "Revoke a refresh token and its family") {
+            APIRoute(
+                .post, "auth/logout", access: .open("auth.sign_out"), summary: "Revoke a refresh token and its family", body: refreshBody,
+                response: nil, status: .noContent
+            ) {
                 request, context in
                 let body = try await StrictBody.decode(RefreshBody.self, from: request, allowed: ["refresh_token"])
                 try await access.signOut(
                     body.refreshToken, source: context.remoteAddress?.ipAddress ?? "unknown", requestID: requestID(request))
                 return Response(status: .noContent)
             },
-            APIRoute(.get, "auth/me", access: .authenticated("auth.me"), summary: "Who the credential belongs to") { _, context in
+            APIRoute(
+                .get, "auth/me", access: .authenticated("auth.me"), summary: "Who the credential belongs to",
+                response: .object(
+                    ["username": .string(), "role": .string(), "entity_id": .string(), "credential": .string()],
+                    required: ["username", "role", "credential"])
+            ) { _, context in
                 guard let principal = context.principal else {
                     throw APIError(.unauthorized, code: "unauthenticated", message: "no principal")
                 }
@@ -73,14 +90,24 @@ public struct AuthRoutes: APIRoutes {
                     }
                 return Me(username: principal.username, role: principal.role.rawValue, entityId: principal.entityID, credential: credential)
             },
-            APIRoute(.get, "/.well-known/jwks.json", access: .open("auth.public_keys"), summary: "Public keys that verify access tokens") {
+            APIRoute(
+                .get, "/.well-known/jwks.json", access: .open("auth.public_keys"), summary: "Public keys that verify access tokens",
+                response: .object(
+                    [
+                        "keys": .array(
+                            .object(
+                                ["kty": .string(), "crv": .string(), "x": .string(), "kid": .string(), "alg": .string(), "use": .string()],
+                                required: ["kty", "crv", "x", "kid"]))
+                    ], required: ["keys"])
+            ) {
                 _, _ in
                 let data = try JSONEncoder().encode(access.tokens.publicKeySet)
                 return Response(
                     status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
             },
             APIRoute(
-                .put, "auth/totp-policy", access: .roles("auth.admin", .admin), summary: "Roles that must sign in with a TOTP code"
+                .put, "auth/totp-policy", access: .roles("auth.admin", .admin), summary: "Roles that must sign in with a TOTP code",
+                body: .reference("Roles"), response: .reference("Roles")
             ) { request, context in
                 let body = try await StrictBody.decode(TOTPPolicy.self, from: request, allowed: ["roles"])
                 var roles: Set<UserAccount.Role> = []
@@ -93,12 +120,17 @@ public struct AuthRoutes: APIRoutes {
                 try await access.setTOTPPolicy(roles, by: origin(request, context))
                 return TOTPPolicy(roles: roles.map(\.rawValue).sorted())
             },
-            APIRoute(.get, "auth/totp-policy", access: .roles("auth.admin", .admin), summary: "Roles that must sign in with a TOTP code") {
+            APIRoute(
+                .get, "auth/totp-policy", access: .roles("auth.admin", .admin), summary: "Roles that must sign in with a TOTP code",
+                response: .reference("Roles")
+            ) {
                 _, _ in
                 TOTPPolicy(roles: try await access.totpRequiredRoles().map(\.rawValue).sorted())
             },
-            APIRoute(.post, "auth/keys/rotate", access: .roles("auth.admin", .admin), summary: "A new token signing key") {
-                request, context in
+            APIRoute(
+                .post, "auth/keys/rotate", access: .roles("auth.admin", .admin), summary: "A new token signing key",
+                response: .object(["kid": .string()], required: ["kid"])
+            ) { request, context in
                 Rotated(kid: try await access.rotateSigningKey(by: origin(request, context)))
             },
         ]

@@ -31,10 +31,21 @@ public struct UserRoutes: APIRoutes {
     public var routes: [APIRoute] {
         let admin = Access.roles("users.admin", .admin)
         return [
-            APIRoute(.get, "users", access: admin, summary: "Every account (no password hashes or secrets)") { _, _ in
+            APIRoute(
+                .get, "users", access: admin, summary: "Every account (no password hashes or secrets)",
+                response: .object(["items": .array(.reference("User"))], required: ["items"])
+            ) { _, _ in
                 ItemsView(items: try await access.users().map(UserView.init))
             },
-            APIRoute(.post, "users", access: admin, summary: "Create an account") { request, context in
+            APIRoute(
+                .post, "users", access: admin, summary: "Create an account",
+                body: .object(
+                    [
+                        "username": .name, "role": .string(values: UserAccount.Role.allCases.map(\.rawValue)), "password": .password,
+                        "entity_id": .name, "display_name": .text,
+                    ], required: ["username", "role"], closed: true),
+                response: .reference("User"), status: .created
+            ) { request, context in
                 let body = try await StrictBody.decode(
                     NewUser.self, from: request, allowed: ["username", "role", "password", "entity_id", "display_name"])
                 guard let role = UserAccount.Role(rawValue: body.role) else {
@@ -48,24 +59,36 @@ public struct UserRoutes: APIRoutes {
                 }
                 return EditedResponse(status: .created, response: UserView(user))
             },
-            APIRoute(.post, "users/{username}/disable", access: admin, summary: "Disable an account and revoke its tokens") {
+            APIRoute(
+                .post, "users/{username}/disable", access: admin, summary: "Disable an account and revoke its tokens", response: nil,
+                status: .noContent, problems: [.conflict]
+            ) {
                 request, context in
                 let username = try context.parameters.require("username")
                 try await changing { try await access.disableUser(username, by: origin(request, context)) }
                 return Response(status: .noContent)
             },
-            APIRoute(.post, "users/{username}/password", access: admin, summary: "Set a new password; signs the account out") {
+            APIRoute(
+                .post, "users/{username}/password", access: admin, summary: "Set a new password; signs the account out",
+                body: .object(["password": .password], required: ["password"], closed: true), response: nil, status: .noContent
+            ) {
                 request, context in
                 let username = try context.parameters.require("username")
                 let body = try await StrictBody.decode(NewPassword.self, from: request, allowed: ["password"])
                 try await changing { try await access.resetPassword(username, password: body.password, by: origin(request, context)) }
                 return Response(status: .noContent)
             },
-            APIRoute(.get, "users/{username}/keys", access: admin, summary: "An account's API keys (ids and labels only)") { _, context in
+            APIRoute(
+                .get, "users/{username}/keys", access: admin, summary: "An account's API keys (ids and labels only)",
+                response: .object(["items": .array(.reference("APIKey"))], required: ["items"])
+            ) { _, context in
                 let username = try context.parameters.require("username")
                 return ItemsView(items: try await changing { try await access.apiKeys(of: username) }.map(APIKeyView.init))
             },
-            APIRoute(.post, "users/{username}/keys", access: admin, summary: "A new API key, shown once") { request, context in
+            APIRoute(
+                .post, "users/{username}/keys", access: admin, summary: "A new API key, shown once",
+                body: .object(["label": .string(maxLength: 100)], closed: true), response: .reference("APIKey"), status: .created
+            ) { request, context in
                 let username = try context.parameters.require("username")
                 let body = try await StrictBody.decode(NewKey.self, from: request, allowed: ["label"])
                 let issued = try await changing {
@@ -75,13 +98,18 @@ public struct UserRoutes: APIRoutes {
                 view.key = issued.text
                 return EditedResponse(status: .created, response: view)
             },
-            APIRoute(.post, "users/{username}/keys/{id}/revoke", access: admin, summary: "Revoke an API key") { request, context in
+            APIRoute(
+                .post, "users/{username}/keys/{id}/revoke", access: admin, summary: "Revoke an API key", response: nil, status: .noContent
+            ) { request, context in
                 let username = try context.parameters.require("username")
                 let id = try context.parameters.require("id")
                 try await changing { try await access.revokeAPIKey(username, keyID: id, by: origin(request, context)) }
                 return Response(status: .noContent)
             },
-            APIRoute(.post, "users/{username}/totp", access: admin, summary: "Enroll a TOTP second factor; the secret is shown once") {
+            APIRoute(
+                .post, "users/{username}/totp", access: admin, summary: "Enroll a TOTP second factor; the secret is shown once",
+                response: .object(["secret": .string(), "otpauth_url": .string()], required: ["secret", "otpauth_url"])
+            ) {
                 request, context in
                 let username = try context.parameters.require("username")
                 let (secret, url) = try await changing { try await access.enrollTOTP(username, by: origin(request, context)) }
@@ -99,6 +127,7 @@ public struct UserRoutes: APIRoutes {
             case .invalid(let field, let message): throw APIError.invalid(field, message)
             case .notFound: throw APIError(.notFound, code: "not_found", message: error.description)
             case .exists: throw APIError(.conflict, code: "exists", message: error.description)
+            case .lastAdmin: throw APIError(.conflict, code: "last_admin", message: error.description)
             }
         }
     }

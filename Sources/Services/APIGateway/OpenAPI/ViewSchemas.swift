@@ -1,0 +1,108 @@
+import CSICCore
+import Storage
+
+/// The schemas of the API's answers and bodies, by name (`#/components/schemas/<name>`), as the views encode
+/// them: snake_case keys, absent optional members (never `null`), times in RFC 3339, amounts as decimal text.
+enum ViewSchemas {
+    static let all: [String: Schema] = [
+        "Problem": .object(
+            [
+                "type": .string(), "title": .string(), "status": .integer(minimum: 100, maximum: 599), "detail": .string(),
+                "code": .string(),
+                "field": .string(),
+            ], required: ["type", "title", "status", "detail", "code"]),
+        "Transaction": transaction,
+        "TransactionPage": page(.reference("Transaction")),
+        "DeadLetter": .object(
+            [
+                "id": .string(), "source": .string(), "topic": .string(), "partition": .integer(), "offset": .integer(),
+                "reason_code": .string(), "reason": .string(), "rejected_by": .string(), "time": .time,
+                "key_base64": .string(format: "byte"), "payload_base64": .string(format: "byte"), "redacted": .array(.string()),
+            ], required: ["id", "source", "topic", "reason_code", "reason", "rejected_by", "time"]),
+        "DeadLetterPage": page(.reference("DeadLetter")),
+        "Stats": .object(
+            [
+                "stored": .map(.integer(minimum: 0)),
+                "log": .map(
+                    .object(
+                        ["records": .integer(), "lag": .integer(), "size_bytes": .integer(), "partitions": .integer()],
+                        required: ["records", "lag", "size_bytes", "partitions"])),
+            ], required: ["stored", "log"]),
+        "AuditRecord": .object(
+            [
+                "id": .string(), "time": .time, "actor": .string(), "action": .string(), "resource": .string(),
+                "outcome": .string(values: AuditOutcome.allCases.map(\.rawValue)), "request_id": .string(), "source_address": .string(),
+                "details": .map(.string()),
+            ], required: ["id", "time", "actor", "action", "resource", "outcome", "request_id", "source_address", "details"]),
+        "ProvenAuditRecord": .object(
+            [
+                "record_bytes": .string(format: "byte"), "leaf_index": .integer(minimum: 0), "record": .reference("AuditRecord"),
+                "inclusion_proof": .array(.string(format: "byte")), "tree_size": .integer(minimum: 0), "checkpoint": .string(),
+                "verifier_key": .string(),
+            ], required: ["record_bytes", "leaf_index", "record", "inclusion_proof"]),
+        "AuditSearch": .object(
+            [
+                "items": .array(.reference("ProvenAuditRecord")), "tree_size": .integer(minimum: 0), "checkpoint": .string(),
+                "verifier_key": .string(),
+            ], required: ["items", "tree_size", "checkpoint", "verifier_key"]),
+        "AuditCheckpoint": .object(
+            ["tree_size": .integer(minimum: 0), "checkpoint": .string(), "verifier_key": .string()],
+            required: ["tree_size", "checkpoint", "verifier_key"]),
+        "LegalHold": .object(
+            [
+                "id": .string(), "record_class": .string(values: RecordClass.allCases.map(\.rawValue)), "subject": .string(),
+                "reason": .string(), "case_reference": .string(), "placed_by": .string(), "placed_at": .time, "released_by": .string(),
+                "released_at": .time, "active": .boolean,
+            ], required: ["id", "record_class", "reason", "placed_by", "placed_at", "active"]),
+        "Retention": .object(
+            ["periods": .map(.string()), "holds": .array(.reference("LegalHold")), "next_cursor": .string()],
+            required: ["periods", "holds"]),
+        "TokenGrant": .object(
+            [
+                "access_token": .string(), "token_type": .string(values: ["Bearer"]), "expires_in": .integer(minimum: 1),
+                "refresh_token": .string(),
+            ], required: ["access_token", "token_type", "expires_in", "refresh_token"]),
+        "User": .object(
+            [
+                "username": .string(), "display_name": .string(), "role": .string(values: UserAccount.Role.allCases.map(\.rawValue)),
+                "entity_id": .string(), "disabled": .boolean, "has_password": .boolean, "has_totp": .boolean, "created_at": .time,
+            ], required: ["username", "display_name", "role", "disabled", "has_password", "has_totp", "created_at"]),
+        "APIKey": .object(
+            ["id": .string(), "label": .string(), "created_at": .time, "revoked_at": .time, "key": .string()],
+            required: ["id", "label", "created_at"]),
+        "Roles": .object(["roles": .array(.string(values: UserAccount.Role.allCases.map(\.rawValue)))], required: ["roles"], closed: true),
+    ]
+
+    static var transaction: Schema {
+        let input = Schema.object(
+            ["previous_txid": .string(), "previous_index": .integer(minimum: 0), "address": .string(), "value": .amount],
+            required: ["previous_txid", "previous_index"])
+        let output = Schema.object(
+            ["index": .integer(minimum: 0), "address": .string(), "value": .amount, "script_type": .string()],
+            required: ["index", "value", "script_type"])
+        let transfer = Schema.object(
+            ["token": .string(), "from": .string(), "to": .string(), "value": .amount, "log_index": .integer(minimum: 0)],
+            required: ["token", "from", "to", "value", "log_index"])
+        return .object(
+            [
+                "id": .string(), "chain": .string(values: Chain.allCases.map(\.rawValue)), "txid": .string(),
+                "block": .object(
+                    ["height": .integer(minimum: 0), "hash": .string(), "time": .time], required: ["height", "hash", "time"]),
+                "seen_at": .time, "status": .string(values: TransactionStatus.allCases.map(\.rawValue)),
+                "risk_score": .integer(minimum: 0, maximum: 100), "fee": .amount, "total_output": .amount, "inputs": .array(input),
+                "outputs": .array(output), "from": .string(), "to": .string(), "value": .amount, "token_transfers": .array(transfer),
+                "verified_checks": .array(.string()), "addresses": .array(.string()),
+                "source": .object(
+                    ["topic": .string(), "partition": .integer(), "offset": .integer()], required: ["topic", "partition", "offset"]),
+            ],
+            required: [
+                "id", "chain", "txid", "seen_at", "status", "total_output", "inputs", "outputs", "token_transfers", "verified_checks",
+                "addresses", "source",
+            ])
+    }
+
+    /// `{"items": [...], "next_cursor": "..."}`.
+    static func page(_ item: Schema) -> Schema {
+        .object(["items": .array(item), "next_cursor": .string()], required: ["items"])
+    }
+}
