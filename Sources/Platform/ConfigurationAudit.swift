@@ -13,6 +13,7 @@ enum ConfigurationAudit {
             "http.tls": configuration.httpTLSCertificate.map { "certificate \($0)" } ?? "off",
             "http.cors_origins": configuration.httpCORSOrigins.joined(separator: ","),
             "http.idle_timeout_seconds": String(configuration.httpIdleTimeoutSeconds),
+            "http.event_stream_seconds": String(configuration.httpEventStreamSeconds),
             "log.backend": configuration.logBackend.rawValue,
             "log.partitions": String(configuration.logPartitions),
             "log.fsync": configuration.logFsync,

@@ -149,8 +149,8 @@ public final class Platform: Sendable {
             settings: GatewaySettings(
                 corsOrigins: configuration.httpCORSOrigins,
                 tls: configuration.httpTLSCertificate.flatMap { certificate in configuration.httpTLSKey.map { (certificate, $0) } },
-                idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds),
-            health: health)
+                idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds, eventStreamSeconds: Double(configuration.httpEventStreamSeconds)),
+            feed: database, health: health)
     }
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited

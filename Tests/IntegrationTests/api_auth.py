@@ -11,6 +11,7 @@ import argparse
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import re
@@ -145,6 +146,7 @@ def run_checks(args, results, port, data_dir, keys):
         status, answer = sign_in(port, name, ADMIN_PASSWORD if role == "admin" else PASSWORD)
         tokens[role] = answer.get("access_token", "") if status == 200 else ""
     results.check(all(tokens.values()), "each role signs in at POST /api/v1/auth/token")
+    tokens["reporting_entity_key"] = keys["vasp1"]
     grant = sign_in(port, "ana", PASSWORD)[1]
     results.check(grant.get("token_type") == "Bearer" and grant.get("expires_in") == 900 and grant.get("refresh_token", "").startswith("rt_"),
                   f"the answer has token_type, expires_in and a refresh token ({sorted(grant)})")
@@ -156,6 +158,7 @@ def run_checks(args, results, port, data_dir, keys):
     refresh_rotation(results, port)
     sign_in_answers(results, port, tokens)
     hostile_input(results, port, tokens)
+    live_feed(results, port, tokens)
     throttling(results, port)
 
 
@@ -187,7 +190,10 @@ def rbac_matrix(results, port, tokens, keys):
                 if role == "reporting_entity" and route.get("entity_parameter") and name.endswith("another entity"):
                     expected_allowed = False
             body = {} if route["method"] in ("POST", "PUT", "PATCH") else None
-            code, _ = call(port, path, body=body, method=route["method"], auth=False, headers=headers_for(credential))
+            if path == "/api/v1/events":  # a stream: only its status is read
+                code = read_events(port, credential, count=0)[0]
+            else:
+                code, _ = call(port, path, body=body, method=route["method"], auth=False, headers=headers_for(credential))
             cells += 1
             if expected_allowed and code in (401, 403) or not expected_allowed and code != (401 if role is None else 403) or code >= 500:
                 wrong.append(f"{route['method']} {route['path']} as {name}: {code}")
@@ -315,6 +321,52 @@ def hostile_input(results, port, tokens):
     results.check(code == 400 and answer.get("code") == "unknown_field", "an unknown JSON field is a 400")
     code, _ = call(port, "/api/v1/auth/token", body=b"{\"username\": \"" + b"a" * 40_000 + b"\"}", auth=False)
     results.check(code == 413, f"a body over the limit is refused ({code})")
+
+
+def read_events(port, token, last_event_id=None, count=20, timeout=20):
+    """(status, [(id, event)]) of the first `count` events of GET /api/v1/events."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = headers_for(token)
+    if last_event_id:
+        headers["Last-Event-ID"] = last_event_id
+    connection.request("GET", "/api/v1/events", headers=headers)
+    response = connection.getresponse()
+    found, block = [], {}
+    if response.status != 200:
+        connection.close()
+        return response.status, found
+    deadline = time.time() + timeout
+    while len(found) < count and time.time() < deadline:
+        line = response.fp.readline().decode().rstrip("\n")
+        if not line:
+            if "id" in block and "event" in block:
+                found.append((block["id"], block["event"]))
+            block = {}
+            continue
+        name, _, value = line.partition(": ")
+        block[name] = value
+    connection.close()
+    return 200, found
+
+
+def live_feed(results, port, tokens):
+    status, first = read_events(port, tokens["analyst"], last_event_id="0-0", count=30)
+    results.check(status == 200 and len(first) == 30 and all(event == "transaction" for _, event in first[:5]),
+                  f"GET /api/v1/events streams stored transactions as server-sent events ({status}, {len(first)})")
+    if len(first) < 30:
+        return
+    status, resumed = read_events(port, tokens["analyst"], last_event_id=first[9][0], count=10)
+    results.check([event_id for event_id, _ in resumed] == [event_id for event_id, _ in first[10:20]],
+                  f"reconnecting with Last-Event-ID {first[9][0] if first else '?'} resumes right after it")
+    status, live = read_events(port, tokens["analyst"], count=2, timeout=20)
+    results.check(status == 200 and len(live) == 2 and int(live[0][0].split("-")[0]) > int(first[-1][0].split("-")[0]),
+                  f"without Last-Event-ID it streams what is stored from now on ({live[:1]})")
+    results.check(read_events(port, "")[0] == 401 and read_events(port, keys_for_feed(tokens))[0] == 403,
+                  "the feed needs a token of a role that may read it")
+
+
+def keys_for_feed(tokens):
+    return tokens.get("reporting_entity_key", "")
 
 
 def throttling(results, port):

@@ -31,6 +31,8 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var httpTLSKey: String? = nil
     /// A connection idle this long (no request, or a request not sent in full) is closed.
     public var httpIdleTimeoutSeconds: Int = 60
+    /// How long one `/api/v1/events` stream lasts before its client reconnects with its last event id.
+    public var httpEventStreamSeconds: Int = 600
 
     public var logBackend: LogBackend = .embedded
     /// Partitions of each platform topic except `audit`.
@@ -62,6 +64,9 @@ public struct PlatformConfiguration: Sendable, Hashable {
         }
         guard (1...3600).contains(httpIdleTimeoutSeconds) else {
             throw ValidationError(.outOfRange, field: "http.idle_timeout_seconds", "must be 1...3600")
+        }
+        guard (1...3600).contains(httpEventStreamSeconds) else {
+            throw ValidationError(.outOfRange, field: "http.event_stream_seconds", "must be 1...3600")
         }
         for origin in httpCORSOrigins {
             let parts = origin.split(separator: "/", omittingEmptySubsequences: false)

@@ -26,12 +26,15 @@ public struct GatewayDependencies: Sendable {
     public var access: AccessControl
     /// CORS origins, TLS and the idle timeout.
     public var settings: GatewaySettings
+    /// What the live feed (`/api/v1/events`) reads; without it the route is not served.
+    public var feed: (any StoredFeed)?
 
     public init(
         log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, routes: [any APIRoutes],
         consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64, access: AccessControl,
-        settings: GatewaySettings = GatewaySettings(), health: HealthBoard = HealthBoard()
+        settings: GatewaySettings = GatewaySettings(), feed: (any StoredFeed)? = nil, health: HealthBoard = HealthBoard()
     ) {
+        self.feed = feed
         self.health = health
         self.access = access
         self.settings = settings
@@ -83,7 +86,9 @@ public enum Gateway {
         ]
         let components = dependencies.routes.flatMap(\.routes)
         let accounts = AuthRoutes(access: dependencies.access).routes + UserRoutes(access: dependencies.access).routes
-        let all = own + accounts + components
+        let all =
+            own + accounts + components
+            + (dependencies.feed.map { [EventFeed(feed: $0, maxSeconds: dependencies.settings.eventStreamSeconds).route] } ?? [])
         func index(_ handler: @escaping @Sendable (Request, APIContext) async throws -> IndexView) -> APIRoute {
             APIRoute(
                 .get, "/", access: .open("index"), summary: "Every route and who may call it", response: IndexView.schema, handler: handler)
@@ -165,11 +170,17 @@ public struct GatewaySettings: Sendable {
     /// PEM files of the certificate chain and the private key; plain HTTP when `nil`.
     public var tls: (certificate: String, key: String)?
     public var idleTimeoutSeconds: Int
+    /// How long one `/api/v1/events` stream lasts before the client reconnects with its last id.
+    public var eventStreamSeconds: Double
 
-    public init(corsOrigins: [String] = [], tls: (certificate: String, key: String)? = nil, idleTimeoutSeconds: Int = 60) {
+    public init(
+        corsOrigins: [String] = [], tls: (certificate: String, key: String)? = nil, idleTimeoutSeconds: Int = 60,
+        eventStreamSeconds: Double = 600
+    ) {
         self.corsOrigins = corsOrigins
         self.tls = tls
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.eventStreamSeconds = eventStreamSeconds
     }
 }
 

@@ -53,7 +53,7 @@ public protocol RetentionStore: Sendable {
 /// The platform's own stores behind one backend (SQLite embedded, PostgreSQL for scale-out). Each store
 /// protocol declares its own writes; an engine's sink applies a batch of them in one transaction. A
 /// component adds tables of its own with ``StoreMigration``s.
-public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore, RetentionStore {
+public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, UserStore, ConfigurationStore, RetentionStore, StoredFeed {
     /// Bytes the store occupies on disk.
     func sizeBytes() async throws -> Int64
 }
