@@ -14,6 +14,7 @@ enum ConfigurationAudit {
             "http.cors_origins": configuration.httpCORSOrigins.joined(separator: ","),
             "http.idle_timeout_seconds": String(configuration.httpIdleTimeoutSeconds),
             "http.event_stream_seconds": String(configuration.httpEventStreamSeconds),
+            "http.read_timeout_seconds": String(configuration.httpReadTimeoutSeconds),
             "log.backend": configuration.logBackend.rawValue,
             "log.partitions": String(configuration.logPartitions),
             "log.fsync": configuration.logFsync,

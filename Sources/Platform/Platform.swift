@@ -149,7 +149,8 @@ public final class Platform: Sendable {
             settings: GatewaySettings(
                 corsOrigins: configuration.httpCORSOrigins,
                 tls: configuration.httpTLSCertificate.flatMap { certificate in configuration.httpTLSKey.map { (certificate, $0) } },
-                idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds, eventStreamSeconds: Double(configuration.httpEventStreamSeconds)),
+                idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds, eventStreamSeconds: Double(configuration.httpEventStreamSeconds),
+                readTimeoutSeconds: configuration.httpReadTimeoutSeconds),
             feed: database, health: health)
     }
 

@@ -79,6 +79,42 @@ import Testing
         #expect(records.filter { $0.action.hasPrefix("http.") }.count == 3, "a throttled request leaves no permanent audit record")
     }
 
+    /// A read slower than the limit.
+    struct SlowRoutes: APIRoutes {
+        var routes: [APIRoute] {
+            [
+                APIRoute(.get, "slow", access: .authenticated("slow"), summary: "slow", response: .string()) { _, _ -> String in
+                    try await Task.sleep(for: .seconds(5))
+                    return "late"
+                }
+            ]
+        }
+    }
+
+    @Test func aReadOverTheTimeLimitIsAnswered503AndAudited() async throws {
+        let directory = try TemporaryDirectory()
+        let log = try EmbeddedEventLog(directory: directory.path + "/log")
+        try await log.createPlatformTopics(partitions: 1)
+        let access = try await TestAccess.access(directory: directory.path, log: log)
+        let registry = PrometheusCollectorRegistry()
+        let dependencies = GatewayDependencies(
+            log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: [SlowRoutes()], consumers: [:],
+            storeBytes: { 0 }, access: access, settings: GatewaySettings(readTimeoutSeconds: 0.3))
+        let auth = try await TestAccess.adminHeaders(access)
+        let started = ContinuousClock.now
+        try await Application(router: Gateway.router(dependencies)).test(.router) { client in
+            try await client.execute(uri: "/api/v1/slow", method: .get, headers: auth) { response in
+                #expect(response.status == .serviceUnavailable)
+                let problem = try GatewayTests().json(response.body)
+                #expect(problem["code"] as? String == "timeout")
+            }
+        }
+        #expect(ContinuousClock.now - started < .seconds(3), "answered at the limit, not when the work would have ended")
+        var consumer = try await LogConsumer(log: log, group: "t", topics: [Topic.audit.rawValue])
+        let records = try await consumer.poll(maxRecords: 100, timeout: .milliseconds(200)).map { try AuditRecord(protoBytes: $0.value) }
+        #expect(records.contains { $0.action == "http.GET /api/v1/slow" && $0.details["status"] == "503" && $0.outcome == .failure })
+    }
+
     @Test func theAuditRecordKeepsABoundedRedactedTarget() async throws {
         let directory = try TemporaryDirectory()
         let (app, auth, log) = try await app(directory)

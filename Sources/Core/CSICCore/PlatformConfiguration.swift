@@ -33,6 +33,8 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var httpIdleTimeoutSeconds: Int = 60
     /// How long one `/api/v1/events` stream lasts before its client reconnects with its last event id.
     public var httpEventStreamSeconds: Int = 600
+    /// The longest a read may take before it is answered 503 `timeout`.
+    public var httpReadTimeoutSeconds: Double = 10
 
     public var logBackend: LogBackend = .embedded
     /// Partitions of each platform topic except `audit`.
@@ -64,6 +66,9 @@ public struct PlatformConfiguration: Sendable, Hashable {
         }
         guard (1...3600).contains(httpIdleTimeoutSeconds) else {
             throw ValidationError(.outOfRange, field: "http.idle_timeout_seconds", "must be 1...3600")
+        }
+        guard (0.1...300).contains(httpReadTimeoutSeconds) else {
+            throw ValidationError(.outOfRange, field: "http.read_timeout_seconds", "must be 0.1...300")
         }
         guard (1...3600).contains(httpEventStreamSeconds) else {
             throw ValidationError(.outOfRange, field: "http.event_stream_seconds", "must be 1...3600")

@@ -136,8 +136,17 @@ public enum Gateway {
             middleware: AuditMiddleware(
                 log: dependencies.log, access: dependencies.access, table: table,
                 limiter: RateLimiter(dependencies.access.settings.rateLimits, factory: dependencies.metrics)))
+        let limit = dependencies.settings.readTimeoutSeconds
         for route in table.routes {
-            router.on(RouterPath(route.path), method: route.method, use: route.handler)
+            // A read that takes longer than the limit is answered 503 `timeout` (its audit record says so); a
+            // write is never cut short, so that its outcome record tells what happened.
+            if route.method == .get {
+                router.on(RouterPath(route.path), method: route.method) { request, context in
+                    try await withReadLimit(seconds: limit) { try await route.handler(request, context) }
+                }
+            } else {
+                router.on(RouterPath(route.path), method: route.method, use: route.handler)
+            }
         }
         return router
     }
@@ -164,6 +173,21 @@ public enum Gateway {
     }
 }
 
+/// The answer of `body`, or 503 `timeout` when it takes more than `seconds` (the work is cancelled).
+func withReadLimit(seconds: Double, _ body: @escaping @Sendable () async throws -> Response) async throws -> Response {
+    try await withThrowingTaskGroup(of: Response.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: .seconds(seconds))
+            throw APIError(
+                .serviceUnavailable, code: "timeout", message: "the answer took longer than \(seconds) s; narrow the query or retry")
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next() else { throw CancellationError() }
+        return first
+    }
+}
+
 /// How the gateway serves: TLS, browser origins allowed cross-origin, idle connections.
 public struct GatewaySettings: Sendable {
     public var corsOrigins: [String]
@@ -172,11 +196,14 @@ public struct GatewaySettings: Sendable {
     public var idleTimeoutSeconds: Int
     /// How long one `/api/v1/events` stream lasts before the client reconnects with its last id.
     public var eventStreamSeconds: Double
+    /// The longest a read (GET) may take before it is answered 503 `timeout` (the seed's 10 s at most).
+    public var readTimeoutSeconds: Double
 
     public init(
         corsOrigins: [String] = [], tls: (certificate: String, key: String)? = nil, idleTimeoutSeconds: Int = 60,
-        eventStreamSeconds: Double = 600
+        eventStreamSeconds: Double = 600, readTimeoutSeconds: Double = 10
     ) {
+        self.readTimeoutSeconds = readTimeoutSeconds
         self.corsOrigins = corsOrigins
         self.tls = tls
         self.idleTimeoutSeconds = idleTimeoutSeconds

@@ -74,7 +74,9 @@ public enum OpenAPIDocument {
         }
         if !route.pathParameters.isEmpty || route.method != .get { problems.append((404, "Not found")) }
         if route.body != nil { problems += [(413, "Body over the limit"), (409, "Conflict")] }
-        if route.path.hasPrefix("/api/") { problems.append((503, "The audit trail cannot record the request")) }
+        if route.path.hasPrefix("/api/") || route.method == .get {
+            problems.append((503, "The audit trail cannot record the request, or a read took longer than its limit"))
+        }
         problems += route.problems.map { (Int($0.code), $0.reasonPhrase) }
         for (status, description) in problems where responses[String(status)] == nil {
             responses[String(status)] =
