@@ -79,7 +79,7 @@ final class EventFeed: Sendable {
         let hidden = context.hiddenFields
         let body = ResponseBody { [self] writer in
             defer { open.wrappingSubtract(1, ordering: .relaxed) }
-            try await send(from: start, hiding: hidden, to: &writer)
+            try await send(from: start, hiding: hidden, encoder: context.responseEncoder, to: &writer)
             try await writer.finish(nil)
         }
         return Response(
@@ -87,11 +87,10 @@ final class EventFeed: Sendable {
             body: body)
     }
 
-    private func send(from start: Position, hiding hidden: Set<String>, to writer: inout any ResponseBodyWriter) async throws {
+    private func send(
+        from start: Position, hiding hidden: Set<String>, encoder: JSONEncoder, to writer: inout any ResponseBodyWriter
+    ) async throws {
         var position = start
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         let ends = ContinuousClock.now.advanced(by: .seconds(maxSeconds))
         var quietSince = ContinuousClock.now

@@ -103,9 +103,9 @@ public struct RetentionRoutes: APIRoutes {
 
     /// The hold as it now stands, in the audit trail; the write already happened, so a failure is logged.
     private func record(_ hold: LegalHold, _ action: String, _ request: Request, _ context: APIContext) async {
-        let requestID = request.headers[.init("X-Request-ID")!] ?? ""
         let record = RetentionAudit.hold(
-            hold, action: action, actor: context.actor, requestID: requestID, sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
+            hold, action: action, actor: context.actor, requestID: APIGateway.requestID(request),
+            sourceAddress: context.remoteAddress?.ipAddress ?? "unknown")
         do {
             try await log.appendAudit(record)
         } catch {

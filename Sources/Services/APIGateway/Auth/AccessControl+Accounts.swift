@@ -205,8 +205,6 @@ extension AccessControl {
 extension Secrets {
     /// A random password for the demo admin: 20 characters that are easy to type.
     public static func demoPassword() -> String {
-        let alphabet = Array("abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<20).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+        random(from: "abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRTUVWXY3479", count: 20)
     }
 }

@@ -33,13 +33,14 @@ extension AccessControl {
         let passwordMatches = try await hasher.verify(password, hash: user?.passwordHash)
         func refuse(_ reason: String, _ failure: SignInFailure = .invalidCredentials) async throws -> Never {
             if failure == .invalidCredentials, loginFailures.fail(username, at: time.timeIntervalSince1970) {
-                try await signInRecord(username, source, requestID, .denied, ["reason": "locked_out", "after": reason])
+                try await authRecord("auth.login", username, source, requestID, .denied, ["reason": "locked_out", "after": reason])
             }
-            try await signInRecord(username, source, requestID, .denied, ["reason": reason])
+            try await authRecord("auth.login", username, source, requestID, .denied, ["reason": reason])
             throw failure
         }
         if let lockedFor = loginFailures.lockedFor(username, at: time.timeIntervalSince1970) {
-            try await signInRecord(username, source, requestID, .denied, ["reason": "locked", "seconds_left": String(Int(lockedFor))])
+            try await authRecord(
+                "auth.login", username, source, requestID, .denied, ["reason": "locked", "seconds_left": String(Int(lockedFor))])
             throw SignInFailure.invalidCredentials
         }
         guard let user else { try await refuse("unknown_user") }
@@ -53,7 +54,7 @@ extension AccessControl {
         }
         loginFailures.succeed(username)
         let grant = try await grant(for: user, family: UUID().uuidString.lowercased())
-        try await signInRecord(username, source, requestID, .success, ["role": user.role.rawValue])
+        try await authRecord("auth.login", username, source, requestID, .success, ["role": user.role.rawValue])
         return grant
     }
 
@@ -63,19 +64,20 @@ extension AccessControl {
         let time = Timestamp(now())
         switch try await store.redeemRefreshToken(sha256: Secrets.sha256(refreshToken), at: time) {
         case .invalid:
-            try await refreshRecord("unknown", source, requestID, .denied, ["reason": "invalid_refresh_token"])
+            try await authRecord("auth.refresh", "unknown", source, requestID, .denied, ["reason": "invalid_refresh_token"])
             throw SignInFailure.invalidRefreshToken
         case .reused(let token):
-            try await refreshRecord(
-                token.username, source, requestID, .denied, ["reason": "refresh_token_reused", "family_revoked": token.family])
+            try await authRecord(
+                "auth.refresh", token.username, source, requestID, .denied,
+                ["reason": "refresh_token_reused", "family_revoked": token.family])
             throw SignInFailure.invalidRefreshToken
         case .redeemed(let token):
             guard let user = try await store.user(username: token.username), !user.disabled else {
-                try await refreshRecord(token.username, source, requestID, .denied, ["reason": "disabled_user"])
+                try await authRecord("auth.refresh", token.username, source, requestID, .denied, ["reason": "disabled_user"])
                 throw SignInFailure.invalidRefreshToken
             }
             let grant = try await grant(for: user, family: token.family)
-            try await refreshRecord(user.username, source, requestID, .success, ["family": token.family])
+            try await authRecord("auth.refresh", user.username, source, requestID, .success, ["family": token.family])
             return grant
         }
     }
@@ -83,11 +85,9 @@ extension AccessControl {
     /// Revokes the refresh token's family (signing out everywhere that sign-in reached).
     public func signOut(_ refreshToken: String, source: String, requestID: String) async throws {
         let revoked = try await store.revokeRefreshFamily(ofTokenSHA256: Secrets.sha256(refreshToken), at: Timestamp(now()))
-        try await audit(
-            AuditRecord(
-                id: UUID().uuidString.lowercased(), time: Timestamp(now()), actor: "anonymous", action: "auth.logout", resource: "auth",
-                outcome: revoked ? .success : .denied, requestID: requestID, sourceAddress: source,
-                details: revoked ? [:] : ["reason": "invalid_refresh_token"]))
+        try await authRecord(
+            "auth.logout", "anonymous", source, requestID, revoked ? .success : .denied, revoked ? [:] : ["reason": "invalid_refresh_token"]
+        )
     }
 
     /// Roles that must give a TOTP code: the admin's policy in the store, else `auth.totp_required_roles`.
@@ -114,22 +114,14 @@ extension AccessControl {
         return TokenGrant(accessToken: access, expiresIn: expiresIn, refreshToken: refresh)
     }
 
-    private func signInRecord(
-        _ username: String, _ source: String, _ requestID: String, _ outcome: AuditOutcome, _ details: [String: String]
+    /// The audit record of a sign-in, refresh or sign-out attempt; the actor is the name it was made for.
+    private func authRecord(
+        _ action: String, _ username: String, _ source: String, _ requestID: String, _ outcome: AuditOutcome, _ details: [String: String]
     ) async throws {
         try await audit(
             AuditRecord(
-                id: UUID().uuidString.lowercased(), time: Timestamp(now()), actor: String(username.prefix(100)), action: "auth.login",
+                id: UUID().uuidString.lowercased(), time: Timestamp(now()), actor: String(username.prefix(100)), action: action,
                 resource: "auth", outcome: outcome, requestID: requestID, sourceAddress: source, details: details))
-    }
-
-    private func refreshRecord(
-        _ username: String, _ source: String, _ requestID: String, _ outcome: AuditOutcome, _ details: [String: String]
-    ) async throws {
-        try await audit(
-            AuditRecord(
-                id: UUID().uuidString.lowercased(), time: Timestamp(now()), actor: username, action: "auth.refresh", resource: "auth",
-                outcome: outcome, requestID: requestID, sourceAddress: source, details: details))
     }
 }
 

@@ -47,7 +47,7 @@ public struct AuthRoutes: APIRoutes {
             ) {
                 request, context in
                 let body = try await StrictBody.decode(SignIn.self, from: request, allowed: ["username", "password", "totp"])
-                return try await answer {
+                return try await answer(context.responseEncoder) {
                     try await access.signIn(
                         username: String(body.username.prefix(200)), password: body.password, totp: body.totp,
                         source: context.remoteAddress?.ipAddress ?? "unknown", requestID: requestID(request))
@@ -59,7 +59,7 @@ public struct AuthRoutes: APIRoutes {
             ) {
                 request, context in
                 let body = try await StrictBody.decode(RefreshBody.self, from: request, allowed: ["refresh_token"])
-                return try await answer {
+                return try await answer(context.responseEncoder) {
                     try await access.refresh(
                         body.refreshToken, source: context.remoteAddress?.ipAddress ?? "unknown", requestID: requestID(request))
                 }
@@ -136,7 +136,7 @@ public struct AuthRoutes: APIRoutes {
         ]
     }
 
-    private func answer(_ body: () async throws -> TokenGrant) async throws -> Response {
+    private func answer(_ encoder: JSONEncoder, _ body: () async throws -> TokenGrant) async throws -> Response {
         let grant: TokenGrant
         do {
             grant = try await body()
@@ -156,9 +156,6 @@ public struct AuthRoutes: APIRoutes {
                     .unauthorized, code: "invalid_refresh_token", message: "the refresh token is not valid", field: "refresh_token")
             }
         }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
         return Response(
             status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(grant))))

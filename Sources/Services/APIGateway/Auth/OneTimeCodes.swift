@@ -6,9 +6,7 @@ import HummingbirdOTP
 public enum OneTimeCodes {
     /// A new shared secret: 32 characters of the base-32 alphabet (160 bits), whose bytes are the HMAC key.
     public static func newSecret() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<32).map { _ in alphabet[Int(generator.next(upperBound: UInt32(alphabet.count)))] })
+        Secrets.random(from: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", count: 32)
     }
 
     /// Whether `code` (6 digits) is the code of `secret` at `time`, one step either way.

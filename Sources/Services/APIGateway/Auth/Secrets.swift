@@ -12,6 +12,13 @@ public enum Secrets {
         return base64URL(bytes)
     }
 
+    /// `count` characters drawn uniformly from `alphabet`.
+    static func random(from alphabet: String, count: Int) -> String {
+        let characters = Array(alphabet)
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in characters[Int(generator.next(upperBound: UInt32(characters.count)))] })
+    }
+
     static func base64URL(_ bytes: some Sequence<UInt8>) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
