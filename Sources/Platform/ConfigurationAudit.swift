@@ -15,6 +15,7 @@ enum ConfigurationAudit {
             "http.idle_timeout_seconds": String(configuration.httpIdleTimeoutSeconds),
             "http.event_stream_seconds": String(configuration.httpEventStreamSeconds),
             "http.read_timeout_seconds": String(configuration.httpReadTimeoutSeconds),
+            "grpc": configuration.grpcPort.map { "\(configuration.httpHost):\($0)" } ?? "off",
             "log.backend": configuration.logBackend.rawValue,
             "log.partitions": String(configuration.logPartitions),
             "log.fsync": configuration.logFsync,

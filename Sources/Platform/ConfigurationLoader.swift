@@ -35,6 +35,7 @@ public struct LoadedConfiguration: Sendable {
 /// http: { host: 0.0.0.0, port: 8443, tls_certificate: /etc/csic/tls.crt, tls_key: /etc/csic/tls.key,
 ///         cors_origins: [https://console.example.org], idle_timeout_seconds: 60, event_stream_seconds: 600,
 ///         read_timeout_seconds: 10 }
+/// grpc: { enabled: true, port: 9090 }   # on http.host, with http's TLS settings
 /// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30, retention_removes_unconsumed: false }
 /// store: { backend: sqlite, durability: full }
 /// simulator: { enabled: false }
@@ -87,6 +88,8 @@ public enum ConfigurationLoader {
         result.httpIdleTimeoutSeconds = config.int(forKey: "http.idle_timeout_seconds", default: result.httpIdleTimeoutSeconds)
         result.httpEventStreamSeconds = config.int(forKey: "http.event_stream_seconds", default: result.httpEventStreamSeconds)
         result.httpReadTimeoutSeconds = config.double(forKey: "http.read_timeout_seconds", default: result.httpReadTimeoutSeconds)
+        result.grpcPort =
+            config.bool(forKey: "grpc.enabled", default: true) ? config.int(forKey: "grpc.port", default: result.grpcPort ?? 9090) : nil
         result.logBackend = try enumValue(config, "log.backend", default: result.logBackend)
         result.logPartitions = Int32(clamping: config.int(forKey: "log.partitions", default: Int(result.logPartitions)))
         result.logFsync = config.string(forKey: "log.fsync", default: result.logFsync)

@@ -120,7 +120,10 @@ public final class Platform: Sendable {
     }
 
     /// The services of the configured roles: the log's retention, every component's, and the API.
-    public func services(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> [any Service] {
+    public func services(
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onGRPCRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> [any Service] {
         let context = context
         var services: [any Service] = []
         if configuration.roles.contains(.process) { services.append(LogRetentionService(log: log, logger: logger)) }
@@ -131,9 +134,9 @@ public final class Platform: Sendable {
             }
         }
         if configuration.roles.contains(.api) {
-            services.append(
-                try Gateway.application(
-                    gatewayDependencies, host: configuration.httpHost, port: configuration.httpPort, onServerRunning: onServerRunning))
+            services += try Gateway.services(
+                gatewayDependencies, host: configuration.httpHost, httpPort: configuration.httpPort, grpcPort: configuration.grpcPort,
+                onServerRunning: onServerRunning, onGRPCRunning: onGRPCRunning)
         }
         return services
     }
@@ -151,14 +154,18 @@ public final class Platform: Sendable {
                 tls: configuration.httpTLSCertificate.flatMap { certificate in configuration.httpTLSKey.map { (certificate, $0) } },
                 idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds, eventStreamSeconds: Double(configuration.httpEventStreamSeconds),
                 readTimeoutSeconds: configuration.httpReadTimeoutSeconds),
-            feed: database, health: health)
+            feed: database, transactions: database,
+            audit: components.lazy.compactMap { $0 as? AuditTrailComponent }.first?.queries(context), health: health)
     }
 
     /// Runs every service until SIGTERM/SIGINT, or for `duration` when given. The configuration is audited
     /// first: a process whose configuration cannot be recorded does not start.
-    public func run(duration: Duration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    public func run(
+        duration: Duration? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onGRPCRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         try await log.appendAudit(ConfigurationAudit.record(configuration, components: components))
-        var services = try services(onServerRunning: onServerRunning)
+        var services = try services(onServerRunning: onServerRunning, onGRPCRunning: onGRPCRunning)
         if let duration { services.append(StopAfter(duration: duration)) }
         let group = ServiceGroup(
             configuration: .init(

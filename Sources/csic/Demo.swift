@@ -12,6 +12,7 @@ struct Demo: AsyncParsableCommand {
 
     @Option(help: "HTTP port.") var port: Int = 8080
     @Option(help: "HTTP address to bind.") var host: String = "127.0.0.1"
+    @Option(name: .customLong("grpc-port"), help: "gRPC port on the same address (0: any free port).") var grpcPort: Int = 9090
     @Option(name: .customLong("data-dir"), help: "Where the log and stores live.") var dataDirectory: String = "./csic-data"
     @Option(help: "Stop after this many seconds.") var duration: Double?
     @Option(help: "Simulated transactions per second.") var rate: Double = 200
@@ -27,6 +28,7 @@ struct Demo: AsyncParsableCommand {
             "data_dir": ConfigValue(.string(dataDirectory), isSecret: false),
             "http.host": ConfigValue(.string(host), isSecret: false),
             "http.port": ConfigValue(.int(port), isSecret: false),
+            "grpc.port": ConfigValue(.int(grpcPort), isSecret: false),
             "simulator.enabled": ConfigValue(.bool(true), isSecret: false),
             "simulator.rate": ConfigValue(.double(rate), isSecret: false),
         ]
@@ -41,6 +43,8 @@ struct Demo: AsyncParsableCommand {
             var banner = "CSIC demo running at http://\(host):\(boundPort)/  (API /api/v1, metrics /metrics, data \(dataDirectory))\n"
             if adminPassword == nil { banner += "Sign in as admin with the password \(password) (printed only now)\n" }
             FileHandle.standardOutput.write(Data(banner.utf8))
+        } onGRPCRunning: { boundPort in
+            FileHandle.standardOutput.write(Data("gRPC API at \(host):\(boundPort) (csic.v1.QueryService)\n".utf8))
         }
     }
 }
@@ -70,6 +74,8 @@ struct Serve: AsyncParsableCommand {
                 metadata: [
                     "url": "http://\(configuration.httpHost):\(boundPort)/", "roles": "\(configuration.roles.map(\.rawValue).sorted())",
                 ])
+        } onGRPCRunning: { boundPort in
+            logger.info("serving gRPC", metadata: ["address": "\(configuration.httpHost):\(boundPort)"])
         }
     }
 }

@@ -6,7 +6,9 @@ status equal to the declared rule; forged and stale JWTs (alg none, HS256 signed
 expired, not yet valid, wrong aud/iss, tampered payload and signature, unknown kid); refresh-token reuse
 revoking the family; a disabled account's token; sign-in answers and timing for an unknown user and a wrong
 password, lock-out, TOTP, throttling; SQL injection and oversized values on every string filter, unknown
-parameters, a body over the limit; and `csic demo` printing a random admin password once."""
+parameters, a body over the limit; the gRPC API (Python grpcio client, stubs generated from Protos/ now): its
+methods x every role from `GET /`'s `grpc_methods`, queries equal to REST's answers, the Watch stream, audit
+records of gRPC calls with their proofs; and `csic demo` printing a random admin password once."""
 import argparse
 import base64
 import hashlib
@@ -28,6 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 sys.path.insert(0, os.path.dirname(__file__))
 from csic_process import (ADMIN_PASSWORD, ADMIN_USER, CSICProcess, Results, Serve, call, free_port, run_csic,  # noqa: E402
                           sign_in, wait_until)
+from grpc_client import load_stubs, metadata, status_of  # noqa: E402
+import grpc  # noqa: E402
 
 ROLES = ["admin", "supervisor", "analyst", "auditor"]
 PASSWORD = "role password for the matrix"
@@ -84,10 +88,10 @@ def main():
     results = Results()
     with tempfile.TemporaryDirectory() as work:
         data_dir = os.path.join(work, "data")
-        port = free_port()
+        port, grpc_port = free_port(), free_port()
         config = os.path.join(work, "csic.yaml")
         with open(config, "w") as out:
-            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
+            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\ngrpc: {{ port: {grpc_port} }}\n"
                       "simulator: { enabled: true, rate: 200, seed: 7 }\n"
                       "audit: { checkpoint_every: 20, checkpoint_seconds: 0.5 }\n"
                       "auth: { bcrypt_cost: 10, lockout_failures: 3, lockout_seconds: 600, login_attempts_per_minute: 60 }\n")
@@ -130,7 +134,7 @@ def main():
             if not wait_until(lambda: call(port, "/health", auth=False)[0] == 200, 60):
                 results.check(False, "csic serve came up with an admin")
                 return results.finish("api_auth")
-            run_checks(args, results, port, data_dir, keys)
+            run_checks(args, results, port, data_dir, keys, grpc_port)
         finally:
             server.stop()
         verify = subprocess.run([args.binary, "audit", "verify", "--data-dir", data_dir], capture_output=True, text=True)
@@ -139,7 +143,7 @@ def main():
     return results.finish("api_auth")
 
 
-def run_checks(args, results, port, data_dir, keys):
+def run_checks(args, results, port, data_dir, keys, grpc_port):
     tokens = {}
     for role in ROLES:
         name = ADMIN_USER if role == "admin" else role[:3]
@@ -154,6 +158,7 @@ def run_checks(args, results, port, data_dir, keys):
                .get("stored", {}).get("transactions", 0) > 0, 60)
 
     rbac_matrix(results, port, tokens, keys)
+    grpc_api(results, port, grpc_port, tokens, keys)
     jwt_attacks(results, port, data_dir, tokens)
     refresh_rotation(results, port)
     sign_in_answers(results, port, tokens)
@@ -206,6 +211,79 @@ def rbac_matrix(results, port, tokens, keys):
     _, jwks = call(port, "/.well-known/jwks.json", auth=False)
     results.check(len(jwks.get("keys", [])) == 2 and all(k["kty"] == "OKP" and k["crv"] == "Ed25519" for k in jwks["keys"]),
                   "/.well-known/jwks.json publishes the old and the new Ed25519 key")
+
+
+def grpc_api(results, port, grpc_port, tokens, keys):
+    pb, rpc = load_stubs()
+    stub = rpc.QueryServiceStub(grpc.insecure_channel(f"127.0.0.1:{grpc_port}"))
+    methods = call(port, "/", auth=False)[1].get("grpc_methods", [])
+    results.check(len(methods) == 5, f"GET / lists {len(methods)} gRPC methods with their rules")
+    requests = {
+        "GetTransaction": lambda md: stub.GetTransaction(pb.GetTransactionRequest(id="x-matrix"), metadata=md, timeout=10),
+        "ListTransactions": lambda md: stub.ListTransactions(pb.ListTransactionsRequest(limit=5), metadata=md, timeout=10),
+        "GetStats": lambda md: stub.GetStats(pb.GetStatsRequest(), metadata=md, timeout=10),
+        "GetAuditRecord": lambda md: stub.GetAuditRecord(pb.GetAuditRecordRequest(id="x-matrix"), metadata=md, timeout=10),
+        "Watch": lambda md: next(iter(stub.Watch(pb.WatchRequest(after="0-0"), metadata=md, timeout=10))),
+    }
+    principals = {"anonymous": ("", None), **{role: (tokens[role], role) for role in ROLES},
+                  "reporting_entity": (keys["vasp1"], "reporting_entity"), "reporting_entity of another entity": (keys["vasp2"], "reporting_entity"),
+                  "a forged token": ("eyJhbGciOiJub25lIn0.e30.", None)}
+    wrong, cells = [], 0
+    for method in methods:
+        request = requests.get(method["method"].split("/")[-1])
+        for name, (credential, role) in principals.items():
+            expected = "allowed" if role in method["roles"] else ("UNAUTHENTICATED" if role is None else "PERMISSION_DENIED")
+            code = status_of(lambda: request(metadata(credential))) if request else "no request for this method"
+            cells += 1
+            if (code not in ("OK", "NOT_FOUND")) if expected == "allowed" else code != expected:
+                wrong.append(f"{method['method']} as {name}: {code}")
+    results.check(not wrong and cells == 40, f"gRPC RBAC matrix: {cells} cells (methods x roles x anonymous x other entity x forged) "
+                                             f"match the declared rules ({wrong[:4]})")
+
+    admin = metadata(tokens["admin"])
+    _, page = call(port, "/api/v1/transactions?limit=20", auth=False, headers=headers_for(tokens["admin"]))
+    first = page["items"][0]
+    stored = stub.GetTransaction(pb.GetTransactionRequest(id=first["id"]), metadata=admin, timeout=10)
+    results.check(stored.id == first["id"] and stored.transaction.txid == first["txid"] and len(stored.transaction.outputs) == len(first["outputs"]),
+                  "GetTransaction answers the transaction REST answers, as its published message")
+    address = first["addresses"][0]
+    listed = stub.ListTransactions(pb.ListTransactionsRequest(address=address, limit=1000), metadata=metadata(tokens["analyst"]), timeout=10)
+    _, rest = call(port, "/api/v1/transactions?limit=1000&address=" + urllib.parse.quote(address), auth=False, headers=headers_for(tokens["admin"]))
+    results.check([item.id for item in listed.items] == [item["id"] for item in rest["items"]] and len(listed.items) >= 1,
+                  f"ListTransactions by address equals the REST page ({len(listed.items)} transactions)")
+    stats = stub.GetStats(pb.GetStatsRequest(), metadata=admin, timeout=10)
+    results.check(stats.stored["transactions"] > 0 and "transactions" in stats.log, "GetStats: stored rows and the log per topic")
+    events = []
+    for event in stub.Watch(pb.WatchRequest(after="0-0"), metadata=metadata(tokens["auditor"]), timeout=20):
+        events.append(event)
+        if len(events) == 30:
+            break
+    positions = [tuple(int(part) for part in event.position.split("-")) for event in events]
+    results.check(len(events) == 30 and positions == sorted(positions) and all(event.HasField("transaction") for event in events[:5]),
+                  "Watch streams stored transactions in order from a position")
+    resumed = next(iter(stub.Watch(pb.WatchRequest(after=events[9].position), metadata=admin, timeout=20)))
+    results.check(resumed.position == events[10].position, "Watch resumes right after the position it is given")
+    bad = [status_of(lambda: stub.ListTransactions(pb.ListTransactionsRequest(cursor="nonsense"), metadata=admin, timeout=10)),
+           status_of(lambda: next(iter(stub.Watch(pb.WatchRequest(after="1-2-3"), metadata=admin, timeout=10)))),
+           status_of(lambda: stub.ListTransactions(pb.ListTransactionsRequest(limit=5000), metadata=admin, timeout=10)),
+           status_of(lambda: stub.GetTransaction(pb.GetTransactionRequest(id="' OR 1=1 --"), metadata=admin, timeout=10)),
+           status_of(lambda: stub.GetTransaction(pb.GetTransactionRequest(id="x" * 40_000), metadata=admin, timeout=10))]
+    results.check(bad[:4] == ["INVALID_ARGUMENT", "INVALID_ARGUMENT", "INVALID_ARGUMENT", "NOT_FOUND"] and bad[4] not in ("OK", "INTERNAL", "UNKNOWN"),
+                  f"bad gRPC input: bad cursor, bad position, limit too large, SQL in an id, a 40 KB message ({bad})")
+
+    def recorded(**query):
+        status, found = call(port, "/api/v1/audit/records?" + urllib.parse.urlencode(query), auth=False, headers=headers_for(tokens["admin"]))
+        return found.get("items", []) if status == 200 else []
+    wait_until(lambda: recorded(action="grpc.csic.v1.QueryService/GetStats", actor="vasp1"), 30)
+    denied = recorded(action="grpc.csic.v1.QueryService/GetStats", actor="vasp1")
+    results.check(denied and denied[0]["record"]["outcome"] == "denied" and denied[0]["record"]["details"].get("rule") == "stats.read",
+                  "a denied gRPC call is in the audit trail with its actor, rule and decision")
+    wait_until(lambda: recorded(action="grpc.csic.v1.QueryService/ListTransactions", actor="ana"), 30)
+    mine = recorded(action="grpc.csic.v1.QueryService/ListTransactions", actor="ana")
+    proven = stub.GetAuditRecord(pb.GetAuditRecordRequest(id=mine[0]["record"]["id"]), metadata=metadata(tokens["auditor"]), timeout=10) if mine else None
+    results.check(proven is not None and proven.record.actor == "ana" and address in proven.record.details["request"]
+                  and proven.tree_size > proven.leaf_index and len(proven.inclusion_proof) > 0 and proven.checkpoint,
+                  "GetAuditRecord: the analyst's gRPC query is on record with its request, with an inclusion proof and checkpoint")
 
 
 def jwt_attacks(results, port, data_dir, tokens):
@@ -383,7 +461,7 @@ def throttling(results, port):
 
 
 def demo_password_is_printed(args, results, work):
-    process = subprocess.Popen([args.binary, "demo", "--host", "127.0.0.1", "--port", "0", "--data-dir", os.path.join(work, "demo"),
+    process = subprocess.Popen([args.binary, "demo", "--host", "127.0.0.1", "--port", "0", "--grpc-port", "0", "--data-dir", os.path.join(work, "demo"),
                                 "--duration", "30"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port, password = None, None
     deadline = time.time() + 60

@@ -64,7 +64,7 @@ def main():
         port = free_port()
         config = os.path.join(work, "csic.yaml")
         with open(config, "w") as out:
-            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
+            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\ngrpc: {{ port: 0 }}\n"
                       "audit: { checkpoint_every: 100, checkpoint_seconds: 0.5 }\n")
         answered = []
         verified_every_time = True

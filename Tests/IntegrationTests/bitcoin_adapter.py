@@ -47,6 +47,7 @@ def main():
         out.write(f"""data_dir: {workdir}/data
 roles: [ingest, process, api]
 http: {{ host: 127.0.0.1, port: {port} }}
+grpc: {{ port: 0 }}
 bitcoin: {{ rpc_urls: ["http://nobody:nothing@127.0.0.1:{free_port()}/", "{node.url.replace("http://", f"http://{node.user}:{node.password}@")}"],
            network: regtest, start_height: {START}, confirmations: 1, poll_seconds: 0.2 }}
 """)

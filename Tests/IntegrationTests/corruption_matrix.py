@@ -131,7 +131,7 @@ def main():
 
         def write_config(directory):
             with open(config, "w") as out:
-                out.write(f"data_dir: {directory}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
+                out.write(f"data_dir: {directory}\nhttp: {{ host: 127.0.0.1, port: {port} }}\ngrpc: {{ port: 0 }}\n"
                           "log: { partitions: 2, segment_bytes: 65536 }\n"
                           f"audit: {{ mirror_dir: {directory}/mirror, segment_entries: 8, checkpoint_every: 50, checkpoint_seconds: 0.3 }}\n"
                           f"simulator: {{ enabled: true, seed: 7, count: {COUNT}, rate: 5000 }}\n")

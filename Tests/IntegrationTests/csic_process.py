@@ -72,6 +72,8 @@ class CSICProcess:
         self.log = open(log_path, "ab")
         if "--admin-password" not in args:
             args = [*args, "--admin-password", ADMIN_PASSWORD]
+        if "--grpc-port" not in args:
+            args = [*args, "--grpc-port", "0"]
         self.process = subprocess.Popen(
             [binary, "demo", "--host", "127.0.0.1", "--port", "0", *args],
             stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)

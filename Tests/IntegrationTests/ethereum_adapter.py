@@ -117,6 +117,7 @@ def write_config(path, workdir, port, node, poll_seconds=0.2, ws_url=None, chain
         out.write(f"""data_dir: {workdir}/data
 roles: [ingest, process, api]
 http: {{ host: 127.0.0.1, port: {port} }}
+grpc: {{ port: 0 }}
 ethereum: {{ rpc_urls: ["{dead}", "{node.url}"], chain_id: {chain_id},
             start_height: {START}, confirmations: 1, poll_seconds: {poll_seconds}{extra} }}
 """)

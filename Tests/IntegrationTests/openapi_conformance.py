@@ -28,7 +28,7 @@ def main():
         port = free_port()
         config = os.path.join(work, "csic.yaml")
         with open(config, "w") as out:
-            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port}, event_stream_seconds: 2 }}\n"
+            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port}, event_stream_seconds: 2 }}\ngrpc: {{ port: 0 }}\n"
                       "simulator: { enabled: true, rate: 100, seed: 3 }\n"
                       "auth: { bcrypt_cost: 10, rate_limits: { read: { per_principal: 1000000, per_address: 1000000 },"
                       " write: { per_principal: 1000000, per_address: 1000000 } } }\n")

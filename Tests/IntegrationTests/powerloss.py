@@ -105,7 +105,7 @@ def main():
         port = free_port()
         config = os.path.join(work, "csic.yaml")
         with open(config, "w") as out:
-            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
+            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\ngrpc: {{ port: 0 }}\n"
                       "log: { segment_bytes: 131072 }\naudit: { checkpoint_every: 40, checkpoint_seconds: 0.2 }\n")
         server = Serve(args.binary, config, os.path.join(work, "csic.log"))
         server.start()

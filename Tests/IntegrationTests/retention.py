@@ -24,7 +24,7 @@ def post(port, path, body):
 
 def write_config(path, data_dir, port, extra):
     with open(path, "w") as config:
-        config.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
+        config.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\ngrpc: {{ port: 0 }}\n"
                      f"audit: {{ checkpoint_every: 5, checkpoint_seconds: 0.5 }}\n{extra}")
 
 

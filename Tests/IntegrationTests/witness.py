@@ -91,7 +91,7 @@ def main():
         witness_url = f"http://127.0.0.1:{witness_port}"
         config = os.path.join(work, "csic.yaml")
         with open(config, "w") as out:
-            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\n"
+            out.write(f"data_dir: {data_dir}\nhttp: {{ host: 127.0.0.1, port: {port} }}\ngrpc: {{ port: 0 }}\n"
                       f"audit: {{ origin: {ORIGIN}, signing_key: {key_file}, checkpoint_every: 20, checkpoint_seconds: 0.3,\n"
                       f"         witnesses: [\"{witness_url} {witness_vkey}\"] }}\n")
         server = Serve(binary, config, os.path.join(work, "csic.log"))

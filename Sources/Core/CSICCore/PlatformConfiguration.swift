@@ -35,6 +35,8 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var httpEventStreamSeconds: Int = 600
     /// The longest a read may take before it is answered 503 `timeout`.
     public var httpReadTimeoutSeconds: Double = 10
+    /// The gRPC API's port on `httpHost` (0: any free port), with the REST TLS settings; `nil` when off.
+    public var grpcPort: Int? = 9090
 
     public var logBackend: LogBackend = .embedded
     /// Partitions of each platform topic except `audit`.
@@ -59,6 +61,9 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public func validate() throws(ValidationError) {
         try Check.nonEmpty(dataDirectory, "data_dir")
         guard (0...65535).contains(httpPort) else { throw ValidationError(.outOfRange, field: "http.port", "\(httpPort) is not a port") }
+        if let grpcPort, !(0...65535).contains(grpcPort) {
+            throw ValidationError(.outOfRange, field: "grpc.port", "\(grpcPort) is not a port")
+        }
         guard (httpTLSCertificate == nil) == (httpTLSKey == nil) else {
             throw ValidationError(
                 .missing, field: httpTLSCertificate == nil ? "http.tls_certificate" : "http.tls_key",

@@ -146,3 +146,8 @@ extension TransactionTopicEvent: ProtoConvertible {
         }
     }
 }
+
+extension TransactionStatus {
+    /// The status as `csic.v1.TransactionStatus`.
+    public var proto: Csic_V1_TransactionStatus { EnumMapping.toProto(self) }
+}

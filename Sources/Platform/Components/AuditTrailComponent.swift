@@ -83,7 +83,12 @@ public struct AuditTrailComponent: PlatformComponent {
         return services
     }
 
+    /// Records with proofs, read from the WORM log's files (for REST and gRPC).
+    public func queries(_ context: ComponentContext) -> any AuditQueries {
+        LocalAuditQueries(directory: context.directory("audit"), origin: origin)
+    }
+
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {
-        [AuditRoutes(queries: LocalAuditQueries(directory: context.directory("audit"), origin: origin))]
+        [AuditRoutes(queries: queries(context))]
     }
 }

@@ -70,3 +70,19 @@ public struct Redaction: Sendable, Hashable {
         self.visibleTo = visibleTo
     }
 }
+
+extension Access {
+    /// Stored transactions: REST `/api/v1/transactions...` and gRPC `GetTransaction`/`ListTransactions`.
+    public static let transactionsRead = Access.roles("transactions.read", .admin, .supervisor, .analyst, .auditor)
+    /// Row counts and what the log holds: REST `/api/v1/stats` and gRPC `GetStats`.
+    public static let statsRead = Access.roles("stats.read", .admin, .supervisor, .analyst, .auditor)
+    /// Audit records and proofs: REST `/api/v1/audit/...` and gRPC `GetAuditRecord`.
+    public static let auditRead = Access.roles("audit.read", .admin, .supervisor, .auditor)
+    /// The live feed: REST `/api/v1/events` and gRPC `Watch`.
+    public static let eventsRead = Access.roles("events.read", .admin, .supervisor, .analyst, .auditor)
+}
+
+extension Redaction {
+    /// A dead letter's raw bytes (what a source sent, which may hold personal data) only for admin and supervisor.
+    public static let deadLetterBytes = Redaction(fields: ["key_base64", "payload_base64"], visibleTo: [.admin, .supervisor])
+}

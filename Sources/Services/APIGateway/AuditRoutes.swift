@@ -13,13 +13,13 @@ public struct AuditRoutes: APIRoutes {
     }
 
     public var routes: [APIRoute] {
-        let access = Access.roles("audit.read", .admin, .supervisor, .auditor)
+        let access = Access.auditRead
         return [
             APIRoute(
                 .get, "audit/checkpoint", access: access, summary: "The newest signed checkpoint of the audit log",
                 response: .reference("AuditCheckpoint"), problems: [.notFound]
             ) { _, _ in
-                let checkpoint = try await answer { try await queries.latestCheckpoint() }
+                let checkpoint = try await Self.answer { try await queries.latestCheckpoint() }
                 return AuditCheckpointView(
                     treeSize: checkpoint.treeSize, checkpoint: checkpoint.note, verifierKey: checkpoint.verifierKey)
             },
@@ -28,7 +28,7 @@ public struct AuditRoutes: APIRoutes {
                 response: .reference("ProvenAuditRecord")
             ) { _, context in
                 let id = try context.parameters.require("id")
-                guard id.utf8.count <= 200, let proven = try await answer({ try await queries.record(id: id) }) else {
+                guard id.utf8.count <= 200, let proven = try await Self.answer({ try await queries.record(id: id) }) else {
                     throw APIError.notFound("audit record \(id.prefix(200))")
                 }
                 return AuditRecordView(proven, withCheckpoint: true)
@@ -49,7 +49,7 @@ public struct AuditRoutes: APIRoutes {
                     resource: try request.textParameter("resource"), outcome: try request.textParameter("outcome"),
                     text: try request.textParameter("q"), from: try request.timeParameter("from"), to: try request.timeParameter("to"))
                 let limit = try request.boundedInteger("limit", default: 50, range: 1...500)
-                let result = try await answer { try await queries.search(filter, limit: limit) }
+                let result = try await Self.answer { try await queries.search(filter, limit: limit) }
                 return AuditSearchView(
                     items: result.items.map { AuditRecordView($0, withCheckpoint: false) }, treeSize: result.checkpoint.treeSize,
                     checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
@@ -58,7 +58,7 @@ public struct AuditRoutes: APIRoutes {
     }
 
     /// The query's answer; what the audit trail does not have yet is a 404 with its own code.
-    private func answer<Value>(_ query: () async throws -> Value) async throws -> Value {
+    static func answer<Value>(_ query: () async throws -> Value) async throws -> Value {
         do {
             return try await query()
         } catch let error as AuditQueryError {

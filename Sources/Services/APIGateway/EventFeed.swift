@@ -47,7 +47,7 @@ final class EventFeed: Sendable {
 
     var route: APIRoute {
         APIRoute(
-            .get, "events", access: .roles("events.read", .admin, .supervisor, .analyst, .auditor),
+            .get, "events", access: .eventsRead,
             summary: "Server-sent events of newly stored transactions and dead letters (Last-Event-ID resumes)",
             // Each event: `data` is a transaction or dead letter as the list routes show them (JSON text).
             response: .object(
@@ -56,7 +56,7 @@ final class EventFeed: Sendable {
                     "retry": .integer(),
                 ]),
             problems: [.serviceUnavailable], contentType: "text/event-stream",
-            redaction: Redaction(fields: ["key_base64", "payload_base64"], visibleTo: [.admin, .supervisor])
+            redaction: .deadLetterBytes
         ) { request, context in try await self.stream(request, context) }
     }
 
@@ -69,17 +69,28 @@ final class EventFeed: Sendable {
             }
             start = position
         } else {
-            let now = try await feed.feedPositions()
-            start = Position(transactions: now.transactions, deadLetters: now.deadLetters)
+            start = try await newest()
         }
-        guard open.wrappingAdd(1, ordering: .relaxed).oldValue < maxStreams else {
-            open.wrappingSubtract(1, ordering: .relaxed)
-            throw APIError(.serviceUnavailable, code: "too_many_streams", message: "too many open event streams; retry later")
-        }
+        try openStream()
         let hidden = context.hiddenFields
+        let encoder = context.responseEncoder
         let body = ResponseBody { [self] writer in
-            defer { open.wrappingSubtract(1, ordering: .relaxed) }
-            try await send(from: start, hiding: hidden, encoder: context.responseEncoder, to: &writer)
+            defer { closeStream() }
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            try await follow(from: start) { batch in
+                var text = batch.isEmpty ? ": keep-alive\n\n" : ""
+                for (position, event) in batch {
+                    switch event {
+                    case .transaction(let stored):
+                        let data = try encoder.encode(try TransactionView(stored))
+                        text += "id: \(position.id)\nevent: transaction\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+                    case .deadLetter(let letter):
+                        let data = try encoder.encode(DeadLetterView(letter, hiding: hidden))
+                        text += "id: \(position.id)\nevent: dead_letter\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+                    }
+                }
+                try await writer.write(ByteBuffer(string: text))
+            }
             try await writer.finish(nil)
         }
         return Response(
@@ -87,28 +98,50 @@ final class EventFeed: Sendable {
             body: body)
     }
 
-    private func send(
-        from start: Position, hiding hidden: Set<String>, encoder: JSONEncoder, to writer: inout any ResponseBodyWriter
-    ) async throws {
+    /// A stored item the feed carries.
+    enum Event {
+        case transaction(StoredTransaction)
+        case deadLetter(DeadLetter)
+    }
+
+    /// Where a feed that starts now begins: after what is stored.
+    func newest() async throws -> Position {
+        let now = try await feed.feedPositions()
+        return Position(transactions: now.transactions, deadLetters: now.deadLetters)
+    }
+
+    /// Counts a stream against ``maxStreams``: 503 `too_many_streams` beyond it. Each call is paired with
+    /// ``closeStream()``.
+    func openStream() throws {
+        guard open.wrappingAdd(1, ordering: .relaxed).oldValue < maxStreams else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            throw APIError(.serviceUnavailable, code: "too_many_streams", message: "too many open event streams; retry later")
+        }
+    }
+
+    func closeStream() {
+        open.wrappingSubtract(1, ordering: .relaxed)
+    }
+
+    /// Follows the store from `start`: `deliver` gets each batch of newly stored events, each with the position
+    /// right after it (an empty batch after 15 s without any, to keep idle connections open), until
+    /// ``maxSeconds`` pass, the task is cancelled or the platform shuts down.
+    func follow(from start: Position, deliver: ([(position: Position, event: Event)]) async throws -> Void) async throws {
         var position = start
-        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         let ends = ContinuousClock.now.advanced(by: .seconds(maxSeconds))
         var quietSince = ContinuousClock.now
         while !Task.isCancelled, !Task.isShuttingDownGracefully, ContinuousClock.now < ends {
-            var text = ""
+            var batch: [(position: Position, event: Event)] = []
             for stored in try await feed.transactions(after: position.transactions, limit: 200) {
                 position.transactions = stored.position
-                let data = try encoder.encode(try TransactionView(stored.item))
-                text += "id: \(position.id)\nevent: transaction\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+                batch.append((position, .transaction(stored.item)))
             }
             for stored in try await feed.deadLetters(after: position.deadLetters, limit: 200) {
                 position.deadLetters = stored.position
-                let data = try encoder.encode(DeadLetterView(stored.item, hiding: hidden))
-                text += "id: \(position.id)\nevent: dead_letter\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+                batch.append((position, .deadLetter(stored.item)))
             }
-            if text.isEmpty, ContinuousClock.now - quietSince > .seconds(15) { text = ": keep-alive\n\n" }
-            if !text.isEmpty {
-                try await writer.write(ByteBuffer(string: text))
+            if !batch.isEmpty || ContinuousClock.now - quietSince > .seconds(15) {
+                try await deliver(batch)
                 quietSince = ContinuousClock.now
             }
             try? await Task.sleep(for: .milliseconds(500))

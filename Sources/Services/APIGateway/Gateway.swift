@@ -6,6 +6,7 @@ import HummingbirdTLS
 import NIOSSL
 import Metrics
 import Prometheus
+import ServiceLifecycle
 import Storage
 
 /// What the API serves: the log (for stats and audit records), the metrics registry, and the routes of
@@ -26,15 +27,22 @@ public struct GatewayDependencies: Sendable {
     public var access: AccessControl
     /// CORS origins, TLS and the idle timeout.
     public var settings: GatewaySettings
-    /// What the live feed (`/api/v1/events`) reads; without it the route is not served.
+    /// What the live feed (`/api/v1/events`, gRPC `Watch`) reads; without it neither is served.
     public var feed: (any StoredFeed)?
+    /// Stored transactions for gRPC's `GetTransaction` and `ListTransactions` (REST has the component's routes).
+    public var transactions: (any TransactionStore)?
+    /// Audit records with proofs for gRPC's `GetAuditRecord`.
+    public var audit: (any AuditQueries)?
 
     public init(
         log: any EventLog, registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, routes: [any APIRoutes],
         consumers: [String: String], storeBytes: @escaping @Sendable () async throws -> Int64, access: AccessControl,
-        settings: GatewaySettings = GatewaySettings(), feed: (any StoredFeed)? = nil, health: HealthBoard = HealthBoard()
+        settings: GatewaySettings = GatewaySettings(), feed: (any StoredFeed)? = nil, transactions: (any TransactionStore)? = nil,
+        audit: (any AuditQueries)? = nil, health: HealthBoard = HealthBoard()
     ) {
         self.feed = feed
+        self.transactions = transactions
+        self.audit = audit
         self.health = health
         self.access = access
         self.settings = settings
@@ -51,6 +59,10 @@ public struct GatewayDependencies: Sendable {
 public enum Gateway {
     /// Every route of the gateway: its own, sign-in and accounts, and the components'.
     public static func routes(_ dependencies: GatewayDependencies) -> [APIRoute] {
+        routes(dependencies, shared: GatewayShared(dependencies))
+    }
+
+    static func routes(_ dependencies: GatewayDependencies, shared: GatewayShared) -> [APIRoute] {
         let own = [
             APIRoute(
                 .get, "/health", access: .open("health"), summary: "ok, or damaged (503) naming what does not serve",
@@ -78,7 +90,7 @@ public enum Gateway {
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: dependencies.registry.emitToBuffer())))
             },
             APIRoute(
-                .get, "stats", access: .roles("stats.read", .admin, .supervisor, .analyst, .auditor), summary: "Throughput, lag, stores",
+                .get, "stats", access: .statsRead, summary: "Throughput, lag, stores",
                 response: .reference("Stats")
             ) {
                 _, _ in try await StatsView.collect(dependencies)
@@ -88,7 +100,7 @@ public enum Gateway {
         let accounts = AuthRoutes(access: dependencies.access).routes + UserRoutes(access: dependencies.access).routes
         let all =
             own + accounts + components
-            + (dependencies.feed.map { [EventFeed(feed: $0, maxSeconds: dependencies.settings.eventStreamSeconds).route] } ?? [])
+            + (shared.events.map { [$0.route] } ?? [])
         func index(_ handler: @escaping @Sendable (Request, APIContext) async throws -> IndexView) -> APIRoute {
             APIRoute(
                 .get, "/", access: .open("index"), summary: "Every route and who may call it", response: IndexView.schema, handler: handler)
@@ -102,7 +114,8 @@ public enum Gateway {
         let described = [index { _, _ in fatalError("a description only") }, openAPI { _, _ in fatalError("a description only") }] + all
         let listing = IndexView(
             name: "csic", endpoints: described.map(\.name).sorted(),
-            routes: described.map(RouteView.init).sorted { ($0.path, $0.method) < ($1.path, $1.method) })
+            routes: described.map(RouteView.init).sorted { ($0.path, $0.method) < ($1.path, $1.method) },
+            grpcMethods: GRPCMethod.queryService.map(GRPCMethodView.init))
         let document = ByteBuffer(string: OpenAPIDocument.yaml(described))
         return [
             index { _, _ in listing },
@@ -125,8 +138,12 @@ public enum Gateway {
 
     /// Builds the router with every route behind the request-metrics and the access-and-audit middleware.
     public static func router(_ dependencies: GatewayDependencies) -> Router<APIContext> {
+        router(dependencies, shared: GatewayShared(dependencies))
+    }
+
+    static func router(_ dependencies: GatewayDependencies, shared: GatewayShared) -> Router<APIContext> {
         let router = Router(context: APIContext.self)
-        let table = RouteTable(routes(dependencies))
+        let table = RouteTable(routes(dependencies, shared: shared))
         router.add(
             middleware: ResponseHeadersMiddleware(
                 corsOrigins: Set(dependencies.settings.corsOrigins), tls: dependencies.settings.tls != nil))
@@ -134,8 +151,7 @@ public enum Gateway {
         router.add(middleware: InternalErrorMiddleware())
         router.add(
             middleware: AuditMiddleware(
-                log: dependencies.log, access: dependencies.access, table: table,
-                limiter: RateLimiter(dependencies.access.settings.rateLimits, factory: dependencies.metrics)))
+                log: dependencies.log, access: dependencies.access, table: table, limiter: shared.limiter))
         let limit = dependencies.settings.readTimeoutSeconds
         for route in table.routes {
             // A read that takes longer than the limit is answered 503 `timeout` (its audit record says so); a
@@ -151,9 +167,29 @@ public enum Gateway {
         return router
     }
 
+    /// The API's services: REST on `host:httpPort` and, when `grpcPort` is given, gRPC on `host:grpcPort`,
+    /// sharing their rate limits and live-feed streams. `onServerRunning` and `onGRPCRunning` get the bound ports.
+    public static func services(
+        _ dependencies: GatewayDependencies, host: String, httpPort: Int, grpcPort: Int?,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onGRPCRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> [any Service] {
+        let shared = GatewayShared(dependencies)
+        let rest = try application(dependencies, shared: shared, host: host, port: httpPort, onServerRunning: onServerRunning)
+        guard let grpcPort else { return [rest] }
+        return [rest, GRPCQueryServer(dependencies, shared: shared, host: host, port: grpcPort, onServerRunning: onGRPCRunning)]
+    }
+
     /// A Hummingbird application serving the router on `host:port`, over TLS when configured.
     public static func application(
         _ dependencies: GatewayDependencies, host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        try application(dependencies, shared: GatewayShared(dependencies), host: host, port: port, onServerRunning: onServerRunning)
+    }
+
+    static func application(
+        _ dependencies: GatewayDependencies, shared: GatewayShared, host: String, port: Int,
+        onServerRunning: @escaping @Sendable (Int) async -> Void
     ) throws -> some ApplicationProtocol {
         let http = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(dependencies.settings.idleTimeoutSeconds)))
         let server: HTTPServerBuilder
@@ -167,7 +203,7 @@ public enum Gateway {
             server = .http1(configuration: http)
         }
         return Application(
-            router: router(dependencies), server: server,
+            router: router(dependencies, shared: shared), server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "csic"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) })
     }
@@ -185,6 +221,17 @@ func withReadLimit(seconds: Double, _ body: @escaping @Sendable () async throws 
         defer { group.cancelAll() }
         guard let first = try await group.next() else { throw CancellationError() }
         return first
+    }
+}
+
+/// What REST and gRPC share while they serve: the rate limits' buckets and the live feed's open streams.
+struct GatewayShared: Sendable {
+    let limiter: RateLimiter
+    let events: EventFeed?
+
+    init(_ dependencies: GatewayDependencies) {
+        limiter = RateLimiter(dependencies.access.settings.rateLimits, factory: dependencies.metrics)
+        events = dependencies.feed.map { EventFeed(feed: $0, maxSeconds: dependencies.settings.eventStreamSeconds) }
     }
 }
 
@@ -224,46 +271,4 @@ func pageOrBadCursor<Item>(_ body: () async throws -> Page<Item>) async throws -
 struct HealthView: ResponseEncodable {
     var status: String
     var damage: [String]?
-}
-
-/// `GET /`: what this server offers, read from the route table, until the admin console is served here.
-struct IndexView: ResponseEncodable {
-    var name: String
-    var endpoints: [String]
-    /// Every route with who may call it: what the RBAC tests generate their matrix from.
-    var routes: [RouteView]
-
-    static let schema = Schema.object(
-        [
-            "name": .string(), "endpoints": .array(.string()),
-            "routes": .array(
-                .object(
-                    [
-                        "method": .string(), "path": .string(), "rule": .string(), "roles": .array(.string()), "is_public": .boolean,
-                        "open_on_loopback": .boolean, "entity_parameter": .string(), "query": .array(.string()),
-                    ], required: ["method", "path", "rule", "roles", "is_public", "open_on_loopback", "query"])),
-        ], required: ["name", "endpoints", "routes"])
-}
-
-/// A route and its access rule, as `GET /` lists it.
-struct RouteView: Encodable, Sendable {
-    var method: String
-    var path: String
-    var rule: String
-    var roles: [String]
-    var isPublic: Bool
-    var openOnLoopback: Bool
-    var entityParameter: String?
-    var query: [String]
-
-    init(_ route: APIRoute) {
-        method = route.method.rawValue
-        path = route.path
-        rule = route.access.rule
-        roles = route.access.roles.map(\.rawValue).sorted()
-        isPublic = route.access.isPublic
-        openOnLoopback = route.access.openOnLoopback
-        entityParameter = route.access.entityParameter
-        query = route.query.map(\.name)
-    }
 }

@@ -4,8 +4,11 @@ import Hummingbird
 /// JSON request bodies decoded strictly: at most `limit` bytes, a JSON object with only the `allowed` keys
 /// (snake_case), each of the expected type. Anything else is a 400 naming the field.
 enum StrictBody {
+    /// The largest request body (and gRPC request message) taken: 16 KiB.
+    static let maxBytes = 16 * 1024
+
     static func decode<Body: Decodable>(
-        _ type: Body.Type, from request: Request, allowed: Set<String>, limit: Int = 16 * 1024
+        _ type: Body.Type, from request: Request, allowed: Set<String>, limit: Int = maxBytes
     ) async throws -> Body {
         let buffer: ByteBuffer
         do {
