@@ -213,8 +213,13 @@ let package = Package(
         .target(
             name: "CSICBenchmarks",
             dependencies: [
-                "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICProtos", "EventLog", "Simulation", "Storage",
-                "StreamRuntime", "TransactionAnalysis",
+                "APIGateway", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog", "Simulation",
+                "Storage", "StreamRuntime", "TransactionAnalysis",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Benchmarks",
             swiftSettings: swiftSettings

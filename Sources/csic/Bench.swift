@@ -3,14 +3,16 @@ import AuditTrail
 import BlockchainAdapters
 import CSICBenchmarks
 import CSICPlatform
+import Configuration
 import Foundation
+import Logging
 
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline, stages, parse, audit.")
+    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline, stages, parse, audit, api.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case log, pipeline, stages, parse, audit
+        case log, pipeline, stages, parse, audit, api
     }
 
     @Argument(help: "The workload: log, pipeline, stages (each pipeline stage alone), or parse (Bitcoin blocks).") var name: Name
@@ -21,8 +23,13 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "audit: entries to append.") var records: Int = 200_000
     @Option(help: "audit: entries per durable batch.") var batch: Int = 1_000
     @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = AuditDefaults.segmentEntries
-    @Option(name: .customLong("data-dir"), help: "audit: keep the log in this data directory (default: a temporary one).")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "audit, api: keep the log (audit) or the platform's data (api: a store filled once, reused) here (default: a temporary one).")
     var dataDirectory: String?
+    @Option(help: "api: transactions in the store (added when it holds fewer).") var transactions: Int = 10_000_000
+    @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
+    @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
 
     func run() async throws {
@@ -32,6 +39,7 @@ struct Bench: AsyncParsableCommand {
             case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
             case .stages: try await StageBenchmark.run()
             case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
+            case .api: try await api()
             case .audit:
                 [
                     try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) {
@@ -41,6 +49,27 @@ struct Bench: AsyncParsableCommand {
                 ]
             }
         for result in results { print(json ? result.json : result.text) }
+    }
+
+    /// The platform on `--data-dir` (embedded backends, API only, no simulator, rate limits out of the way).
+    private func api() async throws -> [BenchmarkResult] {
+        let scratch =
+            dataDirectory == nil ? FileManager.default.temporaryDirectory.appendingPathComponent("csic-bench-api-\(UUID())").path : nil
+        defer { scratch.map { try? FileManager.default.removeItem(atPath: $0) } }
+        let values: [String: ConfigValue] = [
+            "data_dir": ConfigValue(.string(dataDirectory ?? scratch!), isSecret: false),
+            "grpc.enabled": ConfigValue(.bool(false), isSecret: false),
+            "auth.rate_limits.read.per_principal": ConfigValue(.int(10_000_000), isSecret: false),
+            "auth.rate_limits.read.per_address": ConfigValue(.int(10_000_000), isSecret: false),
+        ]
+        let platform = try await Platform.open(try ConfigurationLoader.load(values: values), logger: Logger(label: "bench"))
+        let results = try await APIBenchmark.run(
+            platform, options: .init(transactions: transactions, connections: connections, seconds: duration, windowHours: windowHours)
+        ) { line in
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+        try await platform.log.close()
+        return results
     }
 
     private static func blocks(in file: String) throws -> [[UInt8]] {

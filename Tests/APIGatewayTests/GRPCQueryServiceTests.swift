@@ -88,6 +88,18 @@ import Testing
             let badCursor = await Self.code { _ = try await query.listTransactions(.with { $0.cursor = "nonsense" }, metadata: admin) }
             #expect(badCursor == .invalidArgument)
 
+            let filtered = try await query.listTransactions(
+                .with {
+                    $0.chain = .bitcoin
+                    $0.minAmount = "100000"
+                    $0.sort = "-amount"
+                    $0.limit = 20
+                }, metadata: admin)
+            let sizes = filtered.items.map { Double($0.transaction.outputs.reduce(0) { $0 + Self.value($1.value) }) }
+            #expect(!sizes.isEmpty && sizes == sizes.sorted(by: >) && sizes.allSatisfy { $0 >= 100_000 }, "filters and sort as REST's")
+            let badSort = await Self.code { _ = try await query.listTransactions(.with { $0.sort = "size" }, metadata: admin) }
+            #expect(badSort == .invalidArgument)
+
             let stats = try await query.getStats(.init(), metadata: admin)
             #expect(stats.stored["transactions"] == 120)
 
@@ -133,6 +145,11 @@ import Testing
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
         QueryServiceHandler(transactions: nil, audit: nil, events: nil, stats: { throw CancellationError() }).registerMethods(with: &router)
         #expect(Set(router.methods.map(\.fullyQualifiedMethod)) == Set(GRPCMethod.queryService.map(\.name)))
+    }
+
+    /// A big-endian amount of base units, as the topic messages carry it.
+    static func value(_ bytes: Data) -> UInt64 {
+        bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
     static func code(_ body: () async throws -> Void) async -> RPCError.Code? {

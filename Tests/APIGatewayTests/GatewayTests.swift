@@ -151,6 +151,42 @@ import Testing
         }
         _ = directory
     }
+
+    @Test func listsAreFilteredBySeenTimeChainAndAmountAndSorted() async throws {
+        let (directory, dependencies, _, auth) = try await fixture()
+        _ = directory
+        let app = Application(router: Gateway.router(dependencies))
+        try await app.test(.router) { client in
+            let query = "chain=bitcoin&min_amount=100000&max_amount=100000000000&sort=-amount&limit=7"
+            var amounts: [Double] = []
+            var cursor: String?
+            repeat {
+                let uri = "/api/v1/transactions?\(query)" + (cursor.map { "&cursor=\($0)" } ?? "")
+                cursor = try await client.execute(uri: uri, method: .get, headers: auth) { response in
+                    #expect(response.status == .ok)
+                    let body = try json(response.body)
+                    amounts += (body["items"] as? [[String: Any]] ?? []).compactMap { ($0["total_output"] as? String).flatMap(Double.init) }
+                    return body["next_cursor"] as? String
+                }
+            } while cursor != nil && amounts.count < 200
+            #expect(amounts.count > 7 && amounts == amounts.sorted(by: >), "largest first across pages")
+            #expect(amounts.allSatisfy { $0 >= 100_000 && $0 <= 100_000_000_000 })
+            for (parameter, value) in [
+                ("chain", "dogecoin"), ("min_amount", "-1"), ("max_amount", "1e9"), ("min_amount", String(repeating: "9", count: 79)),
+                ("sort", "size"), ("from", "yesterday"),
+            ] {
+                try await client.execute(uri: "/api/v1/transactions?\(parameter)=\(value)", method: .get, headers: auth) { response in
+                    let body = try json(response.body)
+                    #expect(response.status == .badRequest, "\(parameter)=\(value)")
+                    #expect(body["field"] as? String == parameter)
+                }
+            }
+            try await client.execute(uri: "/api/v1/transactions?sort=amount&cursor=-amount~5~5", method: .get, headers: auth) { response in
+                let body = try json(response.body)
+                #expect(body["code"] as? String == "invalid_cursor", "a cursor of another order")
+            }
+        }
+    }
 }
 
 @Suite struct AuditMiddlewareTests {

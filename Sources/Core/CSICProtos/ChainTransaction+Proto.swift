@@ -151,3 +151,10 @@ extension TransactionStatus {
     /// The status as `csic.v1.TransactionStatus`.
     public var proto: Csic_V1_TransactionStatus { EnumMapping.toProto(self) }
 }
+
+extension Chain {
+    /// The chain of a `csic.v1.Chain`; unspecified or unknown values are a validation error.
+    public init(proto: Csic_V1_Chain) throws(ValidationError) {
+        self = try EnumMapping.fromProto(proto, field: "chain")
+    }
+}

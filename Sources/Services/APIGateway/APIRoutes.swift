@@ -7,7 +7,7 @@ public struct APIRoute: Sendable {
     public let method: HTTPRequest.Method
     /// The full path with `{parameter}` segments: a path without a leading `/` is under `/api/v1/`.
     public let path: String
-    public let access: Access
+    public var access: Access
     public let summary: String
     /// The query parameters it takes; any other is a 400 (`unknown_parameter`).
     public let query: [QueryParameter]

@@ -1,4 +1,5 @@
 import CSICCore
+import Hummingbird
 import Storage
 
 /// What REST and gRPC ask of stored transactions, with the same checks and the same errors.
@@ -19,12 +20,56 @@ public struct TransactionQueries: Sendable {
         throw APIError.notFound("transaction \(id)")
     }
 
-    /// Newest first, or those touching `address`; 400 `invalid_cursor` for a cursor the store did not make.
-    func transactions(address: String?, limit: Int, cursor: String?) async throws -> Page<StoredTransaction> {
-        let page = try await pageOrBadCursor { try await store.transactions(address: address, limit: limit, cursor: cursor) }
-        guard let address else { return page }
+    /// What `query` selects, a page at a time; 400 `invalid_cursor` for a cursor the store did not make (or
+    /// made for another order).
+    func transactions(_ query: TransactionQuery, limit: Int, cursor: String?) async throws -> Page<StoredTransaction> {
+        let page = try await pageOrBadCursor { try await store.transactions(query, limit: limit, cursor: cursor) }
+        guard let address = query.address else { return page }
         // The address index is keyed by a 64-bit hash: keep only rows that really touch the address.
         let items = try page.items.filter { try TransactionView($0).addresses.contains(address) }
         return Page(items: items, nextCursor: page.nextCursor)
+    }
+}
+
+extension TransactionQuery {
+    /// A query from its parts as REST's query parameters and gRPC's request fields carry them, each checked
+    /// (400 / INVALID_ARGUMENT naming the field).
+    static func parsing(
+        address: String?, chain: String?, from: Timestamp?, to: Timestamp?, minAmount: String?, maxAmount: String?, sort: String?
+    ) throws -> TransactionQuery {
+        var query = TransactionQuery(address: address, from: from, to: to)
+        if let chain {
+            guard let value = Chain(rawValue: chain) else {
+                throw APIError.invalid("chain", "chain must be one of \(Chain.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.chain = value
+        }
+        query.minAmount = try minAmount.map { try amount($0, "min_amount") }
+        query.maxAmount = try maxAmount.map { try amount($0, "max_amount") }
+        if let sort {
+            guard let order = Order(rawValue: sort) else {
+                throw APIError.invalid("sort", "sort must be one of \(Order.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            query.order = order
+        }
+        return query
+    }
+
+    /// A non-negative integer amount in base units (at most 78 digits, below 2^256).
+    private static func amount(_ text: String, _ field: String) throws -> Amount {
+        guard text.utf8.count <= 78, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let amount = Amount(decimal: text) else {
+            throw APIError.invalid(field, "\(field) must be an integer amount in base units (satoshi, wei)")
+        }
+        return amount
+    }
+}
+
+extension Request {
+    /// The filters and order of a transaction list from its query parameters.
+    func transactionQuery() throws -> TransactionQuery {
+        try .parsing(
+            address: try textParameter("address"), chain: try textParameter("chain"), from: try timeParameter("from"),
+            to: try timeParameter("to"), minAmount: try textParameter("min_amount"), maxAmount: try textParameter("max_amount"),
+            sort: try textParameter("sort"))
     }
 }

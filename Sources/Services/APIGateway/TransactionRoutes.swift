@@ -24,13 +24,23 @@ public struct TransactionRoutes: APIRoutes {
             },
             APIRoute(
                 .get, "transactions", access: .transactionsRead,
-                summary: "Transactions newest first, or those touching an address",
-                query: [.text("address", "only transactions touching this address"), .limit(default: 50, maximum: 1000), .cursor],
+                summary: "Transactions newest first, or filtered by address, chain, time and amount and sorted",
+                query: [
+                    .text("address", "only transactions touching this address"),
+                    QueryParameter("chain", .string(values: Chain.allCases.map(\.rawValue)), "only this chain"),
+                    .time("from", "seen at or after"), .time("to", "seen at or before"),
+                    QueryParameter("min_amount", .string(pattern: "^[0-9]{1,78}$"), "total output at least this, in base units"),
+                    QueryParameter("max_amount", .string(pattern: "^[0-9]{1,78}$"), "total output at most this, in base units"),
+                    QueryParameter(
+                        "sort", .string(values: TransactionQuery.Order.allCases.map(\.rawValue)),
+                        "newest (stored, the default), -time/time (seen), -amount/amount (total output)"),
+                    .limit(default: 50, maximum: 1000), .cursor,
+                ],
                 response: .reference("TransactionPage")
             ) { request, _ in
                 let page = try await queries.transactions(
-                    address: try request.textParameter("address"),
-                    limit: try request.boundedInteger("limit", default: 50, range: 1...1000), cursor: try request.textParameter("cursor"))
+                    try request.transactionQuery(), limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
+                    cursor: try request.textParameter("cursor"))
                 return PageView(items: try page.items.map(TransactionView.init), nextCursor: page.nextCursor)
             },
         ]

@@ -143,9 +143,8 @@ public final class SQLiteStore: PlatformStore {
         try await pool.read { db in try TransactionRows.fetch(id: id, db) }
     }
 
-    public func transactions(address: String?, limit: Int, cursor: String?) async throws -> Page<StoredTransaction> {
-        let before = try Cursor.decode(cursor)
-        return try await pool.read { db in try TransactionRows.page(address: address, limit: limit, before: before, db) }
+    public func transactions(_ query: TransactionQuery, limit: Int, cursor: String?) async throws -> Page<StoredTransaction> {
+        try await pool.read { db in try TransactionRows.page(query, limit: limit, cursor: cursor, db) }
     }
 
     public func transactionCount() async throws -> Int {

@@ -174,6 +174,13 @@ enum StoreMigrations {
         }
         registerAccounts(&migrator)
         RowCounts.register(&migrator)
+        migrator.registerMigration("2026-12-05-transactions-time-amount") { db in
+            // Lists filtered by time, chain and amount and sorted by time (`TransactionRows.page(_:)`): entries in
+            // the order such a list reads them. Seen times grow with the chain, so new entries land at the
+            // index's end rather than at random.
+            try db.execute(
+                sql: "CREATE INDEX transactions_time ON transactions(seen_at_us, chain, \(TransactionRows.amountSQL))")
+        }
         return migrator
     }
 }

@@ -7,9 +7,16 @@ public protocol TransactionStore: Sendable {
     func apply(_ prepared: PreparedTransactions) async throws
     /// The transaction with event id `id` (e.g. `btc:<txid>`).
     func transaction(id: String) async throws -> StoredTransaction?
-    /// Newest first; only those touching `address` when given.
-    func transactions(address: String?, limit: Int, cursor: String?) async throws -> Page<StoredTransaction>
+    /// The transactions `query` selects, in its order, a page at a time.
+    func transactions(_ query: TransactionQuery, limit: Int, cursor: String?) async throws -> Page<StoredTransaction>
     func transactionCount() async throws -> Int
+}
+
+extension TransactionStore {
+    /// Newest first; only those touching `address` when given.
+    public func transactions(address: String?, limit: Int, cursor: String?) async throws -> Page<StoredTransaction> {
+        try await transactions(TransactionQuery(address: address), limit: limit, cursor: cursor)
+    }
 }
 
 /// Rejected input kept for operators.

@@ -100,9 +100,42 @@ public nonisolated struct Csic_V1_ListTransactionsRequest: Sendable {
   /// `next_cursor` of the previous page; the first page when empty.
   public var cursor: String = String()
 
+  /// Only this chain; both when unspecified.
+  public var chain: Csic_V1_Chain = .unspecified
+
+  /// Seen at or after / at or before (microseconds since 1970); no bound when absent.
+  public var fromUs: Int64 {
+    get {_fromUs ?? 0}
+    set {_fromUs = newValue}
+  }
+  /// Returns true if `fromUs` has been explicitly set.
+  public var hasFromUs: Bool {self._fromUs != nil}
+  /// Clears the value of `fromUs`. Subsequent reads from it will return its default value.
+  public mutating func clearFromUs() {self._fromUs = nil}
+
+  public var toUs: Int64 {
+    get {_toUs ?? 0}
+    set {_toUs = newValue}
+  }
+  /// Returns true if `toUs` has been explicitly set.
+  public var hasToUs: Bool {self._toUs != nil}
+  /// Clears the value of `toUs`. Subsequent reads from it will return its default value.
+  public mutating func clearToUs() {self._toUs = nil}
+
+  /// Total output at least / at most this, in base units (decimal digits); no bound when empty.
+  public var minAmount: String = String()
+
+  public var maxAmount: String = String()
+
+  /// newest (the default, when empty), -time, time, -amount, amount: as REST's `sort`.
+  public var sort: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _fromUs: Int64? = nil
+  fileprivate var _toUs: Int64? = nil
 }
 
 public nonisolated struct Csic_V1_TransactionPage: Sendable {
@@ -389,7 +422,7 @@ nonisolated extension Csic_V1_StoredTransaction: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Csic_V1_ListTransactionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListTransactionsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}address\0\u{1}limit\0\u{1}cursor\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}address\0\u{1}limit\0\u{1}cursor\0\u{1}chain\0\u{3}from_us\0\u{3}to_us\0\u{3}min_amount\0\u{3}max_amount\0\u{1}sort\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -400,12 +433,22 @@ nonisolated extension Csic_V1_ListTransactionsRequest: SwiftProtobuf.Message, Sw
       case 1: try { try decoder.decodeSingularStringField(value: &self.address) }()
       case 2: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.cursor) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.chain) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self._fromUs) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self._toUs) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.minAmount) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.maxAmount) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.sort) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.address.isEmpty {
       try visitor.visitSingularStringField(value: self.address, fieldNumber: 1)
     }
@@ -415,6 +458,24 @@ nonisolated extension Csic_V1_ListTransactionsRequest: SwiftProtobuf.Message, Sw
     if !self.cursor.isEmpty {
       try visitor.visitSingularStringField(value: self.cursor, fieldNumber: 3)
     }
+    if self.chain != .unspecified {
+      try visitor.visitSingularEnumField(value: self.chain, fieldNumber: 4)
+    }
+    try { if let v = self._fromUs {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._toUs {
+      try visitor.visitSingularInt64Field(value: v, fieldNumber: 6)
+    } }()
+    if !self.minAmount.isEmpty {
+      try visitor.visitSingularStringField(value: self.minAmount, fieldNumber: 7)
+    }
+    if !self.maxAmount.isEmpty {
+      try visitor.visitSingularStringField(value: self.maxAmount, fieldNumber: 8)
+    }
+    if !self.sort.isEmpty {
+      try visitor.visitSingularStringField(value: self.sort, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -422,6 +483,12 @@ nonisolated extension Csic_V1_ListTransactionsRequest: SwiftProtobuf.Message, Sw
     if lhs.address != rhs.address {return false}
     if lhs.limit != rhs.limit {return false}
     if lhs.cursor != rhs.cursor {return false}
+    if lhs.chain != rhs.chain {return false}
+    if lhs._fromUs != rhs._fromUs {return false}
+    if lhs._toUs != rhs._toUs {return false}
+    if lhs.minAmount != rhs.minAmount {return false}
+    if lhs.maxAmount != rhs.maxAmount {return false}
+    if lhs.sort != rhs.sort {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

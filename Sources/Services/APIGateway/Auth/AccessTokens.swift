@@ -38,6 +38,12 @@ public final class AccessTokens: Sendable {
     let settings: AuthSettings
     let now: @Sendable () -> Date
     private let state: Mutex<(keys: TokenKeys, collection: JWTKeyCollection)>
+    /// Tokens whose signature has been checked, by SHA-256 of the token: the same bytes verify the same way,
+    /// so a token presented again skips the signature (one Ed25519 verification on jwt-kit's key-collection
+    /// actor per token, not per request). Its key and claims are still checked against the clock every time.
+    private let verified = Mutex<[String: (kid: String, claims: AccessClaims)]>([:])
+    /// At most this many verified tokens are kept; beyond, expired ones go first, then all.
+    static let verifiedCapacity = 10_000
 
     public init(keys: TokenKeys, settings: AuthSettings, now: @escaping @Sendable () -> Date = { Date() }) async throws {
         self.settings = settings
@@ -82,13 +88,25 @@ public final class AccessTokens: Sendable {
         guard header["typ"] as? String == Self.type else { return .failure(.wrongType) }
         let collection = state.withLock { $0.collection }
         guard let kid = header["kid"] as? String, verifying.contains(where: { $0.kid == kid }) else { return .failure(.unknownKey) }
-        let claims: AccessClaims
-        do {
-            claims = try await collection.verify(token, as: AccessClaims.self)
-        } catch {
-            return .failure(.badSignature)
-        }
+        let digest = Secrets.sha256(token)
         let time = now()
+        let claims: AccessClaims
+        if let known = verified.withLock({ $0[digest] }), known.kid == kid {
+            claims = known.claims
+        } else {
+            do {
+                claims = try await collection.verify(token, as: AccessClaims.self)
+            } catch {
+                return .failure(.badSignature)
+            }
+            verified.withLock { verified in
+                if verified.count >= Self.verifiedCapacity {
+                    verified = verified.filter { $0.value.claims.exp.value.addingTimeInterval(Self.leewaySeconds) > time }
+                    if verified.count >= Self.verifiedCapacity { verified.removeAll() }
+                }
+                verified[digest] = (kid, claims)
+            }
+        }
         if claims.exp.value.addingTimeInterval(Self.leewaySeconds) <= time { return .failure(.expired) }
         if claims.nbf.value.addingTimeInterval(-Self.leewaySeconds) > time { return .failure(.notYetValid) }
         if claims.iat.value.addingTimeInterval(-Self.leewaySeconds) > time { return .failure(.issuedInFuture) }

@@ -19,9 +19,19 @@ struct QueryServiceHandler: Csic_V1_QueryService.SimpleServiceProtocol {
 
     func listTransactions(request: Csic_V1_ListTransactionsRequest, context: ServerContext) async throws -> Csic_V1_TransactionPage {
         guard request.limit <= 1000 else { throw APIError.invalid("limit", "limit must be at most 1000") }
+        func text(_ value: String) -> String? { value.isEmpty ? nil : value }
+        var chain: String?
+        if request.chain != .unspecified {
+            guard let known = try? Chain(proto: request.chain) else { throw APIError.invalid("chain", "chain must be bitcoin or ethereum") }
+            chain = known.rawValue
+        }
+        let query = try TransactionQuery.parsing(
+            address: text(request.address), chain: chain,
+            from: request.hasFromUs ? Timestamp(microsecondsSinceEpoch: request.fromUs) : nil,
+            to: request.hasToUs ? Timestamp(microsecondsSinceEpoch: request.toUs) : nil, minAmount: text(request.minAmount),
+            maxAmount: text(request.maxAmount), sort: text(request.sort))
         let page = try await served(transactions, "transactions").transactions(
-            address: request.address.isEmpty ? nil : request.address, limit: request.limit == 0 ? 50 : Int(request.limit),
-            cursor: request.cursor.isEmpty ? nil : request.cursor)
+            query, limit: request.limit == 0 ? 50 : Int(request.limit), cursor: text(request.cursor))
         return try .with {
             $0.items = try page.items.map(Self.message)
             $0.nextCursor = page.nextCursor ?? ""
