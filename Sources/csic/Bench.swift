@@ -15,7 +15,11 @@ struct Bench: AsyncParsableCommand {
         case log, pipeline, stages, parse, audit, api
     }
 
-    @Argument(help: "The workload: log, pipeline, stages (each pipeline stage alone), or parse (Bitcoin blocks).") var name: Name
+    @Argument(
+        help:
+            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries)."
+    )
+    var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 24_576

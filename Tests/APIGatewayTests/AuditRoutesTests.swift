@@ -28,9 +28,10 @@ struct FixedAuditQueries: AuditQueries {
             : nil
     }
 
-    func search(_ filter: AuditFilter, limit: Int) async throws -> AuditSearchResult {
+    func search(_ filter: AuditFilter, order: AuditOrder, after: UInt64?, limit: Int) async throws -> AuditSearchResult {
         guard let checkpoint else { throw AuditQueryError.noCheckpoint }
-        let items = filter.actor == record.actor ? [try await self.record(id: record.id)!] : []
+        let onPage = after.map { order == .newestFirst ? 7 < $0 : 7 > $0 } ?? true
+        let items = filter.actor == record.actor && onPage ? [try await self.record(id: record.id)!] : []
         return AuditSearchResult(items: Array(items.prefix(limit)), checkpoint: checkpoint)
     }
 }
@@ -79,6 +80,30 @@ struct FixedAuditQueries: AuditQueries {
                 let body = try json(response.body)
                 #expect((body["items"] as? [[String: Any]])?.map { $0["leaf_index"] as? Int } == [7])
                 #expect(body["tree_size"] as? Int == 8)
+                #expect(body["next_cursor"] == nil, "a page that is not full is the last")
+            }
+            try await client.execute(uri: "/api/v1/audit/records?actor=alice&limit=1", method: .get, headers: auth) { response in
+                let body = try json(response.body)
+                #expect(body["next_cursor"] as? String == "7", "a full page names where the next starts")
+            }
+            // Record 7 lies before cursor 8 newest first, after cursor 6 oldest first, and past neither at cursor 7.
+            for (sort, cursor, count) in [("-time", 7, 0), ("-time", 8, 1), ("time", 7, 0), ("time", 6, 1)] {
+                let uri = "/api/v1/audit/records?actor=alice&cursor=\(cursor)&sort=\(sort)"
+                try await client.execute(uri: uri, method: .get, headers: auth) { response in
+                    let body = try json(response.body)
+                    #expect((body["items"] as? [Any])?.count == count, "\(uri)")
+                }
+            }
+            for (uri, code) in [
+                ("/api/v1/audit/records?cursor=x7", "invalid_cursor"), ("/api/v1/audit/records?cursor=-1", "invalid_cursor"),
+                ("/api/v1/audit/records?cursor=99999999999999999999", "invalid_cursor"),
+                ("/api/v1/audit/records?sort=newest", "invalid_parameter"),
+            ] {
+                try await client.execute(uri: uri, method: .get, headers: auth) { response in
+                    #expect(response.status == .badRequest, "\(uri)")
+                    let body = try json(response.body)
+                    #expect(body["code"] as? String == code, "\(uri)")
+                }
             }
             for uri in ["/api/v1/audit/records?q=a%00b%00", "/api/v1/audit/records?actor=%0A", "/api/v1/audit/records?resource=x%7F"] {
                 try await client.execute(uri: uri, method: .get, headers: auth) { response in

@@ -95,6 +95,8 @@ import Testing
                 ("/api/v1/transactions?cursor=zzz", .badRequest, "invalid_cursor"),
                 ("/api/v1/transactions?address=", .badRequest, "invalid_parameter"),
                 ("/api/v1/dead-letters?limit=5000", .badRequest, "invalid_parameter"),
+                ("/api/v1/transactions?limt=5", .badRequest, "unknown_parameter"),
+                ("/api/v1/transactions?limit=5&chain=bitcoin&limit=6", .badRequest, "repeated_parameter"),
             ] {
                 try await client.execute(uri: uri, method: .get, headers: auth) { response in
                     #expect(response.status == status, "\(uri)")

@@ -153,6 +153,29 @@ import Testing
         #expect(await failure { try await access.refresh(expiring.refreshToken, source: "a", requestID: "") } == .invalidRefreshToken)
     }
 
+    @Test func anAccountDisabledByAnotherProcessIsRefusedWithinASecond() async throws {
+        let clock = TestClock()
+        let (directory, access, log) = try await fixture(clock)
+        let grant = try await access.signIn(username: "ana", password: "a long enough password", totp: nil, source: "a", requestID: "")
+        let key = try await access.addAPIKey("ana", label: "batch job", by: origin)
+        #expect(await access.authenticate(authorization: "Bearer \(grant.accessToken)") != .rejected("disabled_user"))
+        #expect(await access.authenticate(authorization: "Bearer \(key.text)") != .rejected("revoked_api_key"))
+        // What `csic user` does while the server runs: its own AccessControl over the same store.
+        var settings = AuthSettings()
+        settings.bcryptCost = 4
+        let command = try await AccessControl(
+            settings: settings, store: try SQLiteStore(path: directory.path + "/store.sqlite"), log: log,
+            keyDirectory: directory.path + "/keys", now: { clock.now })
+        try await command.revokeAPIKey("ana", keyID: key.key.id, by: origin)
+        try await command.disableUser("ana", by: origin)
+        clock.advance(0.5)
+        #expect(
+            await access.authenticate(authorization: "Bearer \(grant.accessToken)") != .rejected("disabled_user"), "read half a second ago")
+        clock.advance(0.6)
+        #expect(await access.authenticate(authorization: "Bearer \(grant.accessToken)") == .rejected("disabled_user"))
+        #expect(await access.authenticate(authorization: "Bearer \(key.text)") == .rejected("revoked_api_key"))
+    }
+
     @Test func disablingAnAccountStopsItsTokensKeysAndRefreshTokens() async throws {
         let clock = TestClock()
         let (directory, access, log) = try await fixture(clock)

@@ -227,13 +227,22 @@ import Testing
         try index.add(Array(records[10..<20]), first: 10)
         #expect(try index.count() == 20)
         #expect(try index.index(ofRecord: "r-13") == 13)
-        #expect(try index.search(AuditFilter(actor: "alice", action: "config.update"), below: 20, limit: 10) == [10, 0])
-        #expect(try index.search(AuditFilter(outcome: "denied"), below: 20, limit: 10) == [7])
-        #expect(try index.search(AuditFilter(text: "sanctions"), below: 20, limit: 10) == [13])
-        #expect(try index.search(AuditFilter(text: "say \"hi"), below: 20, limit: 10).isEmpty, "quotes in the text cannot break the query")
-        #expect(try index.search(AuditFilter(resource: "/api/v1/transactions/btc:1"), below: 12, limit: 10) == [11, 10, 1])
+        #expect(
+            try index.search(AuditFilter(actor: "alice", action: "config.update"), in: 0..<20, order: .newestFirst, limit: 10) == [10, 0])
+        #expect(try index.search(AuditFilter(outcome: "denied"), in: 0..<20, order: .newestFirst, limit: 10) == [7])
+        #expect(try index.search(AuditFilter(text: "sanctions"), in: 0..<20, order: .newestFirst, limit: 10) == [13])
+        #expect(
+            try index.search(AuditFilter(text: "say \"hi"), in: 0..<20, order: .newestFirst, limit: 10).isEmpty,
+            "quotes in the text cannot break the query")
+        #expect(
+            try index.search(AuditFilter(resource: "/api/v1/transactions/btc:1"), in: 0..<12, order: .newestFirst, limit: 10) == [
+                11, 10, 1,
+            ])
         let from = Timestamp(secondsSinceEpoch: 1_767_225_600 + 15)
-        #expect(try index.search(AuditFilter(from: from), below: 18, limit: 10) == [17, 16, 15])
+        #expect(try index.search(AuditFilter(from: from), in: 0..<18, order: .newestFirst, limit: 10) == [17, 16, 15])
+        #expect(try index.search(AuditFilter(actor: "bob"), in: 4..<20, order: .oldestFirst, limit: 3) == [5, 7, 9])
+        #expect(try index.search(AuditFilter(actor: "bob"), in: 0..<5, order: .newestFirst, limit: 3) == [3, 1])
+        #expect(try index.search(AuditFilter(), in: 20..<20, order: .oldestFirst, limit: 3).isEmpty)
     }
 }
 

@@ -160,6 +160,7 @@ def run_checks(args, results, port, data_dir, keys, grpc_port):
     rbac_matrix(results, port, tokens, keys)
     grpc_api(results, port, grpc_port, tokens, keys)
     jwt_attacks(results, port, data_dir, tokens)
+    audit_paging(results, port, tokens)
     refresh_rotation(results, port)
     sign_in_answers(results, port, tokens)
     hostile_input(results, port, tokens)
@@ -278,8 +279,9 @@ def grpc_api(results, port, grpc_port, tokens, keys):
     denied = recorded(action="grpc.csic.v1.QueryService/GetStats", actor="vasp1")
     results.check(denied and denied[0]["record"]["outcome"] == "denied" and denied[0]["record"]["details"].get("rule") == "stats.read",
                   "a denied gRPC call is in the audit trail with its actor, rule and decision")
-    wait_until(lambda: recorded(action="grpc.csic.v1.QueryService/ListTransactions", actor="ana"), 30)
-    mine = recorded(action="grpc.csic.v1.QueryService/ListTransactions", actor="ana")
+    # The analyst's query by address (the matrix's own ListTransactions call by the analyst has none).
+    wait_until(lambda: recorded(action="grpc.csic.v1.QueryService/ListTransactions", actor="ana", q=address), 30)
+    mine = recorded(action="grpc.csic.v1.QueryService/ListTransactions", actor="ana", q=address)
     proven = stub.GetAuditRecord(pb.GetAuditRecordRequest(id=mine[0]["record"]["id"]), metadata=metadata(tokens["auditor"]), timeout=10) if mine else None
     results.check(proven is not None and proven.record.actor == "ana" and address in proven.record.details["request"]
                   and proven.tree_size > proven.leaf_index and len(proven.inclusion_proof) > 0 and proven.checkpoint,
@@ -321,6 +323,32 @@ def jwt_attacks(results, port, data_dir, tokens):
     reasons = {reason for _, reason in attacks.values()}
     results.check(wait_until(lambda: reasons <= recorded(), 30),
                   f"each refusal is audited as denied with its reason ({sorted(reasons - recorded())} missing)")
+
+
+def audit_paging(results, port, tokens):
+    """The audit search walked three records a page by its cursor, both ways, equals one page of all of them."""
+    def page(**query):
+        query = urllib.parse.urlencode({"action": "http.GET /api/v1/stats", "outcome": "denied", **query}, quote_via=urllib.parse.quote)
+        status, found = call(port, "/api/v1/audit/records?" + query, auth=False, headers=headers_for(tokens["auditor"]))
+        return found if status == 200 else {}
+    time.sleep(2)  # the newest checkpoint covers the refusals above by now
+    whole = [item["leaf_index"] for item in page(limit=500).get("items", [])]
+    walked = {}
+    for sort in ("-time", "time"):
+        indexes, cursor = [], None
+        for _ in range(200):
+            found = page(limit=3, sort=sort, **({"cursor": cursor} if cursor else {}))
+            indexes += [item["leaf_index"] for item in found.get("items", [])]
+            cursor = found.get("next_cursor")
+            if not cursor:
+                break
+        walked[sort] = indexes
+    results.check(len(whole) >= 9 and walked["-time"] == whole and walked["time"] == whole[::-1],
+                  f"audit search pages by cursor newest and oldest first equal one whole page ({len(whole)} records)")
+    bad = [call(port, "/api/v1/audit/records?" + query, auth=False, headers=headers_for(tokens["auditor"]))
+           for query in ("cursor=abc", "sort=newest", "cursor=1&cursor=2")]
+    results.check([(status, answer.get("code")) for status, answer in bad] == [(400, "invalid_cursor"), (400, "invalid_parameter"), (400, "repeated_parameter")],
+                  f"a bad audit cursor or sort, or a repeated parameter, is a 400 ({[status for status, _ in bad]})")
 
 
 def refresh_rotation(results, port):

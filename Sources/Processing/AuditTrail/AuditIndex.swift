@@ -64,10 +64,11 @@ public final class AuditIndex: Sendable {
         .map(UInt64.init)
     }
 
-    /// Leaf indexes matching `filter` below `below` (newest first).
-    public func search(_ filter: AuditFilter, below: UInt64, limit: Int) throws -> [UInt64] {
-        var conditions = ["leaf_index < ?"]
-        var arguments: [any DatabaseValueConvertible] = [Int64(below)]
+    /// Up to `limit` leaf indexes in `range` matching `filter`, in `order`.
+    public func search(_ filter: AuditFilter, in range: Range<UInt64>, order: AuditOrder, limit: Int) throws -> [UInt64] {
+        guard !range.isEmpty else { return [] }
+        var conditions = ["leaf_index >= ?", "leaf_index < ?"]
+        var arguments: [any DatabaseValueConvertible] = [Int64(clamping: range.lowerBound), Int64(clamping: range.upperBound)]
         if let actor = filter.actor {
             conditions.append("actor = ?")
             arguments.append(actor)
@@ -97,7 +98,8 @@ public final class AuditIndex: Sendable {
             arguments.append("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
         }
         arguments.append(limit)
-        let sql = "SELECT leaf_index FROM entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY leaf_index DESC LIMIT ?"
+        let direction = order == .newestFirst ? "DESC" : "ASC"
+        let sql = "SELECT leaf_index FROM entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY leaf_index \(direction) LIMIT ?"
         return try queue.read { db in try Int64.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(UInt64.init) }
     }
 }

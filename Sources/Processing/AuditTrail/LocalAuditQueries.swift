@@ -29,10 +29,16 @@ public struct LocalAuditQueries: AuditQueries {
         }
     }
 
-    public func search(_ filter: AuditFilter, limit: Int) async throws -> AuditSearchResult {
+    public func search(_ filter: AuditFilter, order: AuditOrder, after: UInt64?, limit: Int) async throws -> AuditSearchResult {
         try await BlockingIO.run {
             let (log, checkpoint) = try open()
-            let items = try searchIndex().search(filter, below: checkpoint.treeSize, limit: limit).map { index in
+            let size = checkpoint.treeSize
+            let range: Range<UInt64> =
+                switch order {
+                case .newestFirst: 0..<min(after ?? size, size)
+                case .oldestFirst: min(after.map { $0 &+ 1 } ?? 0, size)..<size
+                }
+            let items = try searchIndex().search(filter, in: range, order: order, limit: limit).map { index in
                 try proven(index, in: log, checkpoint: checkpoint)
             }
             return AuditSearchResult(items: items, checkpoint: checkpoint)

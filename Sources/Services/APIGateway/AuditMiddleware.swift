@@ -147,15 +147,24 @@ struct AuditMiddleware: RouterMiddleware {
         }
     }
 
-    /// Unknown query parameters are refused: a misspelt filter must not silently return everything.
+    /// Unknown query parameters are refused: a misspelt filter must not silently return everything. So is a
+    /// parameter given twice: which of its values applies would be a guess.
     static func checkQuery(_ request: Request, _ route: APIRoute) throws {
         let names = route.query.map(\.name)
-        for (name, _) in request.uri.queryParameters where !names.contains(String(name)) {
-            throw APIError(
-                .badRequest, code: "unknown_parameter",
-                message:
-                    "unknown query parameter \(name.prefix(100)); this route takes \(names.isEmpty ? "none" : names.joined(separator: ", "))",
-                field: String(name.prefix(100)))
+        var seen: Set<Substring> = []
+        for (name, _) in request.uri.queryParameters {
+            guard names.contains(String(name)) else {
+                throw APIError(
+                    .badRequest, code: "unknown_parameter",
+                    message:
+                        "unknown query parameter \(name.prefix(100)); this route takes \(names.isEmpty ? "none" : names.joined(separator: ", "))",
+                    field: String(name.prefix(100)))
+            }
+            guard seen.insert(name).inserted else {
+                throw APIError(
+                    .badRequest, code: "repeated_parameter", message: "query parameter \(name.prefix(100)) is given more than once",
+                    field: String(name.prefix(100)))
+            }
         }
     }
 

@@ -40,7 +40,9 @@ public struct AuditRoutes: APIRoutes {
                     .text("resource", "resource prefix"),
                     QueryParameter("outcome", .string(values: AuditOutcome.allCases.map(\.rawValue)), "success, denied or failure"),
                     .text("q", "words in the record"), .time("from", "not before"), .time("to", "not after"),
-                    .limit(default: 50, maximum: 500),
+                    QueryParameter(
+                        "sort", .string(values: AuditOrder.allCases.map(\.rawValue)), "-time (newest first, the default) or time"),
+                    .limit(default: 50, maximum: 500), .cursor,
                 ],
                 response: .reference("AuditSearch"), problems: [.notFound]
             ) { request, _ in
@@ -48,13 +50,31 @@ public struct AuditRoutes: APIRoutes {
                     actor: try request.textParameter("actor"), action: try request.textParameter("action"),
                     resource: try request.textParameter("resource"), outcome: try request.textParameter("outcome"),
                     text: try request.textParameter("q"), from: try request.timeParameter("from"), to: try request.timeParameter("to"))
+                let order = try request.textParameter("sort").map(Self.order) ?? .newestFirst
                 let limit = try request.boundedInteger("limit", default: 50, range: 1...500)
-                let result = try await Self.answer { try await queries.search(filter, limit: limit) }
+                let after = try request.textParameter("cursor").map(Self.leafIndex)
+                let result = try await Self.answer { try await queries.search(filter, order: order, after: after, limit: limit) }
                 return AuditSearchView(
-                    items: result.items.map { AuditRecordView($0, withCheckpoint: false) }, treeSize: result.checkpoint.treeSize,
-                    checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
+                    items: result.items.map { AuditRecordView($0, withCheckpoint: false) },
+                    nextCursor: result.items.count == limit ? result.items.last.map { String($0.leafIndex) } : nil,
+                    treeSize: result.checkpoint.treeSize, checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
             },
         ]
+    }
+
+    static func order(_ text: String) throws -> AuditOrder {
+        guard let order = AuditOrder(rawValue: text) else {
+            throw APIError.invalid("sort", "sort must be one of \(AuditOrder.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return order
+    }
+
+    /// A cursor of this route: the leaf index of the previous page's last record.
+    static func leafIndex(_ cursor: String) throws -> UInt64 {
+        guard cursor.utf8.count <= 20, cursor.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let index = UInt64(cursor) else {
+            throw APIError(.badRequest, code: "invalid_cursor", message: "not a cursor of this list", field: "cursor")
+        }
+        return index
     }
 
     /// The query's answer; what the audit trail does not have yet is a 404 with its own code.
@@ -105,6 +125,7 @@ struct AuditRecordView: ResponseEncodable {
 
 struct AuditSearchView: ResponseEncodable {
     var items: [AuditRecordView]
+    var nextCursor: String?
     var treeSize: UInt64
     var checkpoint: String
     var verifierKey: String

@@ -177,9 +177,10 @@ enum StoreMigrations {
         migrator.registerMigration("2026-12-05-transactions-time-amount") { db in
             // Lists filtered by time, chain and amount and sorted by time (`TransactionRows.page(_:)`): entries in
             // the order such a list reads them. Seen times grow with the chain, so new entries land at the
-            // index's end rather than at random.
+            // index's end rather than at random. `total_output` itself is in it too: SQLite 3.40 reads a row for
+            // an indexed expression unless its column is in the index, and a page is chosen from the index alone.
             try db.execute(
-                sql: "CREATE INDEX transactions_time ON transactions(seen_at_us, chain, \(TransactionRows.amountSQL))")
+                sql: "CREATE INDEX transactions_time ON transactions(seen_at_us, chain, \(TransactionRows.amountSQL), total_output)")
         }
         return migrator
     }

@@ -11,6 +11,21 @@ extension TransactionRows {
     /// of sorted lists carry the sort key and the storage position of the last row (`-amount~1.5E8~123`).
     static func page(_ query: TransactionQuery, limit: Int, cursor: String?, _ db: Database) throws -> Page<StoredTransaction> {
         if query.isAddressHistory { return try page(address: query.address, limit: limit, before: try Cursor.decode(cursor), db) }
+        // The page's rows are chosen from `transactions_time` alone (it covers every filter and sort column),
+        // then only those rows are read: sorting whole rows would read every match.
+        let (chosen, arguments) = try choosing(query, limit: limit, cursor: cursor)
+        let sort = SortKey(query.order)
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT *, \(amountSQL) AS amount_key FROM transactions WHERE seq IN (\(chosen)) ORDER BY \(sort.orderBy)
+                """, arguments: arguments)
+        let next = rows.count == limit ? rows.last.map(sort.encode) : nil
+        return Page(items: try rows.map(decode).filter(query.admits), nextCursor: next)
+    }
+
+    /// The statement that picks the storage positions of one page of `query` after `cursor`, and its arguments.
+    static func choosing(_ query: TransactionQuery, limit: Int, cursor: String?) throws -> (sql: String, arguments: StatementArguments) {
         var conditions: [String] = []
         var arguments = StatementArguments()
         if let address = query.address {
@@ -46,14 +61,8 @@ extension TransactionRows {
             conditions.append(sort.after)
             arguments += try sort.decode(cursor)
         }
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT *, \(amountSQL) AS amount_key FROM transactions \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
-                ORDER BY \(sort.orderBy) LIMIT ?
-                """, arguments: arguments + [limit])
-        let next = rows.count == limit ? rows.last.map(sort.encode) : nil
-        return Page(items: try rows.map(decode).filter(query.admits), nextCursor: next)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return ("SELECT seq FROM transactions \(filter) ORDER BY \(sort.orderBy) LIMIT ?", arguments + [limit])
     }
 
     static func approximate(_ amount: Amount) -> Double {

@@ -7,9 +7,17 @@ public protocol AuditQueries: Sendable {
     /// The record with `id` and its proof against the newest checkpoint, or `nil` when no such record is
     /// in the log.
     func record(id: String) async throws -> AuditProvenRecord?
-    /// The records matching `filter` that the newest checkpoint covers, newest first, each with its proof
-    /// against that checkpoint.
-    func search(_ filter: AuditFilter, limit: Int) async throws -> AuditSearchResult
+    /// Up to `limit` records matching `filter` that the newest checkpoint covers, in `order`, each with its
+    /// proof against that checkpoint; `after` (a leaf index from a previous page) continues that page.
+    func search(_ filter: AuditFilter, order: AuditOrder, after: UInt64?, limit: Int) async throws -> AuditSearchResult
+}
+
+/// The order of an audit search: log order is time order, each entry appended after the one before.
+public enum AuditOrder: String, Sendable, Hashable, CaseIterable {
+    /// Newest first (the default).
+    case newestFirst = "-time"
+    /// Oldest first.
+    case oldestFirst = "time"
 }
 
 /// Why an audit query has no answer yet.

@@ -175,6 +175,10 @@ extension AccessControl {
                 details: details.merging(["phase": phase].merging(extra) { first, _ in first }) { first, _ in first })
         }
         try await audit(record("attempt", .success))
+        defer {
+            recentAccounts.clear()
+            recentKeys.clear()
+        }
         do {
             try await change()
         } catch {

@@ -20,6 +20,9 @@ public final class AccessControl: Sendable {
     let loginLimiter: TokenBuckets
     let loginFailures: LoginFailures
     let now: @Sendable () -> Date
+    /// Accounts and API keys as authentication last read them (one second; cleared by every change made here).
+    let recentAccounts = RecentRows<UserAccount?>(seconds: 1)
+    let recentKeys = RecentRows<StoredAPIKey?>(seconds: 1)
 
     /// Opens the token keys in `keyDirectory` (making the first) over `store`; audit records go to `log`.
     public init(
@@ -60,7 +63,7 @@ public final class AccessControl: Sendable {
             switch await tokens.verify(credential) {
             case .failure(let rejection): return .rejected(rejection.rawValue)
             case .success(let claims):
-                guard let user = try await store.user(username: claims.sub.value) else { return .rejected("unknown_user") }
+                guard let user = try await account(claims.sub.value) else { return .rejected("unknown_user") }
                 guard !user.disabled else { return .rejected("disabled_user") }
                 return .principal(
                     Principal(
@@ -72,11 +75,17 @@ public final class AccessControl: Sendable {
     }
 
     private func authenticate(_ key: APIKeyText) async throws -> Authentication {
-        guard let stored = try await store.apiKey(id: key.id), Secrets.constantTimeEqual(stored.secretSHA256, Secrets.sha256(key.secret))
-        else { return .rejected("unknown_api_key") }
+        let stored = try await recentKeys.value(key.id, now: now().timeIntervalSince1970) { try await store.apiKey(id: $0) }
+        guard let stored, Secrets.constantTimeEqual(stored.secretSHA256, Secrets.sha256(key.secret)) else {
+            return .rejected("unknown_api_key")
+        }
         guard stored.revokedAt == nil else { return .rejected("revoked_api_key") }
-        guard let user = try await store.user(username: stored.username), !user.disabled else { return .rejected("disabled_user") }
+        guard let user = try await account(stored.username), !user.disabled else { return .rejected("disabled_user") }
         return .principal(Principal(username: user.username, role: user.role, entityID: user.entityID, credential: .apiKey(id: key.id)))
+    }
+
+    private func account(_ username: String) async throws -> UserAccount? {
+        try await recentAccounts.value(username, now: now().timeIntervalSince1970) { try await store.user(username: $0) }
     }
 
     /// Appends `record`; the caller decides whether its failure stops what it records.

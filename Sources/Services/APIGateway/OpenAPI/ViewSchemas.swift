@@ -42,8 +42,8 @@ enum ViewSchemas {
             ], required: ["record_bytes", "leaf_index", "record", "inclusion_proof"]),
         "AuditSearch": .object(
             [
-                "items": .array(.reference("ProvenAuditRecord")), "tree_size": .integer(minimum: 0), "checkpoint": .string(),
-                "verifier_key": .string(),
+                "items": .array(.reference("ProvenAuditRecord")), "next_cursor": .string(), "tree_size": .integer(minimum: 0),
+                "checkpoint": .string(), "verifier_key": .string(),
             ], required: ["items", "tree_size", "checkpoint", "verifier_key"]),
         "AuditCheckpoint": .object(
             ["tree_size": .integer(minimum: 0), "checkpoint": .string(), "verifier_key": .string()],
