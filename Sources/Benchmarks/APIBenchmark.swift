@@ -15,11 +15,12 @@ import Storage
 /// The platform's own gateway (routes, access-and-audit middleware: every request is authenticated and
 /// durably audited) serves a store filled to `transactions` by ``APIStoreFill``. A load generator of its own
 /// (AsyncHTTPClient, `connections` keep-alive connections, each sending its next request when the last is
-/// answered) drives each class for `seconds`:
+/// answered, or with `rate` an open loop offering that many requests per second) drives each class for
+/// `seconds`:
 /// - `by_id`: `GET /api/v1/transactions/{id}` of transactions sampled across the store;
 /// - `address_page`: `GET /api/v1/transactions?address=&limit=50` of sampled addresses;
 /// - `filtered_sorted`: chain, a `window_hours` time range at a sampled time, an amount range, largest first.
-/// Then `auth_overhead`: the same by-id load against the same gateway with and without credentials (a copy of
+/// Then `auth_overhead` (closed loop always): the same by-id load against the same gateway with and without credentials (a copy of
 /// the routes whose rule admits anyone), alternating three times; the figure is the mean rate with tokens
 /// over the mean without.
 public enum APIBenchmark {
@@ -28,12 +29,15 @@ public enum APIBenchmark {
         public var connections: Int
         public var seconds: Double
         public var windowHours: Double
+        /// Requests per second offered to each query class (open loop); `nil`: as fast as answered.
+        public var rate: Double?
 
-        public init(transactions: Int, connections: Int, seconds: Double, windowHours: Double) {
+        public init(transactions: Int, connections: Int, seconds: Double, windowHours: Double, rate: Double? = nil) {
             self.transactions = transactions
             self.connections = connections
             self.seconds = seconds
             self.windowHours = windowHours
+            self.rate = rate
         }
     }
 
@@ -82,10 +86,11 @@ public enum APIBenchmark {
             tasks.addTask { try await servers.run() }
             var iterator = ports.makeAsyncIterator()
             guard let first = await iterator.next(), let second = await iterator.next() else { throw CancellationError() }
-            // Which port is which: the open copy answers without a credential.
-            let probe = try await LoadGenerator.status(client, "http://127.0.0.1:\(first)/api/v1/stats", HTTPHeaders())
+            // Which port is which: the open copy answers a transaction route (one it wraps) without a credential.
+            let probe = try await LoadGenerator.status(client, "http://127.0.0.1:\(first)/api/v1/transactions?limit=1", HTTPHeaders())
             let (securePort, openPort) = probe == 200 ? (second, first) : (first, second)
             let load = LoadGenerator(client: client, connections: options.connections)
+            let offered = LoadGenerator(client: client, connections: options.connections, rate: options.rate)
             let sample = try await Sample.take(load, port: securePort, headers: authenticated, stored: stored)
             progress("sampled \(sample.ids.count) transactions and \(sample.addresses.count) addresses")
             let window = Int64(options.windowHours * 3_600_000_000)
@@ -109,19 +114,21 @@ public enum APIBenchmark {
             let parameters = [
                 "transactions_stored": "\(stored)", "connections": "\(options.connections)", "window_hours": "\(options.windowHours)",
                 "credential": "EdDSA access token", "audited": "every request, durably, before its answer",
+                "load": options.rate.map { "open loop, \($0) requests/s offered, latency from when each was due" }
+                    ?? "closed loop: each connection sends when answered",
             ]
             for (name, shape, path) in classes {
-                let run = try await load.drive(
+                let run = try await offered.drive(
                     seconds: options.seconds, headers: authenticated,
                     url: { "http://127.0.0.1:\(securePort)/api/v1/transactions" + (name == "by_id" ? "/" : "") + path(&$0) })
-                progress("\(name): \(run.requests) requests, \(run.failures) failed")
+                progress("\(name): \(run.requests) requests, \(run.failures) failed \(run.failedStatuses)")
                 var result = BenchmarkResult(
                     name: "api.\(name)", records: run.requests, duration: run.duration, latency: run.latency,
                     parameters: parameters.merging(["request": shape, "failed_requests": "\(run.failures)"]) { $1 })
                 result.figures["failed_requests"] = Double(run.failures)
                 results.append(result)
             }
-            results.append(try await authOverhead(load, sample, securePort, openPort, authenticated, options, parameters))
+            results.append(try await authOverhead(load, sample, securePort, openPort, authenticated, options, parameters, progress))
             await servers.triggerGracefulShutdown()
             try await tasks.waitForAll()
             return results
@@ -131,7 +138,7 @@ public enum APIBenchmark {
     /// By-id requests per second with a token against the same route without one, alternating three times.
     private static func authOverhead(
         _ load: LoadGenerator, _ sample: Sample, _ securePort: Int, _ openPort: Int, _ authenticated: HTTPHeaders, _ options: Options,
-        _ parameters: [String: String]
+        _ parameters: [String: String], _ progress: @escaping @Sendable (String) -> Void
     ) async throws -> BenchmarkResult {
         var withAuth: [Double] = []
         var without: [Double] = []
@@ -151,6 +158,9 @@ public enum APIBenchmark {
             latency.merge(secured.latency)
             requests += secured.requests
             failures += secured.failures + unsecured.failures
+            if secured.failures + unsecured.failures > 0 {
+                progress("auth_overhead: failed with a token \(secured.failedStatuses), without \(unsecured.failedStatuses)")
+            }
             duration += secured.duration
         }
         let ratio = withAuth.reduce(0, +) / max(1, without.reduce(0, +))
@@ -158,6 +168,7 @@ public enum APIBenchmark {
             name: "api.auth_overhead", records: requests, duration: duration, latency: latency,
             parameters: parameters.merging([
                 "request": "GET /api/v1/transactions/{id}, with a token vs. the same route admitting anyone",
+                "load": "closed loop: each connection sends when answered",
                 "with_token_per_s": withAuth.map { String(format: "%.0f", $0) }.joined(separator: ","),
                 "without_token_per_s": without.map { String(format: "%.0f", $0) }.joined(separator: ","),
             ]) { $1 })

@@ -4,15 +4,21 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// HTTP load on loopback: `connections` workers, each sending its next request when the last is answered,
-/// for a fixed time. Every answer is read in full; anything but 200 counts as failed.
+/// HTTP load on loopback: `connections` workers for a fixed time. Closed loop (no `rate`): each worker sends
+/// its next request when the last is answered, which measures the most the server answers. Open loop
+/// (`rate` requests per second over all workers): each worker keeps its share of a fixed schedule and a
+/// request's latency counts from when it was due, so time spent waiting behind a slow answer is counted
+/// (no coordinated omission). Every answer is read in full; anything but 200 counts as failed.
 struct LoadGenerator: Sendable {
     let client: HTTPClient
     let connections: Int
+    var rate: Double? = nil
 
     struct Run: Sendable {
         var requests = 0
         var failures = 0
+        /// Failed requests by status (0: no answer).
+        var failedStatuses: [Int: Int] = [:]
         var latency = LatencyHistogram()
         var duration = Duration.zero
 
@@ -26,26 +32,40 @@ struct LoadGenerator: Sendable {
         let started = clock.now
         let deadline = started.advanced(by: .seconds(seconds))
         var total = try await withThrowingTaskGroup(of: Run.self) { group in
-            for _ in 0..<connections {
+            for worker in 0..<connections {
                 group.addTask {
                     var run = Run()
                     var generator = SystemRandomNumberGenerator()
+                    // Open loop: this worker's requests are due every `interval`, staggered across workers.
+                    let interval = rate.map { Duration.seconds(Double(connections) / $0) }
+                    var due = started + (interval ?? .zero) * Double(worker) / Double(connections)
                     while clock.now < deadline {
+                        if interval != nil {
+                            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                            guard due < deadline else { break }
+                        }
                         var request = HTTPClientRequest(url: url(&generator))
                         request.headers = headers
-                        let sent = clock.now
-                        let ok: Bool
+                        var sent = clock.now
+                        if let interval {
+                            sent = due
+                            due += interval
+                        }
+                        var status = 0
                         do {
                             let response = try await client.execute(request, timeout: .seconds(30))
                             _ = try await response.body.collect(upTo: 8 << 20)
-                            ok = response.status == .ok
+                            status = Int(response.status.code)
                         } catch {
-                            ok = false
+                            status = 0
                         }
                         let elapsed = clock.now - sent
                         run.latency.record(microseconds: Int64(elapsed.seconds * 1_000_000))
                         run.requests += 1
-                        if !ok { run.failures += 1 }
+                        if status != 200 {
+                            run.failures += 1
+                            run.failedStatuses[status, default: 0] += 1
+                        }
                     }
                     return run
                 }
@@ -54,6 +74,7 @@ struct LoadGenerator: Sendable {
             for try await run in group {
                 total.requests += run.requests
                 total.failures += run.failures
+                total.failedStatuses.merge(run.failedStatuses, uniquingKeysWith: +)
                 total.latency.merge(run.latency)
             }
             return total

@@ -34,6 +34,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "api: transactions in the store (added when it holds fewer).") var transactions: Int = 10_000_000
     @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
     @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
+    @Option(help: "api: requests per second offered to each query class (open loop); default: as fast as answered.") var rate: Double?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
 
     func run() async throws {
@@ -68,7 +69,8 @@ struct Bench: AsyncParsableCommand {
         ]
         let platform = try await Platform.open(try ConfigurationLoader.load(values: values), logger: Logger(label: "bench"))
         let results = try await APIBenchmark.run(
-            platform, options: .init(transactions: transactions, connections: connections, seconds: duration, windowHours: windowHours)
+            platform,
+            options: .init(transactions: transactions, connections: connections, seconds: duration, windowHours: windowHours, rate: rate)
         ) { line in
             FileHandle.standardError.write(Data("\(line)\n".utf8))
         }

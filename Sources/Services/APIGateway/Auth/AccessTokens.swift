@@ -81,19 +81,22 @@ public final class AccessTokens: Sendable {
     /// The claims of a valid token, or why it is not.
     func verify(_ token: String) async -> Result<AccessClaims, TokenRejection> {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard token.utf8.count <= 4096, parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
-            let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any]
-        else { return .failure(.malformed) }
-        guard header["alg"] as? String == Self.algorithm else { return .failure(.algorithmNotAllowed) }
-        guard header["typ"] as? String == Self.type else { return .failure(.wrongType) }
-        let collection = state.withLock { $0.collection }
-        guard let kid = header["kid"] as? String, verifying.contains(where: { $0.kid == kid }) else { return .failure(.unknownKey) }
+        guard token.utf8.count <= 4096, parts.count == 3 else { return .failure(.malformed) }
         let digest = Secrets.sha256(token)
         let time = now()
         let claims: AccessClaims
-        if let known = verified.withLock({ $0[digest] }), known.kid == kid {
+        // The same bytes were verified before: their header passed the checks below then, so only whether
+        // their key may still sign is asked again.
+        if let known = verified.withLock({ $0[digest] }), verifying.contains(where: { $0.kid == known.kid }) {
             claims = known.claims
         } else {
+            guard let headerData = Data(base64URL: String(parts[0])),
+                let header = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any]
+            else { return .failure(.malformed) }
+            guard header["alg"] as? String == Self.algorithm else { return .failure(.algorithmNotAllowed) }
+            guard header["typ"] as? String == Self.type else { return .failure(.wrongType) }
+            guard let kid = header["kid"] as? String, verifying.contains(where: { $0.kid == kid }) else { return .failure(.unknownKey) }
+            let collection = state.withLock { $0.collection }
             do {
                 claims = try await collection.verify(token, as: AccessClaims.self)
             } catch {
