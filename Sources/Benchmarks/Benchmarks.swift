@@ -82,15 +82,15 @@ public struct BenchmarkResult: Encodable, Sendable {
 }
 
 /// A scratch directory for a benchmark, removed afterwards.
-struct ScratchDirectory {
-    let path: String
+public struct ScratchDirectory: Sendable {
+    public let path: String
 
-    init(prefix: String) throws {
+    public init(prefix: String) throws {
         path = NSTemporaryDirectory() + "/\(prefix)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: path)
     }
 }

@@ -58,11 +58,11 @@ struct Bench: AsyncParsableCommand {
 
     /// The platform on `--data-dir` (embedded backends, API only, no simulator, rate limits out of the way).
     private func api() async throws -> [BenchmarkResult] {
-        let scratch =
-            dataDirectory == nil ? FileManager.default.temporaryDirectory.appendingPathComponent("csic-bench-api-\(UUID())").path : nil
-        defer { scratch.map { try? FileManager.default.removeItem(atPath: $0) } }
+        // The benchmark's own scratch store (no `--data-dir`): made here, removed here.
+        let scratch = dataDirectory == nil ? try ScratchDirectory(prefix: "csic-bench-api") : nil
+        defer { scratch?.remove() }
         let values: [String: ConfigValue] = [
-            "data_dir": ConfigValue(.string(dataDirectory ?? scratch!), isSecret: false),
+            "data_dir": ConfigValue(.string(dataDirectory ?? scratch!.path), isSecret: false),
             "grpc.enabled": ConfigValue(.bool(false), isSecret: false),
             "auth.rate_limits.read.per_principal": ConfigValue(.int(10_000_000), isSecret: false),
             "auth.rate_limits.read.per_address": ConfigValue(.int(10_000_000), isSecret: false),

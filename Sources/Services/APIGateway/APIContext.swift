@@ -83,6 +83,14 @@ public struct APIError: HTTPResponseError, Sendable, Equatable {
     }
 }
 
+/// `text` as the case of `Value` it names, else 400 `invalid_parameter` naming `field` and every allowed value.
+func caseNamed<Value: RawRepresentable & CaseIterable>(_ text: String, field: String) throws -> Value where Value.RawValue == String {
+    guard let value = Value(rawValue: text) else {
+        throw APIError.invalid(field, "\(field) must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    return value
+}
+
 extension Request {
     /// A bounded integer query parameter; absent gives `defaultValue`, anything else out of range is a 400.
     func boundedInteger(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {

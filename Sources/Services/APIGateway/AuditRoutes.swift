@@ -50,7 +50,7 @@ public struct AuditRoutes: APIRoutes {
                     actor: try request.textParameter("actor"), action: try request.textParameter("action"),
                     resource: try request.textParameter("resource"), outcome: try request.textParameter("outcome"),
                     text: try request.textParameter("q"), from: try request.timeParameter("from"), to: try request.timeParameter("to"))
-                let order = try request.textParameter("sort").map(Self.order) ?? .newestFirst
+                let order = try request.textParameter("sort").map { try caseNamed($0, field: "sort") } ?? AuditOrder.newestFirst
                 let limit = try request.boundedInteger("limit", default: 50, range: 1...500)
                 let after = try request.textParameter("cursor").map(Self.leafIndex)
                 let result = try await Self.answer { try await queries.search(filter, order: order, after: after, limit: limit) }
@@ -60,13 +60,6 @@ public struct AuditRoutes: APIRoutes {
                     treeSize: result.checkpoint.treeSize, checkpoint: result.checkpoint.note, verifierKey: result.checkpoint.verifierKey)
             },
         ]
-    }
-
-    static func order(_ text: String) throws -> AuditOrder {
-        guard let order = AuditOrder(rawValue: text) else {
-            throw APIError.invalid("sort", "sort must be one of \(AuditOrder.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return order
     }
 
     /// A cursor of this route: the leaf index of the previous page's last record.

@@ -37,22 +37,10 @@ extension TransactionQuery {
     static func parsing(
         address: String?, chain: String?, from: Timestamp?, to: Timestamp?, minAmount: String?, maxAmount: String?, sort: String?
     ) throws -> TransactionQuery {
-        var query = TransactionQuery(address: address, from: from, to: to)
-        if let chain {
-            guard let value = Chain(rawValue: chain) else {
-                throw APIError.invalid("chain", "chain must be one of \(Chain.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            query.chain = value
-        }
-        query.minAmount = try minAmount.map { try amount($0, "min_amount") }
-        query.maxAmount = try maxAmount.map { try amount($0, "max_amount") }
-        if let sort {
-            guard let order = Order(rawValue: sort) else {
-                throw APIError.invalid("sort", "sort must be one of \(Order.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            query.order = order
-        }
-        return query
+        TransactionQuery(
+            address: address, chain: try chain.map { try caseNamed($0, field: "chain") }, from: from, to: to,
+            minAmount: try minAmount.map { try amount($0, "min_amount") }, maxAmount: try maxAmount.map { try amount($0, "max_amount") },
+            order: try sort.map { try caseNamed($0, field: "sort") } ?? .newest)
     }
 
     /// A non-negative integer amount in base units (at most 78 digits, below 2^256).

@@ -48,10 +48,7 @@ public struct UserRoutes: APIRoutes {
             ) { request, context in
                 let body = try await StrictBody.decode(
                     NewUser.self, from: request, allowed: ["username", "role", "password", "entity_id", "display_name"])
-                guard let role = UserAccount.Role(rawValue: body.role) else {
-                    throw APIError.invalid(
-                        "role", "role must be one of \(UserAccount.Role.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
+                let role: UserAccount.Role = try caseNamed(body.role, field: "role")
                 let user = try await changing {
                     try await access.addUser(
                         body.username, role: role, password: body.password, entityID: body.entityId, displayName: body.displayName,
