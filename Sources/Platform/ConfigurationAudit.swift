@@ -24,6 +24,9 @@ enum ConfigurationAudit {
             "store.backend": configuration.storeBackend.rawValue,
             "store.durability": configuration.storeDurability,
         ]
+        if configuration.storeBackend == .postgres {
+            for (key, value) in configuration.storePostgres.redactedDescription { details["store.postgres.\(key)"] = value }
+        }
         for component in components {
             let section = type(of: component).section
             for (key, value) in component.settingsDescription { details["\(section).\(key)"] = value }

@@ -37,7 +37,9 @@ public struct LoadedConfiguration: Sendable {
 ///         read_timeout_seconds: 10 }
 /// grpc: { enabled: true, port: 9090 }   # on http.host, with http's TLS settings
 /// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30, retention_removes_unconsumed: false }
-/// store: { backend: sqlite, durability: full }
+/// store: { backend: sqlite, durability: full }   # or backend: postgres with
+///   postgres: { host: db.example, port: 5432, user: csic, database: csic, schema: csic, tls: require, ca_file: /etc/csic/db-ca.pem,
+///               max_connections: 8 }   # the password in CSIC_STORE_POSTGRES_PASSWORD (or store.postgres.password)
 /// simulator: { enabled: false }
 /// bitcoin: { rpc_urls: [http://127.0.0.1:8332/], rpc_cookie_file: /var/lib/bitcoind/.cookie,
 ///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2, zmq_block: tcp://127.0.0.1:28332 }
@@ -100,9 +102,25 @@ public enum ConfigurationLoader {
             forKey: "log.retention_removes_unconsumed", default: result.logRetentionRemovesUnconsumed)
         result.storeBackend = try enumValue(config, "store.backend", default: result.storeBackend)
         result.storeDurability = config.string(forKey: "store.durability", default: result.storeDurability)
+        result.storePostgres = try postgresSettings(config, default: result.storePostgres)
         try result.validate()
         let loaded = try components.map { type in try type.init(ConfigSection(name: type.section, root: config)) }
         return LoadedConfiguration(platform: result, components: loaded)
+    }
+
+    /// `store.postgres.*`; the password is read as a secret (never printed by the configuration reader).
+    static func postgresSettings(_ config: ConfigReader, default settings: PostgresSettings) throws -> PostgresSettings {
+        var result = settings
+        result.host = config.string(forKey: "store.postgres.host", default: result.host)
+        result.port = config.int(forKey: "store.postgres.port", default: result.port)
+        result.user = config.string(forKey: "store.postgres.user", default: result.user)
+        result.password = config.string(forKey: "store.postgres.password", isSecret: true) ?? result.password
+        result.database = config.string(forKey: "store.postgres.database", default: result.database)
+        result.schema = config.string(forKey: "store.postgres.schema", default: result.schema)
+        result.tls = try enumValue(config, "store.postgres.tls", default: result.tls)
+        result.caFile = config.string(forKey: "store.postgres.ca_file") ?? result.caFile
+        result.maxConnections = config.int(forKey: "store.postgres.max_connections", default: result.maxConnections)
+        return result
     }
 
     private static func enumValue<Value: RawRepresentable>(_ config: ConfigReader, _ key: String, default value: Value) throws -> Value

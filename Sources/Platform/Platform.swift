@@ -26,7 +26,8 @@ public final class Platform: Sendable {
     public let access: AccessControl
     /// What the components report as not ok while they run; `/health` lists it.
     public let health = HealthBoard()
-    let database: SQLiteStore
+    /// The database behind `store`, for components' own tables.
+    public let database: StoreDatabase
     let logger: Logger
 
     /// The platform's systems, in the order their services start (and stop in reverse). A new system is one
@@ -43,14 +44,14 @@ public final class Platform: Sendable {
     ]
 
     init(
-        configuration: PlatformConfiguration, components: [any PlatformComponent], log: any EventLog, database: SQLiteStore,
+        configuration: PlatformConfiguration, components: [any PlatformComponent], log: any EventLog, database: StoreDatabase,
         registry: PrometheusCollectorRegistry, metrics: any MetricsFactory, access: AccessControl, logger: Logger
     ) {
         self.access = access
         self.configuration = configuration
         self.components = components
         self.log = log
-        self.store = database
+        self.store = database.store
         self.database = database
         self.registry = registry
         self.metrics = metrics
@@ -82,14 +83,16 @@ public final class Platform: Sendable {
             throw PlatformError.backendUnavailable(
                 "log.backend: kafka needs a build with the Kafka trait (not yet available); use embedded")
         }
-        let database: SQLiteStore
+        let migrations = configuration.components.flatMap(\.storeMigrations)
+        let database: StoreDatabase
         switch platform.storeBackend {
         case .sqlite:
-            database = try SQLiteStore(
-                path: "\(platform.dataDirectory)/store/csic.sqlite", durability: platform.storeDurability == "normal" ? .normal : .full,
-                migrations: configuration.components.flatMap(\.storeMigrations), logger: logger)
+            database = .sqlite(
+                try SQLiteStore(
+                    path: "\(platform.dataDirectory)/store/csic.sqlite", durability: platform.storeDurability == "normal" ? .normal : .full,
+                    migrations: migrations, logger: logger))
         case .postgres:
-            throw PlatformError.backendUnavailable("store.backend: postgres is not yet available; use sqlite")
+            database = .postgres(try await PostgresStore.open(platform.storePostgres, migrations: migrations, logger: logger))
         }
         let retention = RetentionPolicy(
             maxAgeSeconds: platform.logRetentionDays * 86_400, maxBytesPerPartition: platform.logRetentionBytesPerPartition,
@@ -97,7 +100,7 @@ public final class Platform: Sendable {
         try await log.createPlatformTopics(partitions: platform.logPartitions, retention: retention)
         let authSettings = configuration.components.lazy.compactMap { $0 as? AuthComponent }.first?.settings ?? AuthSettings()
         let access = try await AccessControl(
-            settings: authSettings, store: database, log: log, keyDirectory: "\(platform.dataDirectory)/auth/keys")
+            settings: authSettings, store: database.store, log: log, keyDirectory: "\(platform.dataDirectory)/auth/keys")
         return Platform(
             configuration: platform, components: configuration.components, log: log, database: database, registry: registry,
             metrics: metrics, access: access, logger: logger)
@@ -144,17 +147,17 @@ public final class Platform: Sendable {
     /// The API over this platform: every component's routes, stats and consumer groups.
     public var gatewayDependencies: GatewayDependencies {
         let context = context
-        let database = database
+        let store = store
         return GatewayDependencies(
             log: log, registry: registry, metrics: metrics, routes: components.flatMap { $0.routes(context) },
             consumers: components.reduce(into: [:]) { consumers, component in consumers.merge(component.consumers) { first, _ in first } },
-            storeBytes: { try await database.sizeBytes() }, access: access,
+            storeBytes: { try await store.sizeBytes() }, access: access,
             settings: GatewaySettings(
                 corsOrigins: configuration.httpCORSOrigins,
                 tls: configuration.httpTLSCertificate.flatMap { certificate in configuration.httpTLSKey.map { (certificate, $0) } },
                 idleTimeoutSeconds: configuration.httpIdleTimeoutSeconds, eventStreamSeconds: Double(configuration.httpEventStreamSeconds),
                 readTimeoutSeconds: configuration.httpReadTimeoutSeconds),
-            feed: database, transactions: database,
+            feed: store, transactions: store,
             audit: components.lazy.compactMap { $0 as? AuditTrailComponent }.first?.queries(context), health: health)
     }
 

@@ -10,6 +10,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Metrics
+import PostgresNIO
 import ServiceLifecycle
 import Storage
 import Testing
@@ -31,9 +32,10 @@ struct NotesComponent: PlatformComponent {
 
     var storeMigrations: [StoreMigration] {
         [
-            StoreMigration("2026-12-04-notes") { db in
-                try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
-            }
+            StoreMigration(
+                "2026-12-04-notes",
+                sqlite: { db in try db.execute(sql: "CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)") },
+                postgres: ["CREATE TABLE notes (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, text TEXT NOT NULL)"])
         ]
     }
 
@@ -41,27 +43,49 @@ struct NotesComponent: PlatformComponent {
 
     func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
-        return [NotesWriter(pool: context.database.pool, greeting: greeting, metrics: context.metrics)]
+        return [NotesWriter(notes: NotesTable(database: context.database), greeting: greeting, metrics: context.metrics)]
     }
 
-    func routes(_ context: ComponentContext) -> [any APIRoutes] { [NotesRoutes(pool: context.database.pool)] }
+    func routes(_ context: ComponentContext) -> [any APIRoutes] { [NotesRoutes(notes: NotesTable(database: context.database))] }
+}
+
+/// The component's own store: one implementation per backend, chosen by the platform's database.
+struct NotesTable: Sendable {
+    let database: StoreDatabase
+
+    func add(_ text: String) async throws {
+        switch database {
+        case .sqlite(let store):
+            try await store.pool.write { db in try db.execute(sql: "INSERT INTO notes (text) VALUES (?)", arguments: [text]) }
+        case .postgres(let store): try await store.client.query("INSERT INTO notes (text) VALUES (\(text))")
+        }
+    }
+
+    func all() async throws -> [String] {
+        switch database {
+        case .sqlite(let store):
+            return try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM notes ORDER BY id") }
+        case .postgres(let store):
+            return try await store.client.query("SELECT text FROM notes ORDER BY id").collect().map { try $0.decode(String.self) }
+        }
+    }
 }
 
 /// Writes one note at start, then waits for shutdown.
 struct NotesWriter: Service {
-    let pool: DatabasePool
+    let notes: NotesTable
     let greeting: String
     let metrics: any MetricsFactory
 
     func run() async throws {
-        try await pool.write { db in try db.execute(sql: "INSERT INTO notes (text) VALUES (?)", arguments: [greeting]) }
+        try await notes.add(greeting)
         Counter(label: "csic_notes_written_total", factory: metrics).increment()
         try? await gracefulShutdown()
     }
 }
 
 struct NotesRoutes: APIRoutes {
-    let pool: DatabasePool
+    let notes: NotesTable
 
     var routes: [APIRoute] {
         [
@@ -69,13 +93,13 @@ struct NotesRoutes: APIRoutes {
                 .get, "notes", access: .roles("notes.read", .analyst, .auditor), summary: "The notes", response: .string(),
                 contentType: "text/plain"
             ) { _, _ in
-                try await pool.read { db in try String.fetchAll(db, sql: "SELECT text FROM notes ORDER BY id") }.joined(separator: "\n")
+                try await notes.all().joined(separator: "\n")
             }
         ]
     }
 
     func storedCounts() async throws -> [String: Int] {
-        ["notes": try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM notes") ?? 0 }]
+        ["notes": try await notes.all().count]
     }
 }
 

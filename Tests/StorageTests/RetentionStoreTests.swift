@@ -26,14 +26,15 @@ private func hold(_ id: String, _ recordClass: RecordClass, subject: String?) ->
         placedBy: "examiner", placedAt: .now())
 }
 
-private func ids(_ store: SQLiteStore, address: String) async throws -> Set<String> {
+private func ids(_ store: any PlatformStore, address: String) async throws -> Set<String> {
     Set(try await allIDs(store, address: address, pageSize: 3))
 }
 
 @Suite struct RetentionStoreTests {
-    @Test func onlyExpiredUnheldTransactionsArePurgedWithTheirIndexEntries() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available) func onlyExpiredUnheldTransactionsArePurgedWithTheirIndexEntries(
+        _ backend: StoreBackend
+    ) async throws {
+        let store = try await backend.open()
         // 2010..2012 are past seven years; 2024 is not. Address "held" is under a hold.
         try await store.apply(
             (0..<30).map { transaction($0, year: 2010 + $0 % 3, from: "old-\($0 % 5)", to: $0 % 10 == 0 ? "held" : "shared") })
@@ -60,9 +61,8 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         #expect(try await store.transactionCount() == 10)
     }
 
-    @Test func aHoldOnTheWholeClassOrOneIDKeepsEverythingItCovers() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available) func aHoldOnTheWholeClassOrOneIDKeepsEverythingItCovers(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.apply((0..<6).map { transaction($0, year: 2011, from: "a", to: "b") })
         try await store.placeHold(hold("all", .transactions, subject: nil))
         #expect(try await store.purgeExpired(.transactions, retention: RecordRetention()).held == 6)
@@ -86,9 +86,8 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         #expect(try await store.transaction(id: row(999).id) != nil)
     }
 
-    @Test func alertsAndDeadLettersHonourHoldsBySubjectAndSource() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available) func alertsAndDeadLettersHonourHoldsBySubjectAndSource(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
         let old = Timestamp(iso8601: "2015-03-01T00:00:00Z")!
         let recent = Timestamp.now()
         try await store.upsert([
@@ -120,9 +119,8 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         #expect(try await store.holds(active: nil, limit: 1000, cursor: nil).items.map(\.id).sorted() == ["hk", "hx"])
     }
 
-    @Test func theAuditClassCannotBePurgedAndBadHoldsAreRefused() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available) func theAuditClassCannotBePurgedAndBadHoldsAreRefused(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
         await #expect(throws: RetentionError.permanent(.audit)) { try await store.purgeExpired(.audit, retention: RecordRetention()) }
         let forever = try RecordRetention(overrides: [.alerts: .permanent])
         await #expect(throws: RetentionError.permanent(.alerts)) { try await store.purgeExpired(.alerts, retention: forever) }
@@ -133,9 +131,8 @@ private func ids(_ store: SQLiteStore, address: String) async throws -> Set<Stri
         #expect(try await store.holds(active: nil, limit: 1000, cursor: nil).items.isEmpty)
     }
 
-    @Test func holdsArePagedNewestFirstAndFilteredByState() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available) func holdsArePagedNewestFirstAndFilteredByState(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
         for n in 0..<5 { try await store.placeHold(hold("h\(n)", .alerts, subject: "s\(n)")) }
         _ = try await store.releaseHold(id: "h1", by: "admin", at: .now())
         var ids: [String] = []

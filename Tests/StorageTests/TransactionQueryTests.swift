@@ -35,9 +35,27 @@ import Testing
         }
     }
 
-    /// What the store should answer, computed from the rows alone.
-    static func expected(_ rows: [Written], _ query: TransactionQuery) -> [String] {
-        func amount(_ row: Written) -> Double { Double(row.row.totalOutput.decimalString)! }
+    /// What the store should answer, computed from the rows alone. SQLite sorts amounts as doubles (exact to 2^53
+    /// base units; beyond, amounts a rounding apart keep storage order); PostgreSQL sorts them exactly (NUMERIC).
+    static func expected(_ rows: [Written], _ query: TransactionQuery, on backend: StoreBackend) -> [String] {
+        /// -1, 0 or 1 as the amounts of `left` and `right` compare on `backend`.
+        func compareAmounts(_ left: Written, _ right: Written) -> Int {
+            if backend == .postgres {
+                return left.row.totalOutput < right.row.totalOutput ? -1 : left.row.totalOutput == right.row.totalOutput ? 0 : 1
+            }
+            let (a, b) = (Double(left.row.totalOutput.decimalString)!, Double(right.row.totalOutput.decimalString)!)
+            return a < b ? -1 : a == b ? 0 : 1
+        }
+        /// Whether `left` comes before `right` in ascending order of the query's sort key.
+        func ascending(_ left: Written, _ right: Written) -> Bool {
+            if query.order == .timeAscending || query.order == .timeDescending {
+                let (a, b) = ((left.row.seenAt, left.row.chain.rawValue), (right.row.seenAt, right.row.chain.rawValue))
+                if a.0 != b.0 { return a.0 < b.0 }
+                if a.1 != b.1 { return a.1 < b.1 }
+            }
+            let amounts = compareAmounts(left, right)
+            return amounts != 0 ? amounts < 0 : left.position < right.position
+        }
         let selected = rows.filter { row in
             (query.address.map(row.addresses.contains) ?? true) && (query.chain.map { $0 == row.row.chain } ?? true)
                 && (query.from.map { row.row.seenAt >= $0 } ?? true) && (query.to.map { row.row.seenAt <= $0 } ?? true)
@@ -47,23 +65,13 @@ import Testing
         let sorted: [Written] =
             switch query.order {
             case .newest: selected.sorted { $0.position > $1.position }
-            case .timeDescending, .timeAscending:
-                selected.sorted {
-                    let left = ($0.row.seenAt.microsecondsSinceEpoch, $0.row.chain.rawValue, amount($0), $0.position)
-                    let right = ($1.row.seenAt.microsecondsSinceEpoch, $1.row.chain.rawValue, amount($1), $1.position)
-                    return query.order == .timeAscending ? left < right : left > right
-                }
-            case .amountDescending, .amountAscending:
-                selected.sorted {
-                    let left = (amount($0), $0.position)
-                    let right = (amount($1), $1.position)
-                    return query.order == .amountAscending ? left < right : left > right
-                }
+            case .timeAscending, .amountAscending: selected.sorted(by: ascending)
+            case .timeDescending, .amountDescending: selected.sorted { ascending($1, $0) }
             }
         return sorted.map(\.row.id)
     }
 
-    static func read(_ store: SQLiteStore, _ query: TransactionQuery, pageSize: Int) async throws -> [String] {
+    static func read(_ store: any PlatformStore, _ query: TransactionQuery, pageSize: Int) async throws -> [String] {
         var ids: [String] = []
         var cursor: String?
         var pages = 0
@@ -76,9 +84,9 @@ import Testing
         return ids
     }
 
-    @Test func pagesOfEveryFilterAndOrderEqualTheRowsFilteredAndSortedInMemory() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available)
+    func pagesOfEveryFilterAndOrderEqualTheRowsFilteredAndSortedInMemory(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
         let rows = Self.written()
         try await store.apply(rows.map { TransactionWrite($0.row, addresses: $0.addresses) })
         let from = Timestamp(secondsSinceEpoch: Int64(Self.base + 5))
@@ -95,7 +103,7 @@ import Testing
             for order in TransactionQuery.Order.allCases {
                 var query = filter
                 query.order = order
-                let want = Self.expected(rows, query)
+                let want = Self.expected(rows, query, on: backend)
                 #expect(!want.isEmpty, "\(query)")
                 for pageSize in [1, 7, 1000] {
                     let got = try await Self.read(store, query, pageSize: pageSize)
@@ -105,9 +113,8 @@ import Testing
         }
     }
 
-    @Test func aCursorOfAnotherOrderOrMalformedIsRefused() async throws {
-        let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: "\(directory.path)/csic.sqlite")
+    @Test(arguments: StoreBackend.available) func aCursorOfAnotherOrderOrMalformedIsRefused(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
         try await store.apply(Self.written().map { TransactionWrite($0.row, addresses: $0.addresses) })
         let byAmount = try await store.transactions(TransactionQuery(order: .amountDescending), limit: 5, cursor: nil)
         let cursor = try #require(byAmount.nextCursor)

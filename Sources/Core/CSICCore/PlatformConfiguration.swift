@@ -54,6 +54,8 @@ public struct PlatformConfiguration: Sendable, Hashable {
     public var storeBackend: StoreBackend = .sqlite
     /// `full` (survives power loss) or `normal` (survives a process crash).
     public var storeDurability: String = "full"
+    /// The server of `store.backend: postgres`.
+    public var storePostgres = PostgresSettings()
 
     public init() {}
 
@@ -97,6 +99,7 @@ public struct PlatformConfiguration: Sendable, Hashable {
         guard storeDurability == "full" || storeDurability == "normal" else {
             throw ValidationError(.malformed, field: "store.durability", "must be full or normal")
         }
+        if storeBackend == .postgres { try storePostgres.validate() }
         guard !roles.isEmpty else { throw ValidationError(.missing, field: "roles", "at least one role") }
     }
 }

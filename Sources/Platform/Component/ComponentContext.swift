@@ -11,8 +11,9 @@ public struct ComponentContext: Sendable {
     public let log: any EventLog
     /// The platform's store (transactions, dead letters, alerts, holds, ...).
     public let store: any PlatformStore
-    /// The SQLite database that holds the components' own tables (``PlatformComponent/storeMigrations``).
-    public let database: SQLiteStore
+    /// The database that holds the components' own tables (``PlatformComponent/storeMigrations``): SQLite or
+    /// PostgreSQL, as configured.
+    public let database: StoreDatabase
     public let metrics: any MetricsFactory
     /// Where a component reports what is not ok while it runs (listed by `/health`).
     public let health: HealthBoard

@@ -41,21 +41,9 @@ enum RetentionRows {
             \.hold)
     }
 
-    /// The active holds of a class that cover a given record, as SQL over that record's columns.
-    private static func heldSQL(_ recordClass: RecordClass, _ columns: [String]) -> String {
-        let matches = (["h.subject IS NULL"] + columns.map { "h.subject = \($0)" }).joined(separator: " OR ")
-        return
-            "EXISTS (SELECT 1 FROM legal_holds h WHERE h.record_class = '\(recordClass.rawValue)' AND h.released_at_us IS NULL AND (\(matches)))"
-    }
-
     /// Purges expired alerts or dead letters in one statement each; returns (purged, held).
     static func purgeSimple(_ recordClass: RecordClass, cutoff: Timestamp, _ db: Database) throws -> (Int, Int) {
-        let (table, time, columns) =
-            switch recordClass {
-            case .alerts: ("alerts", "created_at_us", ["alerts.id", "alerts.subject"])
-            default: ("dead_letters", "time_us", ["dead_letters.source", "dead_letters.id"])
-            }
-        let held = heldSQL(recordClass, columns)
+        let (table, time, held) = PurgeRules.simpleClass(recordClass)
         let heldCount =
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(time) < ? AND \(held)", arguments: [cutoff.microsecondsSinceEpoch]) ?? 0
@@ -76,20 +64,13 @@ enum RetentionRows {
                 WHERE seq > ? AND COALESCE(block_time_us, seen_at_us) < ? ORDER BY seq LIMIT ?
                 """, arguments: [after, cutoff.microsecondsSinceEpoch, purgeBatch])
         guard let last = rows.last?["seq"] as Int64? else { return (0, 0, nil) }
-        if holds.contains(where: { $0.subject == nil }) { return (0, rows.count, last) }
-        let subjects = Set(holds.compactMap(\.subject))
         var purged = 0
         var held = 0
         for row in rows {
             let seq: Int64 = row["seq"]
             let id: String = row["id"]
             let payload: Data = row["payload"]
-            // An undecodable payload cannot be checked against address holds: it is kept, never purged blind.
-            guard let addresses = StoredTransaction.event(payload: payload)?.addresses else {
-                held += 1
-                continue
-            }
-            if subjects.contains(id) || subjects.contains(row["txid"]) || addresses.contains(where: subjects.contains) {
+            guard case .delete(let addresses) = PurgeRules.decide(id: id, txid: row["txid"], payload: payload, holds: holds) else {
                 held += 1
                 continue
             }

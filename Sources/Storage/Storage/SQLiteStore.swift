@@ -104,37 +104,11 @@ public final class SQLiteStore: PlatformStore {
     }
 
     public func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport {
-        let now = Timestamp.now()
-        let period = retention[recordClass]
-        guard recordClass != .audit, let cutoff = period.cutoff(at: now) else {
-            throw RetentionError.permanent(recordClass)
-        }
-        var report = PurgeReport(recordClass: recordClass, period: period.description, cutoff: cutoff, ranAt: now)
-        if recordClass == .transactions {
-            var after = Int64.min
-            while true {
-                let start = after
-                let (purged, held, last) = try await pool.write { db in
-                    try RetentionRows.purgeTransactions(cutoff: cutoff, after: start, db)
-                }
-                report.purged += purged
-                report.held += held
-                guard let last else { break }
-                after = last
-            }
-        } else {
-            let (purged, held) = try await pool.write { db in try RetentionRows.purgeSimple(recordClass, cutoff: cutoff, db) }
-            report.purged = purged
-            report.held = held
-        }
-        if report.purged > 0 {
-            logger.notice(
-                "purged expired records",
-                metadata: [
-                    "class": "\(recordClass.rawValue)", "purged": "\(report.purged)", "held": "\(report.held)", "cutoff": "\(cutoff)",
-                ])
-        }
-        return report
+        try await PurgeRules.run(
+            recordClass, retention: retention, logger: logger,
+            batch: { cutoff, after in try await pool.write { db in try RetentionRows.purgeTransactions(cutoff: cutoff, after: after, db) }
+            },
+            simple: { cutoff in try await pool.write { db in try RetentionRows.purgeSimple(recordClass, cutoff: cutoff, db) } })
     }
 
     // MARK: transactions

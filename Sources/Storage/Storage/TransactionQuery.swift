@@ -57,3 +57,23 @@ public struct TransactionQuery: Sendable, Hashable {
         return true
     }
 }
+
+/// How a ``TransactionQuery/Order`` sorts on a backend: the sort key's columns, the storage position last (ties
+/// broken by storage order), with the total output written as the backend orders it, and the direction. Each
+/// backend adds how it writes and reads its cursors.
+struct TransactionSortKey {
+    let order: TransactionQuery.Order
+    let columns: [String]
+    let descending: Bool
+
+    init(_ order: TransactionQuery.Order, amount: String) {
+        self.order = order
+        switch order {
+        case .newest: (columns, descending) = (["seq"], true)
+        case .timeDescending: (columns, descending) = (["seen_at_us", "chain", amount, "seq"], true)
+        case .timeAscending: (columns, descending) = (["seen_at_us", "chain", amount, "seq"], false)
+        case .amountDescending: (columns, descending) = ([amount, "seq"], true)
+        case .amountAscending: (columns, descending) = ([amount, "seq"], false)
+        }
+    }
+}

@@ -14,7 +14,7 @@ extension TransactionRows {
         // The page's rows are chosen from `transactions_time` alone (it covers every filter and sort column),
         // then only those rows are read: sorting whole rows would read every match.
         let (chosen, arguments) = try choosing(query, limit: limit, cursor: cursor)
-        let sort = SortKey(query.order)
+        let sort = TransactionSortKey(query.order, amount: amountSQL)
         let rows = try Row.fetchAll(
             db,
             sql: """
@@ -56,7 +56,7 @@ extension TransactionRows {
             conditions.append("\(amountSQL) <= ?")
             arguments += [approximate(maxAmount) * (1 + 1e-9)]
         }
-        let sort = SortKey(query.order)
+        let sort = TransactionSortKey(query.order, amount: amountSQL)
         if let cursor {
             conditions.append(sort.after)
             arguments += try sort.decode(cursor)
@@ -68,59 +68,44 @@ extension TransactionRows {
     static func approximate(_ amount: Amount) -> Double {
         Double(amount.decimalString) ?? .infinity
     }
+}
 
-    /// How one order sorts, and its cursor: the sort key's columns and the row's position.
-    struct SortKey {
-        let order: TransactionQuery.Order
-        let columns: [String]
-        let descending: Bool
+/// SQLite's sort keys and cursors: amounts as doubles (`-amount~1.5E8~123`).
+extension TransactionSortKey {
+    var orderBy: String { columns.map { "\($0) \(descending ? "DESC" : "ASC")" }.joined(separator: ", ") }
 
-        init(_ order: TransactionQuery.Order) {
-            self.order = order
-            switch order {
-            case .newest: (columns, descending) = (["seq"], true)
-            case .timeDescending: (columns, descending) = (["seen_at_us", "chain", amountSQL, "seq"], true)
-            case .timeAscending: (columns, descending) = (["seen_at_us", "chain", amountSQL, "seq"], false)
-            case .amountDescending: (columns, descending) = ([amountSQL, "seq"], true)
-            case .amountAscending: (columns, descending) = ([amountSQL, "seq"], false)
-            }
+    /// Rows strictly after the cursor's, in this order.
+    var after: String {
+        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        return "(\(columns.joined(separator: ", "))) \(descending ? "<" : ">") (\(placeholders))"
+    }
+
+    func encode(_ row: Row) -> String {
+        let seq: Int64 = row["seq"]
+        let amount: Double = row["amount_key"] ?? 0
+        switch order {
+        case .newest: return String(seq)
+        case .timeDescending, .timeAscending:
+            let time: Int64 = row["seen_at_us"]
+            let chain: String = row["chain"]
+            return "\(order.rawValue)~\(time)~\(chain)~\(amount)~\(seq)"
+        case .amountDescending, .amountAscending: return "\(order.rawValue)~\(amount)~\(seq)"
         }
+    }
 
-        var orderBy: String { columns.map { "\($0) \(descending ? "DESC" : "ASC")" }.joined(separator: ", ") }
-
-        /// Rows strictly after the cursor's, in this order.
-        var after: String {
-            let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-            return "(\(columns.joined(separator: ", "))) \(descending ? "<" : ">") (\(placeholders))"
+    /// The cursor's values; a cursor of another order or malformed is ``StoreError/invalidCursor(_:)``.
+    func decode(_ cursor: String) throws -> StatementArguments {
+        guard cursor.utf8.count <= 200 else { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
+        if order == .newest {
+            guard let seq = try Cursor.decode(cursor) else { throw StoreError.invalidCursor(cursor) }
+            return [seq]
         }
-
-        func encode(_ row: Row) -> String {
-            let seq: Int64 = row["seq"]
-            let amount: Double = row["amount_key"] ?? 0
-            switch order {
-            case .newest: return String(seq)
-            case .timeDescending, .timeAscending:
-                let time: Int64 = row["seen_at_us"]
-                let chain: String = row["chain"]
-                return "\(order.rawValue)~\(time)~\(chain)~\(amount)~\(seq)"
-            case .amountDescending, .amountAscending: return "\(order.rawValue)~\(amount)~\(seq)"
-            }
-        }
-
-        /// The cursor's values; a cursor of another order or malformed is ``StoreError/invalidCursor(_:)``.
-        func decode(_ cursor: String) throws -> StatementArguments {
-            guard cursor.utf8.count <= 200 else { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
-            if order == .newest {
-                guard let seq = try Cursor.decode(cursor) else { throw StoreError.invalidCursor(cursor) }
-                return [seq]
-            }
-            let parts = cursor.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == columns.count + 1, parts[0] == order.rawValue, let seq = Int64(parts[parts.count - 1]),
-                let amount = Double(parts[parts.count - 2]), amount.isFinite
-            else { throw StoreError.invalidCursor(cursor) }
-            if columns.count == 2 { return [amount, seq] }
-            guard let time = Int64(parts[1]), Chain(rawValue: parts[2]) != nil else { throw StoreError.invalidCursor(cursor) }
-            return [time, parts[2], amount, seq]
-        }
+        let parts = cursor.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == columns.count + 1, parts[0] == order.rawValue, let seq = Int64(parts[parts.count - 1]),
+            let amount = Double(parts[parts.count - 2]), amount.isFinite
+        else { throw StoreError.invalidCursor(cursor) }
+        if columns.count == 2 { return [amount, seq] }
+        guard let time = Int64(parts[1]), Chain(rawValue: parts[2]) != nil else { throw StoreError.invalidCursor(cursor) }
+        return [time, parts[2], amount, seq]
     }
 }

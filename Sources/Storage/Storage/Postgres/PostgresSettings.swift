@@ -1,0 +1,38 @@
+import CSICCore
+import NIOSSL
+import PostgresNIO
+
+extension PostgresSettings {
+    /// The PostgresNIO client configuration: the schema as the connections' search path.
+    func clientConfiguration() throws -> PostgresClient.Configuration {
+        let tlsSetting: PostgresClient.Configuration.TLS
+        switch tls {
+        case .disable: tlsSetting = .disable
+        case .prefer:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.certificateVerification = .none
+            tlsSetting = .prefer(configuration)
+        case .require:
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if let caFile { configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile)) }
+            tlsSetting = .require(configuration)
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "csic")]
+        return configuration
+    }
+}
+
+/// Failures of the PostgreSQL store that are not the server's own errors.
+public enum PostgresStoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A component's migration has no PostgreSQL form.
+    case migrationUnavailable(String)
+
+    public var description: String {
+        switch self {
+        case .migrationUnavailable(let name): "migration \(name) has no PostgreSQL form"
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import CSICCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The scale-out ``PlatformStore``: PostgreSQL through a PostgresNIO connection pool, for several `csic`
+/// processes on several machines at once.
+///
+/// Every write is one transaction; batches go as one multi-row `UNNEST` statement per table, upserting by event
+/// id, so a replayed batch changes nothing. A lost connection fails the call in progress (the engine retries
+/// the batch) and the pool connects again for the next one. SQL is parameterised throughout; the only text
+/// spliced into statements is the schema name, validated as an identifier (``PostgresSettings/validate()``).
+public final class PostgresStore: PlatformStore {
+    /// The pool, for the tables that components add with their own migrations.
+    public let client: PostgresClient
+    public let settings: PostgresSettings
+    let logger: Logger
+    private let runner: Task<Void, Never>
+
+    private init(client: PostgresClient, settings: PostgresSettings, logger: Logger, runner: Task<Void, Never>) {
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+        self.runner = runner
+    }
+
+    /// Connects, creates the schema when missing and applies the platform's migrations, then each of
+    /// `migrations` (a component's tables) in order.
+    public static func open(
+        _ settings: PostgresSettings, migrations: [StoreMigration] = [], logger: Logger = Logger(label: "csic.storage")
+    ) async throws -> PostgresStore {
+        try settings.validate()
+        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        // The pool runs until the store is closed, detached so that a graceful shutdown of whichever service
+        // group opened the store does not stop it while other services still write. It has started when
+        // `open` goes on, so the first lease does not find it idle.
+        var runner: Task<Void, Never>?
+        await withCheckedContinuation { started in
+            runner = Task.detached {
+                started.resume()
+                await client.run()
+            }
+        }
+        let store = PostgresStore(client: client, settings: settings, logger: logger, runner: runner!)
+        do {
+            try await PostgresSchema.migrate(client, schema: settings.schema, components: migrations, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
+        return store
+    }
+
+    /// Closes the pool's connections; calls after this fail.
+    public func close() {
+        runner.cancel()
+    }
+
+    deinit {
+        runner.cancel()
+    }
+
+    /// Runs `body` in one transaction.
+    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    }
+
+    /// The rows of `query`, decoded one by one.
+    func rows<Item>(_ query: PostgresQuery, _ decode: (PostgresRandomAccessRow) throws -> Item) async throws -> [Item] {
+        var items: [Item] = []
+        for try await row in try await client.query(query, logger: logger) { items.append(try decode(row.makeRandomAccess())) }
+        return items
+    }
+
+    public func apply(_ prepared: PreparedTransactions) async throws {
+        guard prepared.count > 0 else { return }
+        try await transaction { connection in try await PostgresTransactionRows.upsert(prepared, connection, logger: logger) }
+    }
+
+    public func record(_ letters: [DeadLetter]) async throws {
+        guard !letters.isEmpty else { return }
+        var unique: [String: DeadLetter] = [:]
+        for letter in letters where unique[letter.eventID] == nil { unique[letter.eventID] = letter }
+        let rows = letters.filter { unique.removeValue(forKey: $0.eventID) != nil }
+        let query: PostgresQuery = """
+            WITH added AS (
+                INSERT INTO dead_letters (id, source, topic, partition, "offset", reason_code, reason, rejected_by, time_us, record_key, payload)
+                SELECT id, source, topic, NULLIF(partition, -1), CASE WHEN has_offset THEN "offset" END, reason_code, reason, rejected_by,
+                    time_us, record_key, payload
+                FROM UNNEST(\(rows.map(\.eventID)), \(rows.map(\.source)), \(rows.map(\.topic)), \(rows.map { $0.partition ?? -1 }),
+                    \(rows.map { $0.offset ?? 0 }), \(rows.map { $0.offset != nil }), \(rows.map(\.reasonCode.rawValue)), \(rows.map(\.reason)),
+                    \(rows.map(\.rejectedBy)), \(rows.map(\.time.microsecondsSinceEpoch)), \(rows.map { ByteBuffer(bytes: $0.key) }),
+                    \(rows.map { ByteBuffer(bytes: $0.payload) }))
+                    AS l(id, source, topic, partition, "offset", has_offset, reason_code, reason, rejected_by, time_us, record_key, payload)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING 1
+            )
+            UPDATE row_counts SET rows = rows + (SELECT count(*) FROM added) WHERE table_name = 'dead_letters'
+            """
+        try await client.query(query, logger: logger)
+    }
+
+    public func upsert(_ alerts: [Alert]) async throws {
+        guard !alerts.isEmpty else { return }
+        try await transaction { connection in
+            for alert in alerts {
+                let findings = String(decoding: try JSONEncoder().encode(alert.findingIDs), as: UTF8.self)
+                try await connection.query(
+                    """
+                    INSERT INTO alerts (id, title, subject, severity, status, finding_ids, created_at_us, updated_at_us)
+                    VALUES (\(alert.id), \(alert.title), \(alert.subject), \(alert.severity.rawValue), \(alert.status.rawValue),
+                        \(findings), \(alert.createdAt.microsecondsSinceEpoch), \(alert.updatedAt.microsecondsSinceEpoch))
+                    ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity, status = EXCLUDED.status,
+                        finding_ids = EXCLUDED.finding_ids, updated_at_us = EXCLUDED.updated_at_us
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// The bytes of CSIC's tables and their indexes in its schema.
+    public func sizeBytes() async throws -> Int64 {
+        try await rows(
+            """
+            SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind = 'r'
+            """
+        ) { try $0[0].decode(Int64.self) }.first ?? 0
+    }
+
+    // MARK: alerts
+
+    public func alert(id: String) async throws -> Alert? {
+        try await rows("SELECT * FROM alerts WHERE id = \(id)", PostgresRows.alert).first
+    }
+
+    public func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert> {
+        let before = try Cursor.decode(cursor) ?? Int64.max
+        let status = status?.rawValue
+        let found = try await rows(
+            """
+            SELECT * FROM alerts WHERE (\(status)::text IS NULL OR status = \(status)) AND seq < \(before) ORDER BY seq DESC LIMIT \(limit)
+            """
+        ) { (try $0["seq"].decode(Int64.self), try PostgresRows.alert($0)) }
+        return Page(items: found.map(\.1), nextCursor: Cursor.next(found.map(\.0), limit: limit))
+    }
+
+    // MARK: dead letters
+
+    public func deadLetters(source: String?, limit: Int, cursor: String?) async throws -> Page<DeadLetter> {
+        let before = try Cursor.decode(cursor) ?? Int64.max
+        let found = try await rows(
+            """
+            SELECT * FROM dead_letters WHERE (\(source)::text IS NULL OR source = \(source)) AND seq < \(before)
+            ORDER BY seq DESC LIMIT \(limit)
+            """
+        ) { (try $0["seq"].decode(Int64.self), try PostgresRows.deadLetter($0)) }
+        return Page(items: found.map(\.1), nextCursor: Cursor.next(found.map(\.0), limit: limit))
+    }
+
+    public func deadLetterCount() async throws -> Int {
+        try await rowCount("dead_letters")
+    }
+
+    func rowCount(_ table: String) async throws -> Int {
+        try await rows("SELECT rows FROM row_counts WHERE table_name = \(table)") { Int(try $0[0].decode(Int64.self)) }.first ?? 0
+    }
+
+    // MARK: configuration
+
+    public func setConfiguration(_ entry: ConfigurationEntry) async throws {
+        try await client.query(
+            """
+            INSERT INTO configuration (key, value, updated_at_us, updated_by)
+            VALUES (\(entry.key), \(entry.value), \(entry.updatedAt.microsecondsSinceEpoch), \(entry.updatedBy))
+            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at_us = EXCLUDED.updated_at_us, updated_by = EXCLUDED.updated_by
+            """, logger: logger)
+    }
+
+    public func configuration(key: String) async throws -> ConfigurationEntry? {
+        try await rows("SELECT * FROM configuration WHERE key = \(key)", PostgresRows.configuration).first
+    }
+
+    public func configurationEntries() async throws -> [ConfigurationEntry] {
+        try await rows("SELECT * FROM configuration ORDER BY key", PostgresRows.configuration)
+    }
+}
