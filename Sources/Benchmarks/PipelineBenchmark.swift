@@ -7,15 +7,44 @@ import StreamRuntime
 import Synchronization
 import TransactionAnalysis
 
-/// `csic bench pipeline`: chain simulator -> `transactions` log -> transaction engine -> SQLite, all durable
-/// (fsync per log batch, SQLite `synchronous=FULL`), with the producer held to a bounded backlog so the
-/// measured rate is one the engine sustains. Latency is per transaction, from append to stored.
+/// `csic bench pipeline`: chain simulator -> `transactions` log -> transaction engine -> store, all durable
+/// (fsync per log batch; SQLite `synchronous=FULL`, or PostgreSQL's commit), with the producer held to a bounded
+/// backlog so the measured rate is one the engine sustains. Latency is per transaction, from append to stored.
 public enum PipelineBenchmark {
-    public static func run(duration: Duration, maxBacklog: Int = 24_576, batchSize: Int = 2_000) async throws -> BenchmarkResult {
+    /// The store the engine writes.
+    public enum Store: Sendable {
+        /// A scratch SQLite database.
+        case sqlite
+        /// A scratch schema (`bench_<random>`, dropped afterwards) on this server.
+        case postgres(PostgresSettings)
+
+        var name: String {
+            switch self {
+            case .sqlite: "sqlite"
+            case .postgres: "postgres"
+            }
+        }
+    }
+
+    /// Runs for `duration`. Without `rate` the producer appends batches of `batchSize` as fast as the engine
+    /// keeps the backlog under `maxBacklog` (the capacity); with `rate` it offers that many transactions per
+    /// second (open loop, 40 appends a second) and the result says whether the engine kept up.
+    public static func run(
+        duration: Duration, maxBacklog: Int = 24_576, batchSize: Int = 2_000, rate: Double? = nil, store backend: Store = .sqlite
+    ) async throws -> BenchmarkResult {
+        let batchSize = rate.map { max(1, min(batchSize, Int($0 / 40))) } ?? batchSize
         let scratch = try ScratchDirectory(prefix: "csic-bench-pipeline")
         defer { scratch.remove() }
         let log = try EmbeddedEventLog(directory: "\(scratch.path)/log", options: EmbeddedLogOptions(fsync: .everyBatch))
-        let store = try SQLiteStore(path: "\(scratch.path)/store/csic.sqlite", durability: .full)
+        let store: any PlatformStore
+        var scratchSchema: PostgresStore?
+        switch backend {
+        case .sqlite: store = try SQLiteStore(path: "\(scratch.path)/store/csic.sqlite", durability: .full)
+        case .postgres(var settings):
+            settings.schema = "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+            let opened = try await PostgresStore.open(settings)
+            (store, scratchSchema) = (opened, opened)
+        }
         try await log.createPlatformTopics(partitions: 4)
         let processed = Atomic<Int>(0)
         let histogram = Mutex(LatencyHistogram())
@@ -35,6 +64,9 @@ public enum PipelineBenchmark {
         let deadline = started.advanced(by: duration)
         var produced = 0
         while clock.now < deadline {
+            if let rate {
+                try await Task.sleep(until: started.advanced(by: .seconds(Double(produced) / rate)), clock: clock)
+            }
             while produced - processed.load(ordering: .relaxed) > maxBacklog, clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(1))
             }
@@ -49,13 +81,20 @@ public enum PipelineBenchmark {
         }
         let elapsed = clock.now - started
         let stored = try await store.transactionCount()
+        let bytes = try await store.sizeBytes()
         engineTask.cancel()
         _ = try? await engineTask.value
         try await log.close()
+        try await scratchSchema?.dropScratchSchema()
         return BenchmarkResult(
-            name: "pipeline", records: stored, duration: elapsed, latency: histogram.withLock { $0 },
+            name: backend.name == "sqlite" ? "pipeline" : "pipeline.\(backend.name)", records: stored, duration: elapsed,
+            latency: histogram.withLock { $0 },
             parameters: [
-                "stages": "simulate,encode,append(fsync),poll,decode,validate,sqlite(upsert+address index,FULL),commit",
+                "store": backend.name, "store_bytes": "\(bytes)",
+                "load": rate.map { "open loop, \($0) transactions/s offered" } ?? "closed loop",
+                "backlog_at_end": "\(produced - stored)",
+                "store_bytes_per_million_transactions": "\(stored > 0 ? Int64(Double(bytes) / Double(stored) * 1_000_000) : 0)",
+                "stages": "simulate,encode,append(fsync),poll,decode,validate,\(backend.name)(upsert+address index, durable commit),commit",
                 "max_backlog": "\(maxBacklog)", "producer_batch": "\(batchSize)", "partitions": "4",
                 "produced_records": "\(produced)", "latency": "append to stored, per transaction",
             ])

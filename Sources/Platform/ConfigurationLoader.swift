@@ -49,12 +49,14 @@ public struct LoadedConfiguration: Sendable {
 /// retention: { transactions: 7y, alerts: 7y, dead_letters: 365d, check_hours: 24 }   # audit is always permanent
 /// ```
 public enum ConfigurationLoader {
-    /// Loads the file (and environment), validates, and builds `components` from their sections.
+    /// Loads the file (and environment), validates, and builds `components` from their sections. `values` given
+    /// by key (`csic demo`'s flags) take precedence over both.
     public static func load(
-        file: String?, environment: [String: String], components: [any PlatformComponent.Type] = Platform.standardComponents
+        file: String?, environment: [String: String], values: [String: ConfigValue] = [:],
+        components: [any PlatformComponent.Type] = Platform.standardComponents
     ) async throws -> LoadedConfiguration {
         var providers: [any ConfigProvider] = [
-            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "csic")
+            inMemory(values), EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "csic"),
         ]
         if let file {
             providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
@@ -66,8 +68,12 @@ public enum ConfigurationLoader {
     public static func load(
         values: [String: ConfigValue], components: [any PlatformComponent.Type] = Platform.standardComponents
     ) throws -> LoadedConfiguration {
-        let keyed = Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), $0.value) })
-        return try read(ConfigReader(provider: InMemoryProvider(name: "flags", values: keyed)), components: components)
+        try read(ConfigReader(provider: inMemory(values)), components: components)
+    }
+
+    private static func inMemory(_ values: [String: ConfigValue]) -> InMemoryProvider {
+        InMemoryProvider(
+            name: "flags", values: Dictionary(uniqueKeysWithValues: values.map { (AbsoluteConfigKey(ConfigKey($0.key)), $0.value) }))
     }
 
     static func read(_ config: ConfigReader, components: [any PlatformComponent.Type]) throws -> LoadedConfiguration {

@@ -75,6 +75,8 @@ enum PlatformMetrics {
         "csic_consumer_lag": "Records a consumer group has not yet committed, by group and topic.",
         "csic_store_size_bytes": "Bytes the store occupies on disk.",
         "csic_store_rows": "Rows stored, by table.",
+        "csic_store_up": "Whether the store server answered within 2 s (1) or not (0), by backend (PostgreSQL only).",
+        "csic_store_unreachable_total": "Times the store server stopped answering, by backend (PostgreSQL only).",
         "csic_http_requests_total": "HTTP requests answered, by route and status.",
         "csic_http_request_duration_seconds": "Time to answer an HTTP request, by route.",
     ]

@@ -130,6 +130,10 @@ public final class Platform: Sendable {
         let context = context
         var services: [any Service] = []
         if configuration.roles.contains(.process) { services.append(LogRetentionService(log: log, logger: logger)) }
+        if case .postgres(let store) = database {
+            services.append(
+                StoreMonitor(backend: "postgres", probe: { try await store.ping() }, health: health, metrics: metrics, logger: logger))
+        }
         for component in components {
             let section = type(of: component).section
             services += try component.services(context).map { service in

@@ -34,14 +34,20 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "api: transactions in the store (added when it holds fewer).") var transactions: Int = 10_000_000
     @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
     @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
-    @Option(help: "api: requests per second offered to each query class (open loop); default: as fast as answered.") var rate: Double?
+    @Option(
+        help:
+            "api: requests per second offered to each query class; pipeline: transactions per second offered (open loop); default: as fast as answered."
+    )
+    var rate: Double?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
+    @Option(help: "pipeline: the configuration file whose store (store.backend, store.postgres) the engine writes.") var config: String?
+    @Flag(help: "pipeline: measure SQLite and the configured PostgreSQL server one after the other in this run.") var compare = false
 
     func run() async throws {
         let results: [BenchmarkResult] =
             switch name {
             case .log: [try await LogBenchmark.run(duration: .seconds(duration))]
-            case .pipeline: [try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog)]
+            case .pipeline: try await pipeline()
             case .stages: try await StageBenchmark.run()
             case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
             case .api: try await api()
@@ -54,6 +60,26 @@ struct Bench: AsyncParsableCommand {
                 ]
             }
         for result in results { print(json ? result.json : result.text) }
+    }
+
+    /// The configured store, or SQLite then the configured PostgreSQL server with `--compare`.
+    private func pipeline() async throws -> [BenchmarkResult] {
+        let configuration = try await ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment).platform
+        let postgres = PipelineBenchmark.Store.postgres(configuration.storePostgres)
+        let stores: [PipelineBenchmark.Store]
+        if compare {
+            guard configuration.storeBackend == .postgres else {
+                throw ValidationError("--compare needs --config with store.backend: postgres and its server")
+            }
+            stores = [.sqlite, postgres]
+        } else {
+            stores = [configuration.storeBackend == .postgres ? postgres : .sqlite]
+        }
+        var results: [BenchmarkResult] = []
+        for store in stores {
+            results.append(try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog, rate: rate, store: store))
+        }
+        return results
     }
 
     /// The platform on `--data-dir` (embedded backends, API only, no simulator, rate limits out of the way).

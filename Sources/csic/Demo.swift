@@ -6,9 +6,10 @@ import Foundation
 import APIGateway
 import Logging
 
-/// `csic demo`: every role and the chain simulator on embedded backends.
+/// `csic demo`: every role and the chain simulator, on embedded backends or on those of `--config`.
 struct Demo: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run all roles and the simulators on embedded backends.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run all roles and the simulators on embedded backends (or on those of a configuration file).")
 
     @Option(help: "HTTP port.") var port: Int = 8080
     @Option(help: "HTTP address to bind.") var host: String = "127.0.0.1"
@@ -22,6 +23,11 @@ struct Demo: AsyncParsableCommand {
         name: .customLong("admin-password"),
         help: "Password of the demo admin, admin (at least 12 characters); without it a random one is printed at start.")
     var adminPassword: String?
+    @Option(
+        help:
+            "A configuration file (as for serve) whose backends (store.backend: postgres, log.backend: kafka) the demo runs on; the flags above take precedence."
+    )
+    var config: String?
 
     func run() async throws {
         var values: [String: ConfigValue] = [
@@ -34,7 +40,9 @@ struct Demo: AsyncParsableCommand {
         ]
         if let seed { values["simulator.seed"] = ConfigValue(.int(Int(truncatingIfNeeded: Int64(bitPattern: seed))), isSecret: false) }
         if let count { values["simulator.count"] = ConfigValue(.int(count), isSecret: false) }
-        let configuration = try ConfigurationLoader.load(values: values)
+        // Without --config the demo is its flags alone; with it, the file and CSIC_* variables as for serve.
+        let configuration = try await ConfigurationLoader.load(
+            file: config, environment: config == nil ? [:] : ProcessInfo.processInfo.environment, values: values)
         let logger = Logging.bootstrapped(label: "csic")
         let platform = try await Platform.open(configuration, logger: logger)
         let password = adminPassword ?? Secrets.demoPassword()

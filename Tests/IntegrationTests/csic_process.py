@@ -68,7 +68,7 @@ def call(port, path, body=None, method=None, auth=True, headers=None, timeout=10
 class CSICProcess:
     """A `csic demo` process; its bound port is read from the line it prints when the server is up."""
 
-    def __init__(self, binary, args, log_path):
+    def __init__(self, binary, args, log_path, env=None):
         self.log = open(log_path, "ab")
         if "--admin-password" not in args:
             args = [*args, "--admin-password", ADMIN_PASSWORD]
@@ -76,7 +76,7 @@ class CSICProcess:
             args = [*args, "--grpc-port", "0"]
         self.process = subprocess.Popen(
             [binary, "demo", "--host", "127.0.0.1", "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True, env=env)
         self.port = None
 
     def wait_until_serving(self, timeout=60):

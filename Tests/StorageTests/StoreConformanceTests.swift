@@ -111,6 +111,15 @@ func allIDs(_ store: any PlatformStore, address: String, pageSize: Int) async th
         }
         #expect(try await store.transaction(id: "x")?.id == "x")
     }
+    /// An address a transaction both spends from and pays to (change back to itself) is listed once.
+    @Test(arguments: StoreBackend.available) func anAddressTwiceInOneTransactionIsListedOnce(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        try await store.apply([TransactionWrite(row(1), addresses: ["self", "other", "self"])])
+        try await store.apply([TransactionWrite(row(1), addresses: ["self", "self", "third"])])
+        #expect(try await allIDs(store, address: "self", pageSize: 10) == [row(1).id])
+        #expect(try await allIDs(store, address: "third", pageSize: 10) == [row(1).id], "a replay adds what is new")
+    }
+
     @Test(arguments: StoreBackend.available) func riskScoreSurvivesAReplayWithoutIt(_ backend: StoreBackend) async throws {
         let store = try await backend.open()
         try await store.apply([TransactionWrite(row(1, risk: 88), addresses: [])])

@@ -66,7 +66,7 @@ extension TransactionEngine {
         }
 
         public func prepare(_ writes: [TransactionWrite]) -> PreparedTransactions {
-            PreparedTransactions(writes)
+            store.prepare(writes)
         }
 
         public func apply(_ prepared: PreparedTransactions) async throws {

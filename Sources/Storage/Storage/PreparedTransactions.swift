@@ -20,6 +20,8 @@ public struct PreparedTransactions: Sendable {
     var idOrder: [Int]
     /// Address index entries: the address key and the position of the transaction in `transactions`.
     var addressEntries: [(key: Int64, transaction: Int)]
+    /// The batch encoded for PostgreSQL, when a ``PostgresStore`` prepared it.
+    var postgres: PostgresBatch?
 
     /// The number of writes prepared.
     public var count: Int { transactions.count }

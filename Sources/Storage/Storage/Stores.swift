@@ -2,8 +2,11 @@ import CSICCore
 
 /// Chain transactions with their risk score and status.
 public protocol TransactionStore: Sendable {
-    /// Upserts a batch of transactions atomically (all or none), prepared by ``PreparedTransactions`` off the
-    /// writer's thread. Idempotent by event id: applying the same batch twice leaves the same state.
+    /// Makes `writes` ready for ``apply(_:)`` off the writer, while the previous batch is written: grouped,
+    /// sorted and keyed, and encoded ahead of time where the backend can.
+    func prepare(_ writes: [TransactionWrite]) -> PreparedTransactions
+    /// Upserts a batch of transactions atomically (all or none), made ready by ``prepare(_:)``. Idempotent by
+    /// event id: applying the same batch twice leaves the same state.
     func apply(_ prepared: PreparedTransactions) async throws
     /// The transaction with event id `id` (e.g. `btc:<txid>`).
     func transaction(id: String) async throws -> StoredTransaction?
@@ -66,9 +69,13 @@ public protocol PlatformStore: TransactionStore, DeadLetterStore, AlertStore, Us
 }
 
 extension TransactionStore {
+    public func prepare(_ writes: [TransactionWrite]) -> PreparedTransactions {
+        PreparedTransactions(writes)
+    }
+
     /// Prepares and applies `writes` atomically.
     public func apply(_ writes: [TransactionWrite]) async throws {
-        try await apply(PreparedTransactions(writes))
+        try await apply(prepare(writes))
     }
 }
 

@@ -51,6 +51,13 @@ public final class PostgresStore: PlatformStore {
         return store
     }
 
+    /// Drops this store's schema with everything in it: only for the scratch schemas benchmarks make themselves
+    /// (`bench_*`); any other schema is refused.
+    public func dropScratchSchema() async throws {
+        precondition(settings.schema.hasPrefix("bench_"), "only a benchmark's scratch schema is ever dropped")
+        try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(settings.schema) CASCADE"), logger: logger)
+    }
+
     /// Closes the pool's connections; calls after this fail.
     public func close() {
         runner.cancel()
@@ -58,6 +65,11 @@ public final class PostgresStore: PlatformStore {
 
     deinit {
         runner.cancel()
+    }
+
+    /// Whether the server answers: `SELECT 1` on a pooled connection.
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
     }
 
     /// Runs `body` in one transaction.
@@ -72,9 +84,17 @@ public final class PostgresStore: PlatformStore {
         return items
     }
 
+    /// Groups the batch and encodes its rows for PostgreSQL ahead of the write (``PostgresBatch``).
+    public func prepare(_ writes: [TransactionWrite]) -> PreparedTransactions {
+        var prepared = PreparedTransactions(writes)
+        prepared.postgres = PostgresBatch(prepared)
+        return prepared
+    }
+
     public func apply(_ prepared: PreparedTransactions) async throws {
         guard prepared.count > 0 else { return }
-        try await transaction { connection in try await PostgresTransactionRows.upsert(prepared, connection, logger: logger) }
+        let batch = prepared.postgres ?? PostgresBatch(prepared)
+        try await transaction { connection in try await PostgresTransactionRows.upsert(batch, connection, logger: logger) }
     }
 
     public func record(_ letters: [DeadLetter]) async throws {
