@@ -138,11 +138,12 @@ let package = Package(
         .target(
             name: "AuditTrail",
             dependencies: [
-                "CSICCore", "CSICProtos", "DurableFiles", "EventLog", "StreamRuntime",
+                "CSICCore", "CSICProtos", "DurableFiles", "EventLog", "StreamRuntime", "Storage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -265,7 +266,7 @@ let package = Package(
             path: "Sources/csic",
             swiftSettings: swiftSettings
         ),
-        .target(name: "CSICTestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
+        .target(name: "CSICTestSupport", dependencies: ["CSICCore"], path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BlockchainAdaptersTests",
@@ -277,7 +278,7 @@ let package = Package(
         .testTarget(
             name: "AuditTrailTests",
             dependencies: [
-                "AuditTrail", "CSICCore", "CSICProtos", "CSICTestSupport", "EventLog", "StreamRuntime",
+                "AuditTrail", "CSICCore", "CSICProtos", "CSICTestSupport", "EventLog", "Storage", "StreamRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

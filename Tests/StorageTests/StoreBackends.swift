@@ -1,25 +1,16 @@
 import CSICCore
+import CSICTestSupport
 import Foundation
 import Storage
 import Testing
 
 /// The backends the store conformance suite runs on: SQLite always, PostgreSQL too when
-/// `CSIC_TEST_POSTGRES_URL` (`postgres://user:password@127.0.0.1:port/database`) names a server, as
-/// `scripts/test` does.
+/// `CSIC_TEST_POSTGRES_URL` names a server (``TestPostgres``), as `scripts/test` does.
 enum StoreBackend: String, Sendable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
-    static let available: [StoreBackend] = postgresSettings == nil ? [.sqlite] : [.sqlite, .postgres]
-
-    /// The server of `CSIC_TEST_POSTGRES_URL`, without a schema (each test makes its own).
-    static let postgresSettings: PostgresSettings? = {
-        guard let text = ProcessInfo.processInfo.environment["CSIC_TEST_POSTGRES_URL"], let url = URLComponents(string: text),
-            let host = url.host, let user = url.user
-        else { return nil }
-        return PostgresSettings(
-            host: host, port: url.port ?? 5432, user: user, password: url.password, database: String(url.path.dropFirst()), tls: .disable)
-    }()
+    static let available: [StoreBackend] = TestPostgres.server == nil ? [.sqlite] : [.sqlite, .postgres]
 
     var testDescription: String { rawValue }
 
@@ -33,8 +24,7 @@ enum StoreBackend: String, Sendable, CustomTestStringConvertible {
 
     /// A new, empty place for a store of this backend: a directory, or a schema of its own.
     func place() -> StorePlace {
-        let name = "test_" + UUID().uuidString.lowercased().filter(\.isHexDigit).prefix(16)
-        return StorePlace(backend: self, name: String(name))
+        StorePlace(backend: self, name: TestPostgres.freshSchema())
     }
 
     /// A new store in a place of its own.
@@ -53,7 +43,7 @@ struct StorePlace: Sendable {
         switch backend {
         case .sqlite: return try SQLiteStore(path: "\(StoreBackend.sqliteRoot)/\(name)/csic.sqlite")
         case .postgres:
-            var settings = try #require(StoreBackend.postgresSettings)
+            var settings = try #require(TestPostgres.server)
             settings.schema = name
             return try await PostgresStore.open(settings)
         }

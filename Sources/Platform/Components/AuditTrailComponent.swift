@@ -2,6 +2,7 @@ import APIGateway
 import AuditTrail
 import CSICCore
 import ServiceLifecycle
+import Storage
 import StreamRuntime
 
 /// The audit trail (`audit:`): the audit engine in the `process` role appends every record on `audit` to the
@@ -56,6 +57,9 @@ public struct AuditTrailComponent: PlatformComponent {
 
     public var consumers: [String: String] { [Topic.audit.rawValue: AuditEngine.consumerGroup] }
 
+    /// The search index's table on PostgreSQL (on SQLite the index is `audit/index.sqlite`).
+    public var storeMigrations: [StoreMigration] { [PostgresAuditIndex.migration] }
+
     public var metricsHelp: [String: String] {
         [
             "csic_audit_records_total": "Audit records appended to the WORM audit log.",
@@ -70,7 +74,8 @@ public struct AuditTrailComponent: PlatformComponent {
             directory: context.directory("audit"),
             log: AuditLog.Settings(
                 origin: origin, segmentEntries: segmentEntries, mirror: mirrorDirectory, signingKey: signingKey),
-            checkpointEvery: checkpointEvery, checkpointInterval: .seconds(checkpointSeconds))
+            checkpointEvery: checkpointEvery, checkpointInterval: .seconds(checkpointSeconds),
+            search: AuditSearchBackend(context.database, directory: context.directory("audit")))
         var services: [any Service] = [
             StreamProcessor(audit: settings, log: context.log, metrics: context.metrics, logger: context.logger, health: context.health)
         ]
@@ -85,7 +90,9 @@ public struct AuditTrailComponent: PlatformComponent {
 
     /// Records with proofs, read from the WORM log's files (for REST and gRPC).
     public func queries(_ context: ComponentContext) -> any AuditQueries {
-        LocalAuditQueries(directory: context.directory("audit"), origin: origin)
+        LocalAuditQueries(
+            directory: context.directory("audit"), origin: origin,
+            search: AuditSearchBackend(context.database, directory: context.directory("audit")))
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {

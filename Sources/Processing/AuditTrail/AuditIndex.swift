@@ -2,10 +2,9 @@ import CSICCore
 import Foundation
 import GRDB
 
-/// The audit trail's search index, `audit/index.sqlite`: every entry's fields (actor, action, resource,
-/// outcome, time, id) and an FTS5 full-text index of its words, keyed by leaf index. It is derived data:
-/// written after the entries are durable, caught up from the log on start, and never trusted for integrity
-/// (every result is served with its inclusion proof).
+/// The audit trail's search index on SQLite, `audit/index.sqlite`: every entry's fields (actor, action,
+/// resource, outcome, time, id) and an FTS5 full-text index of its words (``AuditSearchWords``), keyed by leaf
+/// index. See ``AuditSearchIndex``.
 public final class AuditIndex: Sendable {
     let queue: DatabaseQueue
 
@@ -48,10 +47,7 @@ public final class AuditIndex: Sendable {
                     index, record.id, record.time.microsecondsSinceEpoch, record.actor, record.action, record.resource,
                     record.outcome.rawValue,
                 ])
-                let words =
-                    ([record.id, record.actor, record.action, record.resource, record.requestID, record.sourceAddress]
-                    + record.details.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }).joined(separator: " ")
-                try text.execute(arguments: [index, words])
+                try text.execute(arguments: [index, AuditSearchWords.of(record).joined(separator: " ")])
             }
         }
     }
@@ -94,8 +90,11 @@ public final class AuditIndex: Sendable {
             arguments.append(to.microsecondsSinceEpoch)
         }
         if let text = filter.text {
+            // The words as one phrase; they are letters and digits only, so nothing in them needs quoting.
+            let words = AuditSearchWords.split(text)
+            guard !words.isEmpty else { return [] }
             conditions.append("leaf_index IN (SELECT rowid FROM entries_text WHERE entries_text MATCH ?)")
-            arguments.append("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"")
+            arguments.append("\"" + words.joined(separator: " ") + "\"")
         }
         arguments.append(limit)
         let direction = order == .newestFirst ? "DESC" : "ASC"

@@ -6,7 +6,7 @@ import StreamRuntime
 import Synchronization
 
 /// Where the audit engine's effects go: the WORM audit log in `directory`, appended (and synced) on NIO's
-/// blocking thread pool, then the search index. A record replayed after a crash (appended, offsets not yet
+/// blocking thread pool, then the search index (``AuditSearchIndex``, on SQLite or PostgreSQL). A record replayed after a crash (appended, offsets not yet
 /// committed) is recognised by its id among the log's newest entries and not appended twice. A checkpoint
 /// is signed every `checkpointEvery` entries or `checkpointInterval`, whichever comes first, and on shutdown.
 public final class AuditLogSink: EffectSink {
@@ -15,14 +15,18 @@ public final class AuditLogSink: EffectSink {
         public var log: AuditLog.Settings
         public var checkpointEvery: UInt64
         public var checkpointInterval: Duration
+        /// Where the search index is (default: `index.sqlite` in `directory`).
+        public var search: AuditSearchBackend
 
         public init(
-            directory: String, log: AuditLog.Settings, checkpointEvery: UInt64 = 10_000, checkpointInterval: Duration = .seconds(10)
+            directory: String, log: AuditLog.Settings, checkpointEvery: UInt64 = 10_000, checkpointInterval: Duration = .seconds(10),
+            search: AuditSearchBackend? = nil
         ) {
             self.directory = directory
             self.log = log
             self.checkpointEvery = checkpointEvery
             self.checkpointInterval = checkpointInterval
+            self.search = search ?? .sqlite(directory: directory)
         }
     }
 
@@ -31,7 +35,6 @@ public final class AuditLogSink: EffectSink {
 
     private struct State {
         let trail: AuditLog
-        let index: AuditIndex
         var recent: RecentIDs
         var lastCheckpoint: (size: UInt64, time: ContinuousClock.Instant)
     }
@@ -41,6 +44,8 @@ public final class AuditLogSink: EffectSink {
     private let appended: Counter
     private let entries: Gauge
     private let state = Mutex<State?>(nil)
+    /// Written by the one engine task that applies batches, after each append.
+    private let index = Mutex<(any AuditSearchIndex)?>(nil)
 
     public init(settings: Settings, metrics: any MetricsFactory, logger: Logger) {
         self.settings = settings
@@ -55,49 +60,52 @@ public final class AuditLogSink: EffectSink {
         let (size, verifierKey) = try await BlockingIO.run {
             try self.state.withLock { state -> (UInt64, String) in
                 let trail = try AuditLog(directory: settings.directory, settings: settings.log)
-                let index = try AuditIndex(path: settings.directory + "/index.sqlite")
-                try Self.catchUp(index, with: trail)
                 var recent = RecentIDs(capacity: 4 * Self.batchLimit)
                 let tail = trail.size - min(trail.size, UInt64(2 * Self.batchLimit))
                 for position in tail..<trail.size { if let id = try? AuditLeaf.record(trail.leaf(position)).id { recent.insert(id) } }
                 let checkpointed = try trail.latestCheckpoint()?.checkpoint.size ?? 0
                 let opened = (trail.size, trail.verifierKey)
-                state = State(trail: trail, index: index, recent: recent, lastCheckpoint: (checkpointed, .now))
+                state = State(trail: trail, recent: recent, lastCheckpoint: (checkpointed, .now))
                 return opened
             }
         }
+        let searchIndex = try settings.search.open(readOnly: false)
+        index.withLock { $0 = searchIndex }
+        try await catchUp(searchIndex)
         entries.record(Int64(size))
         logger.info("audit trail started", metadata: ["entries": "\(size)", "verifier_key": "\(verifierKey)"])
     }
 
     public func apply(_ records: [AuditRecord]) async throws {
-        let (appendedCount, size) = try await BlockingIO.run {
-            try self.state.withLock { state -> (Int, UInt64) in
+        let (fresh, first, size) = try await BlockingIO.run {
+            try self.state.withLock { state -> ([AuditRecord], UInt64, UInt64) in
                 guard var current = state else { throw AuditSinkError.notStarted }
                 var seen: Set<String> = []
                 let fresh = records.filter { !current.recent.contains($0.id) && seen.insert($0.id).inserted }
-                guard !fresh.isEmpty else { return (0, current.trail.size) }
+                guard !fresh.isEmpty else { return ([], current.trail.size, current.trail.size) }
                 let first = current.trail.size
                 _ = try current.trail.append(fresh)
                 // Only what is durable counts as seen, and it is kept at once: a failed append is retried with
                 // the same records, and a failure after it (index, checkpoint) never appends them again.
                 for record in fresh { current.recent.insert(record.id) }
                 state = current
-                do {
-                    if try current.index.count() == first {
-                        try current.index.add(fresh, first: first)
-                    } else {
-                        try Self.catchUp(current.index, with: current.trail)
-                    }
-                } catch {
-                    self.logger.error("audit search index update failed; it catches up later", metadata: ["error": "\(error)"])
-                }
                 try self.checkpointIfDue(&current)
                 state = current
-                return (fresh.count, current.trail.size)
+                return (fresh, first, current.trail.size)
             }
         }
-        appended.increment(by: appendedCount)
+        if !fresh.isEmpty, let searchIndex = index.withLock({ $0 }) {
+            do {
+                if try await searchIndex.indexedCount() == first {
+                    try await searchIndex.index(fresh, first: first)
+                } else {
+                    try await catchUp(searchIndex)
+                }
+            } catch {
+                logger.error("audit search index update failed; it catches up later", metadata: ["error": "\(error)"])
+            }
+        }
+        appended.increment(by: fresh.count)
         entries.record(Int64(size))
     }
 
@@ -133,12 +141,23 @@ public final class AuditLogSink: EffectSink {
     }
 
     /// Indexes the entries the search index does not have yet (after a crash, or a failed update).
-    private static func catchUp(_ index: AuditIndex, with trail: AuditLog) throws {
-        var next = try index.count()
-        while next < trail.size {
-            let end = min(trail.size, next + 4_096)
-            try index.add(try (next..<end).map { try AuditLeaf.record(trail.leaf($0)) }, first: next)
-            next = end
+    private func catchUp(_ searchIndex: any AuditSearchIndex) async throws {
+        var next = try await searchIndex.indexedCount()
+        while true {
+            let start = next
+            let records = try await BlockingIO.run {
+                try self.state.withLock { state -> [AuditRecord] in
+                    guard let trail = state?.trail else { throw AuditSinkError.notStarted }
+                    // An index ahead of the log was built from another log (a PostgreSQL schema shared with a
+                    // data directory started afresh): it is left as it is, and searches may name entries this log
+                    // does not have (they are never served without a proof from this log).
+                    guard start < trail.size else { return [] }
+                    return try (start..<min(trail.size, start + 4_096)).map { try AuditLeaf.record(trail.leaf($0)) }
+                }
+            }
+            guard !records.isEmpty else { return }
+            try await searchIndex.index(records, first: start)
+            next = start + UInt64(records.count)
         }
     }
 }

@@ -2,15 +2,18 @@ import CSICCore
 import DurableFiles
 
 /// ``AuditQueries`` over the audit trail's files on this host (`<data>/audit`): the WORM log opened
-/// read-only (public keys only) and the search index, per query, on the blocking thread pool (`BlockingIO`). Works
-/// when the API runs beside the audit engine, or anywhere that directory is mounted read-only.
+/// read-only (public keys only), per query, on the blocking thread pool (`BlockingIO`), and the search index
+/// (SQLite beside the log, or the platform's PostgreSQL store). Works when the API runs beside the audit engine,
+/// or anywhere that directory is mounted read-only.
 public struct LocalAuditQueries: AuditQueries {
     public let directory: String
     public let origin: String
+    public let search: AuditSearchBackend
 
-    public init(directory: String, origin: String) {
+    public init(directory: String, origin: String, search: AuditSearchBackend? = nil) {
         self.directory = directory
         self.origin = origin
+        self.search = search ?? .sqlite(directory: directory)
     }
 
     public func latestCheckpoint() async throws -> AuditCheckpointInfo {
@@ -18,9 +21,10 @@ public struct LocalAuditQueries: AuditQueries {
     }
 
     public func record(id: String) async throws -> AuditProvenRecord? {
-        try await BlockingIO.run {
+        guard let index = try await searchIndex().leafIndex(ofRecord: id) else { return nil }
+        return try await BlockingIO.run {
             let (log, newest) = try open()
-            guard let index = try searchIndex().index(ofRecord: id), index < log.size else { return nil }
+            guard index < log.size else { return nil }
             guard index < newest.treeSize else { throw AuditQueryError.notYetCovered(leafIndex: index, treeSize: newest.treeSize) }
             // The key that signed this checkpoint, which may be an older, rotated one.
             var checkpoint = newest
@@ -30,18 +34,17 @@ public struct LocalAuditQueries: AuditQueries {
     }
 
     public func search(_ filter: AuditFilter, order: AuditOrder, after: UInt64?, limit: Int) async throws -> AuditSearchResult {
-        try await BlockingIO.run {
-            let (log, checkpoint) = try open()
-            let size = checkpoint.treeSize
-            let range: Range<UInt64> =
-                switch order {
-                case .newestFirst: 0..<min(after ?? size, size)
-                case .oldestFirst: min(after.map { $0 &+ 1 } ?? 0, size)..<size
-                }
-            let items = try searchIndex().search(filter, in: range, order: order, limit: limit).map { index in
-                try proven(index, in: log, checkpoint: checkpoint)
+        let size = try await BlockingIO.run { try open().1.treeSize }
+        let range: Range<UInt64> =
+            switch order {
+            case .newestFirst: 0..<min(after ?? size, size)
+            case .oldestFirst: min(after.map { $0 &+ 1 } ?? 0, size)..<size
             }
-            return AuditSearchResult(items: items, checkpoint: checkpoint)
+        let found = try await searchIndex().leafIndexes(matching: filter, in: range, order: order, limit: limit)
+        return try await BlockingIO.run {
+            // Proven against the newest checkpoint, which covers every leaf of `range` (it may have grown since).
+            let (log, checkpoint) = try open()
+            return AuditSearchResult(items: try found.map { try proven($0, in: log, checkpoint: checkpoint) }, checkpoint: checkpoint)
         }
     }
 
@@ -52,9 +55,9 @@ public struct LocalAuditQueries: AuditQueries {
             inclusionProof: try log.inclusionProof(index: index, size: checkpoint.treeSize).map(\.bytes), checkpoint: checkpoint)
     }
 
-    private func searchIndex() throws -> AuditIndex {
+    private func searchIndex() throws -> any AuditSearchIndex {
         do {
-            return try AuditIndex(path: directory + "/index.sqlite", readOnly: true)
+            return try search.open(readOnly: true)
         } catch {
             throw AuditQueryError.noIndex
         }

@@ -14,7 +14,7 @@ public final class PostgresStore: PlatformStore {
     /// The pool, for the tables that components add with their own migrations.
     public let client: PostgresClient
     public let settings: PostgresSettings
-    let logger: Logger
+    public let logger: Logger
     private let runner: Task<Void, Never>
 
     private init(client: PostgresClient, settings: PostgresSettings, logger: Logger, runner: Task<Void, Never>) {
