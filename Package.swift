@@ -109,6 +109,7 @@ let package = Package(
                 "CSICCore",
                 "CSICProtos",
                 "EventLog",
+                "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "BigInt", package: "BigInt"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -117,6 +118,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -271,7 +273,7 @@ let package = Package(
         .testTarget(
             name: "BlockchainAdaptersTests",
             dependencies: [
-                "BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport", "EventLog", "Simulation",
+                "BlockchainAdapters", "CSICCore", "CSICProtos", "CSICTestSupport", "EventLog", "Simulation", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),

@@ -1,6 +1,7 @@
 import BlockchainAdapters
 import CSICCore
 import ServiceLifecycle
+import Storage
 
 /// The Bitcoin adapter (`bitcoin:`): follows Bitcoin Core nodes in the `ingest` role when `rpc_urls` is set.
 public struct BitcoinComponent: PlatformComponent {
@@ -60,6 +61,9 @@ public struct BitcoinComponent: PlatformComponent {
 
     public var metricsHelp: [String: String] { ChainMetricsHelp.all }
 
+    /// The adapter's state tables on PostgreSQL (on SQLite the state is its own file).
+    public var storeMigrations: [StoreMigration] { [PostgresBitcoinAdapterState.migration] }
+
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.ingest), let settings = adapterSettings(context) else { return [] }
         return [try BitcoinAdapter(settings: settings, log: context.log, metrics: context.metrics, logger: context.logger)]
@@ -77,7 +81,8 @@ public struct BitcoinComponent: PlatformComponent {
         }
         var settings = BitcoinAdapterSettings(
             endpoints: endpoints, network: network, startHeight: startHeight, confirmations: confirmations,
-            pollInterval: .seconds(pollSeconds), statePath: context.directory("bitcoin/adapter.sqlite"),
+            pollInterval: .seconds(pollSeconds),
+            state: AdapterStateLocation(context.database, path: context.directory("bitcoin/adapter.sqlite")),
             blockNotifications: zmqBlock.flatMap { ZMQSubscription(endpoint: $0, topics: ["hashblock"]) })
         settings.deadLetterMaxBytes = deadLetterMaxBytes
         return settings

@@ -1,6 +1,7 @@
 import BlockchainAdapters
 import CSICCore
 import ServiceLifecycle
+import Storage
 
 /// The Ethereum adapter (`ethereum:`): follows execution clients in the `ingest` role when `rpc_urls` is set.
 public struct EthereumComponent: PlatformComponent {
@@ -48,12 +49,16 @@ public struct EthereumComponent: PlatformComponent {
 
     public var metricsHelp: [String: String] { ChainMetricsHelp.all }
 
+    /// The adapter's state tables on PostgreSQL (on SQLite the state is its own file).
+    public var storeMigrations: [StoreMigration] { [PostgresEthereumAdapterState.migration] }
+
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.ingest), !rpcURLs.isEmpty else { return [] }
         var settings = EthereumAdapterSettings(
             endpoints: rpcURLs.compactMap(NodeURL.init).map { EthereumNodeEndpoint(url: $0.address, authorization: $0.basicAuthorization) },
             chainID: chainID, startHeight: startHeight, confirmations: confirmations, pollInterval: .seconds(pollSeconds),
-            statePath: context.directory("ethereum/adapter.sqlite"), headSubscription: webSocketURL.map(EthereumHeadSubscription.init(url:))
+            state: AdapterStateLocation(context.database, path: context.directory("ethereum/adapter.sqlite")),
+            headSubscription: webSocketURL.map(EthereumHeadSubscription.init(url:))
         )
         settings.deadLetterMaxBytes = deadLetterMaxBytes
         return [try EthereumAdapter(settings: settings, log: context.log, metrics: context.metrics, logger: context.logger)]

@@ -28,8 +28,8 @@ public struct BitcoinAdapterSettings: Sendable {
     public var pollInterval: Duration
     /// The most bytes of a rejected answer a dead letter keeps (`dead_letter_max_bytes`).
     public var deadLetterMaxBytes = DeadLetter.defaultMaxPayloadBytes
-    /// The adapter's state file (checkpoint and UTXO index).
-    public var statePath: String
+    /// Where the adapter keeps its state (checkpoint and UTXO index): its own SQLite file or the platform's PostgreSQL store.
+    public var state: AdapterStateLocation
     /// How many recent blocks are remembered for reorgs.
     public var checkpointDepth: Int
     /// The node's `-zmqpubhashblock` publisher: a new block wakes the adapter at once instead of at the next poll.
@@ -37,14 +37,15 @@ public struct BitcoinAdapterSettings: Sendable {
 
     public init(
         endpoints: [BitcoinNodeEndpoint], network: BitcoinNetwork, startHeight: UInt64, confirmations: UInt64 = 1,
-        pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 144, blockNotifications: ZMQSubscription? = nil
+        pollInterval: Duration = .seconds(2), state: AdapterStateLocation, checkpointDepth: Int = 144,
+        blockNotifications: ZMQSubscription? = nil
     ) {
         self.endpoints = endpoints
         self.network = network
         self.startHeight = startHeight
         self.confirmations = confirmations
         self.pollInterval = pollInterval
-        self.statePath = statePath
+        self.state = state
         self.checkpointDepth = checkpointDepth
         self.blockNotifications = blockNotifications
     }
@@ -61,7 +62,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
     private let settings: BitcoinAdapterSettings
     private let clients: [BitcoinRPCClient]
     private let publisher: ChainEventPublisher
-    private let state: BitcoinAdapterState
+    private let state: any BitcoinStateStore
     private let logger: Logger
     private let metrics: ChainAdapterMetrics
     private let wake = BlockWake()
@@ -73,7 +74,7 @@ public final class BitcoinAdapter: Service, FollowedChain, Sendable {
         self.settings = settings
         clients = settings.endpoints.map { BitcoinRPCClient(url: $0.url, credentials: $0.credentials) }
         publisher = ChainEventPublisher(log: log, source: "bitcoin", maxDeadLetterBytes: settings.deadLetterMaxBytes)
-        state = try BitcoinAdapterState(path: settings.statePath)
+        state = try settings.state.bitcoin()
         self.logger = logger
         self.metrics = ChainAdapterMetrics(chain: "bitcoin", factory: metrics)
     }

@@ -29,8 +29,8 @@ public struct EthereumAdapterSettings: Sendable {
     public var pollInterval: Duration
     /// The most bytes of a rejected answer a dead letter keeps (`dead_letter_max_bytes`).
     public var deadLetterMaxBytes = DeadLetter.defaultMaxPayloadBytes
-    /// The adapter's state file (checkpoint and recent blocks' transactions).
-    public var statePath: String
+    /// Where the adapter keeps its state (checkpoint and recent blocks' transactions): its own SQLite file or the platform's PostgreSQL store.
+    public var state: AdapterStateLocation
     /// How many recent blocks are remembered for reorgs.
     public var checkpointDepth: Int
     /// The node's WebSocket endpoint: `eth_subscribe("newHeads")` wakes the adapter at once instead of at the next poll.
@@ -38,7 +38,7 @@ public struct EthereumAdapterSettings: Sendable {
 
     public init(
         endpoints: [EthereumNodeEndpoint], chainID: UInt64? = nil, startHeight: UInt64, confirmations: UInt64 = 1,
-        pollInterval: Duration = .seconds(2), statePath: String, checkpointDepth: Int = 128,
+        pollInterval: Duration = .seconds(2), state: AdapterStateLocation, checkpointDepth: Int = 128,
         headSubscription: EthereumHeadSubscription? = nil
     ) {
         self.endpoints = endpoints
@@ -46,7 +46,7 @@ public struct EthereumAdapterSettings: Sendable {
         self.startHeight = startHeight
         self.confirmations = confirmations
         self.pollInterval = pollInterval
-        self.statePath = statePath
+        self.state = state
         self.checkpointDepth = checkpointDepth
         self.headSubscription = headSubscription
     }
@@ -63,7 +63,7 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
     private let settings: EthereumAdapterSettings
     private let clients: [EthereumRPCClient]
     private let publisher: ChainEventPublisher
-    private let state: EthereumAdapterState
+    private let state: any EthereumStateStore
     private let logger: Logger
     private let metrics: ChainAdapterMetrics
     private let wake = BlockWake()
@@ -75,7 +75,7 @@ public final class EthereumAdapter: Service, FollowedChain, Sendable {
         self.settings = settings
         clients = settings.endpoints.map { EthereumRPCClient(url: $0.url, authorization: $0.authorization) }
         publisher = ChainEventPublisher(log: log, source: "ethereum", maxDeadLetterBytes: settings.deadLetterMaxBytes)
-        state = try EthereumAdapterState(path: settings.statePath)
+        state = try settings.state.ethereum()
         self.logger = logger
         self.metrics = ChainAdapterMetrics(chain: "ethereum", factory: metrics)
     }
