@@ -40,7 +40,7 @@ struct Bench: AsyncParsableCommand {
     )
     var rate: Double?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
-    @Option(help: "pipeline: the configuration file whose store (store.backend, store.postgres) the engine writes.") var config: String?
+    @Option(help: "pipeline, api: the configuration file whose store (store.backend, store.postgres) is measured.") var config: String?
     @Flag(help: "pipeline: measure SQLite and the configured PostgreSQL server one after the other in this run.") var compare = false
 
     func run() async throws {
@@ -82,7 +82,8 @@ struct Bench: AsyncParsableCommand {
         return results
     }
 
-    /// The platform on `--data-dir` (embedded backends, API only, no simulator, rate limits out of the way).
+    /// The platform on `--data-dir` (embedded backends, or the store of `--config`; API only, no simulator, rate
+    /// limits out of the way).
     private func api() async throws -> [BenchmarkResult] {
         // The benchmark's own scratch store (no `--data-dir`): made here, removed here.
         let scratch = dataDirectory == nil ? try ScratchDirectory(prefix: "csic-bench-api") : nil
@@ -93,7 +94,10 @@ struct Bench: AsyncParsableCommand {
             "auth.rate_limits.read.per_principal": ConfigValue(.int(10_000_000), isSecret: false),
             "auth.rate_limits.read.per_address": ConfigValue(.int(10_000_000), isSecret: false),
         ]
-        let platform = try await Platform.open(try ConfigurationLoader.load(values: values), logger: Logger(label: "bench"))
+        // With --config, the file's store (e.g. PostgreSQL) under the same overrides.
+        let configuration = try await ConfigurationLoader.load(
+            file: config, environment: config == nil ? [:] : ProcessInfo.processInfo.environment, values: values)
+        let platform = try await Platform.open(configuration, logger: Logger(label: "bench"))
         let results = try await APIBenchmark.run(
             platform,
             options: .init(transactions: transactions, connections: connections, seconds: duration, windowHours: windowHours, rate: rate)

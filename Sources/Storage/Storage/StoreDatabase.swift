@@ -11,4 +11,12 @@ public enum StoreDatabase: Sendable {
         case .postgres(let store): store
         }
     }
+
+    /// Time series on this database (``TimeSeriesStore``): what market and mining engines keep their samples in.
+    public var timeSeries: any TimeSeriesStore {
+        switch self {
+        case .sqlite(let store): SQLiteTimeSeries(store)
+        case .postgres(let store): PostgresTimeSeries(store)
+        }
+    }
 }

@@ -72,6 +72,13 @@ public final class PostgresStore: PlatformStore {
         try await client.query("SELECT 1", logger: logger)
     }
 
+    /// The server's SQLSTATE of `error` (`23505`: unique violation), also when it failed a transaction's body.
+    public static func sqlState(of error: any Error) -> String? {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] }
+        if let error = error as? PostgresTransactionError, let body = error.closureError { return sqlState(of: body) }
+        return nil
+    }
+
     /// Runs `body` in one transaction.
     func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         try await client.withTransaction(logger: logger) { connection in try await body(connection) }
