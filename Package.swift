@@ -291,7 +291,10 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
-            dependencies: ["Storage", "CSICCore", "CSICProtos", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Storage", "CSICCore", "CSICProtos", "CSICTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "StreamRuntimeTests",

@@ -1,5 +1,7 @@
 import CSICCore
 import Storage
+import CSICTestSupport
+import PostgresNIO
 import Testing
 
 /// `UserStore` and `StoredFeed` on every backend: accounts, API keys, single-use refresh tokens, and the
@@ -131,5 +133,22 @@ import Testing
         let letters = try await store.deadLetters(after: 0, limit: 10)
         #expect(letters.map(\.item.payload) == [[0xFF]])
         #expect(try await store.feedPositions().deadLetters == letters.last?.position)
+    }
+}
+
+/// Several processes opening one PostgreSQL schema at the same moment (a scale-out platform starting).
+@Suite struct PostgresOpeningTests {
+    @Test func storesOpeningOneNewSchemaAtOnceMigrateItOnce() async throws {
+        guard let settings = TestPostgres.settings() else { return }
+        let stores = try await withThrowingTaskGroup(of: PostgresStore.self) { group in
+            for _ in 0..<6 { group.addTask { try await PostgresStore.open(settings) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(stores.count == 6)
+        try await stores[0].apply([TransactionWrite(row(1), addresses: ["a"])])
+        #expect(try await stores[5].transaction(id: row(1).id) == row(1))
+        let applied = try await stores[0].client.query("SELECT count(*), count(DISTINCT name) FROM schema_migrations").collect()
+        let (count, distinct) = try applied[0].decode((Int64, Int64).self)
+        #expect(count == distinct && count >= 3, "each migration once: \(count) rows, \(distinct) names")
     }
 }

@@ -152,12 +152,17 @@ enum PostgresSchema {
 
     /// Creates the schema if needed and applies the platform's migrations, then `components`' in order.
     static func migrate(_ client: PostgresClient, schema: String, components: [StoreMigration], logger: Logger) async throws {
-        try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+        // One migrator at a time per schema (`CREATE SCHEMA IF NOT EXISTS` itself races); the lock ends with
+        // each transaction.
+        let lock: PostgresQuery = "SELECT pg_advisory_xact_lock(hashtext(\(schema)))"
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query(lock, logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+        }
         let all = platform + components.map { ($0.name, $0.postgres) }
         for migration in all {
             try await client.withTransaction(logger: logger) { connection in
-                // One migrator at a time per schema; the lock ends with the transaction.
-                try await connection.query("SELECT pg_advisory_xact_lock(hashtext(current_schema()))", logger: logger)
+                try await connection.query(lock, logger: logger)
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                     logger: logger)
