@@ -46,9 +46,15 @@ enum PostgresTransactionQueries {
         if let cursor { conditions.append(try sort.condition(after: cursor, &statement)) }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let count = try statement.bind(Int64(limit))
+        // The page's rows are chosen from `transactions_time` alone (an index-only scan: it holds every filter and
+        // sort column), then only those rows are read; sorting whole rows would read every match (at 10 million
+        // rows: 53 requests a second in `csic bench api` before).
         return PostgresQuery(
-            unsafeSQL: "SELECT \(columns) FROM transactions t \(filter) ORDER BY \(sort.qualifiedOrderBy) LIMIT \(count)",
-            binds: statement.bindings)
+            unsafeSQL: """
+                SELECT \(columns) FROM transactions t
+                WHERE t.seq IN (SELECT t.seq FROM transactions t \(filter) ORDER BY \(sort.qualifiedOrderBy) LIMIT \(count))
+                ORDER BY \(sort.qualifiedOrderBy)
+                """, binds: statement.bindings)
     }
 }
 
