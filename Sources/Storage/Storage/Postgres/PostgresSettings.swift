@@ -29,10 +29,13 @@ extension PostgresSettings {
 public enum PostgresStoreError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A component's migration has no PostgreSQL form.
     case migrationUnavailable(String)
+    /// A call took longer than its limit and was abandoned (``PostgresDeadline``).
+    case timedOut(Duration)
 
     public var description: String {
         switch self {
         case .migrationUnavailable(let name): "migration \(name) has no PostgreSQL form"
+        case .timedOut(let limit): "the PostgreSQL server did not answer within \(limit)"
         }
     }
 }

@@ -32,7 +32,7 @@ extension PostgresStore {
     }
 
     public func updateUser(username: String, _ change: @escaping @Sendable (inout UserAccount) -> Void) async throws -> UserAccount? {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             var found: UserAccount?
             for try await row in try await connection.query("SELECT * FROM users WHERE username = \(username) FOR UPDATE", logger: logger) {
                 found = try PostgresRows.user(row.makeRandomAccess())
@@ -84,7 +84,7 @@ extension PostgresStore {
     /// processes presenting the same token at once cannot both redeem it.
     public func redeemRefreshToken(sha256: String, at time: Timestamp) async throws -> RefreshRedemption {
         let now = time.microsecondsSinceEpoch
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             var found: StoredRefreshToken?
             for try await row in try await connection.query(
                 "SELECT * FROM refresh_tokens WHERE token_sha256 = \(sha256) FOR UPDATE", logger: logger)

@@ -38,8 +38,8 @@ extension PostgresStore {
     public func purgeExpired(_ recordClass: RecordClass, retention: RecordRetention) async throws -> PurgeReport {
         try await PurgeRules.run(
             recordClass, retention: retention, logger: logger,
-            batch: { cutoff, after in try await transaction { try await purgeTransactions(cutoff: cutoff, after: after, $0) } },
-            simple: { cutoff in try await transaction { try await purgeSimple(recordClass, cutoff: cutoff, $0) } })
+            batch: { cutoff, after in try await transaction { [self] in try await purgeTransactions(cutoff: cutoff, after: after, $0) } },
+            simple: { cutoff in try await transaction { [self] in try await purgeSimple(recordClass, cutoff: cutoff, $0) } })
     }
 
     private func purgeSimple(_ recordClass: RecordClass, cutoff: Timestamp, _ connection: PostgresConnection) async throws -> (Int, Int) {

@@ -80,9 +80,17 @@ public final class PostgresStore: PlatformStore {
     }
 
     /// Runs `body` in one transaction.
-    func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+    /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after `writeTimeout`.
+    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        let (client, logger) = (self.client, self.logger)
+        return try await PostgresDeadline.run(within: Self.writeTimeout) {
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
     }
+
+    /// The longest one write transaction may take before it is abandoned and retried (a batch takes well under a
+    /// second).
+    static let writeTimeout: Duration = .seconds(30)
 
     /// The rows of `query`, decoded one by one.
     func rows<Item>(_ query: PostgresQuery, _ decode: (PostgresRandomAccessRow) throws -> Item) async throws -> [Item] {
@@ -101,7 +109,7 @@ public final class PostgresStore: PlatformStore {
     public func apply(_ prepared: PreparedTransactions) async throws {
         guard prepared.count > 0 else { return }
         let batch = prepared.postgres ?? PostgresBatch(prepared)
-        try await transaction { connection in try await PostgresTransactionRows.upsert(batch, connection, logger: logger) }
+        try await transaction { [self] connection in try await PostgresTransactionRows.upsert(batch, connection, logger: self.logger) }
     }
 
     public func record(_ letters: [DeadLetter]) async throws {
@@ -129,7 +137,7 @@ public final class PostgresStore: PlatformStore {
 
     public func upsert(_ alerts: [Alert]) async throws {
         guard !alerts.isEmpty else { return }
-        try await transaction { connection in
+        try await transaction { [self] connection in
             for alert in alerts {
                 let findings = String(decoding: try JSONEncoder().encode(alert.findingIDs), as: UTF8.self)
                 try await connection.query(
@@ -139,7 +147,7 @@ public final class PostgresStore: PlatformStore {
                         \(findings), \(alert.createdAt.microsecondsSinceEpoch), \(alert.updatedAt.microsecondsSinceEpoch))
                     ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity, status = EXCLUDED.status,
                         finding_ids = EXCLUDED.finding_ids, updated_at_us = EXCLUDED.updated_at_us
-                    """, logger: logger)
+                    """, logger: self.logger)
             }
         }
     }
