@@ -47,7 +47,7 @@ extension PostgresStore {
         let cutoff = cutoff.microsecondsSinceEpoch
         var heldCount = 0
         for try await count in try await connection.query(
-            PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(time) < $1 AND \(held)", binds: try binds(cutoff)),
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table) WHERE \(time) < $1 AND \(held)", binds: PostgresBindings(cutoff)),
             logger: logger
         ).decode(Int64.self) {
             heldCount = Int(count)
@@ -59,7 +59,7 @@ extension PostgresStore {
                     WITH purged AS (DELETE FROM \(table) WHERE \(time) < $1 AND NOT \(held) RETURNING 1),
                     counted AS (UPDATE row_counts SET rows = rows - (SELECT count(*) FROM purged) WHERE table_name = $2)
                     SELECT count(*) FROM purged
-                    """, binds: try binds(cutoff, table)), logger: logger
+                    """, binds: PostgresBindings(cutoff, table)), logger: logger
         ).decode(Int64.self) {
             purged = Int(count)
         }

@@ -4,7 +4,8 @@ import PostgresNIO
 extension PostgresStore {
     public func transaction(id: String) async throws -> StoredTransaction? {
         try await rows(
-            PostgresQuery(unsafeSQL: "SELECT \(PostgresTransactionRows.columns()) FROM transactions WHERE id = $1", binds: try binds(id)),
+            PostgresQuery(
+                unsafeSQL: "SELECT \(PostgresTransactionRows.columns()) FROM transactions WHERE id = $1", binds: PostgresBindings(id)),
             PostgresRows.transaction
         ).first
     }
@@ -26,7 +27,7 @@ extension PostgresStore {
         try await rows(
             PostgresQuery(
                 unsafeSQL: "SELECT \(PostgresTransactionRows.columns()) FROM transactions WHERE seq > $1 ORDER BY seq LIMIT $2",
-                binds: try binds(position, Int64(limit)))
+                binds: PostgresBindings(position, Int64(limit)))
         ) { Positioned(position: try $0["seq"].decode(Int64.self), item: try PostgresRows.transaction($0)) }
     }
 
@@ -42,9 +43,4 @@ extension PostgresStore {
         ) { (try $0[0].decode(Int64.self), try $0[1].decode(Int64.self)) }.first ?? (0, 0)
     }
 
-    func binds(_ values: any PostgresThrowingDynamicTypeEncodable...) throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: values.count)
-        for value in values { try bindings.append(value) }
-        return bindings
-    }
 }

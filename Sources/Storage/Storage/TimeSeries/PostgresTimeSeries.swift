@@ -62,7 +62,7 @@ public struct PostgresTimeSeries: TimeSeriesStore {
                             INSERT INTO \(series.table) (key, time_us, value) SELECT * FROM UNNEST($1::text[], $2::int8[], $3::float8[])
                             ON CONFLICT DO NOTHING RETURNING key, time_us, value
                             """,
-                        binds: bindings(unique.map(\.key), unique.map(\.time.microsecondsSinceEpoch), unique.map(\.value))),
+                        binds: PostgresBindings(unique.map(\.key), unique.map(\.time.microsecondsSinceEpoch), unique.map(\.value))),
                     logger: store.logger)
                 for try await (key, time, value) in rows.decode((String, Int64, Double).self) {
                     inserted.append(TimeSeriesSample(key: key, time: Timestamp(microsecondsSinceEpoch: time), value: value))
@@ -77,7 +77,7 @@ public struct PostgresTimeSeries: TimeSeriesStore {
                                 values:
                                     "SELECT * FROM UNNEST($1::text[], $2::int8[], $3::int8[], $4::float8[], $5::float8[], $6::float8[])",
                                 least: "LEAST", greatest: "GREATEST"),
-                            binds: bindings(
+                            binds: PostgresBindings(
                                 deltas.map(\.key), deltas.map(\.bucket), deltas.map(\.count), deltas.map(\.sum), deltas.map(\.min),
                                 deltas.map(\.max))),
                         logger: store.logger)
@@ -89,12 +89,6 @@ public struct PostgresTimeSeries: TimeSeriesStore {
         }
     }
 
-    private func bindings(_ columns: any PostgresDynamicTypeEncodable...) -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: columns.count)
-        for column in columns { bindings.append(column) }
-        return bindings
-    }
-
     public func samples(
         _ series: TimeSeriesName, key: String, from: Timestamp, to: Timestamp, limit: Int
     ) async throws -> [TimeSeriesSample] {
@@ -103,7 +97,7 @@ public struct PostgresTimeSeries: TimeSeriesStore {
             PostgresQuery(
                 unsafeSQL:
                     "SELECT time_us, value FROM \(series.table) WHERE key = $1 AND time_us >= $2 AND time_us < $3 ORDER BY time_us LIMIT $4",
-                binds: bindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch, Int64(limit))), logger: store.logger)
+                binds: PostgresBindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch, Int64(limit))), logger: store.logger)
         for try await (time, value) in rows.decode((Int64, Double).self) {
             found.append(TimeSeriesSample(key: key, time: Timestamp(microsecondsSinceEpoch: time), value: value))
         }
@@ -121,7 +115,7 @@ public struct PostgresTimeSeries: TimeSeriesStore {
                 unsafeSQL: """
                     SELECT bucket_us, count, sum, min, max FROM \(series.rollupTable(resolution))
                     WHERE key = $1 AND bucket_us >= $2 AND bucket_us < $3 ORDER BY bucket_us
-                    """, binds: bindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch)), logger: store.logger)
+                    """, binds: PostgresBindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch)), logger: store.logger)
         for try await (start, count, sum, min, max) in rows.decode((Int64, Int64, Double, Double, Double).self) {
             found.append(TimeSeriesBucket(start: Timestamp(microsecondsSinceEpoch: start), count: Int(count), sum: sum, min: min, max: max))
         }
@@ -149,7 +143,7 @@ public struct PostgresTimeSeries: TimeSeriesStore {
             for resolution in TimeSeriesResolution.allCases {
                 try await connection.query(
                     PostgresQuery(
-                        unsafeSQL: "DELETE FROM \(series.rollupTable(resolution)) WHERE bucket_us < $1", binds: bindings(boundary)),
+                        unsafeSQL: "DELETE FROM \(series.rollupTable(resolution)) WHERE bucket_us < $1", binds: PostgresBindings(boundary)),
                     logger: store.logger)
             }
             return expired.count
