@@ -89,6 +89,28 @@ let package = Package(
             path: "Sources/MessageQueue/EventLog",
             swiftSettings: swiftSettings
         ),
+        .systemLibrary(
+            name: "CKafka",
+            path: "Sources/MessageQueue/CKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "KafkaEventLog",
+            dependencies: [
+                "CSICCore", "EventLog", "DurableFiles",
+                .target(name: "CKafka", condition: .when(traits: ["Kafka"])),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/MessageQueue/KafkaEventLog",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "csic-kafka-mock",
+            dependencies: [.target(name: "CKafka", condition: .when(traits: ["Kafka"]))],
+            path: "Sources/Tools/KafkaMock",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Storage",
             dependencies: [
@@ -203,7 +225,7 @@ let package = Package(
             dependencies: [
                 "AuditTrail", "BlockchainAdapters",
                 "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
-                "TransactionAnalysis", "Simulation", "APIGateway",
+                "TransactionAnalysis", "Simulation", "APIGateway", "KafkaEventLog",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -258,6 +280,7 @@ let package = Package(
                 "CSICCore",
                 "CSICPlatform",
                 "EventLog",
+                "KafkaEventLog",
                 "Storage",
                 "StreamRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -288,7 +311,8 @@ let package = Package(
         ),
         .testTarget(name: "CSICProtosTests", dependencies: ["CSICProtos", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["CSICFuzzTargets"], swiftSettings: swiftSettings),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EventLogTests", dependencies: ["EventLog", "KafkaEventLog", "CSICCore", "CSICTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
             dependencies: [

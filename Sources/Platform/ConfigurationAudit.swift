@@ -24,6 +24,9 @@ enum ConfigurationAudit {
             "store.backend": configuration.storeBackend.rawValue,
             "store.durability": configuration.storeDurability,
         ]
+        if configuration.logBackend == .kafka {
+            for (key, value) in configuration.logKafka.redactedDescription { details["log.kafka.\(key)"] = value }
+        }
         if configuration.storeBackend == .postgres {
             for (key, value) in configuration.storePostgres.redactedDescription { details["store.postgres.\(key)"] = value }
         }

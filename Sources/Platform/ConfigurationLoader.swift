@@ -37,6 +37,9 @@ public struct LoadedConfiguration: Sendable {
 ///         read_timeout_seconds: 10 }
 /// grpc: { enabled: true, port: 9090 }   # on http.host, with http's TLS settings
 /// log: { backend: embedded, partitions: 8, fsync: every_batch, retention_days: 30, retention_removes_unconsumed: false }
+/// log.kafka: { bootstrap_servers: "k1:9092,k2:9092", client_id: csic, replication_factor: 3,
+///             properties: [security.protocol=SASL_SSL, sasl.mechanisms=SCRAM-SHA-512, sasl.username=csic] }
+///             # with log.backend: kafka; the SASL password in CSIC_LOG_KAFKA_SASL_PASSWORD
 /// store: { backend: sqlite, durability: full }   # or backend: postgres with
 ///   postgres: { host: db.example, port: 5432, user: csic, database: csic, schema: csic, tls: require, ca_file: /etc/csic/db-ca.pem,
 ///               max_connections: 8 }   # the password in CSIC_STORE_POSTGRES_PASSWORD (or store.postgres.password)
@@ -109,9 +112,26 @@ public enum ConfigurationLoader {
         result.storeBackend = try enumValue(config, "store.backend", default: result.storeBackend)
         result.storeDurability = config.string(forKey: "store.durability", default: result.storeDurability)
         result.storePostgres = try postgresSettings(config, default: result.storePostgres)
+        result.logKafka = try kafkaSettings(config, default: result.logKafka)
         try result.validate()
         let loaded = try components.map { type in try type.init(ConfigSection(name: type.section, root: config)) }
         return LoadedConfiguration(platform: result, components: loaded)
+    }
+
+    /// `log.kafka.*`; librdkafka properties as `KEY=VALUE` entries; the SASL password is read as a secret.
+    static func kafkaSettings(_ config: ConfigReader, default settings: KafkaSettings) throws -> KafkaSettings {
+        var result = settings
+        result.bootstrapServers = config.string(forKey: "log.kafka.bootstrap_servers", default: result.bootstrapServers)
+        result.clientID = config.string(forKey: "log.kafka.client_id", default: result.clientID)
+        result.replicationFactor = config.int(forKey: "log.kafka.replication_factor", default: result.replicationFactor)
+        for entry in config.stringArray(forKey: "log.kafka.properties", default: []) {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError(.malformed, field: "log.kafka.properties", "entries are KEY=VALUE (librdkafka properties)")
+            }
+            result.properties[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        result.saslPassword = config.string(forKey: "log.kafka.sasl_password", isSecret: true) ?? result.saslPassword
+        return result
     }
 
     /// `store.postgres.*`; the password is read as a secret (never printed by the configuration reader).

@@ -12,7 +12,7 @@ public struct LogStatsReport {
                     Self.row([
                         (topic.name, -16), ("\(partition.partition)", 9), ("\(partition.startOffset)", 10),
                         ("\(partition.endOffset)", 10), ("\(partition.endOffset - partition.startOffset)", 9),
-                        ("\(partition.sizeBytes)", 11),
+                        (partition.sizeBytes < 0 ? "unknown" : "\(partition.sizeBytes)", 11),
                     ]))
             }
         }

@@ -1,6 +1,7 @@
 import APIGateway
 import CSICCore
 import EventLog
+import KafkaEventLog
 import Logging
 import Metrics
 import Prometheus
@@ -80,8 +81,14 @@ public final class Platform: Sendable {
             log = try EmbeddedEventLog(
                 directory: "\(platform.dataDirectory)/log", options: try logOptions(platform), logger: logger, metrics: metrics)
         case .kafka:
-            throw PlatformError.backendUnavailable(
-                "log.backend: kafka needs a build with the Kafka trait (not yet available); use embedded")
+            #if Kafka
+                log = try KafkaEventLog(
+                    options: KafkaLogOptions(settings: platform.logKafka, knownGroups: configuration.components.flatMap(\.consumers.values))
+                )
+            #else
+                throw PlatformError.backendUnavailable(
+                    "log.backend: kafka needs a build with the Kafka trait (swift build --traits Kafka, with librdkafka-dev); use embedded")
+            #endif
         }
         let migrations = configuration.components.flatMap(\.storeMigrations)
         let database: StoreDatabase

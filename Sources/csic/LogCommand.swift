@@ -3,21 +3,38 @@ import CSICCore
 import CSICPlatform
 import EventLog
 import Foundation
+import KafkaEventLog
 import StreamRuntime
 
 /// `csic log ...`: inspect the embedded event log, and repair a damaged partition knowingly.
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "Inspect and repair the embedded event log.", subcommands: [Stats.self, Repair.self])
+        commandName: "log", abstract: "Inspect the event log (embedded or Kafka) and repair the embedded one.",
+        subcommands: [Stats.self, Repair.self])
 
     /// `csic log stats`: topics, offsets and consumer lag, read-only.
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print topics, partitions, offsets, sizes and group lag.")
 
-        @Option(name: .customLong("data-dir"), help: "The data directory.") var dataDirectory: String = "./csic-data"
+        @OptionGroup var location: StoreOptions
 
         func run() async throws {
-            let inspection = try LogInspection(directory: "\(dataDirectory)/log")
+            let loaded = try await location.load()
+            let platform = loaded.platform
+            let inspection: LogInspection
+            switch platform.logBackend {
+            case .embedded:
+                inspection = try LogInspection(directory: "\(platform.dataDirectory)/log")
+            case .kafka:
+                #if Kafka
+                    let log = try KafkaEventLog(
+                        options: KafkaLogOptions(settings: platform.logKafka, knownGroups: loaded.components.flatMap(\.consumers.values)))
+                    inspection = try await LogInspection(log: log)
+                    try await log.close()
+                #else
+                    throw ValidationError("log.backend: kafka needs a build with the Kafka trait (swift build --traits Kafka)")
+                #endif
+            }
             print(LogStatsReport(inspection).text, terminator: "")
         }
     }

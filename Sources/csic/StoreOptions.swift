@@ -20,15 +20,19 @@ struct StoreOptions: ParsableArguments {
         if config != nil, dataDirectory != nil { throw ValidationError("give --config or --data-dir, not both") }
     }
 
+    /// The configuration the options name.
+    func load() async throws -> LoadedConfiguration {
+        if let config {
+            try await ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment)
+        } else {
+            try ConfigurationLoader.load(values: ["data_dir": ConfigValue(.string(dataDirectory ?? "./csic-data"), isSecret: false)])
+        }
+    }
+
     /// Opens the configured stores (the platform must be stopped: the log is locked while it runs), runs
     /// `body` with its access control and closes them.
     func withAccess(_ body: (AccessControl) async throws -> Void) async throws {
-        let configuration =
-            if let config {
-                try await ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment)
-            } else {
-                try ConfigurationLoader.load(values: ["data_dir": ConfigValue(.string(dataDirectory ?? "./csic-data"), isSecret: false)])
-            }
+        let configuration = try await load()
         var logger = Logger(label: "csic")
         logger.logLevel = .warning
         let platform: Platform

@@ -50,6 +50,8 @@ public struct PlatformConfiguration: Sendable, Hashable {
     /// Whether log retention removes a segment a consumer group has not read (by default it keeps it and
     /// reports it).
     public var logRetentionRemovesUnconsumed = false
+    /// The cluster of `log.backend: kafka`.
+    public var logKafka = KafkaSettings()
 
     public var storeBackend: StoreBackend = .sqlite
     /// `full` (survives power loss) or `normal` (survives a process crash).
@@ -100,6 +102,7 @@ public struct PlatformConfiguration: Sendable, Hashable {
             throw ValidationError(.malformed, field: "store.durability", "must be full or normal")
         }
         if storeBackend == .postgres { try storePostgres.validate() }
+        if logBackend == .kafka { try logKafka.validate() }
         guard !roles.isEmpty else { throw ValidationError(.missing, field: "roles", "at least one role") }
     }
 }

@@ -134,12 +134,7 @@ public final class EmbeddedEventLog: EventLog {
     }
 
     /// Topic and group names: letters, digits, `_`, `-`, `.`; 1 to 200 characters.
-    static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 200 && name != "." && name != ".."
-            && name.utf8.allSatisfy {
-                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 || $0 == 46
-            }
-    }
+    static func isValidName(_ name: String) -> Bool { TopicConfiguration.isValidName(name) }
 
     public func createTopic(_ name: String, configuration: TopicConfiguration) async throws {
         guard Self.isValidName(name), configuration.partitions > 0 else { throw EventLogError.invalidTopicName(name) }

@@ -118,6 +118,17 @@ public struct TopicConfiguration: Sendable, Hashable, Codable {
     }
 }
 
+extension TopicConfiguration {
+    /// Whether `name` can name a topic or a consumer group on every backend: letters, digits, `_`, `-`, `.`,
+    /// at most 200 bytes, not `.` or `..` (the embedded log makes directories of them).
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 200 && name != "." && name != ".."
+            && name.utf8.allSatisfy {
+                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 || $0 == 46
+            }
+    }
+}
+
 /// What retention removed.
 public struct RetentionReport: Sendable, Hashable {
     public var segmentsRemoved: Int
@@ -178,6 +189,10 @@ public protocol EventLog: Sendable {
 
     /// Makes everything durable and releases the backend; later calls fail with ``EventLogError/closed``.
     func close() async throws
+
+    /// A member of consumer group `group` reading `topics`, for a stream processor (``LogConsumer`` unless the
+    /// backend has group membership of its own).
+    func groupConsumer(group: String, topics: [String]) async throws -> any GroupConsumer
 }
 
 /// Errors of the event log.
@@ -195,6 +210,8 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
     case writeFailed(path: String, reason: String)
     /// Another process has the embedded log open.
     case locked(path: String)
+    /// A remote backend (Kafka) failed or could not be reached; `reason` is its own error text.
+    case unavailable(operation: String, reason: String)
 
     public var description: String {
         switch self {
@@ -209,6 +226,7 @@ public enum EventLogError: Error, Hashable, Sendable, CustomStringConvertible {
         case .closed: "the event log is closed"
         case .writeFailed(let path, let reason): "\(path) takes no appends: \(reason)"
         case .locked(let path): "\(path) is locked: another csic process has this data directory open"
+        case .unavailable(let operation, let reason): "\(operation) failed: \(reason)"
         }
     }
 }
@@ -223,6 +241,10 @@ extension EventLog {
                 configuration: TopicConfiguration(
                     partitions: topic == .audit ? 1 : partitions, retention: topic == .audit ? .forever : retention))
         }
+    }
+
+    public func groupConsumer(group: String, topics: [String]) async throws -> any GroupConsumer {
+        try await LogConsumer(log: self, group: group, topics: topics)
     }
 
     /// Appends to a platform topic.

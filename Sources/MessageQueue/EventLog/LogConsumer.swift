@@ -13,7 +13,7 @@ import CSICCore
 public struct LogConsumer: Sendable {
     public let group: String
     public let topics: [String]
-    private let log: any EventLog
+    let log: any EventLog
     /// The next offset to read per partition.
     public private(set) var positions: [TopicPartition: Int64] = [:]
     private var partitions: [TopicPartition] = []

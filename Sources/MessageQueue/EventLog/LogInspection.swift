@@ -13,6 +13,26 @@ public struct LogInspection: Sendable {
     /// Committed offsets: group -> partition -> next offset.
     public var groups: [String: [TopicPartition: Int64]]
 
+    /// Asks a running backend (Kafka) through the ``EventLog`` protocol: topics, extents, groups' offsets.
+    public init(log: any EventLog) async throws {
+        var topics: [TopicSummary] = []
+        for name in try await log.topicNames() {
+            let partitions = try await log.describe(topic: name)
+            topics.append(
+                TopicSummary(name: name, configuration: TopicConfiguration(partitions: Int32(partitions.count)), partitions: partitions))
+        }
+        var groups: [String: [TopicPartition: Int64]] = [:]
+        for group in try await log.groupNames() {
+            for topic in topics {
+                for (partition, offset) in try await log.committedOffsets(group: group, topic: topic.name) {
+                    groups[group, default: [:]][TopicPartition(topic: topic.name, partition: partition)] = offset
+                }
+            }
+        }
+        self.topics = topics
+        self.groups = groups
+    }
+
     /// Reads topic configurations, segment extents (from index files, or by scanning) and group offsets.
     public init(directory: String) throws {
         var topics: [TopicSummary] = []

@@ -91,7 +91,7 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             }
         }
-        var consumer = try await LogConsumer(log: log, group: engine.group, topics: engine.topics)
+        var consumer = try await log.groupConsumer(group: engine.group, topics: engine.topics)
         logger.info("stream processor started", metadata: ["group": "\(engine.group)", "topics": "\(engine.topics)"])
         // The batch whose effects are being made durable, and the positions to commit once they are.
         // Processing batch N+1 overlaps with applying batch N; effects and commits stay in batch order.
@@ -117,32 +117,45 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
             }
             if batch.isEmpty {
                 if let pending = inFlight {
-                    try await complete(pending)
+                    try await complete(pending, consumer)
                     inFlight = nil
                 }
                 try await sink.idle()
                 await metrics.recordLag(try consumer.lag())
-                continue
+            } else {
+                let started = ContinuousClock.now
+                let output = try await processWithRetry(batch)
+                let prepared = sink.prepare(output.effects)
+                let positions = consumer.positions
+                if let pending = inFlight { try await complete(pending, consumer) }
+                inFlight = (
+                    Task { try await self.applyUntilDurable(output, prepared: prepared, batch: batch, started: started) }, positions
+                )
             }
-            let started = ContinuousClock.now
-            let output = try await processWithRetry(batch)
-            let prepared = sink.prepare(output.effects)
-            let positions = consumer.positions
-            if let pending = inFlight { try await complete(pending) }
-            inFlight = (Task { try await self.applyUntilDurable(output, prepared: prepared, batch: batch, started: started) }, positions)
+            if consumer.revocationPending {
+                // The group moves partitions to another member: it starts after this member's last durable batch.
+                if let pending = inFlight {
+                    try await complete(pending, consumer)
+                    inFlight = nil
+                }
+                try await consumer.finishRevocation()
+                logger.info("partitions handed over", metadata: ["group": "\(engine.group)"])
+            }
         }
-        if let pending = inFlight { try await complete(pending) }
+        if let pending = inFlight { try await complete(pending, consumer) }
+        await consumer.close()
         try await sink.stop()
         logger.info("stream processor stopped", metadata: ["group": "\(engine.group)"])
     }
 
     /// Waits for a batch's effects, then commits the offsets that cover it. Runs to the end even when the
     /// processor is being cancelled: effects that are durable get their commit, so a restart does not redo them.
-    private func complete(_ pending: (effects: Task<Void, any Error>, positions: [TopicPartition: Int64])) async throws {
-        let (log, group) = (self.log, engine.group)
+    private func complete(
+        _ pending: (effects: Task<Void, any Error>, positions: [TopicPartition: Int64]), _ consumer: any GroupConsumer
+    ) async throws {
         try await Task {
             try await pending.effects.value
-            try await log.commit(group: group, offsets: pending.positions)
+            try await consumer.commit(pending.positions)
         }.value
     }
 

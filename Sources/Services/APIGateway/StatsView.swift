@@ -29,7 +29,8 @@ struct StatsView: ResponseEncodable {
             topics[topic] = TopicStats(
                 records: partitions.reduce(0) { $0 + $1.endOffset - $1.startOffset },
                 lag: lag,
-                sizeBytes: partitions.reduce(0) { $0 + $1.sizeBytes },
+                // -1 when the backend does not report sizes (Kafka).
+                sizeBytes: partitions.contains { $0.sizeBytes < 0 } ? -1 : partitions.reduce(0) { $0 + $1.sizeBytes },
                 partitions: partitions.count)
         }
         var stored = try await storedCounts(dependencies).mapValues(Int64.init)

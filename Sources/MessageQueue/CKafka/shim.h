@@ -1,0 +1,3 @@
+// librdkafka (Debian: librdkafka-dev), found with pkg-config; only built with the Kafka trait.
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
