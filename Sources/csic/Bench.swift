@@ -3,8 +3,10 @@ import AuditTrail
 import BlockchainAdapters
 import CSICBenchmarks
 import CSICPlatform
+import CSICCore
 import Configuration
 import Foundation
+import KafkaEventLog
 import Logging
 
 /// `csic bench <name>`: measured figures for one workload.
@@ -42,6 +44,8 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
     @Option(help: "pipeline, api: the configuration file whose store (store.backend, store.postgres) is measured.") var config: String?
     @Flag(help: "pipeline: measure SQLite and the configured PostgreSQL server one after the other in this run.") var compare = false
+    @Flag(help: "pipeline: the log is librdkafka's mock cluster (3 brokers, csic-kafka-mock beside csic; Kafka trait).")
+    var kafkaMock = false
 
     func run() async throws {
         let results: [BenchmarkResult] =
@@ -62,24 +66,50 @@ struct Bench: AsyncParsableCommand {
         for result in results { print(json ? result.json : result.text) }
     }
 
-    /// The configured store, or SQLite then the configured PostgreSQL server with `--compare`.
+    /// The configured log and store; with `--compare`, SQLite then the configured PostgreSQL server on the
+    /// embedded log, then PostgreSQL on Kafka when there is one (`log.backend: kafka` or `--kafka-mock`).
     private func pipeline() async throws -> [BenchmarkResult] {
         let configuration = try await ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment).platform
         let postgres = PipelineBenchmark.Store.postgres(configuration.storePostgres)
-        let stores: [PipelineBenchmark.Store]
+        let kafka = try kafkaLog(configuration)
+        let runs: [(PipelineBenchmark.Log, PipelineBenchmark.Store)]
         if compare {
             guard configuration.storeBackend == .postgres else {
                 throw ValidationError("--compare needs --config with store.backend: postgres and its server")
             }
-            stores = [.sqlite, postgres]
+            runs = [(.embedded, .sqlite), (.embedded, postgres)] + (kafka.map { [($0, postgres)] } ?? [])
         } else {
-            stores = [configuration.storeBackend == .postgres ? postgres : .sqlite]
+            runs = [(kafka ?? .embedded, configuration.storeBackend == .postgres ? postgres : .sqlite)]
         }
         var results: [BenchmarkResult] = []
-        for store in stores {
-            results.append(try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog, rate: rate, store: store))
+        for (log, store) in runs {
+            results.append(
+                try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog, rate: rate, log: log, store: store))
         }
         return results
+    }
+
+    /// The Kafka log of the configuration, or a mock cluster started for each run (`--kafka-mock`).
+    private func kafkaLog(_ configuration: PlatformConfiguration) throws -> PipelineBenchmark.Log? {
+        #if Kafka
+            if kafkaMock {
+                let helper = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                    "csic-kafka-mock"
+                ).path
+                return .other(name: "kafka-mock") {
+                    let cluster = try KafkaMockCluster(brokers: 3, helper: helper)
+                    return try KafkaEventLog(options: cluster.logOptions(clientID: "csic-bench"), stopping: cluster)
+                }
+            }
+            guard configuration.logBackend == .kafka else { return nil }
+            let options = KafkaLogOptions(settings: configuration.logKafka)
+            return .other(name: "kafka") { try KafkaEventLog(options: options) }
+        #else
+            if kafkaMock || configuration.logBackend == .kafka {
+                throw ValidationError("Kafka needs a build with the Kafka trait (swift build -c release --traits Kafka)")
+            }
+            return nil
+        #endif
     }
 
     /// The platform on `--data-dir` (embedded backends, or the store of `--config`; API only, no simulator, rate

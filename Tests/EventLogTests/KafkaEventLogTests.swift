@@ -1,23 +1,19 @@
 #if Kafka
     import CSICCore
-    import CSICTestSupport
     import EventLog
     import KafkaEventLog
     import Synchronization
     import Testing
 
     /// The Kafka backend against librdkafka's mock cluster (three brokers in a helper process on loopback).
-    @Suite(.enabled(if: MockKafkaCluster.helper != nil, "CSIC_TEST_KAFKA_MOCK names the mock cluster helper"), .serialized)
+    @Suite(.enabled(if: KafkaMockCluster.helper != nil, "CSIC_TEST_KAFKA_MOCK names the mock cluster helper"), .serialized)
     struct KafkaEventLogTests {
-        static func options(_ cluster: MockKafkaCluster, knownGroups: [String] = []) -> KafkaLogOptions {
-            KafkaLogOptions(
-                // librdkafka's own log (connection refused while a broker is down, ...) only when critical.
-                settings: KafkaSettings(bootstrapServers: cluster.bootstrapServers, clientID: "csic-test", properties: ["log_level": "2"]),
-                createTopic: { name, partitions in try cluster.createTopic(name, partitions: partitions) }, knownGroups: knownGroups)
+        static func options(_ cluster: KafkaMockCluster, knownGroups: [String] = []) -> KafkaLogOptions {
+            cluster.logOptions(clientID: "csic-test", knownGroups: knownGroups)
         }
 
         @Test func passesTheEventLogConformanceSuite() async throws {
-            let cluster = try MockKafkaCluster()
+            let cluster = try KafkaMockCluster()
             defer { cluster.stop() }
             let options = Self.options(cluster, knownGroups: ["readers"])
             try await EventLogConformance.all { try KafkaEventLog(options: options) }
@@ -31,7 +27,7 @@
         }
 
         @Test func recordsKeepTheirMicrosecondTimeAndUnknownTopicsAreNotCreated() async throws {
-            let cluster = try MockKafkaCluster()
+            let cluster = try KafkaMockCluster()
             defer { cluster.stop() }
             let log = try KafkaEventLog(options: Self.options(cluster))
             try await log.createTopic("timed", configuration: TopicConfiguration(partitions: 2))
@@ -54,7 +50,7 @@
         /// ILLEGAL_GENERATION, so there it is always this), abandoning its uncommitted batch to the new owner:
         /// every record is consumed, at most the batches in flight twice, and the committed offsets reach the end.
         @Test func aRebalanceMovesPartitionsWithoutLosingRecords() async throws {
-            let cluster = try MockKafkaCluster()
+            let cluster = try KafkaMockCluster()
             defer { cluster.stop() }
             let log = try KafkaEventLog(options: Self.options(cluster))
             try await log.createTopic("shared", configuration: TopicConfiguration(partitions: 6))
@@ -117,7 +113,7 @@
         /// A broker stops while records are appended and comes back: the appends wait and complete, nothing is
         /// lost or written twice (the idempotent producer), and a group consumer reads everything.
         @Test func aBrokerThatGoesDownAndComesBackLosesNothing() async throws {
-            let cluster = try MockKafkaCluster()
+            let cluster = try KafkaMockCluster()
             defer { cluster.stop() }
             let log = try KafkaEventLog(options: Self.options(cluster))
             try await log.createTopic("survives", configuration: TopicConfiguration(partitions: 3))

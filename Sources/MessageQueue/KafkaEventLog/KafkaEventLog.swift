@@ -42,9 +42,13 @@
         private let committedGroups = Mutex<Set<String>>([])
         private let closed = Atomic<Bool>(false)
 
-        public init(options: KafkaLogOptions) throws {
+        /// A mock cluster this log stops when it closes (a benchmark's own).
+        private let ownedCluster: KafkaMockCluster?
+
+        public init(options: KafkaLogOptions, stopping ownedCluster: KafkaMockCluster? = nil) throws {
             try options.settings.validate()
             self.options = options
+            self.ownedCluster = ownedCluster
             let provenance = "\(options.settings.clientID)@\(ProcessInfo.processInfo.hostName)/\(getpid())"
             producer = try KafkaProducer(settings: options.settings, provenance: provenance)
             reader = try KafkaPartitionReader(settings: options.settings)
@@ -172,6 +176,7 @@
                 reader.close()
             }
             try await producer.close(timeout: .seconds(30))
+            ownedCluster?.stop()
         }
 
         /// A consumer of `topics` in the Kafka consumer group `group` (see ``KafkaGroupConsumer``).

@@ -6,7 +6,8 @@ import Storage
 import StreamRuntime
 
 /// The audit trail (`audit:`): the audit engine in the `process` role appends every record on `audit` to the
-/// WORM log in `<data>/audit`; the API serves records with proofs through ``LocalAuditQueries``.
+/// WORM log in `<data>/audit`; the API serves records with proofs through ``LocalAuditQueries``. With the
+/// PostgreSQL store, one process at a time runs the audit engine (``LeaderElectedService``); the others wait.
 public struct AuditTrailComponent: PlatformComponent {
     public static let section = "audit"
 
@@ -65,6 +66,7 @@ public struct AuditTrailComponent: PlatformComponent {
             "csic_audit_records_total": "Audit records appended to the WORM audit log.",
             "csic_audit_entries": "Entries in the WORM audit log.",
             "csic_audit_witness_rejections_total": "Witness answers that caught the audit log rolled back or rewritten.",
+            "csic_leader": "1 in the process that leads (runs) the named single-writer service, 0 in the others (PostgreSQL store).",
         ]
     }
 
@@ -84,6 +86,13 @@ public struct AuditTrailComponent: PlatformComponent {
                 WitnessService(
                     directory: context.directory("audit"), origin: origin, witnesses: witnesses, interval: .seconds(checkpointSeconds),
                     log: context.log, health: context.health, metrics: context.metrics, logger: context.logger))
+        }
+        // On PostgreSQL several processes may run the process role: one of them at a time writes the WORM log.
+        if case .postgres(let store) = context.database {
+            return [
+                LeaderElectedService(
+                    name: AuditEngine.consumerGroup, store: store, services: services, metrics: context.metrics, logger: context.logger)
+            ]
         }
         return services
     }
