@@ -10,7 +10,7 @@ import PostgresNIO
 /// the work is cancelled and ``whileLeading(_:_:)`` throws ``PostgresLeadershipError/lost(_:)``.
 public struct PostgresLeadership: Sendable {
     public let store: PostgresStore
-    /// What is led (`audit-engine`); the lock key is `hashtext('<schema>.leader.<name>')`.
+    /// What is led (`audit-trail`, the audit engine's group); the lock key is `hashtext('<schema>.leader.<name>')`.
     public let name: String
     /// How often a process that does not lead asks again.
     public var retry: Duration
