@@ -110,6 +110,38 @@
             await consumer.close()
         }
 
+        /// Records the brokers removed (retention) before the group read them are counted, not passed over in
+        /// silence: the mock cluster keeps 5 MiB (of compressed batches) per partition.
+        @Test func recordsRemovedBeforeTheGroupReadThemAreCounted() async throws {
+            let cluster = try KafkaMockCluster()
+            defer { cluster.stop() }
+            let log = try KafkaEventLog(options: Self.options(cluster))
+            try await log.createTopic("short-lived", configuration: TopicConfiguration(partitions: 1))
+            // Random bytes: the producer compresses (lz4), and the mock counts stored, compressed bytes.
+            var generator = SystemRandomNumberGenerator()
+            let payload = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            _ = try await log.append(topic: "short-lived", records: (0..<10).map { ProducerRecord(key: "k\($0)", value: payload) })
+            var first = try await log.groupConsumer(group: "late", topics: ["short-lived"])
+            var read = 0
+            while read < 10 { read += try await first.poll(maxRecords: 10 - read, timeout: .milliseconds(500)).count }
+            try await first.commit(first.positions)
+            await first.close()
+            for _ in 0..<10 {
+                _ = try await log.append(topic: "short-lived", records: (0..<10).map { ProducerRecord(key: "k\($0)", value: payload) })
+            }
+            let start = try await log.describe(topic: "short-lived")[0].startOffset
+            #expect(start > 10, "the mock removed the oldest records (start offset \(start))")
+            var second = try await log.groupConsumer(group: "late", topics: ["short-lived"])
+            var records: [LogRecord] = []
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while records.isEmpty, clock.now < deadline { records = try await second.poll(maxRecords: 10, timeout: .milliseconds(500)) }
+            #expect(records.first?.offset == start)
+            #expect(second.skippedByRetention == start - 10)
+            await second.close()
+            try await log.close()
+        }
+
         /// A broker stops while records are appended and comes back: the appends wait and complete, nothing is
         /// lost or written twice (the idempotent producer), and a group consumer reads everything.
         @Test func aBrokerThatGoesDownAndComesBackLosesNothing() async throws {

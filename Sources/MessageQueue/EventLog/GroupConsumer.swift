@@ -19,6 +19,9 @@ public protocol GroupConsumer: Sendable {
     var revocationPending: Bool { get }
     /// Gives the revoked partitions up (after the batch in flight is committed).
     mutating func finishRevocation() async throws
+    /// Records this member found removed by the log's retention before its group read them (never read, never
+    /// processed: the operator must know).
+    var skippedByRetention: Int64 { get }
     /// Records not yet read by this member, per partition it holds.
     func lag() async throws -> [TopicPartition: Int64]
     /// Leaves the group.

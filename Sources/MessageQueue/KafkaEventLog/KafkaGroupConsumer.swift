@@ -59,6 +59,8 @@
         /// member was dropped from the group's generation; its uncommitted batch is redone by the new owner).
         public var revocations: (handedOver: Int, lost: Int) { membership.state.withLock { ($0.handedOver, $0.lost) } }
 
+        public var skippedByRetention: Int64 { membership.state.withLock { $0.skippedByRetention } }
+
         /// The partitions this member holds now.
         public var assignment: Set<TopicPartition> { membership.state.withLock { $0.assigned } }
 
@@ -84,7 +86,14 @@
                         continue
                     }
                     let record = KafkaRecord.logRecord(message, topic: String(cString: rd_kafka_topic_name(topic)))
-                    membership.state.withLock { $0.positions[record.topicPartition] = record.offset + 1 }
+                    membership.state.withLock { state in
+                        let partition = record.topicPartition
+                        if let expected = state.expected[partition], record.offset > expected {
+                            state.skippedByRetention += record.offset - expected
+                        }
+                        state.expected[partition] = record.offset + 1
+                        state.positions[partition] = record.offset + 1
+                    }
                     bytes += record.value.count
                     records.append(record)
                 }
@@ -188,6 +197,10 @@
             var lost = 0
             /// Fetching stopped after a refused commit, until the rebalance ends.
             var paused = false
+            /// The offset each partition's next record should have (the committed one at assignment, then the
+            /// last read + 1); `nil` where the group has no progress yet (it starts at the earliest record kept).
+            var expected: [TopicPartition: Int64] = [:]
+            var skippedByRetention: Int64 = 0
         }
 
         let state = Mutex(State())
@@ -226,7 +239,14 @@
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             membership.resume(handle, assigning: changed)
-            membership.state.withLock { $0.assigned.formUnion(changed) }
+            // Where the group's progress says each partition continues: a first record past it means the brokers'
+            // retention removed records this group never read (reported, as the embedded log does).
+            let committed = KafkaPartitionList(Dictionary(uniqueKeysWithValues: changed.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+            let known = rd_kafka_committed(handle, committed.list, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR ? committed.offsets : [:]
+            membership.state.withLock { state in
+                state.assigned.formUnion(changed)
+                for partition in changed { state.expected[partition] = known[partition].flatMap { $0 >= 0 ? $0 : nil } }
+            }
             rd_kafka_incremental_assign(handle, partitions).map { rd_kafka_error_destroy($0) }
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             let immediate = membership.state.withLock { state in

@@ -97,12 +97,19 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
         // Processing batch N+1 overlaps with applying batch N; effects and commits stay in batch order.
         var inFlight: (effects: Task<Void, any Error>, positions: [TopicPartition: Int64])?
         var pollBackoff = settings.backoff
+        var skipped: Int64 = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let batch: [LogRecord]
             do {
                 batch = try await consumer.poll(maxRecords: settings.maxBatchRecords, timeout: settings.pollTimeout)
                 if pollBackoff.current != pollBackoff.initial { health?.report("engine \(engine.group)", problems: []) }
                 pollBackoff.reset()
+                if consumer.skippedByRetention > skipped {
+                    logger.error(
+                        "records removed by the log's retention before this engine read them",
+                        metadata: ["group": "\(engine.group)", "records": "\(consumer.skippedByRetention - skipped)"])
+                    skipped = consumer.skippedByRetention
+                }
             } catch is CancellationError {
                 break
             } catch {
