@@ -79,7 +79,6 @@ public final class PostgresStore: PlatformStore {
         return nil
     }
 
-    /// Runs `body` in one transaction.
     /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after `writeTimeout`.
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let (client, logger) = (self.client, self.logger)
@@ -109,7 +108,19 @@ public final class PostgresStore: PlatformStore {
     public func apply(_ prepared: PreparedTransactions) async throws {
         guard prepared.count > 0 else { return }
         let batch = prepared.postgres ?? PostgresBatch(prepared)
-        try await transaction { [self] connection in try await PostgresTransactionRows.upsert(batch, connection, logger: self.logger) }
+        let lock = feedLock("transactions")
+        try await transaction { [self] connection in
+            try await connection.query(lock, logger: self.logger)
+            try await PostgresTransactionRows.upsert(batch, connection, logger: self.logger)
+        }
+    }
+
+    /// The lock that orders the writers of a live-feed table (`transactions`, `dead_letters`), held until the
+    /// writing transaction ends: with several `process` members writing at once, rows then get their `seq` and
+    /// commit in the same order, so a feed reader that has seen `seq` n never later finds a new row below n.
+    /// (Without it, a batch that took lower numbers could commit after one that took higher numbers.)
+    public func feedLock(_ table: String) -> PostgresQuery {
+        "SELECT pg_advisory_xact_lock(hashtext(\(settings.schema + ".feed." + table)))"
     }
 
     public func record(_ letters: [DeadLetter]) async throws {
@@ -132,7 +143,11 @@ public final class PostgresStore: PlatformStore {
             )
             UPDATE row_counts SET rows = rows + (SELECT count(*) FROM added) WHERE table_name = 'dead_letters'
             """
-        try await client.query(query, logger: logger)
+        let lock = feedLock("dead_letters")
+        try await transaction { [self] connection in
+            try await connection.query(lock, logger: self.logger)
+            try await connection.query(query, logger: self.logger)
+        }
     }
 
     public func upsert(_ alerts: [Alert]) async throws {
