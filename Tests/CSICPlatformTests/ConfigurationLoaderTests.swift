@@ -1,5 +1,5 @@
 import CSICCore
-import CSICPlatform
+@testable import CSICPlatform
 import EventLog
 import Foundation
 import CSICTestSupport
@@ -39,6 +39,42 @@ import Testing
         #expect(simulator.seed == 42)
         #expect(simulator.count == 1000)
         #expect(simulator.rate == 50.5)
+    }
+
+    @Test func readsTheKafkaSettingsAndKeepsTheSASLPasswordSecret() async throws {
+        let path = try write(
+            """
+            log:
+              backend: kafka
+              kafka:
+                bootstrap_servers: "k1:9093,k2:9093"
+                client_id: csic-prod
+                replication_factor: 2
+                properties: [security.protocol=SASL_SSL, sasl.mechanisms=SCRAM-SHA-512, sasl.username=csic, ssl.ca.location=/etc/ca.pem]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let loaded = try await ConfigurationLoader.load(file: path, environment: ["CSIC_LOG_KAFKA_SASL_PASSWORD": "kafka-s3cret"])
+        let kafka = loaded.platform.logKafka
+        #expect(loaded.platform.logBackend == .kafka)
+        #expect(kafka.bootstrapServers == "k1:9093,k2:9093")
+        #expect(kafka.clientID == "csic-prod")
+        #expect(kafka.replicationFactor == 2)
+        #expect(kafka.properties["security.protocol"] == "SASL_SSL")
+        #expect(kafka.properties["ssl.ca.location"] == "/etc/ca.pem")
+        #expect(kafka.saslPassword == "kafka-s3cret")
+        let record = ConfigurationAudit.record(loaded.platform, components: loaded.components)
+        #expect(record.details["log.kafka.sasl_password"] == "(redacted)")
+        #expect(record.details["log.kafka.properties.sasl.username"] == "csic")
+        #expect(!record.details.values.contains { $0.contains("kafka-s3cret") }, "the password is in no audit detail")
+
+        let inProperties = try write("log: { backend: kafka, kafka: { properties: [sasl.password=oops] } }")
+        defer { try? FileManager.default.removeItem(atPath: inProperties) }
+        await #expect(throws: ValidationError.self, "a password among the passed-through properties is refused") {
+            _ = try await ConfigurationLoader.load(file: inProperties, environment: [:])
+        }
+        let malformed = try write("log: { backend: kafka, kafka: { properties: [no-equals-sign] } }")
+        defer { try? FileManager.default.removeItem(atPath: malformed) }
+        await #expect(throws: ValidationError.self) { _ = try await ConfigurationLoader.load(file: malformed, environment: [:]) }
     }
 
     @Test func readsRetentionAndRefusesToShortenTheAuditTrail() async throws {
