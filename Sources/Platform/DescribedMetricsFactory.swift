@@ -68,6 +68,7 @@ enum PlatformMetrics {
         "csic_log_records": "Records the event log holds, by topic.",
         "csic_log_damaged_partitions": "Partitions whose acknowledged data is damaged and that take no appends until repaired.",
         "csic_stream_records_total": "Records an engine processed, by consumer group and topic.",
+        "csic_stream_records_skipped_total": "Records the log's retention removed before the consumer group read them.",
         "csic_stage_latency_seconds": "Time from a record's append to its batch's effects being durable, by engine.",
         "csic_batch_duration_seconds": "Time to process a batch and make its effects durable, by engine.",
         "csic_dead_letters_total": "Rejected input sent to dead_letter, by source and reason.",

@@ -110,6 +110,19 @@
             await consumer.close()
         }
 
+        /// Polls `consumer` until `enough` holds for what it read, or 30 s pass; returns what it read.
+        static func poll(
+            _ consumer: inout some GroupConsumer, until enough: ([LogRecord]) -> Bool
+        ) async throws -> [LogRecord] {
+            var records: [LogRecord] = []
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(30))
+            while !enough(records), clock.now < deadline {
+                records += try await consumer.poll(maxRecords: 500, timeout: .milliseconds(500))
+            }
+            return records
+        }
+
         /// Records the brokers removed (retention) before the group read them are counted, not passed over in
         /// silence: the mock cluster keeps 5 MiB (of compressed batches) per partition.
         @Test func recordsRemovedBeforeTheGroupReadThemAreCounted() async throws {
@@ -122,8 +135,7 @@
             let payload = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
             _ = try await log.append(topic: "short-lived", records: (0..<10).map { ProducerRecord(key: "k\($0)", value: payload) })
             var first = try await log.groupConsumer(group: "late", topics: ["short-lived"])
-            var read = 0
-            while read < 10 { read += try await first.poll(maxRecords: 10 - read, timeout: .milliseconds(500)).count }
+            _ = try await Self.poll(&first) { $0.count >= 10 }
             try await first.commit(first.positions)
             await first.close()
             for _ in 0..<10 {
@@ -132,10 +144,7 @@
             let start = try await log.describe(topic: "short-lived")[0].startOffset
             #expect(start > 10, "the mock removed the oldest records (start offset \(start))")
             var second = try await log.groupConsumer(group: "late", topics: ["short-lived"])
-            var records: [LogRecord] = []
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(30))
-            while records.isEmpty, clock.now < deadline { records = try await second.poll(maxRecords: 10, timeout: .milliseconds(500)) }
+            let records = try await Self.poll(&second) { !$0.isEmpty }
             #expect(records.first?.offset == start)
             #expect(second.skippedByRetention == start - 10)
             await second.close()
@@ -172,13 +181,8 @@
             #expect(values.count == 1_000)
             #expect(Set(values).count == 1_000)
             var consumer = try await log.groupConsumer(group: "after-outage", topics: ["survives"])
-            var consumed = 0
-            let clock = ContinuousClock()
-            let deadline = clock.now.advanced(by: .seconds(30))
-            while consumed < 1_000, clock.now < deadline {
-                consumed += try await consumer.poll(maxRecords: 500, timeout: .milliseconds(500)).count
-            }
-            #expect(consumed == 1_000)
+            let consumed = try await Self.poll(&consumer) { $0.count >= 1_000 }
+            #expect(consumed.count == 1_000)
             await consumer.close()
             try await log.close()
         }

@@ -50,11 +50,7 @@
         }
 
         private static func brokerCount(_ client: KafkaClient) throws -> Int {
-            var metadata: UnsafePointer<rd_kafka_metadata>?
-            let error = rd_kafka_metadata(client.handle, 0, nil, &metadata, client.timeoutMilliseconds)
-            guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaClient.failure("kafka metadata", error) }
-            defer { rd_kafka_metadata_destroy(metadata) }
-            return max(1, Int(metadata.pointee.broker_cnt))
+            try client.metadata(allTopics: false) { max(1, Int($0.broker_cnt)) }
         }
     }
 #endif

@@ -40,18 +40,26 @@
 
         /// Every topic of the cluster and its partition count (internal topics, `__*`, left out).
         func topics() throws(EventLogError) -> [String: Int32] {
+            try metadata(allTopics: true) { metadata in
+                var topics: [String: Int32] = [:]
+                for index in 0..<Int(metadata.topic_cnt) {
+                    let topic = metadata.topics[index]
+                    let name = String(cString: topic.topic)
+                    guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, !name.hasPrefix("__") else { continue }
+                    topics[name] = topic.partition_cnt
+                }
+                return topics
+            }
+        }
+
+        /// Asks the cluster for its metadata (every topic's when `allTopics`, else the brokers' only) and reads it
+        /// with `read` before it is freed.
+        func metadata<Result>(allTopics: Bool, _ read: (rd_kafka_metadata) -> Result) throws(EventLogError) -> Result {
             var metadata: UnsafePointer<rd_kafka_metadata>?
-            let error = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMilliseconds)
+            let error = rd_kafka_metadata(handle, allTopics ? 1 : 0, nil, &metadata, timeoutMilliseconds)
             guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw Self.failure("kafka metadata", error) }
             defer { rd_kafka_metadata_destroy(metadata) }
-            var topics: [String: Int32] = [:]
-            for index in 0..<Int(metadata.pointee.topic_cnt) {
-                let topic = metadata.pointee.topics[index]
-                let name = String(cString: topic.topic)
-                guard topic.err == RD_KAFKA_RESP_ERR_NO_ERROR, !name.hasPrefix("__") else { continue }
-                topics[name] = topic.partition_cnt
-            }
-            return topics
+            return read(metadata.pointee)
         }
 
         /// The first offset held and the offset the next record will get.
@@ -86,6 +94,11 @@
             for (partition, offset) in offsets.sorted(by: { $0.key < $1.key }) {
                 rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition).pointee.offset = offset
             }
+        }
+
+        /// A list of `partitions` with no offsets (`RD_KAFKA_OFFSET_INVALID`).
+        convenience init(_ partitions: some Collection<TopicPartition>) {
+            self.init(Dictionary(uniqueKeysWithValues: partitions.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
         }
 
         init(copying list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {

@@ -143,8 +143,9 @@
             if let listed = try? await BlockingIO.run({ try KafkaAdmin.listGroups(client: client) }) {
                 names.formUnion(listed)
             } else {
+                let topics = try await topicNames()
                 for group in options.knownGroups where !names.contains(group) {
-                    for topic in try await topicNames() where try await !committedOffsets(group: group, topic: topic).isEmpty {
+                    for topic in topics where try await !committedOffsets(group: group, topic: topic).isEmpty {
                         names.insert(group)
                         break
                     }

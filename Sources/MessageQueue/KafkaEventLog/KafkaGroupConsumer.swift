@@ -67,8 +67,7 @@
         public func poll(maxRecords: Int, maxBytes: Int, timeout: Duration) async throws -> [LogRecord] {
             if revocationPending { return [] }
             let (client, membership) = (self.client, self.membership)
-            let milliseconds = Int32(
-                min(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000, 60_000))
+            let milliseconds = Int32(min(timeout.seconds * 1000, 60_000))
             return try await BlockingIO.run {
                 var records: [LogRecord] = []
                 var bytes = 0
@@ -139,7 +138,7 @@
             guard !revoked.isEmpty else { return }
             let client = self.client
             try await BlockingIO.run {
-                let list = KafkaPartitionList(Dictionary(uniqueKeysWithValues: revoked.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+                let list = KafkaPartitionList(revoked)
                 if let error = rd_kafka_incremental_unassign(client.handle, list.list) {
                     defer { rd_kafka_error_destroy(error) }
                     throw EventLogError.unavailable(operation: "kafka unassign", reason: String(cString: rd_kafka_error_string(error)))
@@ -211,7 +210,7 @@
                 defer { state.paused = true }
                 return state.assigned
             }
-            let list = KafkaPartitionList(Dictionary(uniqueKeysWithValues: assigned.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+            let list = KafkaPartitionList(assigned)
             rd_kafka_pause_partitions(handle, list.list)
         }
 
@@ -222,7 +221,7 @@
                 defer { state.paused = false }
                 return state.paused ? state.assigned.union(assigning) : assigning
             }
-            let list = KafkaPartitionList(Dictionary(uniqueKeysWithValues: assigned.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+            let list = KafkaPartitionList(assigned)
             rd_kafka_resume_partitions(handle, list.list)
         }
     }
@@ -241,7 +240,7 @@
             membership.resume(handle, assigning: changed)
             // Where the group's progress says each partition continues: a first record past it means the brokers'
             // retention removed records this group never read (reported, as the embedded log does).
-            let committed = KafkaPartitionList(Dictionary(uniqueKeysWithValues: changed.map { ($0, Int64(RD_KAFKA_OFFSET_INVALID)) }))
+            let committed = KafkaPartitionList(changed)
             let known = rd_kafka_committed(handle, committed.list, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR ? committed.offsets : [:]
             membership.state.withLock { state in
                 state.assigned.formUnion(changed)

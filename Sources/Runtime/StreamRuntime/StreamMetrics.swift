@@ -9,6 +9,8 @@ struct StreamMetrics: Sendable {
     let processingErrors: Counter
     let batchDuration: Metrics.Timer
     let latency: Metrics.Timer
+    /// Records the log's retention removed before this group read them.
+    let skippedByRetention: Counter
 
     init(group: String, factory: any MetricsFactory) {
         self.group = group
@@ -16,6 +18,7 @@ struct StreamMetrics: Sendable {
         processingErrors = Counter(label: "csic_errors_total", dimensions: [("source", group), ("kind", "processing")], factory: factory)
         batchDuration = Metrics.Timer(label: "csic_batch_duration_seconds", dimensions: [("stage", group)], factory: factory)
         latency = Metrics.Timer(label: "csic_stage_latency_seconds", dimensions: [("stage", group)], factory: factory)
+        skippedByRetention = Counter(label: "csic_stream_records_skipped_total", dimensions: [("group", group)], factory: factory)
     }
 
     func recordBatch(_ batch: [LogRecord], deadLetters: [DeadLetter], duration: Duration) {

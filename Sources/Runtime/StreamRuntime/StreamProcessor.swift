@@ -108,6 +108,7 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
                     logger.error(
                         "records removed by the log's retention before this engine read them",
                         metadata: ["group": "\(engine.group)", "records": "\(consumer.skippedByRetention - skipped)"])
+                    metrics.skippedByRetention.increment(by: consumer.skippedByRetention - skipped)
                     skipped = consumer.skippedByRetention
                 }
             } catch is CancellationError {
