@@ -166,14 +166,24 @@
 
         /// Leaves the group (its partitions go to the other members at once) and frees the consumer.
         public func close() async {
-            membership.state.withLock { $0.closing = true }
+            let everAssigned = membership.state.withLock { state in
+                state.closing = true
+                return state.everAssigned
+            }
             let (client, opaque) = (self.client, self.opaque)
             _ = try? await BlockingIO.run {
                 rd_kafka_consumer_close(client.handle)
+                // librdkafka before 2.3.0 aborts the process when a cooperative-sticky member that never got an
+                // assignment is destroyed (its assignor state is still NULL: librdkafka issue 4312; Debian 12 has
+                // 2.0.2). Such a member has left the group above; its handle is left to the process's end.
+                guard everAssigned || Self.destroyIsSafe else { return }
                 client.destroy()
                 opaque.release()
             }
         }
+
+        /// Whether this librdkafka destroys a member that never got an assignment without aborting (2.3.0 on).
+        static let destroyIsSafe = rd_kafka_version() >= 0x0203_00ff
 
         private static func lostOwnership(_ error: rd_kafka_resp_err_t) -> Bool {
             [
@@ -191,6 +201,8 @@
             /// Revoked by the group, waiting for the processor's last commit.
             var revoked: Set<TopicPartition> = []
             var closing = false
+            /// Whether the group has given this member an assignment (an empty one counts) since it joined.
+            var everAssigned = false
             /// Revocations handed over after the last commit, and assignments lost (commits refused).
             var handedOver = 0
             var lost = 0
@@ -243,6 +255,7 @@
             let committed = KafkaPartitionList(changed)
             let known = rd_kafka_committed(handle, committed.list, 5_000) == RD_KAFKA_RESP_ERR_NO_ERROR ? committed.offsets : [:]
             membership.state.withLock { state in
+                state.everAssigned = true
                 state.assigned.formUnion(changed)
                 for partition in changed { state.expected[partition] = known[partition].flatMap { $0 >= 0 ? $0 : nil } }
             }
