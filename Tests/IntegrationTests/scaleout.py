@@ -74,9 +74,10 @@ class Member:
     def text(self):
         return open(self.log_path, errors="replace").read()
 
-    def leads(self):
-        text = self.text()
-        return text.rfind("took the lead") > text.rfind("gave the lead up")
+    def leads(self, name="audit-trail"):
+        """Whether this process runs what is led as `name` now (its last word about that lead was taking it)."""
+        said = [line for line in self.text().splitlines() if f"name={name}" in line and "the lead" in line]
+        return bool(said) and "took the lead" in said[-1]
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -159,6 +160,8 @@ def main():
         first, second = start("process", "process-1"), start("process", "process-2")
         results.check(wait_until(lambda: first.leads() or second.leads(), 60), "one process member took the audit engine's lead")
         results.check(not (first.leads() and second.leads()), "only one of them leads")
+        purgers = lambda: [member.name for member in (first, second) if member.leads("retention-purge")]
+        results.check(wait_until(lambda: len(purgers()) == 1, 60), f"one of them runs the retention purge: {purgers()}")
         start("ingest", "ingest")
         answered, stop = [], threading.Event()
         worker = threading.Thread(target=traffic, args=(http_port, answered, stop))

@@ -2,6 +2,7 @@ import CSICCore
 import EventLog
 import Logging
 import Metrics
+import ServiceLifecycle
 import Storage
 
 /// What the platform gives a component: the platform-wide settings, the log, the store and metrics.
@@ -22,6 +23,14 @@ public struct ComponentContext: Sendable {
     /// Whether this process runs `role`.
     public func runs(_ role: PlatformConfiguration.Role) -> Bool {
         configuration.roles.contains(role)
+    }
+
+    /// `services` as they must run when several processes of the platform share the store: on PostgreSQL, in
+    /// one process at a time (elected as `name`, ``LeaderElectedService``); on SQLite, one process holds the
+    /// store anyway, so as they are.
+    public func oneAtATime(_ name: String, _ services: [any Service]) -> [any Service] {
+        guard case .postgres(let store) = database, !services.isEmpty else { return services }
+        return [LeaderElectedService(name: name, store: store, services: services, metrics: metrics, logger: logger)]
     }
 
     /// `<data_dir>/<name>`: where a component keeps its own files.

@@ -87,14 +87,8 @@ public struct AuditTrailComponent: PlatformComponent {
                     directory: context.directory("audit"), origin: origin, witnesses: witnesses, interval: .seconds(checkpointSeconds),
                     log: context.log, health: context.health, metrics: context.metrics, logger: context.logger))
         }
-        // On PostgreSQL several processes may run the process role: one of them at a time writes the WORM log.
-        if case .postgres(let store) = context.database {
-            return [
-                LeaderElectedService(
-                    name: AuditEngine.consumerGroup, store: store, services: services, metrics: context.metrics, logger: context.logger)
-            ]
-        }
-        return services
+        // Several processes may run the process role: one of them at a time writes the WORM log.
+        return context.oneAtATime(AuditEngine.consumerGroup, services)
     }
 
     /// Records with proofs, read from the WORM log's files (for REST and gRPC).

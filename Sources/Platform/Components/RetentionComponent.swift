@@ -3,7 +3,7 @@ import CSICCore
 import ServiceLifecycle
 
 /// Retention and legal holds (`retention:`): the period of each record class, the purge in the `process`
-/// role, and `/api/v1/retention` for the periods and holds. The audit class is always permanent.
+/// role (one process at a time), and `/api/v1/retention` for the periods and holds. The audit class is always permanent.
 public struct RetentionComponent: PlatformComponent {
     public static let section = "retention"
 
@@ -31,10 +31,14 @@ public struct RetentionComponent: PlatformComponent {
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }
-        return [
-            RecordPurgeService(
-                store: context.store, log: context.log, retention: retention, interval: .seconds(checkHours * 3600), logger: context.logger)
-        ]
+        // One purge at a time when several processes run the process role.
+        return context.oneAtATime(
+            "retention-purge",
+            [
+                RecordPurgeService(
+                    store: context.store, log: context.log, retention: retention, interval: .seconds(checkHours * 3600),
+                    logger: context.logger)
+            ])
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {
