@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
         .target(
@@ -181,6 +183,9 @@ let package = Package(
                 "CSICCore", "CSICProtos", "EventLog", "StreamRuntime", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Processing/TransactionAnalysis",
             swiftSettings: swiftSettings
@@ -283,6 +288,7 @@ let package = Package(
                 "KafkaEventLog",
                 "Storage",
                 "StreamRuntime",
+                "TransactionAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
@@ -320,6 +326,11 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TransactionAnalysisTests",
+            dependencies: ["TransactionAnalysis", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "StreamRuntimeTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import APIGateway
 import ArgumentParser
+import CSICCore
 import CSICPlatform
 import Configuration
 import Foundation
@@ -32,6 +33,12 @@ struct StoreOptions: ParsableArguments {
     /// Opens the configured stores (the platform must be stopped: the log is locked while it runs), runs
     /// `body` with its access control and closes them.
     func withAccess(_ body: (AccessControl) async throws -> Void) async throws {
+        try await withPlatform { platform in try await body(platform.access) }
+    }
+
+    /// Opens the configured stores and every component's tables (the platform must be stopped), runs `body`
+    /// and closes them.
+    func withPlatform(_ body: (Platform) async throws -> Void) async throws {
         let configuration = try await load()
         var logger = Logger(label: "csic")
         logger.logLevel = .warning
@@ -40,10 +47,10 @@ struct StoreOptions: ParsableArguments {
             platform = try await Platform.open(configuration, logger: logger)
         } catch {
             throw ValidationError(
-                "cannot open the stores (\(error)); if the platform is running, use its admin routes (/api/v1/users) instead")
+                "cannot open the stores (\(error)); if the platform is running, use its admin routes under /api/v1 instead")
         }
         do {
-            try await body(platform.access)
+            try await body(platform)
         } catch let error as AccountError {
             try await platform.log.close()
             throw ValidationError(error.description)

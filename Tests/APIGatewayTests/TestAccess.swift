@@ -1,4 +1,5 @@
 import APIGateway
+import CSICCore
 import EventLog
 import Hummingbird
 import Storage

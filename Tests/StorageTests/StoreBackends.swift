@@ -31,6 +31,11 @@ enum StoreBackend: String, Sendable, CustomTestStringConvertible {
     func open() async throws -> any PlatformStore {
         try await place().open()
     }
+
+    /// A new database in a place of its own, with a component's `migrations` applied.
+    func database(migrations: [StoreMigration]) async throws -> StoreDatabase {
+        try await place().database(migrations: migrations)
+    }
 }
 
 /// Where one test's store lives; opened again to see what survived.
@@ -40,12 +45,16 @@ struct StorePlace: Sendable {
     let name: String
 
     func open() async throws -> any PlatformStore {
+        try await database(migrations: []).store
+    }
+
+    func database(migrations: [StoreMigration]) async throws -> StoreDatabase {
         switch backend {
-        case .sqlite: return try SQLiteStore(path: "\(StoreBackend.sqliteRoot)/\(name)/csic.sqlite")
+        case .sqlite: return .sqlite(try SQLiteStore(path: "\(StoreBackend.sqliteRoot)/\(name)/csic.sqlite", migrations: migrations))
         case .postgres:
             var settings = try #require(TestPostgres.server)
             settings.schema = name
-            return try await PostgresStore.open(settings)
+            return .postgres(try await PostgresStore.open(settings, migrations: migrations))
         }
     }
 }

@@ -1,11 +1,13 @@
 import APIGateway
 import CSICCore
 import ServiceLifecycle
+import Storage
 import StreamRuntime
 import TransactionAnalysis
 
 /// The transaction engine (`analysis:`): in the `process` role it consumes `transactions` and stores every
-/// valid transaction with its address index; `/api/v1/transactions` reads them.
+/// valid transaction with its address index; `/api/v1/transactions` reads them. Its tables include the tag
+/// lists (`csic import tags|sanctions`).
 public struct TransactionAnalysisComponent: PlatformComponent {
     public static let section = "analysis"
     /// The transaction engine's consumer group.
@@ -14,6 +16,8 @@ public struct TransactionAnalysisComponent: PlatformComponent {
     public init(_ section: ConfigSection) throws {}
 
     public var consumers: [String: String] { [Topic.transactions.rawValue: Self.group] }
+
+    public var storeMigrations: [StoreMigration] { [TagTables.migration] }
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }

@@ -20,20 +20,6 @@ public enum AccountError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Who asks for an account change, for its audit records: an admin through the API, or an operator on the
-/// command line (`operator:<login name>`).
-public struct ChangeOrigin: Sendable {
-    public var actor: String
-    public var sourceAddress: String
-    public var requestID: String
-
-    public init(actor: String, sourceAddress: String, requestID: String = UUID().uuidString.lowercased()) {
-        self.actor = actor
-        self.sourceAddress = sourceAddress
-        self.requestID = requestID
-    }
-}
-
 /// A new API key: its record and the key itself, shown once.
 public struct IssuedAPIKey: Sendable {
     public var key: StoredAPIKey

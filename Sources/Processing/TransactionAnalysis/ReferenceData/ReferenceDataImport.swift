@@ -1,0 +1,62 @@
+import CSICCore
+
+/// What a reference-data file yields: the tags to import, the entries refused with their reason, and what was
+/// left out because the platform does not supervise it (by reason: `currency LTC`, `tx_hash tag`, ...).
+public struct ReferenceDataContents: Sendable {
+    /// The list the tags belong to: `tagpack:<title>`, `ofac-sdn`.
+    public var listName: String
+    /// `tagpack`, `ofac-sdn-csv`, `ofac-sdn-advanced-xml`.
+    public var format: String
+    public var tags: [AddressTag] = []
+    public var rejected: [ReferenceDataRejection] = []
+    public var skipped: [String: Int] = [:]
+
+    public init(listName: String, format: String) {
+        self.listName = listName
+        self.format = format
+    }
+}
+
+/// One entry of a reference-data file that was refused: where it is and why.
+public struct ReferenceDataRejection: Hashable, Sendable, Codable {
+    /// `tags[3]` in a TagPack, `entry 36` in an SDN list.
+    public var location: String
+    public var reason: String
+
+    public init(location: String, reason: String) {
+        self.location = location
+        self.reason = reason
+    }
+}
+
+/// A reference-data file that cannot be read at all (nothing of it is imported).
+public struct ReferenceDataError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Limits that keep a hostile file from using unbounded memory or time.
+public enum ReferenceDataLimits {
+    /// The largest file read (OFAC's advanced XML is about 100 MB).
+    public static let fileBytes = 512 << 20
+    /// The most tags one list may hold.
+    public static let tags = 5_000_000
+    /// The most YAML nodes visited in one TagPack (aliases can make a small file a huge tree).
+    public static let yamlNodes = 50_000_000
+    /// Longest label, source and actor kept.
+    public static let textBytes = 2_048
+}
+
+/// The chain of a currency code in a tag list: `BTC` (and OFAC's `XBT`) is Bitcoin, `ETH` Ethereum.
+enum CurrencyCode {
+    static func chain(_ code: String) -> Chain? {
+        switch code.uppercased() {
+        case "BTC", "XBT": .bitcoin
+        case "ETH": .ethereum
+        default: nil
+        }
+    }
+}

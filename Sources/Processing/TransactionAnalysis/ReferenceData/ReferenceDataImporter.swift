@@ -1,0 +1,79 @@
+import CSICCore
+import Crypto
+import EventLog
+import Foundation
+import Storage
+import StreamRuntime
+
+/// Imports reference data into the tag store as a new list version, recorded in the audit trail: an
+/// `attempt` record before (an import that cannot be recorded is not made), an `outcome` record after with
+/// the version, the counts and the files' SHA-256. Used by `csic import` and by the API.
+public struct ReferenceDataImporter: Sendable {
+    /// What an import did.
+    public struct Report: Sendable, Codable {
+        public var list: TagListVersion
+        public var rejected: [ReferenceDataRejection]
+        public var skipped: [String: Int]
+    }
+
+    public enum Kind: String, Sendable, CaseIterable {
+        /// GraphSense TagPack YAML files, one list per file.
+        case tags
+        /// The OFAC SDN list: `SDN.CSV` (and `SDN_COMMENTS.CSV`) or `SDN_ADVANCED.XML`.
+        case sanctions
+    }
+
+    let store: any TagStore
+    let log: any EventLog
+
+    public init(store: any TagStore, log: any EventLog) {
+        self.store = store
+        self.log = log
+    }
+
+    /// Reads `files` as `kind`: each TagPack on its own, the sanctions files together (CSV, or one XML file).
+    public static func parse(_ kind: Kind, files: [[UInt8]]) throws(ReferenceDataError) -> [ReferenceDataContents] {
+        switch kind {
+        case .tags:
+            return try files.map { bytes throws(ReferenceDataError) in try TagPack.parse(bytes) }
+        case .sanctions:
+            guard let first = files.first else { throw ReferenceDataError("no file") }
+            if first.prefix(512).contains(UInt8(ascii: "<")) {
+                guard files.count == 1 else { throw ReferenceDataError("SDN_ADVANCED.XML is one file") }
+                return [try SanctionsList.parseAdvancedXML(first)]
+            }
+            return [try SanctionsList.parseCSV(files)]
+        }
+    }
+
+    /// Stores `contents` (read from `files`) as the next version of its list.
+    public func importContents(
+        _ contents: ReferenceDataContents, files: [[UInt8]], by origin: ChangeOrigin, at time: Timestamp = .now()
+    ) async throws -> Report {
+        var hash = SHA256()
+        for file in files { hash.update(data: file) }
+        let sha256 = Hex.encode(Array(hash.finalize()))
+        let details = [
+            "format": contents.format, "sha256": sha256, "tags": "\(contents.tags.count)", "rejected": "\(contents.rejected.count)",
+            "skipped": "\(contents.skipped.values.reduce(0, +))",
+        ]
+        func record(_ phase: String, _ outcome: AuditOutcome, _ extra: [String: String]) -> AuditRecord {
+            AuditRecord(
+                id: UUID().uuidString.lowercased(), time: time, actor: origin.actor, action: "reference_data.import",
+                resource: "tag_lists/\(contents.listName.prefix(200))", outcome: outcome, requestID: origin.requestID,
+                sourceAddress: origin.sourceAddress,
+                details: details.merging(extra.merging(["phase": phase]) { first, _ in first }) { first, _ in first })
+        }
+        try await log.appendAudit(record("attempt", .success, [:]))
+        let list: TagListVersion
+        do {
+            list = try await store.importList(
+                name: contents.listName, format: contents.format, sha256: sha256, importedBy: origin.actor, at: time, tags: contents.tags)
+        } catch {
+            try? await log.appendAudit(record("outcome", .failure, ["error": String("\(error)".prefix(300))]))
+            throw error
+        }
+        try await log.appendAudit(record("outcome", .success, ["version": "\(list.version)"]))
+        return Report(list: list, rejected: contents.rejected, skipped: contents.skipped)
+    }
+}
