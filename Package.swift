@@ -261,6 +261,7 @@ let package = Package(
             name: "CSICFuzzTargets",
             dependencies: [
                 "APIGateway", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog",
+                "TransactionAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -345,6 +346,7 @@ let package = Package(
             name: "CSICPlatformTests",
             dependencies: [
                 "APIGateway", "CSICPlatform", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

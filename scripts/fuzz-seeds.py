@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpus of each fuzz target (Tests/Fuzz/corpus/<target>/seed-*) from real inputs: the
 mainnet blocks of Tests/Fixtures/bitcoin, the ZMTP bytes Bitcoin Core's publisher sends, Ethereum node
-answers in the shapes geth returns, and a real event-log segment, record values and a checkpoint note taken
+answers in the shapes geth returns, the reference-data fixtures (a TagPack, OFAC's SDN files), and a real event-log segment, record values and a checkpoint note taken
 from a `csic demo` data directory (`--data-dir`, made with `csic demo --count 200 --seed 11 --duration 6`).
 Files named regression-* are inputs that once crashed a parser; this script never touches them."""
 import argparse
@@ -121,6 +121,15 @@ def api_seeds():
         write("api-request", f"{number:02d}", bytes([method]) + target.encode() + b"\n" + body)
 
 
+def reference_data_seeds():
+    """The reference-data fixtures: a TagPack, OFAC's SDN.CSV and SDN_ADVANCED.XML."""
+    fixtures = os.path.join(ROOT, "Tests", "Fixtures")
+    for target, path in (("tagpack", "tagpacks/exchanges.yaml"), ("sdn-csv", "ofac/SDN.CSV"), ("sdn-csv", "ofac/SDN_COMMENTS.CSV"),
+                         ("sdn-advanced-xml", "ofac/SDN_ADVANCED.XML")):
+        with open(os.path.join(fixtures, path), "rb") as file:
+            write(target, os.path.basename(path).lower().replace(".", "-"), file.read())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", required=True, help="a csic demo data directory to take real log and audit bytes from")
@@ -138,6 +147,7 @@ def main():
     log_seeds(args.data_dir)
     configuration_seeds()
     api_seeds()
+    reference_data_seeds()
 
 
 if __name__ == "__main__":

@@ -33,19 +33,18 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    static func run(_ kind: ReferenceDataImporter.Kind, paths: [String], store: StoreOptions) async throws {
+    static func run(_ kind: ReferenceDataKind, paths: [String], store: StoreOptions) async throws {
         guard !paths.isEmpty else { throw ValidationError("name at least one file") }
         let files = try paths.map(read)
-        let contents: [ReferenceDataContents]
+        // Read before the stores are opened: a file that cannot be read changes nothing.
         do {
-            contents = try ReferenceDataImporter.parse(kind, files: files)
+            _ = try ReferenceDataImporter.parse(kind, files: files)
         } catch {
             throw ValidationError("\(paths.joined(separator: ", ")): \(error.description)")
         }
         try await store.withPlatform { platform in
             let importer = ReferenceDataImporter(store: platform.database.tags, log: platform.log)
-            for (index, list) in contents.enumerated() {
-                let report = try await importer.importContents(list, files: kind == .tags ? [files[index]] : files, by: StoreOptions.origin)
+            for report in try await importer.importFiles(kind, files: files, by: StoreOptions.origin) {
                 print(
                     "\(report.list.name) version \(report.list.version): \(report.list.tagCount) tags imported, "
                         + "\(report.rejected.count) refused, \(report.skipped.values.reduce(0, +)) skipped")

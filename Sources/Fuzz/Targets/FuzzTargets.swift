@@ -4,6 +4,7 @@ import CSICCore
 import CSICProtos
 import EventLog
 import Foundation
+import TransactionAnalysis
 
 /// One fuzz target: a parser called directly, or a service reached through its async interface.
 public enum FuzzTarget: Sendable {
@@ -47,6 +48,9 @@ public enum FuzzTargets {
         "log-batches": .parser { bytes in _ = try? RecordBatches.decode(bytes, topic: "fuzz", partition: 0) },
         "protobuf-records": .parser(protobufRecords),
         "witness-request": .parser(witnessRequest),
+        "tagpack": .parser { bytes in _ = try? TagPack.parse(bytes, nodeBudget: 1_000_000) },
+        "sdn-csv": .parser { bytes in _ = try? SanctionsList.parseCSV([bytes]) },
+        "sdn-advanced-xml": .parser { bytes in _ = try? SanctionsList.parseAdvancedXML(bytes) },
         "configuration": .service(configuration),
         "api-request": .service(apiRequest),
     ]

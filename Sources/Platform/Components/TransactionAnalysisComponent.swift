@@ -7,7 +7,7 @@ import TransactionAnalysis
 
 /// The transaction engine (`analysis:`): in the `process` role it consumes `transactions` and stores every
 /// valid transaction with its address index; `/api/v1/transactions` reads them. Its tables include the tag
-/// lists (`csic import tags|sanctions`).
+/// lists (`csic import tags|sanctions`, `/api/v1/reference-data`).
 public struct TransactionAnalysisComponent: PlatformComponent {
     public static let section = "analysis"
     /// The transaction engine's consumer group.
@@ -29,6 +29,9 @@ public struct TransactionAnalysisComponent: PlatformComponent {
     }
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {
-        [TransactionRoutes(store: context.store)]
+        [
+            TransactionRoutes(store: context.store),
+            ReferenceDataRoutes(service: ReferenceDataImporter(store: context.database.tags, log: context.log)),
+        ]
     }
 }

@@ -17,27 +17,6 @@ public struct ReferenceDataContents: Sendable {
     }
 }
 
-/// One entry of a reference-data file that was refused: where it is and why.
-public struct ReferenceDataRejection: Hashable, Sendable, Codable {
-    /// `tags[3]` in a TagPack, `entry 36` in an SDN list.
-    public var location: String
-    public var reason: String
-
-    public init(location: String, reason: String) {
-        self.location = location
-        self.reason = reason
-    }
-}
-
-/// A reference-data file that cannot be read at all (nothing of it is imported).
-public struct ReferenceDataError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
-}
-
 /// Limits that keep a hostile file from using unbounded memory or time.
 public enum ReferenceDataLimits {
     /// The largest file read (OFAC's advanced XML is about 100 MB).

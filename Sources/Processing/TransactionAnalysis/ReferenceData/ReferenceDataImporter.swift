@@ -8,21 +8,7 @@ import StreamRuntime
 /// Imports reference data into the tag store as a new list version, recorded in the audit trail: an
 /// `attempt` record before (an import that cannot be recorded is not made), an `outcome` record after with
 /// the version, the counts and the files' SHA-256. Used by `csic import` and by the API.
-public struct ReferenceDataImporter: Sendable {
-    /// What an import did.
-    public struct Report: Sendable, Codable {
-        public var list: TagListVersion
-        public var rejected: [ReferenceDataRejection]
-        public var skipped: [String: Int]
-    }
-
-    public enum Kind: String, Sendable, CaseIterable {
-        /// GraphSense TagPack YAML files, one list per file.
-        case tags
-        /// The OFAC SDN list: `SDN.CSV` (and `SDN_COMMENTS.CSV`) or `SDN_ADVANCED.XML`.
-        case sanctions
-    }
-
+public struct ReferenceDataImporter: ReferenceDataService {
     let store: any TagStore
     let log: any EventLog
 
@@ -32,7 +18,7 @@ public struct ReferenceDataImporter: Sendable {
     }
 
     /// Reads `files` as `kind`: each TagPack on its own, the sanctions files together (CSV, or one XML file).
-    public static func parse(_ kind: Kind, files: [[UInt8]]) throws(ReferenceDataError) -> [ReferenceDataContents] {
+    public static func parse(_ kind: ReferenceDataKind, files: [[UInt8]]) throws(ReferenceDataError) -> [ReferenceDataContents] {
         switch kind {
         case .tags:
             return try files.map { bytes throws(ReferenceDataError) in try TagPack.parse(bytes) }
@@ -46,10 +32,27 @@ public struct ReferenceDataImporter: Sendable {
         }
     }
 
+    public func lists() async throws -> [TagListVersion] {
+        try await store.lists()
+    }
+
+    public func importFiles(
+        _ kind: ReferenceDataKind, files: [[UInt8]], by origin: ChangeOrigin
+    ) async throws
+        -> [ReferenceDataImportReport]
+    {
+        let contents = try Self.parse(kind, files: files)
+        var reports: [ReferenceDataImportReport] = []
+        for (index, list) in contents.enumerated() {
+            reports.append(try await importContents(list, files: kind == .tags ? [files[index]] : files, by: origin))
+        }
+        return reports
+    }
+
     /// Stores `contents` (read from `files`) as the next version of its list.
     public func importContents(
         _ contents: ReferenceDataContents, files: [[UInt8]], by origin: ChangeOrigin, at time: Timestamp = .now()
-    ) async throws -> Report {
+    ) async throws -> ReferenceDataImportReport {
         var hash = SHA256()
         for file in files { hash.update(data: file) }
         let sha256 = Hex.encode(Array(hash.finalize()))
@@ -74,6 +77,6 @@ public struct ReferenceDataImporter: Sendable {
             throw error
         }
         try await log.appendAudit(record("outcome", .success, ["version": "\(list.version)"]))
-        return Report(list: list, rejected: contents.rejected, skipped: contents.skipped)
+        return ReferenceDataImportReport(list: list, rejected: contents.rejected, skipped: contents.skipped)
     }
 }

@@ -48,6 +48,24 @@ enum ViewSchemas {
         "AuditCheckpoint": .object(
             ["tree_size": .integer(minimum: 0), "checkpoint": .string(), "verifier_key": .string()],
             required: ["tree_size", "checkpoint", "verifier_key"]),
+        "TagListVersion": .object(
+            [
+                "name": .string(), "version": .integer(minimum: 1),
+                "format": .string(values: ["tagpack", "ofac-sdn-csv", "ofac-sdn-advanced-xml"]),
+                "imported_at": .time, "imported_by": .string(), "sha256": .string(pattern: "^[0-9a-f]{64}$"),
+                "tag_count": .integer(minimum: 0),
+            ], required: ["name", "version", "format", "imported_at", "imported_by", "sha256", "tag_count"]),
+        "TagLists": .object(["lists": .array(.reference("TagListVersion")), "next_cursor": .string()], required: ["lists"]),
+        "ReferenceDataImports": .object(
+            [
+                "imports": .array(
+                    .object(
+                        [
+                            "list": .reference("TagListVersion"), "rejected_count": .integer(minimum: 0),
+                            "rejected": .array(.object(["location": .string(), "reason": .string()], required: ["location", "reason"])),
+                            "skipped": .map(.integer(minimum: 1)),
+                        ], required: ["list", "rejected_count", "rejected", "skipped"]))
+            ], required: ["imports"]),
         "LegalHold": .object(
             [
                 "id": .string(), "record_class": .string(values: RecordClass.allCases.map(\.rawValue)), "subject": .string(),

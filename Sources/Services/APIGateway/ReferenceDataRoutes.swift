@@ -1,0 +1,98 @@
+import CSICCore
+import Foundation
+import Hummingbird
+
+/// `/api/v1/reference-data`: the tag lists' versions, and imports of TagPacks and the OFAC SDN list while the
+/// platform runs (the same as `csic import`, each import audited with the caller).
+public struct ReferenceDataRoutes: APIRoutes {
+    let service: any ReferenceDataService
+
+    public init(service: any ReferenceDataService) {
+        self.service = service
+    }
+
+    /// The largest import body taken: 32 MiB (OFAC's `SDN.CSV` is about 4 MB; `SDN_ADVANCED.XML`, about
+    /// 100 MB, is for `csic import`).
+    static let maxImportBytes = 32 << 20
+
+    /// The body of `POST /api/v1/reference-data/imports`.
+    struct ImportRequest: Decodable {
+        var kind: String
+        var files: [String]
+    }
+
+    public var routes: [APIRoute] {
+        [
+            APIRoute(
+                .get, "reference-data/lists", access: .roles("reference_data.read", .admin, .supervisor, .analyst, .auditor),
+                summary: "Every version of every tag list, by name, newest version first",
+                query: [.limit(default: 100, maximum: 1000), .cursor], response: .reference("TagLists")
+            ) { request, _ in
+                let limit = try request.boundedInteger("limit", default: 100, range: 1...1000)
+                let offset: Int
+                switch try request.textParameter("cursor") {
+                case nil: offset = 0
+                case let text?:
+                    guard let value = Int(text), value >= 0 else {
+                        throw APIError(.badRequest, code: "invalid_cursor", message: "cursor is not one this route gave", field: "cursor")
+                    }
+                    offset = value
+                }
+                let lists = try await service.lists()
+                let page = lists.dropFirst(offset).prefix(limit)
+                return TagListsView(lists: Array(page), nextCursor: offset + page.count < lists.count ? "\(offset + page.count)" : nil)
+            },
+            APIRoute(
+                .post, "reference-data/imports", access: .roles("reference_data.import", .admin, .supervisor),
+                summary: "Import TagPacks (kind tags, one list each) or the OFAC SDN list (kind sanctions: SDN.CSV, then SDN_COMMENTS.CSV)",
+                body: .object(
+                    [
+                        "kind": .string(values: ReferenceDataKind.allCases.map(\.rawValue)),
+                        "files": .array(.string(minLength: 1)),
+                    ], required: ["kind", "files"], closed: true),
+                response: .reference("ReferenceDataImports"), status: .created
+            ) { request, context in
+                let body = try await StrictBody.decode(
+                    ImportRequest.self, from: request, allowed: ["kind", "files"], limit: Self.maxImportBytes)
+                guard let kind = ReferenceDataKind(rawValue: body.kind) else {
+                    throw APIError.invalid(
+                        "kind", "kind must be one of \(ReferenceDataKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                guard (1...10).contains(body.files.count) else { throw APIError.invalid("files", "files holds 1 to 10 file texts") }
+                let origin = ChangeOrigin(
+                    actor: context.actor, sourceAddress: context.remoteAddress?.ipAddress ?? "unknown",
+                    requestID: APIGateway.requestID(request))
+                do {
+                    let reports = try await service.importFiles(kind, files: body.files.map { Array($0.utf8) }, by: origin)
+                    return EditedResponse(status: .created, response: ImportsView(imports: reports.map(ImportView.init)))
+                } catch let error as ReferenceDataError {
+                    throw APIError(.badRequest, code: "invalid_file", message: error.description, field: "files")
+                }
+            },
+        ]
+    }
+}
+
+struct TagListsView: ResponseEncodable {
+    var lists: [TagListVersion]
+    var nextCursor: String?
+}
+
+struct ImportsView: ResponseEncodable {
+    var imports: [ImportView]
+}
+
+/// One import's report, its refusals capped at 100 (the count is whole).
+struct ImportView: Encodable {
+    var list: TagListVersion
+    var rejectedCount: Int
+    var rejected: [ReferenceDataRejection]
+    var skipped: [String: Int]
+
+    init(_ report: ReferenceDataImportReport) {
+        list = report.list
+        rejectedCount = report.rejected.count
+        rejected = Array(report.rejected.prefix(100))
+        skipped = report.skipped
+    }
+}
