@@ -191,6 +191,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "RiskEngine",
+            dependencies: [],
+            path: "Sources/Processing/RiskEngine",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Simulation",
             dependencies: [
                 "CSICCore", "CSICProtos", "DurableFiles", "EventLog",
@@ -260,7 +266,7 @@ let package = Package(
         .target(
             name: "CSICFuzzTargets",
             dependencies: [
-                "APIGateway", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog",
+                "APIGateway", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog", "RiskEngine",
                 "TransactionAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -327,6 +333,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings),
+        .testTarget(name: "RiskEngineTests", dependencies: ["RiskEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransactionAnalysisTests",
             dependencies: ["TransactionAnalysis", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport"],

@@ -122,10 +122,10 @@ def api_seeds():
 
 
 def reference_data_seeds():
-    """The reference-data fixtures: a TagPack, OFAC's SDN.CSV and SDN_ADVANCED.XML."""
+    """The reference-data fixtures (a TagPack, OFAC's SDN.CSV and SDN_ADVANCED.XML) and an XGBoost model."""
     fixtures = os.path.join(ROOT, "Tests", "Fixtures")
     for target, path in (("tagpack", "tagpacks/exchanges.yaml"), ("sdn-csv", "ofac/SDN.CSV"), ("sdn-csv", "ofac/SDN_COMMENTS.CSV"),
-                         ("sdn-advanced-xml", "ofac/SDN_ADVANCED.XML")):
+                         ("sdn-advanced-xml", "ofac/SDN_ADVANCED.XML"), ("xgboost-model", "xgboost/binary-logistic.json")):
         with open(os.path.join(fixtures, path), "rb") as file:
             write(target, os.path.basename(path).lower().replace(".", "-"), file.read())
 

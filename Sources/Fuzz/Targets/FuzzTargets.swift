@@ -4,6 +4,7 @@ import CSICCore
 import CSICProtos
 import EventLog
 import Foundation
+import RiskEngine
 import TransactionAnalysis
 
 /// One fuzz target: a parser called directly, or a service reached through its async interface.
@@ -51,9 +52,16 @@ public enum FuzzTargets {
         "tagpack": .parser { bytes in _ = try? TagPack.parse(bytes, nodeBudget: 1_000_000) },
         "sdn-csv": .parser { bytes in _ = try? SanctionsList.parseCSV([bytes]) },
         "sdn-advanced-xml": .parser { bytes in _ = try? SanctionsList.parseAdvancedXML(bytes) },
+        "xgboost-model": .parser(xgboostModel),
         "configuration": .service(configuration),
         "api-request": .service(apiRequest),
     ]
+
+    /// An XGBoost JSON model file; a model that loads also scores a row of its features.
+    static func xgboostModel(_ bytes: [UInt8]) {
+        guard let model = try? GradientBoostedTrees(json: bytes) else { return }
+        _ = model.predict([Float](repeating: 0.5, count: min(model.featureCount, 64)))
+    }
 
     /// ZMTP from a peer, delivered in chunks whose size is the first byte (TCP splits anywhere).
     static func zmtp(_ bytes: [UInt8]) {

@@ -1,0 +1,183 @@
+import Foundation
+
+/// A gradient-boosted tree ensemble read from XGBoost's JSON model format (`Booster.save_model("m.json")`),
+/// so that a model trained with the standard tools loads unchanged. Supported: the `gbtree` booster with
+/// numerical splits and one output, objectives `binary:logistic`, `reg:logistic` and `reg:squarederror`.
+///
+/// Inference follows XGBoost exactly: a row goes left when its feature is below the split condition,
+/// where the node's default direction says when the feature is missing (NaN); the margin is the base margin
+/// plus every tree's leaf value, summed in `Float` in tree order; a logistic objective's probability is the
+/// margin's sigmoid.
+///
+/// ```swift
+/// let model = try GradientBoostedTrees(json: Array(try Data(contentsOf: url)))
+/// let probability = model.probability([0.3, .nan, 2, 1, 0, 0, 5, 1])
+/// ```
+public struct GradientBoostedTrees: Sendable {
+    /// What the model's output means.
+    public enum Objective: String, Sendable, CaseIterable {
+        case binaryLogistic = "binary:logistic"
+        case regressionLogistic = "reg:logistic"
+        case squaredError = "reg:squarederror"
+
+        var isLogistic: Bool { self != .squaredError }
+    }
+
+    /// One node of the flattened ensemble: a split (`feature` ≥ 0) or a leaf (`feature` == -1, its value in
+    /// `value`). Children are indices into the same array.
+    struct Node: Sendable {
+        var feature: Int32
+        var value: Float
+        var left: Int32
+        var right: Int32
+        var defaultLeft: Bool
+    }
+
+    public let objective: Objective
+    /// How many features a row has.
+    public let featureCount: Int
+    /// The features' names when the model was trained with them.
+    public let featureNames: [String]?
+    /// The model's trees.
+    public var treeCount: Int { roots.count }
+    /// The margin every tree adds to (the base score in margin space).
+    let baseMargin: Float
+    let nodes: [Node]
+    let roots: [Int32]
+
+    /// The largest model file read.
+    public static let maxBytes = 256 << 20
+
+    /// Reads an XGBoost JSON model; throws ``ModelError`` for a file that is not one, or one this reader does
+    /// not support (it never guesses).
+    public init(json bytes: [UInt8]) throws(ModelError) {
+        guard bytes.count <= Self.maxBytes else { throw ModelError("the model file is over \(Self.maxBytes >> 20) MiB") }
+        let file: XGBoostJSON
+        do {
+            file = try JSONDecoder().decode(XGBoostJSON.self, from: Data(bytes))
+        } catch {
+            throw ModelError("not an XGBoost JSON model: \(String(describing: error).prefix(300))")
+        }
+        let learner = file.learner
+        guard let objective = Objective(rawValue: learner.objective.name) else {
+            throw ModelError(
+                "objective \(learner.objective.name.prefix(40)) is not supported (\(Objective.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
+        }
+        guard learner.gradientBooster.name == "gbtree", let model = learner.gradientBooster.model else {
+            throw ModelError("booster \(learner.gradientBooster.name.prefix(40)) is not supported (gbtree)")
+        }
+        let parameters = learner.learnerModelParam
+        guard (parameters.numClass.flatMap(Int.init) ?? 0) <= 1, (parameters.numTarget.flatMap(Int.init) ?? 1) == 1 else {
+            throw ModelError("models with several classes or targets are not supported")
+        }
+        guard let featureCount = Int(parameters.numFeature), (1...1_000_000).contains(featureCount) else {
+            throw ModelError("num_feature \(parameters.numFeature.prefix(20)) is not a feature count")
+        }
+        let baseScore = try Self.baseScore(parameters.baseScore)
+        if objective.isLogistic {
+            guard baseScore > 0, baseScore < 1 else { throw ModelError("base_score \(baseScore) is not a probability") }
+            baseMargin = Float(log(baseScore / (1 - baseScore)))
+        } else {
+            baseMargin = Float(baseScore)
+        }
+        var nodes: [Node] = []
+        var roots: [Int32] = []
+        for (index, tree) in model.trees.enumerated() {
+            roots.append(Int32(nodes.count))
+            nodes += try Self.nodes(of: tree, number: index, featureCount: featureCount, offset: nodes.count)
+            guard nodes.count <= 100_000_000 else { throw ModelError("more than 100 million nodes") }
+        }
+        guard !roots.isEmpty else { throw ModelError("the model has no trees") }
+        self.objective = objective
+        self.featureCount = featureCount
+        self.featureNames = learner.featureNames.flatMap { $0.count == featureCount ? $0 : nil }
+        self.nodes = nodes
+        self.roots = roots
+    }
+
+    /// The base score, written `"5E-1"` (XGBoost 1 and 2) or `"[5E-1]"` (3).
+    static func baseScore(_ text: String) throws(ModelError) -> Double {
+        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
+        guard let value = Double(trimmed), value.isFinite else { throw ModelError("base_score \(text.prefix(40)) is not a number") }
+        return value
+    }
+
+    /// One tree's nodes, checked: equal array lengths, children after their parent (so every walk ends),
+    /// features in range, numerical splits only, finite values.
+    static func nodes(of tree: XGBoostJSON.Tree, number: Int, featureCount: Int, offset: Int) throws(ModelError) -> [Node] {
+        let count = tree.leftChildren.count
+        guard count > 0, count <= 10_000_000,
+            [tree.rightChildren.count, tree.splitIndices.count, tree.splitConditions.count, tree.defaultLeft.count].allSatisfy({
+                $0 == count
+            })
+        else { throw ModelError("tree \(number): node arrays of different lengths") }
+        if let types = tree.splitType, types.contains(where: { $0 != 0 }) {
+            throw ModelError("tree \(number): categorical splits are not supported")
+        }
+        var nodes: [Node] = []
+        nodes.reserveCapacity(count)
+        for index in 0..<count {
+            let (left, right) = (tree.leftChildren[index], tree.rightChildren[index])
+            let value = tree.splitConditions[index]
+            guard value.isFinite else { throw ModelError("tree \(number), node \(index): value \(value) is not finite") }
+            if left == -1 {
+                guard right == -1 else { throw ModelError("tree \(number), node \(index): one child only") }
+                nodes.append(Node(feature: -1, value: value, left: -1, right: -1, defaultLeft: true))
+                continue
+            }
+            guard left > index, right > index, left < count, right < count else {
+                throw ModelError("tree \(number), node \(index): children \(left) and \(right) are not later nodes of the tree")
+            }
+            let feature = tree.splitIndices[index]
+            guard feature >= 0, feature < featureCount else {
+                throw ModelError("tree \(number), node \(index): feature \(feature) is not one of the \(featureCount)")
+            }
+            nodes.append(
+                Node(
+                    feature: Int32(feature), value: value, left: Int32(offset + left), right: Int32(offset + right),
+                    defaultLeft: tree.defaultLeft[index] != 0))
+        }
+        return nodes
+    }
+
+    /// The raw score (log-odds for a logistic objective) of one row of ``featureCount`` features; NaN is
+    /// missing. A shorter row is read as missing the rest.
+    public func margin(_ features: [Float]) -> Float {
+        features.withUnsafeBufferPointer { row in
+            nodes.withUnsafeBufferPointer { nodes in
+                var sum = baseMargin
+                for root in roots {
+                    var index = Int(root)
+                    while true {
+                        let node = nodes[index]
+                        if node.feature < 0 {
+                            sum += node.value
+                            break
+                        }
+                        let feature = Int(node.feature)
+                        let value = feature < row.count ? row[feature] : .nan
+                        let left = value.isNaN ? node.defaultLeft : value < node.value
+                        index = Int(left ? node.left : node.right)
+                    }
+                }
+                return sum
+            }
+        }
+    }
+
+    /// The model's output for one row: the probability for a logistic objective, else the margin.
+    public func predict(_ features: [Float]) -> Double {
+        let margin = Double(margin(features))
+        return objective.isLogistic ? 1 / (1 + exp(-margin)) : margin
+    }
+}
+
+/// A model file that cannot be used, and why.
+public struct ModelError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

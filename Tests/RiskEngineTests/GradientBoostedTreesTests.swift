@@ -1,0 +1,105 @@
+import Foundation
+import RiskEngine
+import Testing
+
+@Suite struct GradientBoostedTreesTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/xgboost")
+
+    struct Predictions: Decodable {
+        struct Case: Decodable {
+            var features: [Double?]
+            var margin: Double
+            var probability: Double
+        }
+
+        var xgboost: String
+        var cases: [Case]
+    }
+
+    static func model() throws -> GradientBoostedTrees {
+        try GradientBoostedTrees(json: Array(try Data(contentsOf: fixtures.appendingPathComponent("binary-logistic.json"))))
+    }
+
+    /// The model xgboost trained (tools/xgboost_fixture.py), on rows with missing features: the same margins
+    /// and probabilities as xgboost's own `predict`.
+    @Test func matchesXGBoostsOwnPredictions() throws {
+        let model = try Self.model()
+        #expect(model.objective == .binaryLogistic && model.featureCount == 8 && model.treeCount == 30)
+        let expected = try JSONDecoder().decode(
+            Predictions.self, from: try Data(contentsOf: Self.fixtures.appendingPathComponent("binary-logistic-predictions.json")))
+        #expect(expected.cases.count == 200)
+        #expect(expected.cases.contains { $0.features.contains(nil) }, "some rows miss features")
+        for (number, row) in expected.cases.enumerated() {
+            let features = row.features.map { $0.map(Float.init) ?? .nan }
+            #expect(abs(Double(model.margin(features)) - row.margin) <= 1e-5, "row \(number): \(model.margin(features)) vs \(row.margin)")
+            #expect(abs(model.predict(features) - row.probability) <= 1e-6, "row \(number)")
+        }
+    }
+
+    /// A model file is outside bytes: what a reader cannot trust is refused with the reason, never guessed.
+    @Test func refusesModelsItCannotTrust() throws {
+        let original =
+            try JSONSerialization.jsonObject(
+                with: try Data(contentsOf: Self.fixtures.appendingPathComponent("binary-logistic.json"))) as! [String: Any]
+        func changed(_ edit: (inout [String: Any]) -> Void) throws -> [UInt8] {
+            var learner = original["learner"] as! [String: Any]
+            edit(&learner)
+            return Array(try JSONSerialization.data(withJSONObject: ["learner": learner, "version": original["version"]!]))
+        }
+        func firstTree(_ edit: @escaping (inout [String: Any]) -> Void) -> (inout [String: Any]) -> Void {
+            { learner in
+                var booster = learner["gradient_booster"] as! [String: Any]
+                var model = booster["model"] as! [String: Any]
+                var trees = model["trees"] as! [[String: Any]]
+                edit(&trees[0])
+                model["trees"] = trees
+                booster["model"] = model
+                learner["gradient_booster"] = booster
+            }
+        }
+        let cases: [(String, [UInt8])] = [
+            ("not an XGBoost JSON model", Array("{\"learner\": 3}".utf8)),
+            ("objective multi:softprob is not supported", try changed { $0["objective"] = ["name": "multi:softprob"] }),
+            (
+                "children 0 and 2 are not later nodes",
+                try changed(
+                    firstTree { tree in
+                        var left = tree["left_children"] as! [Int]
+                        left[0] = 0
+                        tree["left_children"] = left
+                    })
+            ),
+            (
+                "feature 99 is not one of the 8",
+                try changed(
+                    firstTree { tree in
+                        var features = tree["split_indices"] as! [Int]
+                        features[0] = 99
+                        tree["split_indices"] = features
+                    })
+            ),
+            (
+                "categorical splits are not supported",
+                try changed(
+                    firstTree { tree in
+                        var types = tree["split_type"] as! [Int]
+                        types[0] = 1
+                        tree["split_type"] = types
+                    })
+            ),
+            (
+                "node arrays of different lengths",
+                try changed(firstTree { tree in tree["split_conditions"] = [Float(0.5)] })
+            ),
+        ]
+        for (reason, bytes) in cases {
+            #expect(throws: ModelError.self, "\(reason)") { try GradientBoostedTrees(json: bytes) }
+            do {
+                _ = try GradientBoostedTrees(json: bytes)
+            } catch {
+                #expect(error.description.contains(reason), "\(error)")
+            }
+        }
+    }
+}
