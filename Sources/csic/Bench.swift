@@ -11,21 +11,27 @@ import Logging
 
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Measure one workload: log, pipeline, stages, parse, audit, api.")
+    static let configuration = CommandConfiguration(
+        abstract: "Measure one workload: log, pipeline, stages, parse, audit, api, clustering, model.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case log, pipeline, stages, parse, audit, api
+        case log, pipeline, stages, parse, audit, api, clustering, model
     }
 
     @Argument(
         help:
-            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries)."
+            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries), clustering (multi-input clustering), model (gradient-boosted tree scoring)."
     )
     var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
     @Flag(help: "Print one JSON object.") var json = false
     @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 24_576
-    @Option(help: "parse: Bitcoin blocks to parse (raw, hex or blk*.dat); default a synthetic mainnet-like block.") var file: String?
+    @Option(
+        help:
+            "parse: Bitcoin blocks to parse (raw, hex or blk*.dat; default a synthetic mainnet-like block); model: an XGBoost JSON model (default a random 100-tree depth-6 one)."
+    )
+    var file: String?
+    @Option(name: .customLong("rows"), help: "model: rows to score, little-endian float32, the model's feature count per row.") var rowsFile: String?
     @Option(help: "audit: entries to append.") var records: Int = 200_000
     @Option(help: "audit: entries per durable batch.") var batch: Int = 1_000
     @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = AuditDefaults.segmentEntries
@@ -33,7 +39,8 @@ struct Bench: AsyncParsableCommand {
         name: .customLong("data-dir"),
         help: "audit, api: keep the log (audit) or the platform's data (api: a store filled once, reused) here (default: a temporary one).")
     var dataDirectory: String?
-    @Option(help: "api: transactions in the store (added when it holds fewer).") var transactions: Int = 10_000_000
+    @Option(help: "api: transactions in the store (added when it holds fewer); clustering: transactions applied (default 500,000).")
+    var transactions: Int?
     @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
     @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
     @Option(
@@ -55,6 +62,8 @@ struct Bench: AsyncParsableCommand {
             case .stages: try await StageBenchmark.run()
             case .parse: [try ParseBenchmark.run(duration: .seconds(duration), blocks: try file.map(Self.blocks))]
             case .api: try await api()
+            case .clustering: [AnalysisBenchmark.clustering(transactions: transactions ?? 500_000)]
+            case .model: [try AnalysisBenchmark.model(file: file, rows: rowsFile, duration: .seconds(duration))]
             case .audit:
                 [
                     try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) {
@@ -130,7 +139,7 @@ struct Bench: AsyncParsableCommand {
         let platform = try await Platform.open(configuration, logger: Logger(label: "bench"))
         let results = try await APIBenchmark.run(
             platform,
-            options: .init(transactions: transactions, connections: connections, seconds: duration, windowHours: windowHours, rate: rate)
+            options: .init(transactions: transactions ?? 10_000_000, connections: connections, seconds: duration, windowHours: windowHours, rate: rate)
         ) { line in
             FileHandle.standardError.write(Data("\(line)\n".utf8))
         }
