@@ -31,7 +31,8 @@ struct Bench: AsyncParsableCommand {
             "parse: Bitcoin blocks to parse (raw, hex or blk*.dat; default a synthetic mainnet-like block); model: an XGBoost JSON model (default a random 100-tree depth-6 one)."
     )
     var file: String?
-    @Option(name: .customLong("rows"), help: "model: rows to score, little-endian float32, the model's feature count per row.") var rowsFile: String?
+    @Option(name: .customLong("rows"), help: "model: rows to score, little-endian float32, the model's feature count per row.")
+    var rowsFile: String?
     @Option(help: "audit: entries to append.") var records: Int = 200_000
     @Option(help: "audit: entries per durable batch.") var batch: Int = 1_000
     @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = AuditDefaults.segmentEntries
@@ -139,7 +140,8 @@ struct Bench: AsyncParsableCommand {
         let platform = try await Platform.open(configuration, logger: Logger(label: "bench"))
         let results = try await APIBenchmark.run(
             platform,
-            options: .init(transactions: transactions ?? 10_000_000, connections: connections, seconds: duration, windowHours: windowHours, rate: rate)
+            options: .init(
+                transactions: transactions ?? 10_000_000, connections: connections, seconds: duration, windowHours: windowHours, rate: rate)
         ) { line in
             FileHandle.standardError.write(Data("\(line)\n".utf8))
         }

@@ -30,6 +30,9 @@ import Testing
             Predictions.self, from: try Data(contentsOf: Self.fixtures.appendingPathComponent("binary-logistic-predictions.json")))
         #expect(expected.cases.count == 200)
         #expect(expected.cases.contains { $0.features.contains(nil) }, "some rows miss features")
+        // All rows at once (blocks of 64, tree by tree) score as each row alone does.
+        let all = model.margins(expected.cases.flatMap { $0.features.map { $0.map(Float.init) ?? .nan } })
+        #expect(all.count == 200 && zip(all, expected.cases).allSatisfy { abs(Double($0) - $1.margin) <= 1e-5 })
         for (number, row) in expected.cases.enumerated() {
             let features = row.features.map { $0.map(Float.init) ?? .nan }
             #expect(abs(Double(model.margin(features)) - row.margin) <= 1e-5, "row \(number): \(model.margin(features)) vs \(row.margin)")

@@ -23,14 +23,33 @@ public struct GradientBoostedTrees: Sendable {
         var isLogistic: Bool { self != .squaredError }
     }
 
-    /// One node of the flattened ensemble: a split (`feature` ≥ 0) or a leaf (`feature` == -1, its value in
-    /// `value`). Children are indices into the same array.
+    /// One node of the flattened ensemble, 16 bytes: a split, or a leaf (both children itself, its value in
+    /// `value`). Children are indices into the same array; `defaultLeft` is the top bit of `left` (where a row
+    /// missing the feature goes).
     struct Node: Sendable {
         var feature: Int32
         var value: Float
-        var left: Int32
+        private var leftAndDefault: UInt32
         var right: Int32
-        var defaultLeft: Bool
+
+        init(feature: Int32, value: Float, left: Int32, right: Int32, defaultLeft: Bool) {
+            self.feature = feature
+            self.value = value
+            leftAndDefault = UInt32(bitPattern: left) & 0x7FFF_FFFF | (defaultLeft ? 0x8000_0000 : 0)
+            self.right = right
+        }
+
+        var left: Int32 { Int32(bitPattern: leftAndDefault & 0x7FFF_FFFF) }
+        var defaultLeft: Bool { leftAndDefault & 0x8000_0000 != 0 }
+
+        /// The child a row with `value` for this node's feature goes to, without a branch (the direction of a
+        /// split on random-looking data is unpredictable; a mispredicted branch costs more than this).
+        @inline(__always) func next(_ value: Float) -> Int {
+            // `value < self.value` is false for NaN, so a missing value goes left only when that is its default.
+            let goesLeft = (value < self.value) || (value.isNaN && leftAndDefault >= 0x8000_0000)
+            let (left, right) = (Int(leftAndDefault & 0x7FFF_FFFF), Int(self.right))
+            return right &+ (left &- right) &* Int(truncatingIfNeeded: UInt8(goesLeft ? 1 : 0))
+        }
     }
 
     public let objective: Objective
@@ -44,6 +63,8 @@ public struct GradientBoostedTrees: Sendable {
     let baseMargin: Float
     let nodes: [Node]
     let roots: [Int32]
+    /// Each tree's depth (edges from the root to its deepest leaf).
+    let depths: [Int32]
 
     /// The largest model file read.
     public static let maxBytes = 256 << 20
@@ -94,6 +115,10 @@ public struct GradientBoostedTrees: Sendable {
         self.featureNames = learner.featureNames.flatMap { $0.count == featureCount ? $0 : nil }
         self.nodes = nodes
         self.roots = roots
+        depths = roots.indices.map { tree in
+            let end = tree + 1 < roots.count ? Int(roots[tree + 1]) : nodes.count
+            return Self.depth(root: Int(roots[tree]), count: end - Int(roots[tree]), in: nodes)
+        }
     }
 
     /// The base score, written `"5E-1"` (XGBoost 1 and 2) or `"[5E-1]"` (3).
@@ -123,7 +148,8 @@ public struct GradientBoostedTrees: Sendable {
             guard value.isFinite else { throw ModelError("tree \(number), node \(index): value \(value) is not finite") }
             if left == -1 {
                 guard right == -1 else { throw ModelError("tree \(number), node \(index): one child only") }
-                nodes.append(Node(feature: -1, value: value, left: -1, right: -1, defaultLeft: true))
+                // A leaf leads to itself: rows walk a tree in lockstep for its depth, and stay on their leaf.
+                nodes.append(Node(feature: 0, value: value, left: Int32(offset + index), right: Int32(offset + index), defaultLeft: true))
                 continue
             }
             guard left > index, right > index, left < count, right < count else {
@@ -141,29 +167,57 @@ public struct GradientBoostedTrees: Sendable {
         return nodes
     }
 
+    /// The depth of the tree whose `count` nodes start at `root`: children come after their parent, so one
+    /// pass from the last node back gives every node's height (no recursion: a hostile tree may be a long chain).
+    static func depth(root: Int, count: Int, in nodes: [Node]) -> Int32 {
+        var heights = [Int32](repeating: 0, count: count)
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            let node = nodes[root + index]
+            let (left, right) = (Int(node.left) - root, Int(node.right) - root)
+            if left != index { heights[index] = 1 + max(heights[left], heights[right]) }
+        }
+        return heights[0]
+    }
+
     /// The raw score (log-odds for a logistic objective) of one row of ``featureCount`` features; NaN is
     /// missing. A shorter row is read as missing the rest.
     public func margin(_ features: [Float]) -> Float {
-        features.withUnsafeBufferPointer { row in
+        if features.count >= featureCount { return margins(features)[0] }
+        return margins(features + [Float](repeating: .nan, count: featureCount - features.count))[0]
+    }
+
+    /// The raw scores of `rows`, ``featureCount`` values each, one after the other (row-major). Rows are scored
+    /// in blocks of 64, tree by tree, so each tree stays in the cache for the block.
+    public func margins(_ rows: [Float]) -> [Float] {
+        let columns = featureCount
+        let count = rows.count / columns
+        var sums = [Float](repeating: baseMargin, count: count)
+        rows.withUnsafeBufferPointer { rows in
             nodes.withUnsafeBufferPointer { nodes in
-                var sum = baseMargin
-                for root in roots {
-                    var index = Int(root)
-                    while true {
-                        let node = nodes[index]
-                        if node.feature < 0 {
-                            sum += node.value
-                            break
+                sums.withUnsafeMutableBufferPointer { sums in
+                    var positions = [Int](repeating: 0, count: 64)
+                    positions.withUnsafeMutableBufferPointer { positions in
+                        var blockStart = 0
+                        while blockStart < count {
+                            let width = min(64, count - blockStart)
+                            for (tree, root) in roots.enumerated() {
+                                for lane in 0..<width { positions[lane] = Int(root) }
+                                // Every row of the block takes one step per level: independent loads the CPU overlaps.
+                                for _ in 0..<depths[tree] {
+                                    for lane in 0..<width {
+                                        let node = nodes[positions[lane]]
+                                        positions[lane] = node.next(rows[(blockStart + lane) * columns + Int(node.feature)])
+                                    }
+                                }
+                                for lane in 0..<width { sums[blockStart + lane] += nodes[positions[lane]].value }
+                            }
+                            blockStart += width
                         }
-                        let feature = Int(node.feature)
-                        let value = feature < row.count ? row[feature] : .nan
-                        let left = value.isNaN ? node.defaultLeft : value < node.value
-                        index = Int(left ? node.left : node.right)
                     }
                 }
-                return sum
             }
         }
+        return sums
     }
 
     /// The model's output for one row: the probability for a logistic objective, else the margin.

@@ -29,10 +29,10 @@ public struct AddressClusters: Sendable {
         self.maxClusterSize = maxClusterSize
     }
 
-    /// How many addresses are known.
+    /// How many addresses have spent (are known).
     public var addressCount: Int { ids.count }
 
-    /// The entity of `address` (its set's root id), `nil` for an address never seen spending or receiving.
+    /// The entity of `address` (its set's root id), `nil` for an address never seen spending.
     public func entity(of address: String) -> Int32? {
         ids[address].map(sets.find)
     }
@@ -42,11 +42,10 @@ public struct AddressClusters: Sendable {
         ids[address].map(sets.setSize) ?? 0
     }
 
-    /// Applies one transaction: its addresses become known, and its input addresses one entity unless it is a
-    /// CoinJoin or the merge is refused. `tagsAgree` says whether two entities (by root id) carry consistent
+    /// Applies one transaction: its input addresses become known, and one entity unless it is a CoinJoin or the
+    /// merge is refused (an address only paid to is an entity of its own until it spends). `tagsAgree` says whether two entities (by root id) carry consistent
     /// tags (the same actor), which lets a merge past `maxClusterSize` through.
     public mutating func apply(_ transaction: ChainTransaction, tagsAgree: (Int32, Int32) -> Bool = { _, _ in false }) -> Outcome {
-        for output in transaction.outputs { if let address = output.address { _ = id(address) } }
         var inputs: [Int32] = []
         for input in transaction.inputs {
             guard let address = input.address else { continue }
