@@ -180,7 +180,7 @@ let package = Package(
         .target(
             name: "TransactionAnalysis",
             dependencies: [
-                "CSICCore", "CSICProtos", "EventLog", "StreamRuntime", "Storage",
+                "CSICCore", "CSICProtos", "DurableFiles", "EventLog", "StreamRuntime", "Storage",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,5 +1,6 @@
 import CSICCore
 import Crypto
+import DurableFiles
 import EventLog
 import Foundation
 import Storage
@@ -41,7 +42,8 @@ public struct ReferenceDataImporter: ReferenceDataService {
     ) async throws
         -> [ReferenceDataImportReport]
     {
-        let contents = try Self.parse(kind, files: files)
+        // Reading a large file takes a while: off the concurrency pool, as blocking work is.
+        let contents = try await BlockingIO.run { try Self.parse(kind, files: files) }
         var reports: [ReferenceDataImportReport] = []
         for (index, list) in contents.enumerated() {
             reports.append(try await importContents(list, files: kind == .tags ? [files[index]] : files, by: origin))
