@@ -36,15 +36,16 @@ struct ImportCommand: AsyncParsableCommand {
     static func run(_ kind: ReferenceDataKind, paths: [String], store: StoreOptions) async throws {
         guard !paths.isEmpty else { throw ValidationError("name at least one file") }
         let files = try paths.map(read)
-        // Read before the stores are opened: a file that cannot be read changes nothing.
+        // Read before the stores are opened (once): a file that cannot be read changes nothing.
+        let contents: [ReferenceDataContents]
         do {
-            _ = try ReferenceDataImporter.parse(kind, files: files)
+            contents = try ReferenceDataImporter.parse(kind, files: files)
         } catch {
             throw ValidationError("\(paths.joined(separator: ", ")): \(error.description)")
         }
         try await store.withPlatform { platform in
             let importer = ReferenceDataImporter(store: platform.database.tags, log: platform.log)
-            for report in try await importer.importFiles(kind, files: files, by: StoreOptions.origin) {
+            for report in try await importer.importAll(contents, kind, files: files, by: StoreOptions.origin) {
                 print(
                     "\(report.list.name) version \(report.list.version): \(report.list.tagCount) tags imported, "
                         + "\(report.rejected.count) refused, \(report.skipped.values.reduce(0, +)) skipped")

@@ -44,6 +44,13 @@ public struct ReferenceDataImporter: ReferenceDataService {
     {
         // Reading a large file takes a while: off the concurrency pool, as blocking work is.
         let contents = try await BlockingIO.run { try Self.parse(kind, files: files) }
+        return try await importAll(contents, kind, files: files, by: origin)
+    }
+
+    /// Stores each of `contents` (what ``parse(_:files:)`` read from `files`) as the next version of its list.
+    public func importAll(
+        _ contents: [ReferenceDataContents], _ kind: ReferenceDataKind, files: [[UInt8]], by origin: ChangeOrigin
+    ) async throws -> [ReferenceDataImportReport] {
         var reports: [ReferenceDataImportReport] = []
         for (index, list) in contents.enumerated() {
             reports.append(try await importContents(list, files: kind == .tags ? [files[index]] : files, by: origin))

@@ -29,13 +29,9 @@ public enum SanctionsList {
         for party in parties {
             for (asset, address) in party.addresses {
                 let code = asset.uppercased()
-                let chain: Chain? =
-                    switch code {
-                    case "XBT", "BTC": .bitcoin
-                    case "ETH": .ethereum
-                    case "USDT", "USDC": address.hasPrefix("0x") ? .ethereum : nil
-                    default: nil
-                    }
+                // Stablecoin addresses written as Ethereum addresses are their holders on Ethereum.
+                let isToken = (code == "USDT" || code == "USDC") && address.hasPrefix("0x")
+                let chain = isToken ? .ethereum : CurrencyCode.chain(code)
                 guard let chain else {
                     contents.skipped["asset \(code.prefix(16))", default: 0] += 1
                     continue

@@ -15,7 +15,8 @@ public struct PostgresTagStore: TagStore {
     ) async throws -> TagListVersion {
         let logger = store.logger
         let lock = store.feedLock("tag_lists")
-        return try await store.client.withTransaction(logger: logger) { connection in
+        // The store's write transaction: abandoned and reported after its time limit, as every write is.
+        return try await store.transaction { connection in
             try await connection.query(lock, logger: logger)
             var version = 1
             for try await newest in try await connection.query("SELECT MAX(version) FROM tag_lists WHERE name = \(name)", logger: logger)
