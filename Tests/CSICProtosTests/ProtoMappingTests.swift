@@ -56,6 +56,12 @@ import Testing
                     id: "f", kind: .travelRule, subject: "s", severity: .critical, source: "src", summary: "sum", evidence: ["e": "1"],
                     time: time)))
         try roundTrip(
+            ComplianceTopicEvent.finding(
+                ComplianceFinding(
+                    id: "g", kind: .pattern, subject: "bc1q", severity: .high, source: "risk-engine", summary: "fan-in", time: time,
+                    typology: Typology.fanIn.rawValue, subjects: ["bc1q", "1A"], txids: ["ab", "cd"], amount: Amount(123_456),
+                    chain: .bitcoin, ruleVersion: "typologies-1", withdrawn: true)))
+        try roundTrip(
             ComplianceTopicEvent.risk(
                 RiskAssessment(subject: "s", score: 77, model: "m", features: ["x": 0.5], explanations: ["why"], time: time)))
         try roundTrip(

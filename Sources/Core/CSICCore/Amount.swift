@@ -91,6 +91,22 @@ public struct Amount: Hashable, Comparable, Sendable, Codable, CustomStringConve
         return nil
     }
 
+    /// The value as the nearest `Double` (exact up to 2^53 base units): for ratios and shares, never for sums.
+    public var approximateValue: Double {
+        switch storage {
+        case .small(let value): Double(value)
+        case .big(let value): Double(value)
+        }
+    }
+
+    /// This amount times `fraction` (0 to 1), rounded down to whole base units: an exposed share of a payment.
+    public func scaled(by fraction: Double) -> Amount {
+        guard fraction < 1 else { return self }
+        guard fraction > 0 else { return .zero }
+        if case .small(let value) = storage { return Amount(UInt64((Double(value) * fraction).rounded(.down))) }
+        return Amount(units: units * BigUInt(UInt64(fraction * 4_294_967_296)) >> 32)
+    }
+
     /// The number of significant bits.
     public var bitWidth: Int {
         switch storage {

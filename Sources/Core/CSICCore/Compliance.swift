@@ -20,10 +20,25 @@ public struct ComplianceFinding: DomainEvent, Hashable, Codable {
     public var summary: String
     public var evidence: [String: String]
     public var time: Timestamp
+    /// The typology detected (``Typology`` raw values for transaction analysis); empty for other kinds of finding.
+    public var typology: String
+    /// Every subject involved, `subject` first.
+    public var subjects: [String]
+    /// The transactions the finding rests on.
+    public var txids: [String]
+    /// The amount concerned, in `chain`'s base units.
+    public var amount: Amount?
+    public var chain: Chain?
+    /// The version of the rules or model that made the finding, so a replay under other rules can be compared.
+    public var ruleVersion: String
+    /// The finding no longer holds: its transactions were orphaned by a reorganisation. Same id as the finding
+    /// it withdraws.
+    public var withdrawn: Bool
 
     public init(
         id: String, kind: FindingKind, subject: String, severity: Severity, source: String, summary: String,
-        evidence: [String: String] = [:], time: Timestamp
+        evidence: [String: String] = [:], time: Timestamp, typology: String = "", subjects: [String] = [], txids: [String] = [],
+        amount: Amount? = nil, chain: Chain? = nil, ruleVersion: String = "", withdrawn: Bool = false
     ) {
         self.id = id
         self.kind = kind
@@ -33,6 +48,13 @@ public struct ComplianceFinding: DomainEvent, Hashable, Codable {
         self.summary = summary
         self.evidence = evidence
         self.time = time
+        self.typology = typology
+        self.subjects = subjects
+        self.txids = txids
+        self.amount = amount
+        self.chain = chain
+        self.ruleVersion = ruleVersion
+        self.withdrawn = withdrawn
     }
 
     public var eventID: String { "finding:\(id)" }

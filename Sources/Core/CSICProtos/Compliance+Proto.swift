@@ -11,14 +11,31 @@ extension ComplianceFinding: ProtoConvertible {
             $0.summary = summary
             $0.evidence = evidence
             $0.timeUs = time.microsecondsSinceEpoch
+            $0.typology = typology
+            $0.subjects = subjects
+            $0.txids = txids
+            if let amount { $0.amount = amount.protoBytes }
+            $0.chain = chain?.rawValue ?? ""
+            $0.ruleVersion = ruleVersion
+            $0.withdrawn = withdrawn
         }
     }
 
     public init(proto message: Csic_V1_ComplianceFinding) throws(ValidationError) {
+        var chain: Chain?
+        if !message.chain.isEmpty {
+            guard let named = Chain(rawValue: message.chain) else {
+                throw ValidationError(.malformed, field: "chain", "unknown chain \(message.chain.prefix(32))")
+            }
+            chain = named
+        }
         self.init(
             id: message.id, kind: try EnumMapping.fromProto(message.kind, field: "kind"), subject: message.subject,
             severity: try EnumMapping.fromProto(message.severity, field: "severity"), source: message.source,
-            summary: message.summary, evidence: message.evidence, time: Timestamp(protoMicros: message.timeUs))
+            summary: message.summary, evidence: message.evidence, time: Timestamp(protoMicros: message.timeUs),
+            typology: message.typology, subjects: message.subjects, txids: message.txids,
+            amount: message.hasAmount ? try Amount.fromProto(message.amount, field: "amount") : nil, chain: chain,
+            ruleVersion: message.ruleVersion, withdrawn: message.withdrawn)
     }
 }
 

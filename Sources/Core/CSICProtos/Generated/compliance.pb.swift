@@ -10,6 +10,11 @@
 
 /// Topic `compliance`, key = subject. Findings, risk assessments and alerts.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -139,9 +144,39 @@ public nonisolated struct Csic_V1_ComplianceFinding: Sendable {
 
   public var timeUs: Int64 = 0
 
+  /// The typology detected (`fan_in`, `sanctioned_exposure`, ...); empty for findings of other kinds.
+  public var typology: String = String()
+
+  /// Every subject involved (addresses or entities), the key subject first.
+  public var subjects: [String] = []
+
+  /// The transactions the finding rests on.
+  public var txids: [String] = []
+
+  /// The amount concerned in the chain's base units (see common.proto); absent when none.
+  public var amount: Data {
+    get {_amount ?? Data()}
+    set {_amount = newValue}
+  }
+  /// Returns true if `amount` has been explicitly set.
+  public var hasAmount: Bool {self._amount != nil}
+  /// Clears the value of `amount`. Subsequent reads from it will return its default value.
+  public mutating func clearAmount() {self._amount = nil}
+
+  /// The chain of the subjects and transactions; empty when none.
+  public var chain: String = String()
+
+  /// The version of the rules or model that made the finding.
+  public var ruleVersion: String = String()
+
+  /// The finding no longer holds (its transactions were orphaned by a reorganisation).
+  public var withdrawn: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _amount: Data? = nil
 }
 
 public nonisolated struct Csic_V1_RiskAssessment: Sendable {
@@ -250,7 +285,7 @@ nonisolated extension Csic_V1_AlertStatus: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Csic_V1_ComplianceFinding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ComplianceFinding"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}subject\0\u{1}severity\0\u{1}source\0\u{1}summary\0\u{1}evidence\0\u{3}time_us\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}kind\0\u{1}subject\0\u{1}severity\0\u{1}source\0\u{1}summary\0\u{1}evidence\0\u{3}time_us\0\u{1}typology\0\u{1}subjects\0\u{1}txids\0\u{1}amount\0\u{1}chain\0\u{3}rule_version\0\u{1}withdrawn\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -266,12 +301,23 @@ nonisolated extension Csic_V1_ComplianceFinding: SwiftProtobuf.Message, SwiftPro
       case 6: try { try decoder.decodeSingularStringField(value: &self.summary) }()
       case 7: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.evidence) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.timeUs) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.typology) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.subjects) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.txids) }()
+      case 12: try { try decoder.decodeSingularBytesField(value: &self._amount) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.chain) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.ruleVersion) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.withdrawn) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.id.isEmpty {
       try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
     }
@@ -296,6 +342,27 @@ nonisolated extension Csic_V1_ComplianceFinding: SwiftProtobuf.Message, SwiftPro
     if self.timeUs != 0 {
       try visitor.visitSingularInt64Field(value: self.timeUs, fieldNumber: 8)
     }
+    if !self.typology.isEmpty {
+      try visitor.visitSingularStringField(value: self.typology, fieldNumber: 9)
+    }
+    if !self.subjects.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.subjects, fieldNumber: 10)
+    }
+    if !self.txids.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.txids, fieldNumber: 11)
+    }
+    try { if let v = self._amount {
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 12)
+    } }()
+    if !self.chain.isEmpty {
+      try visitor.visitSingularStringField(value: self.chain, fieldNumber: 13)
+    }
+    if !self.ruleVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.ruleVersion, fieldNumber: 14)
+    }
+    if self.withdrawn != false {
+      try visitor.visitSingularBoolField(value: self.withdrawn, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -308,6 +375,13 @@ nonisolated extension Csic_V1_ComplianceFinding: SwiftProtobuf.Message, SwiftPro
     if lhs.summary != rhs.summary {return false}
     if lhs.evidence != rhs.evidence {return false}
     if lhs.timeUs != rhs.timeUs {return false}
+    if lhs.typology != rhs.typology {return false}
+    if lhs.subjects != rhs.subjects {return false}
+    if lhs.txids != rhs.txids {return false}
+    if lhs._amount != rhs._amount {return false}
+    if lhs.chain != rhs.chain {return false}
+    if lhs.ruleVersion != rhs.ruleVersion {return false}
+    if lhs.withdrawn != rhs.withdrawn {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

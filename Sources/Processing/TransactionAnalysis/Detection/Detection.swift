@@ -1,0 +1,71 @@
+import CSICCore
+import Storage
+
+/// What a detector found: a typology, its subjects and the transactions it rests on, with the evidence an
+/// analyst reads. The analysis engine turns it into a ``ComplianceFinding``.
+public struct Detection: Sendable, Hashable {
+    public var typology: Typology
+    /// The key subject (an address) first, then the others involved.
+    public var subjects: [String]
+    /// The transactions the detection rests on; the last is the one that completed the pattern.
+    public var txids: [String]
+    public var amount: Amount?
+    public var severity: Severity
+    public var summary: String
+    /// Human-readable facts: counts, windows, paths, the tag and list version behind an exposure.
+    public var evidence: [String: String]
+
+    public init(
+        typology: Typology, subjects: [String], txids: [String], amount: Amount?, severity: Severity, summary: String,
+        evidence: [String: String]
+    ) {
+        self.typology = typology
+        self.subjects = subjects
+        self.txids = txids
+        self.amount = amount
+        self.severity = severity
+        self.summary = summary
+        self.evidence = evidence
+    }
+}
+
+/// What a detector may know beyond the transaction: the tags in force for its addresses and the entity of an
+/// address (the multi-input cluster it belongs to).
+public struct DetectionContext {
+    /// The tags in force for the addresses of the transaction being read, by address.
+    public var tags: [String: [ListedTag]]
+    /// The entity of an address: the same key for every address of one cluster.
+    public var entity: (String) -> String
+
+    public init(tags: [String: [ListedTag]] = [:], entity: @escaping (String) -> String = { $0 }) {
+        self.tags = tags
+        self.entity = entity
+    }
+
+    /// Whether `address` is tagged as a known service (exchange, mining pool, payment processor): context,
+    /// not a suspect.
+    public func isKnownService(_ address: String) -> Bool {
+        tags[address]?.contains { $0.tag.category.map(TagCategory.knownServices.contains) ?? false } ?? false
+    }
+
+    /// The most confident illicit tag of `address` (sanctions first), if any.
+    public func illicitTag(_ address: String) -> ListedTag? {
+        let illicit = tags[address]?.filter { $0.tag.category.map(TagCategory.illicit.contains) ?? false } ?? []
+        return illicit.max {
+            ($0.tag.category == .sanction ? 1 : 0, $0.tag.confidence) < ($1.tag.category == .sanction ? 1 : 0, $1.tag.confidence)
+        }
+    }
+}
+
+/// A streaming detector of one typology: it reads transactions in log order, keeps the windowed state it needs
+/// and reports a detection when a pattern completes. State is bounded: entries older than the window are
+/// dropped by ``expire(before:)`` and every map has a cap.
+public protocol TypologyDetector: Sendable {
+    var typology: Typology { get }
+    /// Reads one transaction; returns what it completed.
+    mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection]
+    /// Forgets what a reorganised (reverted) transaction contributed.
+    mutating func revert(_ flows: TransactionFlows, _ context: DetectionContext)
+    /// Drops state older than the detector's window, measured back from `time`.
+    mutating func expire(before time: Timestamp)
+}

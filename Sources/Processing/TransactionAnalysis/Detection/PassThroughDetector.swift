@@ -1,0 +1,66 @@
+import CSICCore
+
+/// `pass_through`: an address that pays out most of what other entities paid into it within a short window
+/// (a money mule, a layering hop). Change returned to the payer does not count as paid out; known services
+/// (whose trade is to pass funds on) are not subjects.
+public struct PassThroughDetector: TypologyDetector {
+    public struct Parameters: Sendable, Hashable {
+        public var windowSeconds: Int64
+        /// The share of what came in that must go out again.
+        public var minRatio: Double
+
+        public init(windowSeconds: Int64 = 3_600, minRatio: Double = 0.9) {
+            self.windowSeconds = windowSeconds
+            self.minRatio = minRatio
+        }
+    }
+
+    public let typology = Typology.passThrough
+    public let parameters: Parameters
+    private var receipts: WindowedEvents<Contact>
+
+    public init(_ parameters: Parameters = Parameters()) {
+        self.parameters = parameters
+        receipts = WindowedEvents(seconds: parameters.windowSeconds)
+    }
+
+    public mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection] {
+        var detections: [Detection] = []
+        let changeBack = flows.change.reduce(Amount.zero) { $0 + $1.amount }
+        let paidOut = flows.paidTotal
+        if flows.senders.count == 1, let sender = flows.senders.first, !context.isKnownService(sender.address), paidOut > .zero {
+            let recent = receipts.recent(for: sender.address, at: flows.time)
+            let received = recent.reduce(Amount.zero) { $0 + $1.amount }
+            let spent = sender.amount.subtracting(changeBack) ?? .zero
+            if received > .zero, spent.approximateValue >= parameters.minRatio * received.approximateValue,
+                receipts.mayReport(sender.address, at: flows.time)
+            {
+                receipts.markReported(sender.address, at: flows.time)
+                let payers = Array(Set(recent.map(\.counterparty))).sorted()
+                detections.append(
+                    Detection(
+                        typology: typology, subjects: [sender.address] + payers.prefix(20) + flows.recipients.prefix(20).map(\.address),
+                        txids: recent.txids() + [flows.txid], amount: min(received, spent), severity: .medium,
+                        summary: "\(sender.address) paid out \(spent) of the \(received) paid in within \(parameters.windowSeconds) s",
+                        evidence: [
+                            "received": received.decimalString, "paid_out": spent.decimalString, "receipts": String(recent.count),
+                            "window_seconds": String(parameters.windowSeconds),
+                        ]))
+            }
+        }
+        let payer = flows.senders.first.map { context.entity($0.address) } ?? "coinbase"
+        for recipient in flows.recipients where !context.isKnownService(recipient.address) {
+            receipts.append(
+                Contact(time: flows.time, txid: flows.txid, counterparty: payer, amount: recipient.amount), for: recipient.address)
+        }
+        return detections
+    }
+
+    public mutating func revert(_ flows: TransactionFlows, _ context: DetectionContext) {
+        receipts.remove(txid: flows.txid, under: flows.recipients.map(\.address))
+    }
+
+    public mutating func expire(before time: Timestamp) {
+        receipts.expire(before: time)
+    }
+}
