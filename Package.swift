@@ -304,7 +304,7 @@ let package = Package(
             path: "Sources/csic",
             swiftSettings: swiftSettings
         ),
-        .target(name: "CSICTestSupport", dependencies: ["CSICCore"], path: "Tests/Support", swiftSettings: swiftSettings),
+        .target(name: "CSICTestSupport", dependencies: ["CSICCore", "Storage"], path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(name: "CSICCoreTests", dependencies: ["CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BlockchainAdaptersTests",
@@ -336,7 +336,7 @@ let package = Package(
         .testTarget(name: "RiskEngineTests", dependencies: ["RiskEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransactionAnalysisTests",
-            dependencies: ["TransactionAnalysis", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport"],
+            dependencies: ["TransactionAnalysis", "CSICCore", "CSICProtos", "EventLog", "Simulation", "Storage", "CSICTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,10 +1,14 @@
 import CSICCore
+import Storage
 
 /// Incremental multi-input clustering (the common-input-ownership heuristic): the addresses a transaction
 /// spends from are one entity, grown transaction by transaction rather than recomputed in batch. Inputs of
 /// CoinJoin-shaped transactions are not merged (their inputs belong to different people); a merge that would
 /// make an entity larger than `maxClusterSize` is refused unless the tags of both sides agree; a reverted
-/// (reorged) transaction's merges are undone.
+/// (reorged) transaction's merges are undone, in whatever order reverts arrive.
+///
+/// The structure is what is persisted (``ClusterChanges``): each address's id, its parent and its set's size, and
+/// the journal of recent merges, so a restart continues where the last durable batch left off.
 public struct AddressClusters: Sendable {
     /// What applying one transaction did.
     public enum Outcome: Sendable, Equatable {
@@ -18,16 +22,49 @@ public struct AddressClusters: Sendable {
         case refusedSupercluster(size: Int)
     }
 
+    public typealias JournalEntry = ClusterJournalEntry
+
     /// The largest entity a merge may make unless the tags of the merged sides agree.
     public let maxClusterSize: Int
     private(set) var sets = DisjointSets()
     private(set) var ids: [String: Int32] = [:]
-    /// The unions each applied transaction made, newest last, for undoing reorged transactions.
-    private(set) var journal: [(txid: String, unions: [DisjointSets.Union])] = []
+    private var addresses: [String] = []
+    /// The applied multi-input transactions (merging or not), oldest first, for undoing reorged ones.
+    private(set) var journal: [JournalEntry] = []
+    private var changes = ClusterChanges()
+    /// The ids whose parent or size changed since the changes were last taken.
+    private var dirty: Set<Int32> = []
 
     public init(maxClusterSize: Int = 100_000) {
         self.maxClusterSize = maxClusterSize
     }
+
+    /// The clusters as persisted: `nodes` in id order (id `i` at index `i`) and the journal oldest first.
+    public init(maxClusterSize: Int = 100_000, restoring nodes: [ClusterNode], journal: [JournalEntry]) throws(ClusterStoreError) {
+        self.maxClusterSize = maxClusterSize
+        var parents: [Int32] = []
+        var sizes: [Int32] = []
+        for (position, node) in nodes.enumerated() {
+            guard node.id == Int32(position), node.parent >= 0, Int(node.parent) < nodes.count, node.size >= 1 else {
+                throw ClusterStoreError.corrupt("node \(node.id) at position \(position): parent \(node.parent), size \(node.size)")
+            }
+            ids[node.address] = node.id
+            addresses.append(node.address)
+            parents.append(node.parent)
+            sizes.append(node.size)
+        }
+        sets = DisjointSets(parents: parents, sizes: sizes)
+        for entry in journal {
+            let ids = entry.inputs + entry.unions.flatMap { [$0.child, $0.root] }
+            guard ids.allSatisfy({ $0 >= 0 && Int($0) < nodes.count }) else {
+                throw ClusterStoreError.corrupt("journal entry \(entry.txid) names an address id beyond \(nodes.count)")
+            }
+        }
+        self.journal = journal
+    }
+
+    /// The journal, oldest first: what a reorg can still undo.
+    public var journalEntries: [JournalEntry] { journal }
 
     /// How many addresses have spent (are known).
     public var addressCount: Int { ids.count }
@@ -42,9 +79,15 @@ public struct AddressClusters: Sendable {
         ids[address].map(sets.setSize) ?? 0
     }
 
+    /// The address with id `id`.
+    public func address(id: Int32) -> String? {
+        Int(id) < addresses.count && id >= 0 ? addresses[Int(id)] : nil
+    }
+
     /// Applies one transaction: its input addresses become known, and one entity unless it is a CoinJoin or the
-    /// merge is refused (an address only paid to is an entity of its own until it spends). `tagsAgree` says whether two entities (by root id) carry consistent
-    /// tags (the same actor), which lets a merge past `maxClusterSize` through.
+    /// merge is refused (an address only paid to is an entity of its own until it spends). `tagsAgree` says
+    /// whether two entities (by root id) carry consistent tags (the same actor), which lets a merge past
+    /// `maxClusterSize` through.
     public mutating func apply(_ transaction: ChainTransaction, tagsAgree: (Int32, Int32) -> Bool = { _, _ in false }) -> Outcome {
         var inputs: [Int32] = []
         for input in transaction.inputs {
@@ -54,53 +97,99 @@ public struct AddressClusters: Sendable {
         }
         guard inputs.count >= 2 else { return .nothingToMerge }
         if let shape = CoinJoinShape(transaction) { return .coinJoin(shape) }
+        let roots = roots(of: inputs)
+        let total = roots.reduce(0) { $0 + sets.setSize($1) }
+        if roots.count >= 2, total > maxClusterSize, !zip(roots, roots.dropFirst()).allSatisfy({ tagsAgree($0, $1) }) {
+            return .refusedSupercluster(size: total)
+        }
+        // Journalled even when the inputs are one entity already: if the merge that joined them is reverted,
+        // this transaction's own evidence must join them again.
+        let entry = JournalEntry(txid: transaction.txid, inputs: inputs, unions: merge(roots))
+        journal.append(entry)
+        changes.appended.append(entry)
+        return .merged(merges: entry.unions.count)
+    }
+
+    /// Undoes the merges of a transaction reverted by a reorganisation; a txid that merged nothing is ignored.
+    /// Merges made after it are undone with it and made again without it, so reverts may come in any order.
+    public mutating func revert(txid: String) {
+        guard let index = journal.lastIndex(where: { $0.txid == txid }) else { return }
+        let later = journal[(index + 1)...]
+        for entry in later.reversed() { undo(entry) }
+        undo(journal[index])
+        var redone: [JournalEntry] = []
+        for entry in later {
+            redone.append(JournalEntry(txid: entry.txid, inputs: entry.inputs, unions: merge(roots(of: entry.inputs))))
+        }
+        journal.replaceSubrange(index..., with: redone)
+        changes.removed.insert(txid)
+        changes.appended.removeAll { $0.txid == txid }
+        changes.replaced[txid] = nil
+        for entry in redone {
+            if let position = changes.appended.firstIndex(where: { $0.txid == entry.txid }) {
+                changes.appended[position] = entry
+            } else {
+                changes.replaced[entry.txid] = entry
+            }
+        }
+    }
+
+    /// Forgets the undo entries older than the last `keep` merges (past the deepest reorg the adapters undo).
+    public mutating func trimJournal(keeping keep: Int) {
+        guard journal.count > keep else { return }
+        let trimmed = Set(journal.prefix(journal.count - keep).map(\.txid))
+        changes.removed.formUnion(trimmed)
+        changes.appended.removeAll { trimmed.contains($0.txid) }
+        for txid in trimmed { changes.replaced[txid] = nil }
+        journal.removeFirst(journal.count - keep)
+    }
+
+    /// What changed since the last call, for the store; clears it.
+    public mutating func takeChanges() -> ClusterChanges {
+        var taken = changes
+        taken.nodes = dirty.sorted().map {
+            ClusterNode(id: $0, address: addresses[Int($0)], parent: sets.parent[Int($0)], size: sets.size[Int($0)])
+        }
+        changes = ClusterChanges()
+        dirty = []
+        return taken
+    }
+
+    private func roots(of inputs: [Int32]) -> [Int32] {
         var roots: [Int32] = []
         for id in inputs {
             let root = sets.find(id)
             if !roots.contains(root) { roots.append(root) }
         }
-        guard roots.count >= 2 else { return .merged(merges: 0) }
-        let total = roots.reduce(0) { $0 + sets.setSize($1) }
-        if total > maxClusterSize, !zip(roots, roots.dropFirst()).allSatisfy({ tagsAgree($0, $1) }) {
-            return .refusedSupercluster(size: total)
-        }
+        return roots
+    }
+
+    private mutating func merge(_ roots: [Int32]) -> [DisjointSets.Union] {
         var unions: [DisjointSets.Union] = []
         for root in roots.dropFirst() {
-            if let union = sets.union(roots[0], root) { unions.append(union) }
+            if let union = sets.union(roots[0], root) {
+                unions.append(union)
+                dirty.insert(union.child)
+                dirty.insert(union.root)
+            }
         }
-        journal.append((transaction.txid, unions))
-        return .merged(merges: unions.count)
+        return unions
     }
 
-    /// Undoes the merges of transactions reverted by a reorganisation. The adapters revert a reorg's
-    /// transactions newest first, so they are the journal's newest entries; a txid that merged nothing is
-    /// ignored. Throws when `txid` merged but is not the newest merge (undoing it would undo later ones).
-    public mutating func revert(txid: String) throws(ClusteringError) {
-        guard let index = journal.lastIndex(where: { $0.txid == txid }) else { return }
-        guard index == journal.count - 1 else { throw ClusteringError.revertOutOfOrder(txid: txid) }
-        for union in journal.removeLast().unions.reversed() { sets.undo(union) }
-    }
-
-    /// Forgets the undo entries older than the last `keep` merges (past the deepest reorg the adapters undo).
-    public mutating func trimJournal(keeping keep: Int) {
-        if journal.count > keep { journal.removeFirst(journal.count - keep) }
+    private mutating func undo(_ entry: JournalEntry) {
+        for union in entry.unions.reversed() {
+            sets.undo(union)
+            dirty.insert(union.child)
+            dirty.insert(union.root)
+        }
     }
 
     private mutating func id(_ address: String) -> Int32 {
         if let id = ids[address] { return id }
         let id = sets.add()
         ids[address] = id
+        addresses.append(address)
+        dirty.insert(id)
         return id
-    }
-}
-
-/// A clustering step that cannot be made.
-public enum ClusteringError: Error, Equatable, CustomStringConvertible {
-    case revertOutOfOrder(txid: String)
-
-    public var description: String {
-        switch self {
-        case .revertOutOfOrder(let txid): "transaction \(txid) is reverted before merges made after it"
-        }
     }
 }

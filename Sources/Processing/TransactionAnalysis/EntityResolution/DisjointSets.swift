@@ -1,17 +1,22 @@
+import Storage
+
 /// Disjoint sets over dense ids with union by size and no path compression, so every union can be undone
 /// exactly (``undo(_:)``, in the reverse order of the unions): what a chain reorganisation needs. Finding a
 /// set's root takes O(log n) steps, since a tree only gets deeper when its size at least doubles.
 public struct DisjointSets: Sendable, Equatable {
     /// One union, as it must be reversed: `child`'s root was attached under `root`.
-    public struct Union: Sendable, Hashable, Codable {
-        public var child: Int32
-        public var root: Int32
-    }
+    public typealias Union = ClusterUnion
 
     private(set) var parent: [Int32] = []
     private(set) var size: [Int32] = []
 
     public init() {}
+
+    /// A forest as stored: each id's parent and, for roots, its set's size.
+    init(parents: [Int32], sizes: [Int32]) {
+        parent = parents
+        size = sizes
+    }
 
     /// How many ids exist.
     public var count: Int { parent.count }

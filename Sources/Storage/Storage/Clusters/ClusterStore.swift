@@ -1,0 +1,157 @@
+import CSICCore
+
+/// One address of the clustering as stored: its id, its parent in the disjoint-set forest and the size of its
+/// set (meaningful at roots).
+public struct ClusterNode: Sendable, Hashable {
+    public var id: Int32
+    public var address: String
+    public var parent: Int32
+    public var size: Int32
+
+    public init(id: Int32, address: String, parent: Int32, size: Int32) {
+        self.id = id
+        self.address = address
+        self.parent = parent
+        self.size = size
+    }
+}
+
+/// One union of two sets: `child`'s root was attached under `root`.
+public struct ClusterUnion: Sendable, Hashable, Codable {
+    public var child: Int32
+    public var root: Int32
+
+    public init(child: Int32, root: Int32) {
+        self.child = child
+        self.root = root
+    }
+}
+
+/// One applied multi-input transaction as journalled: the ids of its input addresses and the unions it made,
+/// kept for undoing it when it is reorganised away.
+public struct ClusterJournalEntry: Sendable, Hashable {
+    public var txid: String
+    public var inputs: [Int32]
+    public var unions: [ClusterUnion]
+
+    public init(txid: String, inputs: [Int32], unions: [ClusterUnion]) {
+        self.txid = txid
+        self.inputs = inputs
+        self.unions = unions
+    }
+
+    /// `inputs` as stored: decimal ids separated by commas.
+    var storedInputs: String { inputs.map(String.init).joined(separator: ",") }
+    /// `unions` as stored: `child:root` pairs separated by commas.
+    var storedUnions: String { unions.map { "\($0.child):\($0.root)" }.joined(separator: ",") }
+
+    init(txid: String, storedInputs: String, storedUnions: String) throws(ClusterStoreError) {
+        self.txid = txid
+        var inputs: [Int32] = []
+        for field in storedInputs.split(separator: ",") {
+            guard let id = Int32(field) else { throw ClusterStoreError.corrupt("journal entry \(txid): input \(field)") }
+            inputs.append(id)
+        }
+        var unions: [ClusterUnion] = []
+        for pair in storedUnions.split(separator: ",") {
+            let parts = pair.split(separator: ":")
+            guard parts.count == 2, let child = Int32(parts[0]), let root = Int32(parts[1]) else {
+                throw ClusterStoreError.corrupt("journal entry \(txid): union \(pair)")
+            }
+            unions.append(ClusterUnion(child: child, root: root))
+        }
+        self.inputs = inputs
+        self.unions = unions
+    }
+}
+
+/// What a batch changed in the clustering: nodes to upsert, journal entries to add (in order) or rewrite in
+/// place, and the txids whose journal entries go (reverted, or older than the deepest reorg kept).
+public struct ClusterChanges: Sendable, Equatable {
+    public var nodes: [ClusterNode] = []
+    public var appended: [ClusterJournalEntry] = []
+    public var replaced: [String: ClusterJournalEntry] = [:]
+    public var removed: Set<String> = []
+
+    public init() {}
+
+    public var isEmpty: Bool { nodes.isEmpty && appended.isEmpty && replaced.isEmpty && removed.isEmpty }
+}
+
+/// The persisted multi-input clustering (Bitcoin): the disjoint-set forest itself, so the entity of an address
+/// is found by following parents to the root, and the journal of recent merges. On SQLite and PostgreSQL
+/// (``StoreDatabase/clusters``), tables created by ``ClusterTables/migration``.
+public protocol ClusterStore: Sendable {
+    /// Applies one batch's changes atomically. Idempotent: the same changes applied twice leave the same state.
+    func apply(_ changes: ClusterChanges) async throws
+    /// Every node in id order, and the journal oldest first.
+    func load() async throws -> (nodes: [ClusterNode], journal: [ClusterJournalEntry])
+    /// The entity (root id) of `address` and its size; `nil` for an address never seen spending.
+    func entity(of address: String) async throws -> (id: Int32, size: Int32)?
+    /// The addresses of entity `id` in id order, a page at a time.
+    func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String>
+}
+
+/// Stored clustering that cannot be read back.
+public enum ClusterStoreError: Error, Equatable, CustomStringConvertible {
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .corrupt(let detail): "the stored clustering is corrupt: \(detail)"
+        }
+    }
+}
+
+/// The clustering's tables, on both backends.
+public enum ClusterTables {
+    /// Created by the transaction analysis component (``StoreMigration``).
+    public static let migration = StoreMigration(
+        "2026-12-06-clusters",
+        sqlite: { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cluster_nodes (id INTEGER PRIMARY KEY, address TEXT NOT NULL UNIQUE, parent INTEGER NOT NULL,
+                        size INTEGER NOT NULL);
+                    CREATE INDEX cluster_nodes_parent ON cluster_nodes (parent);
+                    CREATE TABLE cluster_journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, txid TEXT NOT NULL UNIQUE, inputs TEXT NOT NULL,
+                        unions TEXT NOT NULL);
+                    """)
+        },
+        postgres: [
+            "CREATE TABLE cluster_nodes (id BIGINT PRIMARY KEY, address TEXT NOT NULL UNIQUE, parent BIGINT NOT NULL, size BIGINT NOT NULL)",
+            "CREATE INDEX cluster_nodes_parent ON cluster_nodes (parent)",
+            "CREATE TABLE cluster_journal (seq BIGSERIAL PRIMARY KEY, txid TEXT NOT NULL UNIQUE, inputs TEXT NOT NULL, unions TEXT NOT NULL)",
+        ])
+
+    /// The members of entity `$1` from id `$2` on, at most `$3`: the forest walked down from the root (parents are
+    /// indexed).
+    static func members(_ placeholder: (Int) -> String) -> String {
+        """
+        WITH RECURSIVE m(id) AS (
+            SELECT id FROM cluster_nodes WHERE id = \(placeholder(1))
+            UNION ALL SELECT c.id FROM cluster_nodes c JOIN m ON c.parent = m.id AND c.id <> c.parent)
+        SELECT n.id, n.address FROM m JOIN cluster_nodes n ON n.id = m.id WHERE n.id >= \(placeholder(2)) ORDER BY n.id LIMIT \(placeholder(3))
+        """
+    }
+
+    /// The root of `address`: the forest walked up (depth at most log2 of the set's size).
+    static func root(_ placeholder: (Int) -> String) -> String {
+        """
+        WITH RECURSIVE up(id, parent, size) AS (
+            SELECT id, parent, size FROM cluster_nodes WHERE address = \(placeholder(1))
+            UNION ALL SELECT n.id, n.parent, n.size FROM cluster_nodes n JOIN up ON n.id = up.parent AND up.id <> up.parent)
+        SELECT id, size FROM up WHERE id = parent
+        """
+    }
+}
+
+extension StoreDatabase {
+    /// The clustering on this database.
+    public var clusters: any ClusterStore {
+        switch self {
+        case .sqlite(let store): SQLiteClusterStore(store)
+        case .postgres(let store): PostgresClusterStore(store)
+        }
+    }
+}
