@@ -352,7 +352,7 @@ let package = Package(
         .testTarget(
             name: "CSICPlatformTests",
             dependencies: [
-                "APIGateway", "CSICPlatform", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport",
+                "APIGateway", "CSICPlatform", "CSICCore", "CSICProtos", "EventLog", "Storage", "CSICTestSupport", "TransactionAnalysis",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -83,7 +83,7 @@ public final class Platform: Sendable {
         case .kafka:
             #if Kafka
                 log = try KafkaEventLog(
-                    options: KafkaLogOptions(settings: platform.logKafka, knownGroups: configuration.components.flatMap(\.consumers.values))
+                    options: KafkaLogOptions(settings: platform.logKafka, knownGroups: configuration.components.flatMap(\.consumers.keys))
                 )
             #else
                 throw PlatformError.backendUnavailable(

@@ -28,7 +28,7 @@ struct LogCommand: AsyncParsableCommand {
             case .kafka:
                 #if Kafka
                     let log = try KafkaEventLog(
-                        options: KafkaLogOptions(settings: platform.logKafka, knownGroups: loaded.components.flatMap(\.consumers.values)))
+                        options: KafkaLogOptions(settings: platform.logKafka, knownGroups: loaded.components.flatMap(\.consumers.keys)))
                     inspection = try await LogInspection(log: log)
                     try await log.close()
                 #else

@@ -31,7 +31,7 @@ import Testing
             directory,
             GatewayDependencies(
                 log: log, registry: registry, metrics: PrometheusMetricsFactory(registry: registry), routes: routes,
-                consumers: ["transactions": "transaction-engine"], storeBytes: { try await store.sizeBytes() }, access: access), txids,
+                consumers: ["transaction-engine": "transactions"], storeBytes: { try await store.sizeBytes() }, access: access), txids,
             try await TestAccess.adminHeaders(access)
         )
     }

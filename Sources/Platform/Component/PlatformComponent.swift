@@ -31,7 +31,7 @@ public protocol PlatformComponent: Sendable {
     var storeMigrations: [StoreMigration] { get }
     /// HELP text of every metric it emits, by metric name.
     var metricsHelp: [String: String] { get }
-    /// The consumer groups it runs, by topic: `/api/v1/stats` reports their lag.
+    /// The consumer groups it runs, each with the topic it reads: `/api/v1/stats` reports their lag.
     var consumers: [String: String] { get }
     /// The long-running services it runs in the process's roles (``ComponentContext/runs(_:)``).
     func services(_ context: ComponentContext) throws -> [any Service]

@@ -56,7 +56,7 @@ public struct AuditTrailComponent: PlatformComponent {
         ]
     }
 
-    public var consumers: [String: String] { [Topic.audit.rawValue: AuditEngine.consumerGroup] }
+    public var consumers: [String: String] { [AuditEngine.consumerGroup: Topic.audit.rawValue] }
 
     /// The search index's table on PostgreSQL (on SQLite the index is `audit/index.sqlite`).
     public var storeMigrations: [StoreMigration] { [PostgresAuditIndex.migration] }

@@ -10,7 +10,7 @@ public struct DeadLetterComponent: PlatformComponent {
 
     public init(_ section: ConfigSection) throws {}
 
-    public var consumers: [String: String] { [Topic.deadLetter.rawValue: DeadLetterRecorder().group] }
+    public var consumers: [String: String] { [DeadLetterRecorder().group: Topic.deadLetter.rawValue] }
 
     public func services(_ context: ComponentContext) throws -> [any Service] {
         guard context.runs(.process) else { return [] }

@@ -17,7 +17,8 @@ public struct GatewayDependencies: Sendable {
     public var metrics: any MetricsFactory
     /// The routes the components add under `/api/v1`.
     public var routes: [any APIRoutes]
-    /// For each topic, the consumer group whose lag `/api/v1/stats` reports.
+    /// The consumer groups, each with the topic it reads: `/api/v1/stats` reports per topic the lag of the group
+    /// furthest behind.
     public var consumers: [String: String]
     /// Bytes the stores occupy on disk.
     public var storeBytes: @Sendable () async throws -> Int64

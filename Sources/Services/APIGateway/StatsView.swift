@@ -22,9 +22,10 @@ struct StatsView: ResponseEncodable {
         var topics: [String: TopicStats] = [:]
         for topic in try await dependencies.log.topicNames() {
             let partitions = try await dependencies.log.describe(topic: topic)
+            // The lag of the group furthest behind on the topic.
             var lag: Int64 = 0
-            if let group = dependencies.consumers[topic] {
-                lag = try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +)
+            for (group, read) in dependencies.consumers where read == topic {
+                lag = max(lag, try await dependencies.log.lag(group: group, topic: topic).values.reduce(0, +))
             }
             topics[topic] = TopicStats(
                 records: partitions.reduce(0) { $0 + $1.endOffset - $1.startOffset },

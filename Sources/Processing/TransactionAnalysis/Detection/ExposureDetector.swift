@@ -9,14 +9,21 @@ import Storage
 /// exchange pools everyone's funds) nor through other tagged parties (they are sources in their own right).
 public struct ExposureDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
-        /// Hops followed from the tagged party: 1 is direct exposure, at most 5.
-        public var maxHops: Int
+        /// Hops followed from a sanctioned party: 1 is direct exposure, at most 5.
+        public var sanctionedMaxHops: Int
+        /// Hops followed from an illicit party (mixer, darknet market, ransomware, scam).
+        public var illicitMaxHops: Int
         /// How long a hop may wait for the next.
         public var windowSeconds: Int64
 
-        public init(maxHops: Int = 3, windowSeconds: Int64 = 90 * 86_400) {
-            self.maxHops = maxHops
+        public init(maxHops: Int = 3, illicitMaxHops: Int? = nil, windowSeconds: Int64 = 90 * 86_400) {
+            sanctionedMaxHops = maxHops
+            self.illicitMaxHops = illicitMaxHops ?? maxHops
             self.windowSeconds = windowSeconds
+        }
+
+        func maxHops(_ typology: Typology) -> Int {
+            typology == .sanctionedExposure ? sanctionedMaxHops : illicitMaxHops
         }
     }
 
@@ -61,7 +68,7 @@ public struct ExposureDetector: TypologyDetector {
             exposedInput = exposedInput + sender.amount
             if source.map({ Self.isStronger(exposure, than: $0) }) ?? true { source = exposure }
         }
-        if let source, source.hops < parameters.maxHops {
+        if let source, source.hops < parameters.maxHops(source.typology) {
             let inputs = flows.inputTotal.approximateValue
             let share = inputs > 0 ? min(1, exposedInput.approximateValue / inputs) : 1
             for recipient in flows.recipients {

@@ -1,0 +1,134 @@
+import CSICCore
+import CSICProtos
+import EventLog
+import Logging
+import Metrics
+import Storage
+import StreamRuntime
+
+/// The risk engine's stream stage (`risk-engine` group on `transactions`): every valid transaction is analysed
+/// in log order (``TransactionAnalyzer``) with the tags in force for its addresses; findings, and withdrawals of
+/// findings whose transactions were orphaned, go to the `compliance` topic keyed by subject; the clustering's
+/// changes are stored in the same batch. Invalid records are the transaction engine's to dead-letter; here they
+/// are counted and passed over. Stateful over all partitions, so one process runs it at a time.
+public struct AnalysisEngine: StreamEngine {
+    public let group: String
+    public let topics = [Topic.transactions.rawValue]
+    let state: AnalysisState
+    let tags: any TagStore
+    let metrics: AnalysisMetrics
+
+    public init(
+        group: String = "risk-engine", state: AnalysisState, tags: any TagStore, metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
+        self.group = group
+        self.state = state
+        self.tags = tags
+        self.metrics = AnalysisMetrics(factory: metrics)
+    }
+
+    public func process(_ batch: [LogRecord]) async throws -> EngineOutput<ClusterChanges> {
+        var transactions: [ChainTransaction] = []
+        transactions.reserveCapacity(batch.count)
+        for record in batch {
+            guard case .transaction(let transaction)? = try? TransactionTopicEvent(protoBytes: record.value),
+                (try? TransactionEngine.check(transaction, record: record)) != nil
+            else {
+                metrics.skipped.increment()
+                continue
+            }
+            transactions.append(transaction)
+        }
+        var addresses: [Chain: Set<String>] = [:]
+        for transaction in transactions { addresses[transaction.chain, default: []].formUnion(transaction.addresses) }
+        var inForce: [Chain: [String: [ListedTag]]] = [:]
+        for (chain, set) in addresses { inForce[chain] = try await tags.tags(chain: chain, addresses: Array(set)) }
+        let (findings, changes) = await state.analyze(AnalysisOrder.arrange(transactions), tags: inForce)
+        metrics.record(findings)
+        let events = findings.map { finding in
+            (
+                topic: Topic.compliance.rawValue,
+                record: ProducerRecord(key: Array(finding.subject.utf8), value: ComplianceTopicEvent.finding(finding).serializedProto())
+            )
+        }
+        return EngineOutput(effects: changes, events: events)
+    }
+}
+
+/// The analyser shared by the engine (which feeds it) and its sink (which loads it from the store at start).
+public actor AnalysisState {
+    private var analyzer: TransactionAnalyzer
+    private let settings: TypologySettings
+
+    public init(settings: TypologySettings = TypologySettings()) {
+        self.settings = settings
+        analyzer = TransactionAnalyzer(settings: settings)
+    }
+
+    /// Restores the clustering as stored; detector windows start empty.
+    func load(from store: any ClusterStore) async throws {
+        let (nodes, journal) = try await store.load()
+        analyzer = TransactionAnalyzer(settings: settings, clusters: try AddressClusters(restoring: nodes, journal: journal))
+    }
+
+    func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> ([ComplianceFinding], ClusterChanges) {
+        let findings = analyzer.analyze(transactions, tags: tags)
+        return (findings, analyzer.takeClusterChanges())
+    }
+
+    /// How many addresses the clustering knows.
+    public var clusteredAddresses: Int { analyzer.clusters.addressCount }
+}
+
+extension AnalysisEngine {
+    /// Stores the clustering's changes of a batch in one store transaction; loads the clustering at start.
+    public struct Sink: EffectSink {
+        let state: AnalysisState
+        let clusters: any ClusterStore
+
+        public init(state: AnalysisState, clusters: any ClusterStore) {
+            self.state = state
+            self.clusters = clusters
+        }
+
+        public func start() async throws {
+            try await state.load(from: clusters)
+        }
+
+        public func apply(_ changes: ClusterChanges) async throws {
+            try await clusters.apply(changes)
+        }
+    }
+}
+
+/// The risk engine's metrics (names in `docs/architecture.md`).
+struct AnalysisMetrics: Sendable {
+    let factory: any MetricsFactory
+    /// Records that were not valid transactions (dead-lettered by the transaction engine).
+    let skipped: Counter
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        skipped = Counter(label: "csic_analysis_skipped_total", factory: factory)
+    }
+
+    func record(_ findings: [ComplianceFinding]) {
+        var counts: [String: (made: Int, withdrawn: Int)] = [:]
+        for finding in findings {
+            if finding.withdrawn {
+                counts[finding.typology, default: (0, 0)].withdrawn += 1
+            } else {
+                counts[finding.typology, default: (0, 0)].made += 1
+            }
+        }
+        for (typology, count) in counts {
+            if count.made > 0 {
+                Counter(label: "csic_findings_total", dimensions: [("typology", typology)], factory: factory).increment(by: count.made)
+            }
+            if count.withdrawn > 0 {
+                Counter(label: "csic_findings_withdrawn_total", dimensions: [("typology", typology)], factory: factory).increment(
+                    by: count.withdrawn)
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CSICCore
+import Storage
+
+/// The analysis of the transaction stream, in memory: the clustering, every typology detector and the findings
+/// each transaction completes. A reverted (reorganised) transaction undoes its merges and detector state and
+/// is announced by a withdrawal (``withdrawal(of:ruleVersion:)``): whoever keeps findings withdraws those
+/// resting on it, whether or not this process made them. Deterministic: the same transactions in the same order
+/// give the same findings with the same ids.
+public struct TransactionAnalyzer: Sendable {
+    public let settings: TypologySettings
+    /// The clustering's undo journal is kept this many merges deep (past the deepest reorg).
+    public let journalDepth: Int
+    public private(set) var clusters: AddressClusters
+    private var detectors: [any TypologyDetector]
+
+    public init(settings: TypologySettings = TypologySettings(), clusters: AddressClusters = AddressClusters(), journalDepth: Int = 50_000)
+    {
+        self.settings = settings
+        self.clusters = clusters
+        self.journalDepth = journalDepth
+        detectors = settings.detectors()
+    }
+
+    /// The entity key of `address`: `entity:<root id>` for an address that has spent in a cluster of several
+    /// addresses, else the address itself.
+    public func entityKey(_ address: String) -> String {
+        Self.entityKey(address, in: clusters)
+    }
+
+    static func entityKey(_ address: String, in clusters: AddressClusters) -> String {
+        guard clusters.entitySize(of: address) > 1, let root = clusters.entity(of: address) else { return address }
+        return "entity:\(root)"
+    }
+
+    /// Analyses `transactions` in order, with the tags in force for their addresses (by chain, then address).
+    /// Returns the findings made and withdrawn.
+    public mutating func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> [ComplianceFinding] {
+        var findings: [ComplianceFinding] = []
+        var latest: Timestamp?
+        for transaction in transactions {
+            let flows = TransactionFlows(transaction)
+            if transaction.status == .reverted {
+                if transaction.chain == .bitcoin { clusters.revert(txid: transaction.txid) }
+                let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
+                for index in detectors.indices { detectors[index].revert(flows, context) }
+                findings.append(Self.withdrawal(of: transaction, ruleVersion: settings.ruleVersion))
+                continue
+            }
+            if transaction.chain == .bitcoin { _ = clusters.apply(transaction) }
+            let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
+            for index in detectors.indices {
+                for detection in detectors[index].observe(flows, context) { findings.append(finding(detection, flows)) }
+            }
+            latest = max(latest ?? flows.time, flows.time)
+        }
+        if let latest {
+            for index in detectors.indices { detectors[index].expire(before: latest) }
+        }
+        if clusters.journalEntries.count > journalDepth * 2 { clusters.trimJournal(keeping: journalDepth) }
+        return findings
+    }
+
+    /// The clustering's changes since the last call, for the store.
+    public mutating func takeClusterChanges() -> ClusterChanges {
+        clusters.takeChanges()
+    }
+
+    private func context(for flows: TransactionFlows, tags: [String: [ListedTag]]) -> DetectionContext {
+        let clusters = clusters
+        return DetectionContext(tags: tags) { Self.entityKey($0, in: clusters) }
+    }
+
+    private func finding(_ detection: Detection, _ flows: TransactionFlows) -> ComplianceFinding {
+        let subject = detection.subjects.first ?? flows.txid
+        let kind: FindingKind = detection.typology == .sanctionedExposure ? .sanctionsHit : .pattern
+        return ComplianceFinding(
+            id: "\(detection.typology.rawValue):\(flows.chain.idPrefix):\(subject):\(flows.txid)", kind: kind, subject: subject,
+            severity: detection.severity, source: "risk-engine", summary: detection.summary, evidence: detection.evidence, time: flows.time,
+            typology: detection.typology.rawValue, subjects: detection.subjects, txids: detection.txids, amount: detection.amount,
+            chain: flows.chain, ruleVersion: settings.ruleVersion)
+    }
+
+    /// The record that withdraws every finding resting on `transaction`, orphaned by a reorganisation: id
+    /// `withdrawal:<chain>:<txid>`, `withdrawn` set, the txid as subject and only txid.
+    public static func withdrawal(of transaction: ChainTransaction, ruleVersion: String) -> ComplianceFinding {
+        ComplianceFinding(
+            id: "withdrawal:\(transaction.chain.idPrefix):\(transaction.txid)", kind: .pattern, subject: transaction.txid, severity: .info,
+            source: "risk-engine",
+            summary: "transaction \(transaction.txid) was orphaned by a reorganisation: the findings resting on it are withdrawn",
+            time: transaction.seenAt, txids: [transaction.txid], chain: transaction.chain, ruleVersion: ruleVersion, withdrawn: true)
+    }
+}

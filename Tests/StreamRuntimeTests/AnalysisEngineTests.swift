@@ -1,0 +1,111 @@
+import CSICCore
+import CSICProtos
+import CSICTestSupport
+import EventLog
+import Foundation
+import Storage
+import StreamRuntime
+import Testing
+import TransactionAnalysis
+
+/// The risk engine end to end on the embedded log and a real store: findings on `compliance`, withdrawals on a
+/// reorg, the clustering kept across a restart.
+@Suite struct AnalysisEngineTests {
+    static let start = Timestamp(secondsSinceEpoch: 1_796_000_000)
+
+    static func txid(_ number: Int) -> String { String(repeating: "0", count: 56) + String(format: "%08x", number) }
+
+    /// Transaction `number` spending `inputs` (previous transaction number, address, value) to `outputs`.
+    static func transaction(
+        _ number: Int, _ inputs: [(Int, String, UInt64)], _ outputs: [(String, UInt64)], height: UInt64,
+        status: TransactionStatus = .confirmed
+    ) -> ChainTransaction {
+        let time = start.adding(microseconds: Int64(height) * 600_000_000)
+        return ChainTransaction(
+            chain: .bitcoin, txid: txid(number), block: BlockRef(height: height, hash: txid(1_000_000 + Int(height)), time: time),
+            seenAt: time,
+            inputs: inputs.map { TransactionInput(previousTxid: txid($0.0), previousIndex: 0, address: $0.1, value: Amount($0.2)) },
+            outputs: outputs.enumerated().map {
+                TransactionOutput(index: UInt32($0.offset), address: $0.element.0, value: Amount($0.element.1), scriptType: "p2wpkh")
+            }, status: status)
+    }
+
+    func append(_ log: EmbeddedEventLog, _ transactions: [ChainTransaction]) async throws {
+        _ = try await log.append(
+            .transactions,
+            records: transactions.map { ProducerRecord(key: $0.txid, value: TransactionTopicEvent.transaction($0).serializedProto()) })
+    }
+
+    func findings(_ log: EmbeddedEventLog) async throws -> [ComplianceFinding] {
+        var findings: [ComplianceFinding] = []
+        for partition in try await log.describe(topic: Topic.compliance.rawValue) {
+            for record in try await log.read(
+                TopicPartition(topic: Topic.compliance.rawValue, partition: partition.partition), from: 0, maxRecords: 10_000,
+                maxBytes: 1 << 24)
+            {
+                guard case .finding(let finding) = try ComplianceTopicEvent(protoBytes: record.value) else { continue }
+                #expect(record.key.elementsEqual(finding.subject.utf8), "keyed by subject")
+                findings.append(finding)
+            }
+        }
+        return findings.sorted { $0.time < $1.time }
+    }
+
+    func processor(
+        _ log: EmbeddedEventLog, _ database: StoreDatabase, _ state: AnalysisState
+    ) -> StreamProcessor<AnalysisEngine, AnalysisEngine.Sink> {
+        StreamProcessor(
+            engine: AnalysisEngine(state: state, tags: database.tags), sink: AnalysisEngine.Sink(state: state, clusters: database.clusters),
+            log: log)
+    }
+
+    @Test(arguments: StoreBackend.available) func findsExposureWithdrawsItOnAReorgAndKeepsClustersAcrossARestart(
+        _ backend: StoreBackend
+    ) async throws {
+        let directory = try TemporaryDirectory()
+        let log = try EmbeddedEventLog(directory: "\(directory.path)/log")
+        try await log.createPlatformTopics(partitions: 3)
+        let place = backend.place()
+        let database = try await place.database(migrations: [TagTables.migration, ClusterTables.migration])
+        let sdn = AddressTag(
+            chain: .bitcoin, address: "bc1qsanctioned", label: "Garantex", category: .sanction, source: "SDN.CSV", confidence: 100)
+        _ = try await database.tags.importList(
+            name: "ofac-sdn", format: "ofac-sdn-csv", sha256: "00", importedBy: "test", at: Self.start, tags: [sdn])
+
+        // Block 1: the sanctioned address pays A; C and D spend together (one entity). Block 2: A pays B.
+        // Delivered with block 2 first: the engine arranges the batch by height.
+        let block1 = [
+            Self.transaction(1, [(100, "bc1qsanctioned", 10_000)], [("bc1qa", 9_000)], height: 1),
+            Self.transaction(2, [(101, "bc1qc", 5_000), (102, "bc1qd", 5_000)], [("bc1qe", 9_500)], height: 1),
+        ]
+        let block2 = [Self.transaction(3, [(1, "bc1qa", 9_000)], [("bc1qb", 8_500)], height: 2)]
+        try await append(log, block2 + block1)
+        var settings = TypologySettings()
+        settings.enabled = [.sanctionedExposure, .illicitExposure]
+        var state = AnalysisState(settings: settings)
+        try await runProcessors([processor(log, database, state)]) { try await findings(log).count >= 2 }
+        var made = try await findings(log)
+        #expect(made.map(\.subject) == ["bc1qa", "bc1qb"])
+        #expect(made.map(\.typology) == ["sanctioned_exposure", "sanctioned_exposure"])
+        #expect(made.map(\.kind) == [.sanctionsHit, .sanctionsHit])
+        #expect(made.last?.evidence["path"] == "bc1qsanctioned -> bc1qa -> bc1qb")
+        #expect(made.last?.txids == [Self.txid(1), Self.txid(3)])
+        #expect(made.last?.ruleVersion == settings.ruleVersion)
+        #expect(await state.clusteredAddresses == 4)
+
+        // After a restart (the clustering loaded from the store), block 2 is orphaned: its transaction is
+        // announced as withdrawn, for the findings resting on it.
+        state = AnalysisState(settings: settings)
+        try await append(log, [Self.transaction(3, [(1, "bc1qa", 9_000)], [("bc1qb", 8_500)], height: 2, status: .reverted)])
+        try await runProcessors([processor(log, database, state)]) { try await findings(log).count >= 3 }
+        made = try await findings(log)
+        let withdrawal = try #require(made.last)
+        #expect(withdrawal.withdrawn && withdrawal.id == "withdrawal:btc:\(Self.txid(3))" && withdrawal.txids == [Self.txid(3)])
+        #expect(made[1].txids.contains(Self.txid(3)), "the finding it withdraws rests on it")
+        #expect(await state.clusteredAddresses == 4, "the clustering was loaded from the store")
+        let reopened = try await place.database(migrations: [TagTables.migration, ClusterTables.migration]).clusters
+        #expect(try await reopened.entity(of: "bc1qc")?.id == reopened.entity(of: "bc1qd")?.id)
+        #expect(try await reopened.entity(of: "bc1qc")?.size == 2)
+        try await log.close()
+    }
+}
