@@ -101,26 +101,45 @@ public struct RiskAssessment: DomainEvent, Hashable, Codable {
     }
 }
 
-/// The handling state of an alert.
+/// The handling state of an alert: raised `open`, then `acknowledged` and `assigned` by analysts, `resolved`
+/// with a reason, and `reopened` when it needs looking at again.
 public enum AlertStatus: String, Sendable, Codable, CaseIterable {
-    case open, acknowledged, resolved
+    case open, acknowledged, resolved, assigned, reopened
+
+    /// Whether the alert's episode is still running: new findings of its subject and typology join it.
+    public var isActive: Bool { self != .resolved }
 }
 
-/// A notification-worthy condition, deduplicated from one or more findings.
+/// A notification-worthy condition: an episode of findings of one typology about one subject, updated as the
+/// episode continues rather than raised again per finding.
 public struct Alert: DomainEvent, Hashable, Codable {
-    /// Deterministic id from the dedupe key, e.g. `alert:<kind>:<subject>`.
+    /// `alert:<typology>:<subject>:<first finding's txid or id>`, fixed when the episode starts.
     public var id: String
     public var title: String
     public var subject: String
+    /// The highest severity of the episode's findings.
     public var severity: Severity
     public var status: AlertStatus
+    /// The most recent findings of the episode (at most ``recentFindingLimit``); all of them are listed by the
+    /// finding store.
     public var findingIDs: [String]
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
+    public var typology: String
+    public var assignee: String?
+    public var resolution: String?
+    /// Findings in the episode, and those of them not withdrawn.
+    public var findingCount: Int
+    public var activeFindings: Int
+    public var lastFindingAt: Timestamp
+
+    /// How many finding ids an alert carries itself.
+    public static let recentFindingLimit = 20
 
     public init(
         id: String, title: String, subject: String, severity: Severity, status: AlertStatus, findingIDs: [String], createdAt: Timestamp,
-        updatedAt: Timestamp
+        updatedAt: Timestamp, typology: String = "", assignee: String? = nil, resolution: String? = nil, findingCount: Int? = nil,
+        activeFindings: Int? = nil, lastFindingAt: Timestamp? = nil
     ) {
         self.id = id
         self.title = title
@@ -130,6 +149,12 @@ public struct Alert: DomainEvent, Hashable, Codable {
         self.findingIDs = findingIDs
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.typology = typology
+        self.assignee = assignee
+        self.resolution = resolution
+        self.findingCount = findingCount ?? findingIDs.count
+        self.activeFindings = activeFindings ?? findingIDs.count
+        self.lastFindingAt = lastFindingAt ?? updatedAt
     }
 
     public var eventID: String { id }
@@ -140,5 +165,38 @@ public struct Alert: DomainEvent, Hashable, Codable {
         try Check.nonEmpty(subject, "subject")
         try require(!findingIDs.isEmpty, .missing, "finding_ids", "an alert cites at least one finding")
         try require(createdAt <= updatedAt, .inconsistent, "updated_at", "is before created_at")
+    }
+}
+
+/// What an analyst (or the alert service) does to an alert.
+public enum AlertAction: String, Sendable, Codable, CaseIterable {
+    /// The alert service: an episode started.
+    case raised
+    /// The alert service: a finding joined the episode.
+    case updated
+    /// The alert service: a finding was withdrawn (its transaction orphaned).
+    case findingWithdrawn = "finding_withdrawn"
+    case acknowledge, assign, resolve, reopen
+}
+
+/// One change of an alert, as kept in its history (and the audit trail).
+public struct AlertChange: Sendable, Hashable, Codable {
+    public var alertID: String
+    public var time: Timestamp
+    /// `user:<name>` for an analyst, `alert-service` for the service.
+    public var actor: String
+    public var action: AlertAction
+    /// The status after the change.
+    public var status: AlertStatus
+    /// The finding, the assignee or the reason, as the action has one.
+    public var detail: String
+
+    public init(alertID: String, time: Timestamp, actor: String, action: AlertAction, status: AlertStatus, detail: String) {
+        self.alertID = alertID
+        self.time = time
+        self.actor = actor
+        self.action = action
+        self.status = status
+        self.detail = detail
     }
 }

@@ -69,6 +69,12 @@ extension Alert: ProtoConvertible {
             $0.findingIds = findingIDs
             $0.createdAtUs = createdAt.microsecondsSinceEpoch
             $0.updatedAtUs = updatedAt.microsecondsSinceEpoch
+            $0.typology = typology
+            $0.assignee = assignee ?? ""
+            $0.resolution = resolution ?? ""
+            $0.findingCount = Int64(findingCount)
+            $0.activeFindings = Int64(activeFindings)
+            $0.lastFindingAtUs = lastFindingAt.microsecondsSinceEpoch
         }
     }
 
@@ -77,7 +83,10 @@ extension Alert: ProtoConvertible {
             id: message.id, title: message.title, subject: message.subject,
             severity: try EnumMapping.fromProto(message.severity, field: "severity"),
             status: try EnumMapping.fromProto(message.status, field: "status"), findingIDs: message.findingIds,
-            createdAt: Timestamp(protoMicros: message.createdAtUs), updatedAt: Timestamp(protoMicros: message.updatedAtUs))
+            createdAt: Timestamp(protoMicros: message.createdAtUs), updatedAt: Timestamp(protoMicros: message.updatedAtUs),
+            typology: message.typology, assignee: message.assignee.isEmpty ? nil : message.assignee,
+            resolution: message.resolution.isEmpty ? nil : message.resolution, findingCount: Int(clamping: message.findingCount),
+            activeFindings: Int(clamping: message.activeFindings), lastFindingAt: Timestamp(protoMicros: message.lastFindingAtUs))
     }
 }
 

@@ -61,57 +61,6 @@ struct DeadLetterRecord: StoreRecord {
     }
 }
 
-/// A row of `alerts`; an update keeps the alert's subject and creation time.
-struct AlertRecord: StoreRecord {
-    static let databaseTableName = "alerts"
-    var seq: Int64?
-    var id: String
-    var title: String
-    var subject: String
-    var severity: String
-    var status: String
-    /// The finding ids as a JSON array.
-    var findingIds: String
-    var createdAtUs: Int64
-    var updatedAtUs: Int64
-
-    var alert: Alert {
-        get throws {
-            Alert(
-                id: id, title: title, subject: subject, severity: Severity(rawValue: severity) ?? .medium,
-                status: AlertStatus(rawValue: status) ?? .open,
-                findingIDs: try JSONDecoder().decode([String].self, from: Data(findingIds.utf8)),
-                createdAt: Timestamp(microsecondsSinceEpoch: createdAtUs), updatedAt: Timestamp(microsecondsSinceEpoch: updatedAtUs))
-        }
-    }
-
-    static func upsert(_ alert: Alert, _ db: Database) throws {
-        let findings = String(decoding: try JSONEncoder().encode(alert.findingIDs), as: UTF8.self)
-        try db.execute(
-            sql: """
-                INSERT INTO alerts (id, title, subject, severity, status, finding_ids, created_at_us, updated_at_us)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET title = excluded.title, severity = excluded.severity, status = excluded.status,
-                    finding_ids = excluded.finding_ids, updated_at_us = excluded.updated_at_us
-                """,
-            arguments: [
-                alert.id, alert.title, alert.subject, alert.severity.rawValue, alert.status.rawValue, findings,
-                alert.createdAt.microsecondsSinceEpoch, alert.updatedAt.microsecondsSinceEpoch,
-            ])
-    }
-
-    static func fetch(id: String, _ db: Database) throws -> Alert? {
-        try fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id])?.alert
-    }
-
-    static func page(status: AlertStatus?, limit: Int, before: Int64?, _ db: Database) throws -> Page<Alert> {
-        let records = try fetchAll(
-            db, sql: "SELECT * FROM alerts WHERE (? IS NULL OR status = ?) AND seq < ? ORDER BY seq DESC LIMIT ?",
-            arguments: [status?.rawValue, status?.rawValue, before ?? Int64.max, limit])
-        return Page(items: try records.map { try $0.alert }, nextCursor: Cursor.next(records.compactMap(\.seq), limit: limit))
-    }
-}
-
 /// A row of `configuration`: one setting and who changed it last.
 struct ConfigurationRecord: StoreRecord {
     static let databaseTableName = "configuration"

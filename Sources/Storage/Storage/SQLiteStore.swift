@@ -68,13 +68,6 @@ public final class SQLiteStore: PlatformStore {
         }
     }
 
-    public func upsert(_ alerts: [Alert]) async throws {
-        guard !alerts.isEmpty else { return }
-        try await pool.write { db in
-            for alert in alerts { try AlertRecord.upsert(alert, db) }
-        }
-    }
-
     public func sizeBytes() async throws -> Int64 {
         var total: Int64 = 0
         for suffix in ["", "-wal", "-shm"] {
@@ -134,17 +127,6 @@ public final class SQLiteStore: PlatformStore {
 
     public func deadLetterCount() async throws -> Int {
         try await pool.read { db in try RowCounts.read("dead_letters", db) }
-    }
-
-    // MARK: alerts
-
-    public func alert(id: String) async throws -> Alert? {
-        try await pool.read { db in try AlertRecord.fetch(id: id, db) }
-    }
-
-    public func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert> {
-        let before = try Cursor.decode(cursor)
-        return try await pool.read { db in try AlertRecord.page(status: status, limit: limit, before: before, db) }
     }
 
     // MARK: configuration

@@ -182,6 +182,7 @@ enum StoreMigrations {
             try db.execute(
                 sql: "CREATE INDEX transactions_time ON transactions(seen_at_us, chain, \(TransactionRows.amountSQL), total_output)")
         }
+        AlertTables.register(&migrator)
         return migrator
     }
 }

@@ -31,15 +31,6 @@ public protocol DeadLetterStore: Sendable {
     func deadLetterCount() async throws -> Int
 }
 
-/// Alerts raised from findings.
-public protocol AlertStore: Sendable {
-    /// Inserts or updates `alerts` by id, atomically.
-    func upsert(_ alerts: [Alert]) async throws
-    func alert(id: String) async throws -> Alert?
-    /// Newest first; only those in `status` when given.
-    func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert>
-}
-
 /// Runtime configuration settings.
 public protocol ConfigurationStore: Sendable {
     func setConfiguration(_ entry: ConfigurationEntry) async throws

@@ -87,6 +87,8 @@ public nonisolated enum Csic_V1_AlertStatus: SwiftProtobuf.Enum, Swift.CaseItera
   case `open` // = 1
   case acknowledged // = 2
   case resolved // = 3
+  case assigned // = 4
+  case reopened // = 5
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -99,6 +101,8 @@ public nonisolated enum Csic_V1_AlertStatus: SwiftProtobuf.Enum, Swift.CaseItera
     case 1: self = .open
     case 2: self = .acknowledged
     case 3: self = .resolved
+    case 4: self = .assigned
+    case 5: self = .reopened
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -109,6 +113,8 @@ public nonisolated enum Csic_V1_AlertStatus: SwiftProtobuf.Enum, Swift.CaseItera
     case .open: return 1
     case .acknowledged: return 2
     case .resolved: return 3
+    case .assigned: return 4
+    case .reopened: return 5
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -119,6 +125,8 @@ public nonisolated enum Csic_V1_AlertStatus: SwiftProtobuf.Enum, Swift.CaseItera
     .open,
     .acknowledged,
     .resolved,
+    .assigned,
+    .reopened,
   ]
 
 }
@@ -222,6 +230,21 @@ public nonisolated struct Csic_V1_Alert: Sendable {
 
   public var updatedAtUs: Int64 = 0
 
+  /// The typology of the episode's findings; empty for alerts of other kinds.
+  public var typology: String = String()
+
+  public var assignee: String = String()
+
+  /// Why it was resolved.
+  public var resolution: String = String()
+
+  /// Findings in the episode, and those not withdrawn.
+  public var findingCount: Int64 = 0
+
+  public var activeFindings: Int64 = 0
+
+  public var lastFindingAtUs: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -280,7 +303,7 @@ nonisolated extension Csic_V1_FindingKind: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension Csic_V1_AlertStatus: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALERT_STATUS_UNSPECIFIED\0\u{1}ALERT_STATUS_OPEN\0\u{1}ALERT_STATUS_ACKNOWLEDGED\0\u{1}ALERT_STATUS_RESOLVED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALERT_STATUS_UNSPECIFIED\0\u{1}ALERT_STATUS_OPEN\0\u{1}ALERT_STATUS_ACKNOWLEDGED\0\u{1}ALERT_STATUS_RESOLVED\0\u{1}ALERT_STATUS_ASSIGNED\0\u{1}ALERT_STATUS_REOPENED\0")
 }
 
 nonisolated extension Csic_V1_ComplianceFinding: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -444,7 +467,7 @@ nonisolated extension Csic_V1_RiskAssessment: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Csic_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Alert"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}title\0\u{1}subject\0\u{1}severity\0\u{1}status\0\u{3}finding_ids\0\u{3}created_at_us\0\u{3}updated_at_us\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}title\0\u{1}subject\0\u{1}severity\0\u{1}status\0\u{3}finding_ids\0\u{3}created_at_us\0\u{3}updated_at_us\0\u{1}typology\0\u{1}assignee\0\u{1}resolution\0\u{3}finding_count\0\u{3}active_findings\0\u{3}last_finding_at_us\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -460,6 +483,12 @@ nonisolated extension Csic_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.findingIds) }()
       case 7: try { try decoder.decodeSingularInt64Field(value: &self.createdAtUs) }()
       case 8: try { try decoder.decodeSingularInt64Field(value: &self.updatedAtUs) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.typology) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.assignee) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.resolution) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.findingCount) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.activeFindings) }()
+      case 14: try { try decoder.decodeSingularInt64Field(value: &self.lastFindingAtUs) }()
       default: break
       }
     }
@@ -490,6 +519,24 @@ nonisolated extension Csic_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if self.updatedAtUs != 0 {
       try visitor.visitSingularInt64Field(value: self.updatedAtUs, fieldNumber: 8)
     }
+    if !self.typology.isEmpty {
+      try visitor.visitSingularStringField(value: self.typology, fieldNumber: 9)
+    }
+    if !self.assignee.isEmpty {
+      try visitor.visitSingularStringField(value: self.assignee, fieldNumber: 10)
+    }
+    if !self.resolution.isEmpty {
+      try visitor.visitSingularStringField(value: self.resolution, fieldNumber: 11)
+    }
+    if self.findingCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.findingCount, fieldNumber: 12)
+    }
+    if self.activeFindings != 0 {
+      try visitor.visitSingularInt64Field(value: self.activeFindings, fieldNumber: 13)
+    }
+    if self.lastFindingAtUs != 0 {
+      try visitor.visitSingularInt64Field(value: self.lastFindingAtUs, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -502,6 +549,12 @@ nonisolated extension Csic_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.findingIds != rhs.findingIds {return false}
     if lhs.createdAtUs != rhs.createdAtUs {return false}
     if lhs.updatedAtUs != rhs.updatedAtUs {return false}
+    if lhs.typology != rhs.typology {return false}
+    if lhs.assignee != rhs.assignee {return false}
+    if lhs.resolution != rhs.resolution {return false}
+    if lhs.findingCount != rhs.findingCount {return false}
+    if lhs.activeFindings != rhs.activeFindings {return false}
+    if lhs.lastFindingAtUs != rhs.lastFindingAtUs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

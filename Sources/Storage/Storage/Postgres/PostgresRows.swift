@@ -48,16 +48,6 @@ enum PostgresRows {
             time: try time(row, "time_us"))
     }
 
-    static func alert(_ row: PostgresRandomAccessRow) throws -> Alert {
-        Alert(
-            id: try row["id"].decode(String.self), title: try row["title"].decode(String.self),
-            subject: try row["subject"].decode(String.self),
-            severity: Severity(rawValue: try row["severity"].decode(String.self)) ?? .medium,
-            status: AlertStatus(rawValue: try row["status"].decode(String.self)) ?? .open,
-            findingIDs: try JSONDecoder().decode([String].self, from: Data(try row["finding_ids"].decode(String.self).utf8)),
-            createdAt: try time(row, "created_at_us"), updatedAt: try time(row, "updated_at_us"))
-    }
-
     static func configuration(_ row: PostgresRandomAccessRow) throws -> ConfigurationEntry {
         ConfigurationEntry(
             key: try row["key"].decode(String.self), value: try row["value"].decode(String.self), updatedAt: try time(row, "updated_at_us"),

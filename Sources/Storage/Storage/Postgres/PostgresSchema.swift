@@ -148,6 +148,7 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        AlertTables.postgres,
     ]
 
     /// Creates the schema if needed and applies the platform's migrations, then `components`' in order.

@@ -79,11 +79,17 @@ public final class PostgresStore: PlatformStore {
         return nil
     }
 
-    /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after `writeTimeout`.
+    /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after `writeTimeout`. An
+    /// error of `body`'s own (not the server's) is rethrown as it is once the transaction is rolled back.
     func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         let (client, logger) = (self.client, self.logger)
-        return try await PostgresDeadline.run(within: Self.writeTimeout) {
-            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        do {
+            return try await PostgresDeadline.run(within: Self.writeTimeout) {
+                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            }
+        } catch let error as PostgresTransactionError {
+            if let own = error.closureError, error.rollbackError == nil, !(own is PSQLError) { throw own }
+            throw error
         }
     }
 
@@ -150,23 +156,6 @@ public final class PostgresStore: PlatformStore {
         }
     }
 
-    public func upsert(_ alerts: [Alert]) async throws {
-        guard !alerts.isEmpty else { return }
-        try await transaction { [self] connection in
-            for alert in alerts {
-                let findings = String(decoding: try JSONEncoder().encode(alert.findingIDs), as: UTF8.self)
-                try await connection.query(
-                    """
-                    INSERT INTO alerts (id, title, subject, severity, status, finding_ids, created_at_us, updated_at_us)
-                    VALUES (\(alert.id), \(alert.title), \(alert.subject), \(alert.severity.rawValue), \(alert.status.rawValue),
-                        \(findings), \(alert.createdAt.microsecondsSinceEpoch), \(alert.updatedAt.microsecondsSinceEpoch))
-                    ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, severity = EXCLUDED.severity, status = EXCLUDED.status,
-                        finding_ids = EXCLUDED.finding_ids, updated_at_us = EXCLUDED.updated_at_us
-                    """, logger: self.logger)
-            }
-        }
-    }
-
     /// The bytes of CSIC's tables and their indexes in its schema.
     public func sizeBytes() async throws -> Int64 {
         try await rows(
@@ -175,23 +164,6 @@ public final class PostgresStore: PlatformStore {
             WHERE n.nspname = current_schema() AND c.relkind = 'r'
             """
         ) { try $0[0].decode(Int64.self) }.first ?? 0
-    }
-
-    // MARK: alerts
-
-    public func alert(id: String) async throws -> Alert? {
-        try await rows("SELECT * FROM alerts WHERE id = \(id)", PostgresRows.alert).first
-    }
-
-    public func alerts(status: AlertStatus?, limit: Int, cursor: String?) async throws -> Page<Alert> {
-        let before = try Cursor.decode(cursor) ?? Int64.max
-        let status = status?.rawValue
-        let found = try await rows(
-            """
-            SELECT * FROM alerts WHERE (\(status)::text IS NULL OR status = \(status)) AND seq < \(before) ORDER BY seq DESC LIMIT \(limit)
-            """
-        ) { (try $0["seq"].decode(Int64.self), try PostgresRows.alert($0)) }
-        return Page(items: found.map(\.1), nextCursor: Cursor.next(found.map(\.0), limit: limit))
     }
 
     // MARK: dead letters
