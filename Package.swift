@@ -191,6 +191,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AlertService",
+            dependencies: [
+                "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Sources/Services/AlertService",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "RiskEngine",
             dependencies: [],
             path: "Sources/Processing/RiskEngine",
@@ -234,7 +244,7 @@ let package = Package(
         .target(
             name: "CSICPlatform",
             dependencies: [
-                "AuditTrail", "BlockchainAdapters",
+                "AlertService", "AuditTrail", "BlockchainAdapters",
                 "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
                 "TransactionAnalysis", "Simulation", "APIGateway", "KafkaEventLog",
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -36,6 +36,7 @@ public final class Platform: Sendable {
     public static let standardComponents: [any PlatformComponent.Type] = [
         AuthComponent.self,
         TransactionAnalysisComponent.self,
+        AlertServiceComponent.self,
         DeadLetterComponent.self,
         RetentionComponent.self,
         AuditTrailComponent.self,

@@ -69,23 +69,13 @@ public struct ReferenceDataImporter: ReferenceDataService {
             "format": contents.format, "sha256": sha256, "tags": "\(contents.tags.count)", "rejected": "\(contents.rejected.count)",
             "skipped": "\(contents.skipped.values.reduce(0, +))",
         ]
-        func record(_ phase: String, _ outcome: AuditOutcome, _ extra: [String: String]) -> AuditRecord {
-            AuditRecord(
-                id: UUID().uuidString.lowercased(), time: time, actor: origin.actor, action: "reference_data.import",
-                resource: "tag_lists/\(contents.listName.prefix(200))", outcome: outcome, requestID: origin.requestID,
-                sourceAddress: origin.sourceAddress,
-                details: details.merging(extra.merging(["phase": phase]) { first, _ in first }) { first, _ in first })
-        }
-        try await log.appendAudit(record("attempt", .success, [:]))
-        let list: TagListVersion
-        do {
-            list = try await store.importList(
+        let list = try await log.audited(
+            "reference_data.import", resource: "tag_lists/\(contents.listName.prefix(200))", by: origin, details: details, at: time,
+            outcome: { ["version": "\($0.version)"] }
+        ) {
+            try await store.importList(
                 name: contents.listName, format: contents.format, sha256: sha256, importedBy: origin.actor, at: time, tags: contents.tags)
-        } catch {
-            try? await log.appendAudit(record("outcome", .failure, ["error": String("\(error)".prefix(300))]))
-            throw error
         }
-        try await log.appendAudit(record("outcome", .success, ["version": "\(list.version)"]))
         return ReferenceDataImportReport(list: list, rejected: contents.rejected, skipped: contents.skipped)
     }
 }

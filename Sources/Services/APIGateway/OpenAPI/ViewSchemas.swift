@@ -66,6 +66,44 @@ enum ViewSchemas {
                             "skipped": .map(.integer(minimum: 1)),
                         ], required: ["list", "rejected_count", "rejected", "skipped"]))
             ], required: ["imports"]),
+        "Finding": .object(
+            [
+                "id": .string(), "kind": .string(values: FindingKind.allCases.map(\.rawValue)), "subject": .string(),
+                "severity": .string(values: Severity.allCases.map(\.rawValue)), "source": .string(), "summary": .string(),
+                "evidence": .map(.string()), "time": .time, "typology": .string(), "subjects": .array(.string()),
+                "txids": .array(.string()),
+                "amount": .amount, "chain": .string(values: Chain.allCases.map(\.rawValue)), "rule_version": .string(),
+                "withdrawn": .boolean,
+            ],
+            required: [
+                "id", "kind", "subject", "severity", "source", "summary", "evidence", "time", "typology", "subjects", "txids",
+                "rule_version",
+                "withdrawn",
+            ]),
+        "FindingPage": page(.reference("Finding")),
+        "Alert": .object(
+            [
+                "id": .string(), "title": .string(), "subject": .string(), "severity": .string(values: Severity.allCases.map(\.rawValue)),
+                "status": .string(values: AlertStatus.allCases.map(\.rawValue)), "finding_ids": .array(.string()), "created_at": .time,
+                "updated_at": .time, "typology": .string(), "assignee": .string(), "resolution": .string(),
+                "finding_count": .integer(minimum: 0), "active_findings": .integer(minimum: 0), "last_finding_at": .time,
+            ],
+            required: [
+                "id", "title", "subject", "severity", "status", "finding_ids", "created_at", "updated_at", "typology", "finding_count",
+                "active_findings", "last_finding_at",
+            ]),
+        "AlertPage": page(.reference("Alert")),
+        "AlertDetail": .object(
+            [
+                "alert": .reference("Alert"), "findings": .array(.reference("Finding")),
+                "history": .array(
+                    .object(
+                        [
+                            "alert_id": .string(), "time": .time, "actor": .string(),
+                            "action": .string(values: AlertAction.allCases.map(\.rawValue)),
+                            "status": .string(values: AlertStatus.allCases.map(\.rawValue)), "detail": .string(),
+                        ], required: ["alert_id", "time", "actor", "action", "status", "detail"])),
+            ], required: ["alert", "findings", "history"]),
         "LegalHold": .object(
             [
                 "id": .string(), "record_class": .string(values: RecordClass.allCases.map(\.rawValue)), "subject": .string(),
