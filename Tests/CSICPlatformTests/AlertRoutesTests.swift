@@ -52,6 +52,7 @@ import Testing
                 let items = json(response.body)["items"] as? [[String: Any]]
                 #expect(items?.map { $0["id"] as? String } == [id])
                 #expect(items?.first?["finding_count"] as? Int == 3 && items?.first?["severity"] as? String == "high")
+                #expect(items?.first?["finding_ids"] as? [String] == (1...3).map { "fan_in:btc:hub:t\($0)" }, "as the schema spells it")
             }
             try await client.execute(uri: "/api/v1/findings?subject=hub&limit=2", method: .get, headers: headers["ann"]!) { response in
                 let page = json(response.body)

@@ -26,9 +26,10 @@ def output_scripts(rng):
     ]
 
 
-def generated_block(rng, previous, transactions=40, spendable=(), time=1_767_225_600):
+def generated_block(rng, previous, transactions=40, spendable=(), time=1_767_225_600, extra=()):
     """A regtest-difficulty block of segwit, taproot and legacy transactions with a valid witness commitment;
-    `spendable` (txid, vout, value) outputs of earlier blocks are spent by the first transactions."""
+    `spendable` (txid, vout, value) outputs of earlier blocks are spent by the first transactions; `extra`
+    transactions (a test's own) come last."""
     reserved = bytes(32)
     spends = []
     spendable = list(spendable)
@@ -51,6 +52,7 @@ def generated_block(rng, previous, transactions=40, spendable=(), time=1_767_225
     coinbase_in = CMutableTxIn(COutPoint(), CScript([rng.randrange(1, 10**6), b"csic"]), 0xFFFFFFFF)
     coinbase = CMutableTransaction([coinbase_in], [CMutableTxOut(625_000_000, output_scripts(rng)[0])],
                                    witness=CTxWitness([CTxInWitness(CScriptWitness([reserved]))]))
+    spends += list(extra)
     witness_root = CBlock.build_witness_merkle_tree_from_txs([coinbase] + spends)[-1]
     coinbase.vout.append(CMutableTxOut(0, CScript(b"\x6a\x24\xaa\x21\xa9\xed" + Hash(witness_root + reserved))))
     vtx = [coinbase] + spends

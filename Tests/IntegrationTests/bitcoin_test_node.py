@@ -61,13 +61,14 @@ class BitcoinTestNode:
         self.publisher.close(linger=0)
         self.zmq_context.term()
 
-    def mine(self, count):
+    def mine(self, count, extra=()):
+        """Mines `count` blocks; the first also carries the `extra` transactions (a test's own)."""
         with self.lock:
-            for _ in range(count):
+            for number in range(count):
                 previous = self.chain[-1].GetHash() if self.chain else bytes(32)
                 spendable = [(tx.GetTxid(), 0, tx.vout[0].nValue) for tx in self.chain[-1].vtx[1:4]] if self.chain else []
                 block = generated_block(self.rng, previous, transactions=self.transactions, spendable=spendable,
-                                        time=int(time.time()))
+                                        time=int(time.time()), extra=extra if number == 0 else ())
                 self._balance(block)
                 self.heights[b2lx(block.GetHash())] = len(self.chain)
                 self.chain.append(block)
@@ -87,6 +88,11 @@ class BitcoinTestNode:
         for tx in block.vtx:
             for n, out in enumerate(tx.vout):
                 self.outputs[(tx.GetTxid(), n)] = (out.nValue, bytes(out.scriptPubKey))
+
+    def fund(self, txid, n, value, script):
+        """Declares a pre-chain output (what the node's `getblock 3` reports it spends)."""
+        with self.lock:
+            self.outputs[(txid, n)] = (value, script)
 
     def reorg(self, depth, new_blocks):
         """Replaces the top `depth` blocks with `new_blocks` others (a competing branch)."""

@@ -113,22 +113,14 @@ struct AnalysisMetrics: Sendable {
     }
 
     func record(_ findings: [ComplianceFinding]) {
-        var counts: [String: (made: Int, withdrawn: Int)] = [:]
+        var made: [String: Int] = [:]
+        var withdrawals = 0
         for finding in findings {
-            if finding.withdrawn {
-                counts[finding.typology, default: (0, 0)].withdrawn += 1
-            } else {
-                counts[finding.typology, default: (0, 0)].made += 1
-            }
+            if finding.withdrawn { withdrawals += 1 } else { made[finding.typology, default: 0] += 1 }
         }
-        for (typology, count) in counts {
-            if count.made > 0 {
-                Counter(label: "csic_findings_total", dimensions: [("typology", typology)], factory: factory).increment(by: count.made)
-            }
-            if count.withdrawn > 0 {
-                Counter(label: "csic_findings_withdrawn_total", dimensions: [("typology", typology)], factory: factory).increment(
-                    by: count.withdrawn)
-            }
+        for (typology, count) in made {
+            Counter(label: "csic_findings_total", dimensions: [("typology", typology)], factory: factory).increment(by: count)
         }
+        if withdrawals > 0 { Counter(label: "csic_findings_withdrawals_total", factory: factory).increment(by: withdrawals) }
     }
 }
