@@ -2,10 +2,105 @@ import CSICCore
 import Foundation
 import RiskEngine
 import Simulation
+import Storage
 import TransactionAnalysis
 
-/// `csic bench clustering` and `csic bench model`: the analysis's own hot loops on one core.
+/// `csic bench clustering`, `csic bench model` and `csic bench analysis`: the analysis's own hot loops on one core.
 public enum AnalysisBenchmark {
+    /// The whole transaction analysis (clustering and every typology detector, defaults) over simulated
+    /// transactions in batches of 1,000, in memory: transactions per second on one core, and the findings made
+    /// (the simulated economy is benign: every finding is one a tuned deployment would not want).
+    public static func analysis(transactions count: Int = 500_000) -> BenchmarkResult {
+        var simulator = ChainSimulator(seed: 43, start: Timestamp(secondsSinceEpoch: 1_767_225_600))
+        var transactions: [ChainTransaction] = []
+        transactions.reserveCapacity(count)
+        while transactions.count < count { transactions.append(simulator.nextTransaction()) }
+        var analyzer = TransactionAnalyzer()
+        var findings: [String: Int] = [:]
+        let clock = ContinuousClock()
+        let started = clock.now
+        for first in stride(from: 0, to: transactions.count, by: 1_000) {
+            let batch = Array(transactions[first..<min(first + 1_000, transactions.count)])
+            for finding in analyzer.analyze(batch, tags: [:]) { findings[finding.typology, default: 0] += 1 }
+            _ = analyzer.takeClusterChanges()
+        }
+        let elapsed = clock.now - started
+        var parameters = [
+            "transactions": "\(count)", "detectors": "\(Typology.allCases.count) typologies, defaults", "batch": "1000", "threads": "1",
+            "findings": "\(findings.values.reduce(0, +))", "unit": "transactions",
+        ]
+        for (typology, made) in findings { parameters["findings_\(typology)"] = "\(made)" }
+        return BenchmarkResult(name: "analysis", records: count, duration: elapsed, latency: LatencyHistogram(), parameters: parameters)
+    }
+
+    /// Detection quality on a scenario set (``TypologyScenarios``) from `seed`: every typology's precision, recall
+    /// and F1 over distinct (typology, subject) pairs, overall, and the findings on the benign background alone
+    /// (goal: none). A finding about an address of another injected instance (a peel chain's hops pass funds
+    /// through) counts against precision and is also shown apart (`overlap_<typology>`).
+    public static func detection(seed: UInt64, background: Int = 100_000, perTypology: Int = 20) -> BenchmarkResult {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let scenarios = TypologyScenarios(seed: seed, background: background, perTypology: perTypology)
+        var tags: [String: [ListedTag]] = [:]
+        for tag in scenarios.tags { tags[tag.address, default: []].append(ListedTag(tag: tag, list: "scenario", version: 1)) }
+        var injected = Set<String>()
+        let labelled = Set(scenarios.labels.map { "\($0.typology.rawValue) \($0.subject)" })
+        var benignOnly = TransactionAnalyzer()
+        var mixed = TransactionAnalyzer()
+        var benignFindings = 0
+        var found = Set<String>()
+        var overlap: [String: Int] = [:]
+        var benignSet = ChainSimulator(seed: seed, start: Timestamp(secondsSinceEpoch: 1_767_225_600))
+        var benign: [ChainTransaction] = []
+        while benign.count < background { benign.append(benignSet.nextTransaction()) }
+        let benignTxids = Set(benign.map(\.txid))
+        for transaction in scenarios.transactions where !benignTxids.contains(transaction.txid) {
+            injected.formUnion(transaction.addresses)
+        }
+        for first in stride(from: 0, to: benign.count, by: 1_000) {
+            benignFindings += benignOnly.analyze(Array(benign[first..<min(first + 1_000, benign.count)]), tags: [.bitcoin: tags]).count
+        }
+        for first in stride(from: 0, to: scenarios.transactions.count, by: 1_000) {
+            let batch = Array(scenarios.transactions[first..<min(first + 1_000, scenarios.transactions.count)])
+            for finding in mixed.analyze(batch, tags: [.bitcoin: tags]) where !finding.withdrawn {
+                let key = "\(finding.typology) \(finding.subject)"
+                if found.insert(key).inserted, !labelled.contains(key), injected.contains(finding.subject) {
+                    overlap[finding.typology, default: 0] += 1
+                }
+            }
+        }
+        var parameters: [String: String] = [
+            "seed": "\(seed)", "background_transactions": "\(background)", "instances_per_typology": "\(perTypology)",
+            "transactions": "\(scenarios.transactions.count)", "benign_only_findings": "\(benignFindings)", "unit": "transactions",
+        ]
+        var totals = (truePositives: 0, findings: 0, labels: 0)
+        for typology in Typology.allCases {
+            let labels = labelled.filter { $0.hasPrefix(typology.rawValue + " ") }
+            let findings = found.filter { $0.hasPrefix(typology.rawValue + " ") }
+            let hits = findings.intersection(labels).count
+            totals = (totals.truePositives + hits, totals.findings + findings.count, totals.labels + labels.count)
+            let (precision, recall) = (ratio(hits, findings.count), ratio(hits, labels.count))
+            parameters["precision_\(typology.rawValue)"] = format(precision)
+            parameters["recall_\(typology.rawValue)"] = format(recall)
+            parameters["f1_\(typology.rawValue)"] = format(f1(precision, recall))
+            parameters["overlap_\(typology.rawValue)"] = "\(overlap[typology.rawValue] ?? 0)"
+        }
+        let (precision, recall) = (ratio(totals.truePositives, totals.findings), ratio(totals.truePositives, totals.labels))
+        parameters["precision"] = format(precision)
+        parameters["recall"] = format(recall)
+        parameters["f1"] = format(f1(precision, recall))
+        return BenchmarkResult(
+            name: "detection", records: scenarios.transactions.count + benign.count, duration: clock.now - started,
+            latency: LatencyHistogram(),
+            parameters: parameters)
+    }
+
+    private static func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
+    private static func f1(_ precision: Double, _ recall: Double) -> Double {
+        precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+    }
+    private static func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
     /// Multi-input clustering over simulated transactions: inputs applied per second.
     public static func clustering(transactions count: Int = 500_000) -> BenchmarkResult {
         var simulator = ChainSimulator(seed: 42, start: Timestamp(secondsSinceEpoch: 1_767_225_600))

@@ -12,15 +12,15 @@ import Logging
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure one workload: log, pipeline, stages, parse, audit, api, clustering, model.")
+        abstract: "Measure one workload: log, pipeline, stages, parse, audit, api, clustering, model, analysis, detection.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case log, pipeline, stages, parse, audit, api, clustering, model
+        case log, pipeline, stages, parse, audit, api, clustering, model, analysis, detection
     }
 
     @Argument(
         help:
-            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries), clustering (multi-input clustering), model (gradient-boosted tree scoring)."
+            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries), clustering (multi-input clustering), model (gradient-boosted tree scoring), analysis (clustering and every typology detector), detection (precision and recall per typology on a labelled scenario set from --seed)."
     )
     var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
@@ -40,8 +40,12 @@ struct Bench: AsyncParsableCommand {
         name: .customLong("data-dir"),
         help: "audit, api: keep the log (audit) or the platform's data (api: a store filled once, reused) here (default: a temporary one).")
     var dataDirectory: String?
-    @Option(help: "api: transactions in the store (added when it holds fewer); clustering: transactions applied (default 500,000).")
+    @Option(
+        help:
+            "api: transactions in the store (added when it holds fewer); clustering, analysis: transactions applied (default 500,000); detection: benign background transactions (default 100,000)."
+    )
     var transactions: Int?
+    @Option(help: "detection: the seed of the scenario set (use one never used for tuning).") var seed: UInt64 = 20_261_206
     @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
     @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
     @Option(
@@ -65,6 +69,8 @@ struct Bench: AsyncParsableCommand {
             case .api: try await api()
             case .clustering: [AnalysisBenchmark.clustering(transactions: transactions ?? 500_000)]
             case .model: [try AnalysisBenchmark.model(file: file, rows: rowsFile, duration: .seconds(duration))]
+            case .analysis: [AnalysisBenchmark.analysis(transactions: transactions ?? 500_000)]
+            case .detection: [AnalysisBenchmark.detection(seed: seed, background: transactions ?? 100_000)]
             case .audit:
                 [
                     try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) {

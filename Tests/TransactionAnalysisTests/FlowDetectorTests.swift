@@ -133,7 +133,7 @@ import TransactionAnalysis
 
 @Suite struct PassThroughDetectorTests {
     @Test func fundsInAndOutWithinTheWindowPassThrough() {
-        var detector = PassThroughDetector(PassThroughDetector.Parameters(windowSeconds: 600, minRatio: 0.9))
+        var detector = PassThroughDetector(PassThroughDetector.Parameters(windowSeconds: 600, minRatio: 0.9, minAmount: [.bitcoin: 900]))
         let flows = [
             pay("in", from: [("victim", 1_000)], to: [("mule", 1_000)], at: 0),
             pay("out", from: [("mule", 1_000)], to: [("boss", 950)], at: 300),
@@ -144,9 +144,21 @@ import TransactionAnalysis
         #expect(detections.first?.txids == ["in", "out"])
     }
 
-    /// Near misses: paid out after the window; most of it returned as change; a known service.
+    /// Near misses: paid out after the window; most of it returned as change; a known service; more paid out
+    /// than came in (older funds with it); less than the least amount.
     @Test func nearMissesDoNotPassThrough() {
-        let parameters = PassThroughDetector.Parameters(windowSeconds: 600, minRatio: 0.9)
+        let parameters = PassThroughDetector.Parameters(windowSeconds: 600, minRatio: 0.9, minAmount: [.bitcoin: 900])
+        var older = PassThroughDetector(parameters)
+        #expect(
+            run(
+                &older,
+                [pay("in", from: [("v", 1_000)], to: [("m", 1_000)], at: 0), pay("out", from: [("m", 3_000)], to: [("b", 2_950)], at: 60)]
+            )
+            .isEmpty)
+        var small = PassThroughDetector(parameters)
+        #expect(
+            run(&small, [pay("in", from: [("v", 800)], to: [("m", 800)], at: 0), pay("out", from: [("m", 800)], to: [("b", 790)], at: 60)])
+                .isEmpty)
         var late = PassThroughDetector(parameters)
         #expect(
             run(

@@ -61,11 +61,11 @@ public struct FanDetector: TypologyDetector {
 
     private mutating func record(_ contact: Contact, subject: String, _ time: Timestamp) -> Detection? {
         let recent = contacts.append(contact, for: subject)
+        // Counting distinct counterparties walks the window: only when it could reach the threshold and report.
+        guard recent.count >= parameters.minCounterparties, contacts.mayReport(subject, at: time) else { return nil }
         let counterparties = Set(recent.map(\.counterparty))
         let transactions = Set(recent.map(\.txid))
-        guard counterparties.count >= parameters.minCounterparties, transactions.count >= parameters.minTransactions,
-            contacts.mayReport(subject, at: time)
-        else { return nil }
+        guard counterparties.count >= parameters.minCounterparties, transactions.count >= parameters.minTransactions else { return nil }
         contacts.markReported(subject, at: time)
         let total = recent.reduce(Amount.zero) { $0 + $1.amount }
         let direction = typology == .fanIn ? "from" : "to"

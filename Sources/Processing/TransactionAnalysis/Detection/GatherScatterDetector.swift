@@ -44,11 +44,11 @@ public struct GatherScatterDetector: TypologyDetector {
                 for: hub)
         }
         let received = incoming.recent(for: hub, at: flows.time)
+        guard received.count >= parameters.minSources, sent.count >= parameters.minDestinations, outgoing.mayReport(hub, at: flows.time)
+        else { return detections }
         let sources = Set(received.map(\.counterparty))
         let destinations = Set(sent.map(\.counterparty))
-        guard sources.count >= parameters.minSources, destinations.count >= parameters.minDestinations,
-            outgoing.mayReport(hub, at: flows.time)
-        else { return detections }
+        guard sources.count >= parameters.minSources, destinations.count >= parameters.minDestinations else { return detections }
         outgoing.markReported(hub, at: flows.time)
         let gathered = received.reduce(Amount.zero) { $0 + $1.amount }
         detections.append(

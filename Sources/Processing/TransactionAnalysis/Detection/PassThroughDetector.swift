@@ -1,17 +1,24 @@
 import CSICCore
 
-/// `pass_through`: an address that pays out most of what other entities paid into it within a short window
-/// (a money mule, a layering hop). Change returned to the payer does not count as paid out; known services
+/// `pass_through`: an address that pays out what other entities paid into it within a short window — at least
+/// `minRatio` of it and no more than it, at least `minAmount` (a money mule, a layering hop; an owner spending older funds with the
+/// new pays out more than came in). Change returned to the payer does not count as paid out; known services
 /// (whose trade is to pass funds on) are not subjects.
 public struct PassThroughDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
         public var windowSeconds: Int64
         /// The share of what came in that must go out again.
         public var minRatio: Double
+        /// The least amount passed through, per chain; a chain without one counts any amount.
+        public var minAmount: [Chain: Amount]
 
-        public init(windowSeconds: Int64 = 3_600, minRatio: Double = 0.9) {
+        public init(
+            windowSeconds: Int64 = 3_600, minRatio: Double = 0.9,
+            minAmount: [Chain: Amount] = [.bitcoin: Amount(50_000_000), .ethereum: Amount(10_000_000_000_000_000_000 as UInt64)]
+        ) {
             self.windowSeconds = windowSeconds
             self.minRatio = minRatio
+            self.minAmount = minAmount
         }
     }
 
@@ -32,7 +39,8 @@ public struct PassThroughDetector: TypologyDetector {
             let recent = receipts.recent(for: sender.address, at: flows.time)
             let received = recent.reduce(Amount.zero) { $0 + $1.amount }
             let spent = sender.amount.subtracting(changeBack) ?? .zero
-            if received > .zero, spent.approximateValue >= parameters.minRatio * received.approximateValue,
+            if received > .zero, spent <= received, spent >= parameters.minAmount[flows.chain] ?? .zero,
+                spent.approximateValue >= parameters.minRatio * received.approximateValue,
                 receipts.mayReport(sender.address, at: flows.time)
             {
                 receipts.markReported(sender.address, at: flows.time)
