@@ -23,6 +23,7 @@ import TransactionAnalysis
                 sanctioned_exposure: { max_hops: 5 }
                 illicit_exposure: { max_hops: 2 }
                 dormant_reactivation: { dormant_days: 200 }
+                pass_through: { min_amount: { btc: 1000000 } }
             """)
         let settings = analysis.typologies
         #expect(settings.enabled == [.fanIn, .structuring, .sanctionedExposure])
@@ -31,6 +32,7 @@ import TransactionAnalysis
         #expect(settings.structuring.margin == 0.05 && settings.structuring.minPayments == 4)
         #expect(settings.exposure.sanctionedMaxHops == 5 && settings.exposure.illicitMaxHops == 2)
         #expect(settings.dormantReactivation.dormantSeconds == 200 * 86_400)
+        #expect(settings.passThrough.minAmount[.bitcoin] == Amount(1_000_000) && settings.passThrough.minAmount[.ethereum] != nil)
         #expect(settings.detectors().map(\.typology) == [.fanIn, .structuring, .sanctionedExposure])
         #expect(settings.ruleVersion != TypologySettings().ruleVersion, "other parameters, another rule version")
         #expect(try await load("analysis: {}").typologies == TypologySettings(), "absent keys take the defaults")

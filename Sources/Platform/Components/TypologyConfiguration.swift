@@ -49,6 +49,7 @@ enum TypologyConfiguration {
         settings.structuring.windowSeconds = try seconds("structuring.window_seconds", settings.structuring.windowSeconds)
         settings.passThrough.windowSeconds = try seconds("pass_through.window_seconds", settings.passThrough.windowSeconds)
         settings.passThrough.minRatio = try ratio("pass_through.min_ratio", settings.passThrough.minRatio)
+        settings.passThrough.minAmount = try amounts(section, "pass_through.min_amount", settings.passThrough.minAmount)
         settings.peelChain.minLength = try count("peel_chain.min_length", settings.peelChain.minLength, 2...1_000)
         settings.peelChain.maxPeelRatio = try ratio("peel_chain.max_peel_ratio", settings.peelChain.maxPeelRatio)
         settings.peelChain.windowSeconds = try seconds("peel_chain.window_seconds", settings.peelChain.windowSeconds)

@@ -43,7 +43,8 @@ public struct TypologySettings: Sendable, Hashable {
         let text = [
             enabled.map(\.rawValue).sorted().joined(separator: ","), "\(fanIn)", "\(fanOut)", "\(scatterGather)", "\(gatherScatter)",
             "\(cycle)", "\(structuring.thresholds.sorted { $0.key.rawValue < $1.key.rawValue })", "\(structuring.margin)",
-            "\(structuring.minPayments)", "\(structuring.windowSeconds)", "\(passThrough)", "\(peelChain)", "\(coinjoin)",
+            "\(structuring.minPayments)", "\(structuring.windowSeconds)", "\(passThrough.windowSeconds)", "\(passThrough.minRatio)",
+            "\(passThrough.minAmount.sorted { $0.key.rawValue < $1.key.rawValue })", "\(peelChain)", "\(coinjoin)",
             "\(dormantReactivation.dormantSeconds)", "\(dormantReactivation.minAmount.sorted { $0.key.rawValue < $1.key.rawValue })",
             "\(exposure)",
         ].joined(separator: "|")
