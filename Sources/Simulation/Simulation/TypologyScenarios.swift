@@ -10,6 +10,11 @@ public struct TypologyScenarios: Sendable {
     public struct Label: Sendable, Hashable {
         public var typology: Typology
         public var subject: String
+
+        public init(typology: Typology, subject: String) {
+            self.typology = typology
+            self.subject = subject
+        }
     }
 
     /// Every transaction, benign and injected, in time order.

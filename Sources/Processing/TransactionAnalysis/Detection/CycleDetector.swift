@@ -2,7 +2,8 @@ import CSICCore
 
 /// `cycle`: funds that come back to the entity they left, after `minLength` to `maxLength` payments within the
 /// window (round-tripping to fake turnover or hide the origin). Each address carries the recent origins whose
-/// funds reached it (at most 16); known services neither carry origins nor close cycles.
+/// funds reached it (at most 16); known services and payments of more than 8 payees (batched payouts) neither
+/// carry origins nor close cycles.
 public struct CycleDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
         public var minLength: Int
@@ -25,19 +26,30 @@ public struct CycleDetector: TypologyDetector {
         var txids: [String]
     }
 
+    /// Trails kept per address, and carried by one transaction.
+    static let trailsPerAddress = 16
+    /// Payments of more payees (batched payouts) neither carry trails nor close cycles.
+    static let maxPayees = 8
+
     public let typology = Typology.cycle
     public let parameters: Parameters
     private var trails: WindowedEvents<Trail>
 
     public init(_ parameters: Parameters = Parameters()) {
         self.parameters = parameters
-        trails = WindowedEvents(seconds: parameters.windowSeconds, maxPerKey: 16)
+        trails = WindowedEvents(seconds: parameters.windowSeconds, maxPerKey: Self.trailsPerAddress)
     }
 
     public mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection] {
-        guard let payer = flows.senders.first?.address, !context.isKnownService(payer) else { return [] }
+        guard let payer = flows.senders.first?.address, !context.isKnownService(payer), flows.recipients.count <= Self.maxPayees else {
+            return []
+        }
+        // What the payers carry, newest first, at most as many as one address keeps: a transaction of many
+        // inputs must not multiply trails by its payees.
         var carried = [Trail(time: flows.time, txid: flows.txid, origin: payer, path: [payer], txids: [])]
-        for sender in flows.senders { carried += trails.recent(for: sender.address, at: flows.time) }
+        for sender in flows.senders where carried.count <= Self.trailsPerAddress {
+            carried += trails.recent(for: sender.address, at: flows.time).suffix(Self.trailsPerAddress + 1 - carried.count)
+        }
         var detections: [Detection] = []
         for recipient in flows.recipients where !context.isKnownService(recipient.address) {
             let entity = context.entity(recipient.address)

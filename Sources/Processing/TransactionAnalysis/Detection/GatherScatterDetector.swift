@@ -37,12 +37,13 @@ public struct GatherScatterDetector: TypologyDetector {
             }
         }
         guard flows.senders.count == 1, let hub = flows.senders.first?.address, !context.isKnownService(hub) else { return detections }
-        var sent: ArraySlice<Contact> = []
         for recipient in flows.recipients {
-            sent = outgoing.append(
+            outgoing.append(
                 Contact(time: flows.time, txid: flows.txid, counterparty: context.entity(recipient.address), amount: recipient.amount),
                 for: hub)
         }
+        // Read once all are added: a slice held across appends would copy the hub's events at each one.
+        let sent = outgoing.recent(for: hub, at: flows.time)
         let received = incoming.recent(for: hub, at: flows.time)
         guard received.count >= parameters.minSources, sent.count >= parameters.minDestinations, outgoing.mayReport(hub, at: flows.time)
         else { return detections }

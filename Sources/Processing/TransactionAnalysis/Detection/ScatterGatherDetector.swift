@@ -2,7 +2,7 @@ import CSICCore
 
 /// `scatter_gather`: one source pays several intermediaries, which each pass the funds on to one and the same
 /// destination within the window (layering through mules). Known services are neither source, intermediary
-/// nor destination.
+/// nor destination; an intermediary is paid by at most 3 payers in the window and pays at most 8 payees.
 public struct ScatterGatherDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
         public var windowSeconds: Int64
@@ -14,6 +14,11 @@ public struct ScatterGatherDetector: TypologyDetector {
             self.minIntermediaries = minIntermediaries
         }
     }
+
+    /// An address paid by more distinct payers within the window is not taken for an intermediary.
+    static let maxSourcesPerIntermediary = 3
+    /// A payment of more payees is not taken for an intermediary passing funds on.
+    static let maxPayees = 8
 
     public let typology = Typology.scatterGather
     public let parameters: Parameters
@@ -36,6 +41,9 @@ public struct ScatterGatherDetector: TypologyDetector {
         for sender in flows.senders {
             for contact in scattered.recent(for: sender.address, at: flows.time) { sources.insert(contact.counterparty) }
         }
+        // An intermediary passes one source's funds to a few destinations; an address paid by many (a collector,
+        // a service) or paying many (a batch) is not one, and following all its pairs would cost sources × payees.
+        if sources.count > Self.maxSourcesPerIntermediary || flows.recipients.count > Self.maxPayees { sources = [] }
         for source in sources.sorted() {
             for recipient in flows.recipients where !context.isKnownService(recipient.address) {
                 guard context.entity(recipient.address) != context.entity(source) else { continue }

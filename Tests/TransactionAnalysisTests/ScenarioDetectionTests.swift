@@ -1,0 +1,35 @@
+import CSICCore
+import Simulation
+import Storage
+import Testing
+import TransactionAnalysis
+
+/// The scenario generator and the analysis together: the same seed gives the same set, and every injected
+/// typology instance is found with the default parameters.
+@Suite struct ScenarioDetectionTests {
+    @Test func aSeedGivesTheSameScenarios() {
+        let first = TypologyScenarios(seed: 5, background: 500, perTypology: 1)
+        let second = TypologyScenarios(seed: 5, background: 500, perTypology: 1)
+        #expect(first.transactions.map(\.txid) == second.transactions.map(\.txid))
+        #expect(first.labels == second.labels && first.labels.count == Typology.allCases.count + 2, "exposure instances label two hops")
+        #expect(first.transactions.map(\.txid) != TypologyScenarios(seed: 6, background: 500, perTypology: 1).transactions.map(\.txid))
+        let times = first.transactions.map { $0.block?.time ?? $0.seenAt }
+        #expect(times == times.sorted(), "in time order")
+    }
+
+    @Test func everyInjectedTypologyIsFound() {
+        let scenarios = TypologyScenarios(seed: 11, background: 3_000, perTypology: 2)
+        var tags: [String: [ListedTag]] = [:]
+        for tag in scenarios.tags { tags[tag.address, default: []].append(ListedTag(tag: tag, list: "scenario", version: 1)) }
+        var analyzer = TransactionAnalyzer()
+        var found = Set<TypologyScenarios.Label>()
+        for first in stride(from: 0, to: scenarios.transactions.count, by: 500) {
+            let batch = Array(scenarios.transactions[first..<min(first + 500, scenarios.transactions.count)])
+            for finding in analyzer.analyze(batch, tags: [.bitcoin: tags]) {
+                if let typology = Typology(rawValue: finding.typology) { found.insert(.init(typology: typology, subject: finding.subject)) }
+            }
+        }
+        let missed = Set(scenarios.labels).subtracting(found)
+        #expect(missed.isEmpty, "\(missed.map(\.typology.rawValue).sorted())")
+    }
+}
