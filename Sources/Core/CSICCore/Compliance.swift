@@ -136,6 +136,13 @@ public struct Alert: DomainEvent, Hashable, Codable {
     /// How many finding ids an alert carries itself.
     public static let recentFindingLimit = 20
 
+    /// `findingIds`, so that snake-case JSON (the API) spells it `finding_ids`, not `finding_i_ds`.
+    enum CodingKeys: String, CodingKey {
+        case id, title, subject, severity, status, createdAt, updatedAt, typology, assignee, resolution, findingCount, activeFindings
+        case lastFindingAt
+        case findingIDs = "findingIds"
+    }
+
     public init(
         id: String, title: String, subject: String, severity: Severity, status: AlertStatus, findingIDs: [String], createdAt: Timestamp,
         updatedAt: Timestamp, typology: String = "", assignee: String? = nil, resolution: String? = nil, findingCount: Int? = nil,

@@ -64,7 +64,7 @@ public struct AlertRoutes: APIRoutes {
                         query, limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
                         cursor: try request.textParameter("cursor"))
                 }
-                return PageView(items: page.items.map(AlertView.init), nextCursor: page.nextCursor)
+                return PageView(items: page.items, nextCursor: page.nextCursor)
             },
             APIRoute(
                 .get, "alerts/{id}", access: Self.read,
@@ -74,7 +74,7 @@ public struct AlertRoutes: APIRoutes {
                 let id = try context.parameters.require("id")
                 guard let alert = try await store.alert(id: id) else { throw APIError.notFound("alert \(id.prefix(200))") }
                 let findings = try await store.findings(FindingQuery(alertID: id), limit: 100, cursor: nil)
-                return AlertDetailView(alert: AlertView(alert), findings: findings.items, history: try await store.history(alert: id))
+                return AlertDetailView(alert: alert, findings: findings.items, history: try await store.history(alert: id))
             },
         ] + [AlertAction.acknowledge, .assign, .resolve, .reopen].map(changeRoute)
     }
@@ -94,7 +94,7 @@ public struct AlertRoutes: APIRoutes {
             let body = try await StrictBody.decode(ChangeRequest.self, from: request, allowed: ["assignee", "reason"], limit: 16_384)
             let detail = action == .assign ? body.assignee : body.reason
             do {
-                return AlertView(try await actions.change(alert: id, action, detail: detail, by: origin(request, context)))
+                return try await actions.change(alert: id, action, detail: detail, by: origin(request, context))
             } catch let error as AlertChangeError {
                 switch error {
                 case .notFound: throw APIError.notFound("alert \(id.prefix(200))")
@@ -106,44 +106,11 @@ public struct AlertRoutes: APIRoutes {
     }
 }
 
-/// An alert as the API shows it (`finding_ids` spelled as the schema says).
-struct AlertView: ResponseEncodable {
-    var id: String
-    var title: String
-    var subject: String
-    var severity: Severity
-    var status: AlertStatus
-    var findingIds: [String]
-    var createdAt: Timestamp
-    var updatedAt: Timestamp
-    var typology: String
-    var assignee: String?
-    var resolution: String?
-    var findingCount: Int
-    var activeFindings: Int
-    var lastFindingAt: Timestamp
-
-    init(_ alert: Alert) {
-        id = alert.id
-        title = alert.title
-        subject = alert.subject
-        severity = alert.severity
-        status = alert.status
-        findingIds = alert.findingIDs
-        createdAt = alert.createdAt
-        updatedAt = alert.updatedAt
-        typology = alert.typology
-        assignee = alert.assignee
-        resolution = alert.resolution
-        findingCount = alert.findingCount
-        activeFindings = alert.activeFindings
-        lastFindingAt = alert.lastFindingAt
-    }
-}
+extension Alert: ResponseEncodable {}
 
 /// An alert with its findings and history.
 struct AlertDetailView: ResponseEncodable {
-    var alert: AlertView
+    var alert: Alert
     var findings: [ComplianceFinding]
     var history: [AlertChange]
 }

@@ -66,7 +66,10 @@ public struct ClusterJournalEntry: Sendable, Hashable {
 }
 
 /// What a batch changed in the clustering: nodes to upsert, journal entries to add (in order) or rewrite in
-/// place, and the txids whose journal entries go (reverted, or older than the deepest reorg kept).
+/// place, and the txids whose journal entries go (reverted, or older than the deepest reorg kept). The journal
+/// is the clustering's undo state, derived from the stored transactions (which stay, reverted ones marked as
+/// such): removing an entry deletes no record the platform received, only the means to undo a merge that no
+/// longer holds or can no longer be reorganised away.
 public struct ClusterChanges: Sendable, Equatable {
     public var nodes: [ClusterNode] = []
     public var appended: [ClusterJournalEntry] = []
