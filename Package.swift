@@ -202,7 +202,7 @@ let package = Package(
         ),
         .target(
             name: "RiskEngine",
-            dependencies: [],
+            dependencies: ["CSICCore"],
             path: "Sources/Processing/RiskEngine",
             swiftSettings: swiftSettings
         ),
@@ -246,7 +246,7 @@ let package = Package(
             dependencies: [
                 "AlertService", "AuditTrail", "BlockchainAdapters",
                 "CSICCore", "CSICProtos", "EventLog", "Storage", "StreamRuntime",
-                "TransactionAnalysis", "Simulation", "APIGateway", "KafkaEventLog",
+                "TransactionAnalysis", "RiskEngine", "Simulation", "APIGateway", "KafkaEventLog",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -303,6 +303,7 @@ let package = Package(
                 "CSICPlatform",
                 "EventLog",
                 "KafkaEventLog",
+                "RiskEngine",
                 "Storage",
                 "StreamRuntime",
                 "TransactionAnalysis",
@@ -343,16 +344,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RiskEngineTests", dependencies: ["RiskEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "RiskEngineTests", dependencies: ["RiskEngine", "CSICCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransactionAnalysisTests",
-            dependencies: ["TransactionAnalysis", "CSICCore", "CSICProtos", "EventLog", "Simulation", "Storage", "CSICTestSupport"],
+            dependencies: [
+                "TransactionAnalysis", "CSICCore", "CSICProtos", "EventLog", "RiskEngine", "Simulation", "Storage", "CSICTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "StreamRuntimeTests",
             dependencies: [
-                "StreamRuntime", "TransactionAnalysis", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore", "CSICTestSupport",
+                "StreamRuntime", "TransactionAnalysis", "RiskEngine", "Simulation", "EventLog", "Storage", "CSICProtos", "CSICCore",
+                "CSICTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes Tests/Fixtures/xgboost: a binary:logistic model trained by xgboost on seeded synthetic rows (some
-features missing), saved in XGBoost's JSON model format, and rows with xgboost's own predictions (margin and
-probability), which the Swift reader must reproduce. Run with xgboost from PyPI:
+features missing) and a logistic regression (gblinear) on the same rows, saved in XGBoost's JSON model format,
+and rows with xgboost's own predictions (margin, probability and feature contributions), which the Swift readers
+must reproduce. Run with xgboost from PyPI:
 `python3 -m pip install xgboost && python3 tools/xgboost_fixture.py`."""
 import json
 import os
@@ -26,11 +27,24 @@ def main():
     test = rng.normal(size=(200, features)).astype(numpy.float32)
     test[rng.random(size=test.shape) < 0.1] = numpy.nan
     matrix = xgboost.DMatrix(test, missing=numpy.nan)
+    write_predictions(booster, test, "binary-logistic-predictions.json")
+    linear = xgboost.train({"objective": "binary:logistic", "booster": "gblinear", "eta": 0.5, "lambda": 0.01, "seed": 7},
+                           xgboost.DMatrix(x, label=y, missing=numpy.nan), num_boost_round=40)
+    linear.save_model(os.path.join(OUT, "linear-logistic.json"))
+    write_predictions(linear, test, "linear-logistic-predictions.json")
+
+
+def write_predictions(booster, test, name):
+    """xgboost's margins, probabilities and feature contributions (approximate, the Saabas method, for trees;
+    exact for a linear model) for each test row."""
+    matrix = xgboost.DMatrix(test, missing=numpy.nan)
     margins = booster.predict(matrix, output_margin=True)
     probabilities = booster.predict(matrix)
-    cases = [{"features": [None if numpy.isnan(v) else float(v) for v in row], "margin": float(m), "probability": float(p)}
-             for row, m, p in zip(test, margins, probabilities)]
-    with open(os.path.join(OUT, "binary-logistic-predictions.json"), "w") as out:
+    contributions = booster.predict(matrix, pred_contribs=True, approx_contribs=True)
+    cases = [{"features": [None if numpy.isnan(v) else float(v) for v in row], "margin": float(m), "probability": float(p),
+              "contributions": [float(c) for c in cs]}
+             for row, m, p, cs in zip(test, margins, probabilities, contributions)]
+    with open(os.path.join(OUT, name), "w") as out:
         json.dump({"xgboost": xgboost.__version__, "cases": cases}, out, indent=0)
 
 

@@ -7,29 +7,42 @@ import TransactionAnalysis
 
 /// `csic bench clustering`, `csic bench model` and `csic bench analysis`: the analysis's own hot loops on one core.
 public enum AnalysisBenchmark {
-    /// The whole transaction analysis (clustering and every typology detector, defaults) over simulated
-    /// transactions in batches of 1,000, in memory: transactions per second on one core, and the findings made
-    /// (the simulated economy is benign: every finding is one a tuned deployment would not want).
-    public static func analysis(transactions count: Int = 500_000) -> BenchmarkResult {
+    /// The whole transaction analysis (clustering, every typology detector with its defaults and the committed
+    /// risk model scoring every transaction, the simulated services tagged as a regulator's TagPacks would tag
+    /// its licensed services) over simulated transactions in batches of 1,000, in memory:
+    /// transactions per second on one core, the same pass without scoring measured first in the same run, and the
+    /// findings made (the simulated economy is benign: every finding is one a tuned deployment would not want).
+    public static func analysis(transactions count: Int = 500_000, scorer: RiskScorer?) -> BenchmarkResult {
         var simulator = ChainSimulator(seed: 43, start: Timestamp(secondsSinceEpoch: 1_767_225_600))
         var transactions: [ChainTransaction] = []
         transactions.reserveCapacity(count)
         while transactions.count < count { transactions.append(simulator.nextTransaction()) }
-        var analyzer = TransactionAnalyzer()
-        var findings: [String: Int] = [:]
-        let clock = ContinuousClock()
-        let started = clock.now
-        for first in stride(from: 0, to: transactions.count, by: 1_000) {
-            let batch = Array(transactions[first..<min(first + 1_000, transactions.count)])
-            for finding in analyzer.analyze(batch, tags: [:]) { findings[finding.typology, default: 0] += 1 }
-            _ = analyzer.takeClusterChanges()
+        var tags: [String: [ListedTag]] = [:]
+        for tag in simulator.serviceTags() { tags[tag.address, default: []].append(ListedTag(tag: tag, list: "services", version: 1)) }
+        func pass(_ scorer: RiskScorer?) -> (elapsed: Duration, findings: [String: Int], bands: [RiskBand: Int]) {
+            var analyzer = TransactionAnalyzer(scorer: scorer)
+            var findings: [String: Int] = [:]
+            var bands: [RiskBand: Int] = [:]
+            let clock = ContinuousClock()
+            let started = clock.now
+            for first in stride(from: 0, to: transactions.count, by: 1_000) {
+                let batch = Array(transactions[first..<min(first + 1_000, transactions.count)])
+                for finding in analyzer.analyze(batch, tags: [.bitcoin: tags]) { findings[finding.typology, default: 0] += 1 }
+                _ = analyzer.takeClusterChanges()
+                for assessment in analyzer.takeAssessments() { bands[assessment.band, default: 0] += 1 }
+            }
+            return (clock.now - started, findings, bands)
         }
-        let elapsed = clock.now - started
+        let unscored = pass(nil)
+        let scored = scorer.map(pass)
+        let (elapsed, findings) = ((scored ?? unscored).elapsed, (scored ?? unscored).findings)
         var parameters = [
             "transactions": "\(count)", "detectors": "\(Typology.allCases.count) typologies, defaults", "batch": "1000", "threads": "1",
-            "findings": "\(findings.values.reduce(0, +))", "unit": "transactions",
+            "findings": "\(findings.values.reduce(0, +))", "unit": "transactions", "scoring": scorer?.version ?? "off",
+            "without_scoring_per_s": String(format: "%.0f", Double(count) / unscored.elapsed.seconds),
         ]
         for (typology, made) in findings { parameters["findings_\(typology)"] = "\(made)" }
+        for (band, assessed) in scored?.bands ?? [:] { parameters["band_\(band.rawValue)"] = "\(assessed)" }
         return BenchmarkResult(name: "analysis", records: count, duration: elapsed, latency: LatencyHistogram(), parameters: parameters)
     }
 
@@ -37,7 +50,15 @@ public enum AnalysisBenchmark {
     /// and F1 over distinct (typology, subject) pairs, overall, and the findings on the benign background alone
     /// (goal: none). A finding about an address of another injected instance (a peel chain's hops pass funds
     /// through) counts against precision and is also shown apart (`overlap_<typology>`).
-    public static func detection(seed: UInt64, background: Int = 100_000, perTypology: Int = 20) -> BenchmarkResult {
+    ///
+    /// With `models`, the risk model and its logistic-regression baseline each score every transaction of the
+    /// mixed set from its ``RiskFeatures``; the label is whether the transaction was injected, and each model's
+    /// precision-recall AUC (average precision) is printed. `exportFeatures` writes the same rows as CSV
+    /// (`txid,label,<feature names>`), the training data of `tools/train_risk_model.py`.
+    public static func detection(
+        seed: UInt64, background: Int = 100_000, perTypology: Int = 20, models: (risk: any RiskModel, baseline: any RiskModel)? = nil,
+        exportFeatures: String? = nil
+    ) throws -> BenchmarkResult {
         let clock = ContinuousClock()
         let started = clock.now
         let scenarios = TypologyScenarios(seed: seed, background: background, perTypology: perTypology)
@@ -46,8 +67,9 @@ public enum AnalysisBenchmark {
         var injected = Set<String>()
         let labelled = Set(scenarios.labels.map { "\($0.typology.rawValue) \($0.subject)" })
         var benignOnly = TransactionAnalyzer()
-        var mixed = TransactionAnalyzer()
-        var benignFindings = 0
+        var mixed = TransactionAnalyzer(keepsFeatures: true)
+        var features: [(txid: String, row: [Float])] = []
+        var benignFindings: [String: Int] = [:]
         var found = Set<String>()
         var overlap: [String: Int] = [:]
         var benignSet = ChainSimulator(seed: seed, start: Timestamp(secondsSinceEpoch: 1_767_225_600))
@@ -58,7 +80,9 @@ public enum AnalysisBenchmark {
             injected.formUnion(transaction.addresses)
         }
         for first in stride(from: 0, to: benign.count, by: 1_000) {
-            benignFindings += benignOnly.analyze(Array(benign[first..<min(first + 1_000, benign.count)]), tags: [.bitcoin: tags]).count
+            for finding in benignOnly.analyze(Array(benign[first..<min(first + 1_000, benign.count)]), tags: [.bitcoin: tags]) {
+                benignFindings[finding.typology, default: 0] += 1
+            }
         }
         for first in stride(from: 0, to: scenarios.transactions.count, by: 1_000) {
             let batch = Array(scenarios.transactions[first..<min(first + 1_000, scenarios.transactions.count)])
@@ -68,10 +92,13 @@ public enum AnalysisBenchmark {
                     overlap[finding.typology, default: 0] += 1
                 }
             }
+            features += mixed.takeFeatures()
         }
+        let labels = features.map { !benignTxids.contains($0.txid) }
         var parameters: [String: String] = [
             "seed": "\(seed)", "background_transactions": "\(background)", "instances_per_typology": "\(perTypology)",
-            "transactions": "\(scenarios.transactions.count)", "benign_only_findings": "\(benignFindings)", "unit": "transactions",
+            "transactions": "\(scenarios.transactions.count)", "benign_only_findings": "\(benignFindings.values.reduce(0, +))",
+            "unit": "transactions",
         ]
         var totals = (truePositives: 0, findings: 0, labels: 0)
         for typology in Typology.allCases {
@@ -84,15 +111,34 @@ public enum AnalysisBenchmark {
             parameters["recall_\(typology.rawValue)"] = format(recall)
             parameters["f1_\(typology.rawValue)"] = format(f1(precision, recall))
             parameters["overlap_\(typology.rawValue)"] = "\(overlap[typology.rawValue] ?? 0)"
+            parameters["benign_only_\(typology.rawValue)"] = "\(benignFindings[typology.rawValue] ?? 0)"
         }
         let (precision, recall) = (ratio(totals.truePositives, totals.findings), ratio(totals.truePositives, totals.labels))
         parameters["precision"] = format(precision)
         parameters["recall"] = format(recall)
         parameters["f1"] = format(f1(precision, recall))
+        parameters["risk_rows"] = "\(features.count)"
+        parameters["risk_positives"] = "\(labels.filter { $0 }.count)"
+        if let models {
+            let rows = features.flatMap(\.row)
+            parameters["pr_auc_model"] = format(ModelEvaluation.averagePrecision(scores: models.risk.probabilities(rows), labels: labels))
+            parameters["pr_auc_baseline"] = format(
+                ModelEvaluation.averagePrecision(scores: models.baseline.probabilities(rows), labels: labels))
+        }
+        if let exportFeatures { try writeFeatures(features, labels: labels, to: exportFeatures) }
         return BenchmarkResult(
             name: "detection", records: scenarios.transactions.count + benign.count, duration: clock.now - started,
             latency: LatencyHistogram(),
             parameters: parameters)
+    }
+
+    /// The feature rows as CSV: `txid,label,<feature names>`, missing values empty.
+    private static func writeFeatures(_ features: [(txid: String, row: [Float])], labels: [Bool], to path: String) throws {
+        var text = (["txid", "label"] + RiskFeatures.names).joined(separator: ",") + "\n"
+        for (index, (txid, row)) in features.enumerated() {
+            text += ([txid, labels[index] ? "1" : "0"] + row.map { $0.isNaN ? "" : "\($0)" }).joined(separator: ",") + "\n"
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
     private static func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }

@@ -8,6 +8,7 @@ import Configuration
 import Foundation
 import KafkaEventLog
 import Logging
+import RiskEngine
 
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
@@ -28,7 +29,7 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "pipeline: the most records produced but not yet stored; bounds latency.") var backlog: Int = 24_576
     @Option(
         help:
-            "parse: Bitcoin blocks to parse (raw, hex or blk*.dat; default a synthetic mainnet-like block); model: an XGBoost JSON model (default a random 100-tree depth-6 one)."
+            "parse: Bitcoin blocks to parse (raw, hex or blk*.dat; default a synthetic mainnet-like block); model: an XGBoost JSON model (default a random 100-tree depth-6 one); detection: the risk model (default the committed one)."
     )
     var file: String?
     @Option(name: .customLong("rows"), help: "model: rows to score, little-endian float32, the model's feature count per row.")
@@ -46,6 +47,10 @@ struct Bench: AsyncParsableCommand {
     )
     var transactions: Int?
     @Option(help: "detection: the seed of the scenario set (use one never used for tuning).") var seed: UInt64 = 20_261_206
+    @Option(help: "detection: the logistic-regression baseline, an XGBoost gblinear JSON model (default the committed one).")
+    var baseline: String?
+    @Option(name: .customLong("export-features"), help: "detection: write every transaction's risk features and label here (CSV).")
+    var exportFeatures: String?
     @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
     @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
     @Option(
@@ -69,8 +74,16 @@ struct Bench: AsyncParsableCommand {
             case .api: try await api()
             case .clustering: [AnalysisBenchmark.clustering(transactions: transactions ?? 500_000)]
             case .model: [try AnalysisBenchmark.model(file: file, rows: rowsFile, duration: .seconds(duration))]
-            case .analysis: [AnalysisBenchmark.analysis(transactions: transactions ?? 500_000)]
-            case .detection: [AnalysisBenchmark.detection(seed: seed, background: transactions ?? 100_000)]
+            case .analysis:
+                [
+                    AnalysisBenchmark.analysis(
+                        transactions: transactions ?? 500_000, scorer: try TransactionAnalysisComponent(.empty("analysis")).scorer)
+                ]
+            case .detection:
+                [
+                    try AnalysisBenchmark.detection(
+                        seed: seed, background: transactions ?? 100_000, models: try riskModels(), exportFeatures: exportFeatures)
+                ]
             case .audit:
                 [
                     try AuditBenchmark.run(records: records, batch: batch, segmentEntries: segmentEntries, directory: dataDirectory) {
@@ -80,6 +93,19 @@ struct Bench: AsyncParsableCommand {
                 ]
             }
         for result in results { print(json ? result.json : result.text) }
+    }
+
+    /// The risk model and its baseline for `detection`: the files given, else the committed ones (none before the
+    /// first training, when the benchmark only exports features).
+    private func riskModels() throws -> (risk: any RiskModel, baseline: any RiskModel)? {
+        func load(_ path: String?, _ committed: String) throws -> (any RiskModel)? {
+            if let path { return try RiskModels.load(json: Array(try Data(contentsOf: URL(fileURLWithPath: path)))) }
+            return committed.isEmpty ? nil : try RiskModels.load(json: Array(committed.utf8))
+        }
+        guard let risk = try load(file, DefaultRiskModels.model), let baseline = try load(baseline, DefaultRiskModels.baseline) else {
+            return nil
+        }
+        return (risk, baseline)
     }
 
     /// The configured log and store; with `--compare`, SQLite then the configured PostgreSQL server on the

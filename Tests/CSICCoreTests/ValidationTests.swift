@@ -148,8 +148,18 @@ enum Samples {
         try ComplianceFinding(
             id: "f1", kind: .sanctionsHit, subject: "bc1q", severity: .high, source: "sanctions", summary: "listed", time: time
         ).validate()
-        #expect(throws: ValidationError.self) {
-            try RiskAssessment(subject: "bc1q", score: 101, model: "m", features: [:], explanations: [], time: time).validate()
+        let assessment = RiskAssessment(
+            chain: .bitcoin, txid: "ab", score: 80, probability: 0.8, reasons: [RiskReason(name: "payers", value: 3, contribution: 0.4)],
+            modelVersion: "m@1", assessedAt: time)
+        try assessment.validate()
+        #expect(assessment.band == .severe && RiskBand(score: 74) == .high && RiskBand(score: 25) == .medium && RiskBand(score: 24) == .low)
+        for broken in [
+            { (a: inout RiskAssessment) in a.score = 101 }, { $0.band = .low }, { $0.probability = 1.5 }, { $0.modelVersion = "" },
+            { $0.reasons[0].contribution = .nan },
+        ] {
+            var changed = assessment
+            broken(&changed)
+            #expect(throws: ValidationError.self) { try changed.validate() }
         }
         #expect(throws: ValidationError.self) {
             try Alert(id: "a", title: "t", subject: "s", severity: .low, status: .open, findingIDs: [], createdAt: time, updatedAt: time)

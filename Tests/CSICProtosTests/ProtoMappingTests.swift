@@ -63,7 +63,18 @@ import Testing
                     chain: .bitcoin, ruleVersion: "typologies-1", withdrawn: true)))
         try roundTrip(
             ComplianceTopicEvent.risk(
-                RiskAssessment(subject: "s", score: 77, model: "m", features: ["x": 0.5], explanations: ["why"], time: time)))
+                RiskAssessment(
+                    chain: .ethereum, txid: "0xab", score: 77, probability: 0.77,
+                    reasons: [
+                        RiskReason(name: "sanctioned_party", value: 1, contribution: 2.5),
+                        RiskReason(name: "rule:cycle", value: nil, contribution: 50),
+                    ], modelVersion: "m@0123456789ab", assessedAt: time)))
+        var wrongBand = RiskAssessment(
+            chain: .bitcoin, txid: "t", score: 10, probability: 0.1, reasons: [], modelVersion: "m", assessedAt: time
+        )
+        .proto
+        wrongBand.band = "severe"
+        #expect(throws: ValidationError.self) { try RiskAssessment(proto: wrongBand) }
         try roundTrip(
             ComplianceTopicEvent.alert(
                 Alert(

@@ -1,3 +1,4 @@
+import CSICCore
 import Foundation
 import RiskEngine
 import Testing
@@ -11,6 +12,9 @@ import Testing
             var features: [Double?]
             var margin: Double
             var probability: Double
+            var contributions: [Double]
+
+            var row: [Float] { features.map { $0.map(Float.init) ?? .nan } }
         }
 
         var xgboost: String
@@ -37,6 +41,58 @@ import Testing
             let features = row.features.map { $0.map(Float.init) ?? .nan }
             #expect(abs(Double(model.margin(features)) - row.margin) <= 1e-5, "row \(number): \(model.margin(features)) vs \(row.margin)")
             #expect(abs(model.predict(features) - row.probability) <= 1e-6, "row \(number)")
+        }
+    }
+
+    static func predictions(_ name: String) throws -> Predictions {
+        try JSONDecoder().decode(Predictions.self, from: try Data(contentsOf: fixtures.appendingPathComponent(name)))
+    }
+
+    /// Each feature's share of a row's margin, as xgboost's `pred_contribs=True, approx_contribs=True` gives it:
+    /// the same values, and they sum to the margin.
+    @Test func contributionsMatchXGBoostsApproximateContributions() throws {
+        let model = try Self.model()
+        for (number, row) in try Self.predictions("binary-logistic-predictions.json").cases.enumerated() {
+            let contributions = model.contributions(row.row)
+            #expect(contributions.count == 9 && row.contributions.count == 9)
+            for (mine, theirs) in zip(contributions, row.contributions) {
+                #expect(abs(Double(mine) - theirs) <= 1e-4, "row \(number): \(contributions) vs \(row.contributions)")
+            }
+            #expect(abs(Double(contributions.reduce(0, +)) - row.margin) <= 1e-4, "row \(number)")
+        }
+    }
+
+    /// A logistic regression trained by xgboost's `gblinear` booster: the same margins, probabilities and
+    /// contributions as xgboost's; `RiskModels.load` tells the two boosters apart.
+    @Test func linearModelsMatchXGBoostAndLoadByTheirBooster() throws {
+        let bytes = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("linear-logistic.json")))
+        let model = try LinearModel(json: bytes)
+        #expect(model.objective == .binaryLogistic && model.featureCount == 8)
+        let cases = try Self.predictions("linear-logistic-predictions.json").cases
+        let margins = model.margins(cases.flatMap(\.row))
+        let probabilities = model.probabilities(cases.flatMap(\.row))
+        #expect(margins.count == 200 && probabilities.count == 200)
+        for (number, row) in cases.enumerated() {
+            #expect(abs(Double(margins[number]) - row.margin) <= 1e-5, "row \(number): \(margins[number]) vs \(row.margin)")
+            #expect(abs(probabilities[number] - row.probability) <= 1e-6, "row \(number)")
+            let contributions = model.contributions(row.row)
+            #expect(zip(contributions, row.contributions).allSatisfy { abs(Double($0) - $1) <= 1e-5 }, "row \(number)")
+        }
+        #expect(try RiskModels.load(json: bytes) is LinearModel)
+        let trees = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("binary-logistic.json")))
+        #expect(try RiskModels.load(json: trees) is GradientBoostedTrees)
+        #expect(throws: ModelError.self) { try LinearModel(json: trees) }
+        #expect(throws: ModelError.self) { try GradientBoostedTrees(json: bytes) }
+        var file = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
+        var learner = file["learner"] as! [String: Any]
+        learner["gradient_booster"] = ["name": "gblinear", "model": ["weights": [1, 2, 3]]]
+        file["learner"] = learner
+        let threeWeights = Array(try JSONSerialization.data(withJSONObject: file))
+        do {
+            _ = try LinearModel(json: threeWeights)
+            Issue.record("three weights for eight features were read")
+        } catch {
+            #expect(error.description.contains("3 weights for 8 features"), "\(error)")
         }
     }
 
@@ -90,6 +146,10 @@ import Testing
                         types[0] = 1
                         tree["split_type"] = types
                     })
+            ),
+            (
+                "sum_hessian has 1 values",
+                try changed(firstTree { tree in tree["sum_hessian"] = [Float(1)] })
             ),
             (
                 "node arrays of different lengths",

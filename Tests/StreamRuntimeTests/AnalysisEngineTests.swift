@@ -3,6 +3,7 @@ import CSICProtos
 import CSICTestSupport
 import EventLog
 import Foundation
+import RiskEngine
 import Storage
 import StreamRuntime
 import Testing
@@ -55,8 +56,22 @@ import TransactionAnalysis
         _ log: EmbeddedEventLog, _ database: StoreDatabase, _ state: AnalysisState
     ) -> StreamProcessor<AnalysisEngine, AnalysisEngine.Sink> {
         StreamProcessor(
-            engine: AnalysisEngine(state: state, tags: database.tags), sink: AnalysisEngine.Sink(state: state, clusters: database.clusters),
+            engine: AnalysisEngine(state: state, tags: database.tags),
+            sink: AnalysisEngine.Sink(state: state, clusters: database.clusters, assessments: database.riskAssessments, log: log),
             log: log)
+    }
+
+    static let migrations = [TagTables.migration, ClusterTables.migration, RiskTables.migration]
+
+    static func scorer(name: String = "test") throws -> RiskScorer {
+        let file = Array(TestRiskModel.json.utf8)
+        return try RiskScorer(model: try RiskModels.load(json: file), name: name, file: file)
+    }
+
+    /// The audit records of `action` on the log.
+    func audited(_ log: EmbeddedEventLog, _ action: String) async throws -> [AuditRecord] {
+        try await log.read(TopicPartition(topic: Topic.audit.rawValue, partition: 0), from: 0, maxRecords: 10_000, maxBytes: 1 << 24)
+            .compactMap { try? AuditRecord(protoBytes: $0.value) }.filter { $0.action == action }
     }
 
     @Test(arguments: StoreBackend.available) func findsExposureWithdrawsItOnAReorgAndKeepsClustersAcrossARestart(
@@ -66,7 +81,7 @@ import TransactionAnalysis
         let log = try EmbeddedEventLog(directory: "\(directory.path)/log")
         try await log.createPlatformTopics(partitions: 3)
         let place = backend.place()
-        let database = try await place.database(migrations: [TagTables.migration, ClusterTables.migration])
+        let database = try await place.database(migrations: Self.migrations)
         let sdn = AddressTag(
             chain: .bitcoin, address: "bc1qsanctioned", label: "Garantex", category: .sanction, source: "SDN.CSV", confidence: 100)
         _ = try await database.tags.importList(
@@ -82,7 +97,7 @@ import TransactionAnalysis
         try await append(log, block2 + block1)
         var settings = TypologySettings()
         settings.enabled = [.sanctionedExposure, .illicitExposure]
-        var state = AnalysisState(settings: settings)
+        var state = AnalysisState(settings: settings, scorer: try Self.scorer())
         try await runProcessors([processor(log, database, state)]) { try await findings(log).count >= 2 }
         var made = try await findings(log)
         #expect(made.map(\.subject) == ["bc1qa", "bc1qb"])
@@ -92,10 +107,24 @@ import TransactionAnalysis
         #expect(made.last?.txids == [Self.txid(1), Self.txid(3)])
         #expect(made.last?.ruleVersion == settings.ruleVersion)
         #expect(await state.clusteredAddresses == 4)
+        // Every transaction assessed and stored with the model's version; the model activated once, audited.
+        let version = try Self.scorer().version
+        var scores: [[RiskAssessment]] = []
+        for number in 1...3 { scores.append(try await database.riskAssessments.assessments(chain: .bitcoin, txid: Self.txid(number))) }
+        #expect(scores.map { $0.map(\.score) } == [[95], [12], [75]], "sanctioned payer; benign; two hops from it (the rule's floor)")
+        #expect(scores.allSatisfy { $0.first?.modelVersion == version })
+        #expect(try await database.riskAssessments.activations().map(\.version) == [version])
+        #expect(try await database.riskAssessments.model(version: version) == Array(TestRiskModel.json.utf8))
+        let activations = try await audited(log, "risk_model.activate")
+        #expect(
+            activations.map { $0.details["phase"] } == ["attempt", "outcome"]
+                && activations.allSatisfy { $0.resource == "risk_models/\(version)" })
+        #expect(activations.first?.details["previous"] == "none")
 
         // After a restart (the clustering loaded from the store), block 2 is orphaned: its transaction is
         // announced as withdrawn, for the findings resting on it.
-        state = AnalysisState(settings: settings)
+        // Restarted with another model: activated, audited with the one it replaces.
+        state = AnalysisState(settings: settings, scorer: try Self.scorer(name: "renamed"))
         try await append(log, [Self.transaction(3, [(1, "bc1qa", 9_000)], [("bc1qb", 8_500)], height: 2, status: .reverted)])
         try await runProcessors([processor(log, database, state)]) { try await findings(log).count >= 3 }
         made = try await findings(log)
@@ -103,9 +132,23 @@ import TransactionAnalysis
         #expect(withdrawal.withdrawn && withdrawal.id == "withdrawal:btc:\(Self.txid(3))" && withdrawal.txids == [Self.txid(3)])
         #expect(made[1].txids.contains(Self.txid(3)), "the finding it withdraws rests on it")
         #expect(await state.clusteredAddresses == 4, "the clustering was loaded from the store")
-        let reopened = try await place.database(migrations: [TagTables.migration, ClusterTables.migration]).clusters
+        let reopened = try await place.database(migrations: Self.migrations).clusters
         #expect(try await reopened.entity(of: "bc1qc")?.id == reopened.entity(of: "bc1qd")?.id)
         #expect(try await reopened.entity(of: "bc1qc")?.size == 2)
+        let renamed = try Self.scorer(name: "renamed").version
+        #expect(try await database.riskAssessments.activations().map(\.version) == [renamed, version])
+        #expect(try await audited(log, "risk_model.activate").last?.details["previous"] == version)
+        #expect(try await audited(log, "risk_model.activate").count == 4)
+
+        // Restarted with the same model: nothing to activate.
+        state = AnalysisState(settings: settings, scorer: try Self.scorer(name: "renamed"))
+        try await append(log, [Self.transaction(4, [(2, "bc1qe", 9_500)], [("bc1qf", 9_000)], height: 3)])
+        try await runProcessors([processor(log, database, state)]) {
+            try await !database.riskAssessments.assessments(chain: .bitcoin, txid: Self.txid(4)).isEmpty
+        }
+        #expect(try await database.riskAssessments.assessments(chain: .bitcoin, txid: Self.txid(4)).map(\.modelVersion) == [renamed])
+        #expect(try await audited(log, "risk_model.activate").count == 4)
+        #expect(try await database.riskAssessments.activations().count == 2)
         try await log.close()
     }
 }

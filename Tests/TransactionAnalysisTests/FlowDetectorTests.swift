@@ -171,6 +171,19 @@ import TransactionAnalysis
         out.change = [Flow("m", 500)]
         #expect(run(&kept, [pay("in", from: [("v", 1_000)], to: [("m", 1_000)], at: 0), out]).isEmpty)
 
+        // Change to another address of the mule's own entity is not paid out (the change heuristics).
+        var ownChange = PassThroughDetector(parameters)
+        let clustered = DetectionContext { $0 == "m2" ? "m" : $0 }
+        #expect(
+            run(
+                &ownChange,
+                [
+                    pay("in", from: [("v", 1_000)], to: [("m", 1_000)], at: 0),
+                    pay("out", from: [("m", 1_000)], to: [("b", 100), ("m2", 890)], at: 60),
+                ],
+                clustered
+            ).isEmpty)
+
         var service = PassThroughDetector(parameters)
         let exchange = DetectionContext(tags: ["m": [listed("m", .exchange)]])
         #expect(
@@ -179,5 +192,29 @@ import TransactionAnalysis
                 [pay("in", from: [("v", 1_000)], to: [("m", 1_000)], at: 0), pay("out", from: [("m", 1_000)], to: [("b", 950)], at: 60)],
                 exchange
             ).isEmpty)
+    }
+}
+
+@Suite struct ChangeHeuristicsTests {
+    /// Change is a payee of the payer's own entity (high), or the other payee when exactly one of two is a round sum
+    /// (medium); same-address change is never a payee; undecidable transactions keep every payee as a payment.
+    @Test func changeIsTheOwnEntitysOrTheNonRoundRemainder() {
+        let clustered = DetectionContext { $0 == "a2" ? "a" : $0 }
+        let own = pay("t", from: [("a", 1_000_000)], to: [("b", 300_000), ("a2", 690_000)], at: 0)
+        #expect(ChangeHeuristics.change(of: own, clustered).map(\.heuristic) == ["own_entity"])
+        #expect(ChangeHeuristics.payments(of: own, clustered).map(\.address) == ["b"])
+        let round = pay("t", from: [("a", 1_000_000)], to: [("b", 300_000), ("c", 690_123)], at: 0)
+        let guesses = ChangeHeuristics.change(of: round, DetectionContext())
+        #expect(guesses.map(\.output.address) == ["c"] && guesses.map(\.confidence) == [.medium])
+        #expect(ChangeHeuristics.payments(of: round, DetectionContext()).map(\.address) == ["b"])
+        for undecided in [
+            pay("t", from: [("a", 1_000_000)], to: [("b", 300_000), ("c", 600_000)], at: 0),
+            pay("t", from: [("a", 1_000_000)], to: [("b", 300_123), ("c", 690_123)], at: 0),
+            pay("t", from: [("a", 1_000_000)], to: [("b", 300_000), ("c", 300_123), ("d", 390_000)], at: 0),
+            pay("t", from: [("a", 1_000_000)], to: [("b", 300_000), ("c", 690_123)], at: 0, chain: .ethereum),
+        ] {
+            #expect(ChangeHeuristics.change(of: undecided, DetectionContext()).isEmpty)
+            #expect(ChangeHeuristics.payments(of: undecided, DetectionContext()) == undecided.recipients)
+        }
     }
 }

@@ -68,39 +68,6 @@ public struct ComplianceFinding: DomainEvent, Hashable, Codable {
     }
 }
 
-/// A risk score with the features and reasons behind it.
-public struct RiskAssessment: DomainEvent, Hashable, Codable {
-    public var subject: String
-    /// 0 (no risk) to 100 (certain).
-    public var score: Int
-    /// Model name and version, e.g. `gbm-2026.11`.
-    public var model: String
-    public var features: [String: Double]
-    /// Human-readable contributions, largest first.
-    public var explanations: [String]
-    public var time: Timestamp
-
-    public init(subject: String, score: Int, model: String, features: [String: Double], explanations: [String], time: Timestamp) {
-        self.subject = subject
-        self.score = score
-        self.model = model
-        self.features = features
-        self.explanations = explanations
-        self.time = time
-    }
-
-    /// `risk:<subject>:<model>`: a newer assessment by the same model replaces the older.
-    public var eventID: String { "risk:\(subject):\(model)" }
-
-    public func validate() throws(ValidationError) {
-        try Check.nonEmpty(subject, "subject")
-        try Check.nonEmpty(model, "model")
-        try require((0...100).contains(score), .outOfRange, "score", "\(score) is outside 0...100")
-        for (name, value) in features { try Check.finite(value, "features.\(name)") }
-        try Check.plausible(time, "time")
-    }
-}
-
 /// The handling state of an alert: raised `open`, then `acknowledged` and `assigned` by analysts, `resolved`
 /// with a reason, and `reopened` when it needs looking at again.
 public enum AlertStatus: String, Sendable, Codable, CaseIterable {

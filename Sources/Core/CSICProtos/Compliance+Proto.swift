@@ -42,19 +42,36 @@ extension ComplianceFinding: ProtoConvertible {
 extension RiskAssessment: ProtoConvertible {
     public var proto: Csic_V1_RiskAssessment {
         .with {
-            $0.subject = subject
+            $0.chain = chain.rawValue
+            $0.txid = txid
             $0.score = Int32(clamping: score)
-            $0.model = model
-            $0.features = features
-            $0.explanations = explanations
-            $0.timeUs = time.microsecondsSinceEpoch
+            $0.band = band.rawValue
+            $0.probability = probability
+            $0.reasons = reasons.map { reason in
+                .with {
+                    $0.name = reason.name
+                    if let value = reason.value { $0.value = value }
+                    $0.contribution = reason.contribution
+                }
+            }
+            $0.modelVersion = modelVersion
+            $0.assessedAtUs = assessedAt.microsecondsSinceEpoch
         }
     }
 
+    /// Reads an assessment; its band must be its score's.
     public init(proto message: Csic_V1_RiskAssessment) throws(ValidationError) {
+        guard let chain = Chain(rawValue: message.chain) else {
+            throw ValidationError(.malformed, field: "chain", "unknown chain \(message.chain.prefix(32))")
+        }
         self.init(
-            subject: message.subject, score: Int(message.score), model: message.model, features: message.features,
-            explanations: message.explanations, time: Timestamp(protoMicros: message.timeUs))
+            chain: chain, txid: message.txid, score: Int(message.score), probability: message.probability,
+            reasons: message.reasons.map {
+                RiskReason(name: $0.name, value: $0.hasValue ? $0.value : nil, contribution: $0.contribution)
+            }, modelVersion: message.modelVersion, assessedAt: Timestamp(protoMicros: message.assessedAtUs))
+        guard message.band == band.rawValue else {
+            throw ValidationError(.inconsistent, field: "band", "\(message.band.prefix(32)) is not the band of score \(score)")
+        }
     }
 }
 

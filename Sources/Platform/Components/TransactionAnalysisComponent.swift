@@ -8,8 +8,9 @@ import TransactionAnalysis
 /// The transaction engine and the risk engine (`analysis:`). In the `process` role the transaction engine
 /// consumes `transactions` and stores every valid transaction with its address index, and the risk engine
 /// (one process at a time) analyses them: clustering, typologies (`analysis.typologies.*`), findings on
-/// `compliance`. Its tables include the tag lists (`csic import tags|sanctions`, `/api/v1/reference-data`) and
-/// the clustering.
+/// `compliance`, and a risk assessment of every transaction by the model (`analysis.risk_model.*`). Its tables
+/// include the tag lists (`csic import tags|sanctions`, `/api/v1/reference-data`), the clustering, the
+/// assessments and the models used.
 public struct TransactionAnalysisComponent: PlatformComponent {
     public static let section = "analysis"
     /// The transaction engine's consumer group.
@@ -21,27 +22,34 @@ public struct TransactionAnalysisComponent: PlatformComponent {
     public var typologies: TypologySettings
     /// Whether the risk engine runs (`analysis.risk_engine`, default true).
     public var riskEngine: Bool
+    /// The model scoring every transaction (`analysis.risk_model.*`); nil when scoring is off.
+    public var scorer: RiskScorer?
 
     public init(_ section: ConfigSection) throws {
         typologies = try TypologyConfiguration.read(section)
         riskEngine = section.bool("risk_engine", default: true)
+        scorer = try RiskModelConfiguration.read(section)
     }
 
     public var settingsDescription: [String: String] {
-        ["risk_engine": String(riskEngine), "typologies.rule_version": typologies.ruleVersion]
+        [
+            "risk_engine": String(riskEngine), "typologies.rule_version": typologies.ruleVersion,
+            "risk_model.version": scorer?.version ?? "none",
+        ]
     }
 
     public var consumers: [String: String] {
         [Self.group: Topic.transactions.rawValue, Self.riskGroup: Topic.transactions.rawValue]
     }
 
-    public var storeMigrations: [StoreMigration] { [TagTables.migration, ClusterTables.migration] }
+    public var storeMigrations: [StoreMigration] { [TagTables.migration, ClusterTables.migration, RiskTables.migration] }
 
     public var metricsHelp: [String: String] {
         [
             "csic_findings_total": "Findings made by the risk engine, by typology.",
-            "csic_findings_withdrawn_total":
-                "Findings withdrawn because their transactions were orphaned by a reorganisation, by typology.",
+            "csic_findings_withdrawals_total":
+                "Withdrawals published because a transaction was orphaned by a reorganisation (its findings are withdrawn).",
+            "csic_risk_assessments_total": "Transactions the risk engine scored, by risk band.",
             "csic_analysis_skipped_total": "Records of the transactions topic the risk engine passed over (not valid transactions).",
         ]
     }
@@ -54,13 +62,17 @@ public struct TransactionAnalysisComponent: PlatformComponent {
                 metrics: context.metrics, health: context.health)
         ]
         if riskEngine {
-            let state = AnalysisState(settings: typologies)
+            let state = AnalysisState(settings: typologies, scorer: scorer)
             let engine = AnalysisEngine(group: Self.riskGroup, state: state, tags: context.database.tags, metrics: context.metrics)
             services += context.oneAtATime(
                 Self.riskGroup,
                 [
                     StreamProcessor(
-                        engine: engine, sink: AnalysisEngine.Sink(state: state, clusters: context.database.clusters), log: context.log,
+                        engine: engine,
+                        sink: AnalysisEngine.Sink(
+                            state: state, clusters: context.database.clusters, assessments: context.database.riskAssessments,
+                            log: context.log),
+                        log: context.log,
                         logger: context.logger, metrics: context.metrics, health: context.health)
                 ])
         }
@@ -69,7 +81,7 @@ public struct TransactionAnalysisComponent: PlatformComponent {
 
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {
         [
-            TransactionRoutes(store: context.store),
+            TransactionRoutes(store: context.store, assessments: context.database.riskAssessments),
             ReferenceDataRoutes(service: ReferenceDataImporter(store: context.database.tags, log: context.log)),
         ]
     }

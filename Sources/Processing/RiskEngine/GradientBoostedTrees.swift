@@ -1,3 +1,4 @@
+import CSICCore
 import Foundation
 
 /// A gradient-boosted tree ensemble read from XGBoost's JSON model format (`Booster.save_model("m.json")`),
@@ -13,15 +14,9 @@ import Foundation
 /// let model = try GradientBoostedTrees(json: Array(try Data(contentsOf: url)))
 /// let probability = model.probability([0.3, .nan, 2, 1, 0, 0, 5, 1])
 /// ```
-public struct GradientBoostedTrees: Sendable {
+public struct GradientBoostedTrees: RiskModel {
     /// What the model's output means.
-    public enum Objective: String, Sendable, CaseIterable {
-        case binaryLogistic = "binary:logistic"
-        case regressionLogistic = "reg:logistic"
-        case squaredError = "reg:squarederror"
-
-        var isLogistic: Bool { self != .squaredError }
-    }
+    public typealias Objective = ModelObjective
 
     /// One node of the flattened ensemble, 16 bytes: a split, or a leaf (both children itself, its value in
     /// `value`). Children are indices into the same array; `defaultLeft` is the top bit of `left` (where a row
@@ -62,6 +57,9 @@ public struct GradientBoostedTrees: Sendable {
     /// The margin every tree adds to (the base score in margin space).
     let baseMargin: Float
     let nodes: [Node]
+    /// Each node's mean value (its leaves' values weighted by their cover), for contributions; nil when the file
+    /// has no covers.
+    let means: [Float]?
     let roots: [Int32]
     /// Each tree's depth (edges from the root to its deepest leaf).
     let depths: [Int32]
@@ -72,60 +70,37 @@ public struct GradientBoostedTrees: Sendable {
     /// Reads an XGBoost JSON model; throws ``ModelError`` for a file that is not one, or one this reader does
     /// not support (it never guesses).
     public init(json bytes: [UInt8]) throws(ModelError) {
-        guard bytes.count <= Self.maxBytes else { throw ModelError("the model file is over \(Self.maxBytes >> 20) MiB") }
-        let file: XGBoostJSON
-        do {
-            file = try JSONDecoder().decode(XGBoostJSON.self, from: Data(bytes))
-        } catch {
-            throw ModelError("not an XGBoost JSON model: \(String(describing: error).prefix(300))")
-        }
-        let learner = file.learner
-        guard let objective = Objective(rawValue: learner.objective.name) else {
-            throw ModelError(
-                "objective \(learner.objective.name.prefix(40)) is not supported (\(Objective.allCases.map(\.rawValue).joined(separator: ", ")))"
-            )
-        }
-        guard learner.gradientBooster.name == "gbtree", let model = learner.gradientBooster.model else {
-            throw ModelError("booster \(learner.gradientBooster.name.prefix(40)) is not supported (gbtree)")
-        }
-        let parameters = learner.learnerModelParam
-        guard (parameters.numClass.flatMap(Int.init) ?? 0) <= 1, (parameters.numTarget.flatMap(Int.init) ?? 1) == 1 else {
-            throw ModelError("models with several classes or targets are not supported")
-        }
-        guard let featureCount = Int(parameters.numFeature), (1...1_000_000).contains(featureCount) else {
-            throw ModelError("num_feature \(parameters.numFeature.prefix(20)) is not a feature count")
-        }
-        let baseScore = try Self.baseScore(parameters.baseScore)
-        if objective.isLogistic {
-            guard baseScore > 0, baseScore < 1 else { throw ModelError("base_score \(baseScore) is not a probability") }
-            baseMargin = Float(log(baseScore / (1 - baseScore)))
-        } else {
-            baseMargin = Float(baseScore)
+        try self.init(file: try XGBoostJSON.decode(bytes))
+    }
+
+    init(file: XGBoostJSON) throws(ModelError) {
+        let header = try file.header()
+        guard file.learner.gradientBooster.name == "gbtree", let trees = file.learner.gradientBooster.model?.trees else {
+            throw ModelError("booster \(file.learner.gradientBooster.name.prefix(40)) is not supported (gbtree)")
         }
         var nodes: [Node] = []
+        var means: [Float]? = []
         var roots: [Int32] = []
-        for (index, tree) in model.trees.enumerated() {
+        for (index, tree) in trees.enumerated() {
             roots.append(Int32(nodes.count))
-            nodes += try Self.nodes(of: tree, number: index, featureCount: featureCount, offset: nodes.count)
+            let treeNodes = try Self.nodes(of: tree, number: index, featureCount: header.featureCount, offset: nodes.count)
+            if let treeMeans = try Self.meanValues(of: tree, number: index, nodes: treeNodes, offset: nodes.count) {
+                means? += treeMeans
+            } else {
+                means = nil
+            }
+            nodes += treeNodes
             guard nodes.count <= 100_000_000 else { throw ModelError("more than 100 million nodes") }
         }
         guard !roots.isEmpty else { throw ModelError("the model has no trees") }
-        self.objective = objective
-        self.featureCount = featureCount
-        self.featureNames = learner.featureNames.flatMap { $0.count == featureCount ? $0 : nil }
+        (objective, featureCount, baseMargin, featureNames) = header
         self.nodes = nodes
+        self.means = means
         self.roots = roots
         depths = roots.indices.map { tree in
             let end = tree + 1 < roots.count ? Int(roots[tree + 1]) : nodes.count
             return Self.depth(root: Int(roots[tree]), count: end - Int(roots[tree]), in: nodes)
         }
-    }
-
-    /// The base score, written `"5E-1"` (XGBoost 1 and 2) or `"[5E-1]"` (3).
-    static func baseScore(_ text: String) throws(ModelError) -> Double {
-        let trimmed = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] "))
-        guard let value = Double(trimmed), value.isFinite else { throw ModelError("base_score \(text.prefix(40)) is not a number") }
-        return value
     }
 
     /// One tree's nodes, checked: equal array lengths, children after their parent (so every walk ends),
@@ -165,6 +140,31 @@ public struct GradientBoostedTrees: Sendable {
                     defaultLeft: tree.defaultLeft[index] != 0))
         }
         return nodes
+    }
+
+    /// Each node's mean value as XGBoost computes it for approximate contributions: a leaf's value, else its
+    /// children's means weighted by their covers (`sum_hessian`), in `Float`. Nil when the tree has no covers.
+    static func meanValues(of tree: XGBoostJSON.Tree, number: Int, nodes: [Node], offset: Int) throws(ModelError) -> [Float]? {
+        guard let covers = tree.sumHessian else { return nil }
+        guard covers.count == nodes.count else {
+            throw ModelError("tree \(number): sum_hessian has \(covers.count) values for \(nodes.count) nodes")
+        }
+        var means = [Float](repeating: 0, count: nodes.count)
+        for index in stride(from: nodes.count - 1, through: 0, by: -1) {
+            let node = nodes[index]
+            let (left, right) = (Int(node.left) - offset, Int(node.right) - offset)
+            if left == index {
+                means[index] = node.value
+                continue
+            }
+            guard covers[index] > 0, covers[index].isFinite, covers[left].isFinite, covers[right].isFinite else {
+                throw ModelError("tree \(number), node \(index): cover \(covers[index]) is not a positive number")
+            }
+            var mean = means[left] * covers[left]
+            mean += means[right] * covers[right]
+            means[index] = mean / covers[index]
+        }
+        return means
     }
 
     /// The depth of the tree whose `count` nodes start at `root`: children come after their parent, so one
@@ -218,6 +218,32 @@ public struct GradientBoostedTrees: Sendable {
             }
         }
         return sums
+    }
+
+    /// Each feature's contribution to the margin of `row`, then the bias, as XGBoost's
+    /// `predict(pred_contribs=True, approx_contribs=True)` gives them: along the row's path in each tree, a split's
+    /// feature is credited with the change in the node mean from the node to the child taken; the bias is the base
+    /// margin plus every root's mean. Without covers in the file, all of the margin is bias.
+    public func contributions(_ row: [Float]) -> [Float] {
+        let row = row.count >= featureCount ? row : row + [Float](repeating: .nan, count: featureCount - row.count)
+        var contributions = [Float](repeating: 0, count: featureCount + 1)
+        guard let means else {
+            contributions[featureCount] = margins(Array(row.prefix(featureCount)))[0]
+            return contributions
+        }
+        contributions[featureCount] = baseMargin
+        for root in roots {
+            var position = Int(root)
+            var mean = means[position]
+            contributions[featureCount] += mean
+            while Int(nodes[position].left) != position {
+                let feature = Int(nodes[position].feature)
+                position = nodes[position].next(row[feature])
+                contributions[feature] += means[position] - mean
+                mean = means[position]
+            }
+        }
+        return contributions
     }
 
     /// The model's output for one row: the probability for a logistic objective, else the margin.

@@ -2,12 +2,26 @@ import CSICCore
 import Hummingbird
 import Storage
 
-/// `/api/v1/transactions` and `/api/v1/transactions/{id}`.
+/// `/api/v1/transactions` and `/api/v1/transactions/{id}`, each transaction with its latest risk score (and, for
+/// one transaction, the whole assessment) when `assessments` are given.
 public struct TransactionRoutes: APIRoutes {
     let queries: TransactionQueries
+    let assessments: (any RiskAssessmentStore)?
 
-    public init(store: any TransactionStore) {
+    public init(store: any TransactionStore, assessments: (any RiskAssessmentStore)? = nil) {
         queries = TransactionQueries(store: store)
+        self.assessments = assessments
+    }
+
+    /// The latest assessment of each of `rows` that has one, by chain and txid.
+    private func risks(_ rows: [StoredTransaction]) async throws -> [Chain: [String: RiskAssessment]] {
+        guard let assessments else { return [:] }
+        var found: [Chain: [String: RiskAssessment]] = [:]
+        for chain in Chain.allCases {
+            let txids = rows.filter { $0.chain == chain }.map(\.txid)
+            if !txids.isEmpty { found[chain] = try await assessments.latest(chain: chain, txids: txids) }
+        }
+        return found
     }
 
     public func storedCounts() async throws -> [String: Int] {
@@ -20,7 +34,8 @@ public struct TransactionRoutes: APIRoutes {
                 .get, "transactions/{id}", access: .transactionsRead,
                 summary: "One transaction by event id (btc:<txid>) or bare txid", response: .reference("Transaction")
             ) { _, context in
-                try TransactionView(try await queries.transaction(id: try context.parameters.require("id")))
+                let row = try await queries.transaction(id: try context.parameters.require("id"))
+                return try TransactionView(row, risk: try await risks([row])[row.chain]?[row.txid], detailed: true)
             },
             APIRoute(
                 .get, "transactions", access: .transactionsRead,
@@ -41,7 +56,9 @@ public struct TransactionRoutes: APIRoutes {
                 let page = try await queries.transactions(
                     try request.transactionQuery(), limit: try request.boundedInteger("limit", default: 50, range: 1...1000),
                     cursor: try request.textParameter("cursor"))
-                return PageView(items: try page.items.map(TransactionView.init), nextCursor: page.nextCursor)
+                let risks = try await risks(page.items)
+                return PageView(
+                    items: try page.items.map { try TransactionView($0, risk: risks[$0.chain]?[$0.txid]) }, nextCursor: page.nextCursor)
             },
         ]
     }

@@ -23,9 +23,11 @@ struct TransactionView: ResponseEncodable {
     var tokenTransfers: [TokenTransfer]
     var verifiedChecks: [String]
     var addresses: [String]
+    /// The latest risk assessment (one transaction's answer only; lists carry the score).
+    var risk: RiskAssessment?
     var source: LogPosition
 
-    init(_ row: StoredTransaction) throws {
+    init(_ row: StoredTransaction, risk: RiskAssessment? = nil, detailed: Bool = false) throws {
         guard let transaction = StoredTransaction.event(payload: row.payload) else {
             throw APIError(.internalServerError, code: "internal", message: "stored payload of \(row.id) is not a transaction")
         }
@@ -35,7 +37,8 @@ struct TransactionView: ResponseEncodable {
         block = transaction.block
         seenAt = row.seenAt
         status = row.status
-        riskScore = row.riskScore
+        riskScore = risk?.score ?? row.riskScore
+        self.risk = detailed ? risk : nil
         fee = row.fee
         totalOutput = row.totalOutput
         inputs = transaction.inputs

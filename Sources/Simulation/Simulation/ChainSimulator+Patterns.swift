@@ -7,7 +7,9 @@ extension ChainSimulator {
         let toMerchant = rng.next() % 100 < 55
         let payee = toMerchant ? world.merchants.randomElement(using: &rng)! : world.users.randomElement(using: &rng)!
         guard payee != payer else { return nil }
-        let amount = UInt64(rng.logNormal(median: toMerchant ? 150_000 : 800_000, sigma: 1.3)) + 1_000
+        let drawn = UInt64(rng.logNormal(median: toMerchant ? 150_000 : 800_000, sigma: 1.3)) + 1_000
+        // Merchants price in fiat; people often send round sums.
+        let amount = toMerchant ? drawn : humanAmount(drawn, roundChance: 40)
         let payeeAddress = world.receivingAddress(for: payee, reuseChance: toMerchant ? 10 : 35)
         lastPattern = .payment
         return spend(from: payer, payments: [(payee, payeeAddress, amount)], changeReuse: 30)
@@ -18,7 +20,7 @@ extension ChainSimulator {
         let user = world.users.randomElement(using: &rng)!
         let exchange = world.exchangeHot.randomElement(using: &rng)!
         let deposit = world.deposit(user: user, exchange: exchange)
-        let amount = UInt64(rng.logNormal(median: 2_000_000, sigma: 1.4)) + 10_000
+        let amount = humanAmount(UInt64(rng.logNormal(median: 2_000_000, sigma: 1.4)) + 10_000, roundChance: 40)
         lastPattern = .exchangeDeposit
         return spend(from: user, payments: [(deposit, world.wallets[deposit].addresses[0], amount)], changeReuse: 25)
     }
@@ -30,8 +32,8 @@ extension ChainSimulator {
         var payments: [(Int, String, UInt64)] = []
         for _ in 0..<count {
             let user = world.users.randomElement(using: &rng)!
-            payments.append(
-                (user, world.receivingAddress(for: user, reuseChance: 40), UInt64(rng.logNormal(median: 1_500_000, sigma: 1.3)) + 5_000))
+            let amount = humanAmount(UInt64(rng.logNormal(median: 1_500_000, sigma: 1.3)) + 5_000, roundChance: 30)
+            payments.append((user, world.receivingAddress(for: user, reuseChance: 40), amount))
         }
         lastPattern = .exchangeWithdrawal
         return spend(from: exchange, payments: payments, changeReuse: 100)
@@ -61,6 +63,12 @@ extension ChainSimulator {
         world.wallets[merchant].utxos.removeAll()
         lastPattern = .merchantSettlement
         return build(inputs: inputs, payments: [(deposit, world.wallets[deposit].addresses[0], nil)], change: nil)
+    }
+
+    /// `amount` as a person would type it `roundChance` times in 100: rounded to a thousandth of a coin.
+    private mutating func humanAmount(_ amount: UInt64, roundChance: UInt64) -> UInt64 {
+        guard rng.next() % 100 < roundChance else { return amount }
+        return max(100_000, (amount + 50_000) / 100_000 * 100_000)
     }
 
     /// Picks inputs from `payer` covering the payments plus fee and builds the transaction with change.

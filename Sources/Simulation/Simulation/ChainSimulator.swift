@@ -62,6 +62,30 @@ public struct ChainSimulator: Sendable {
     }
 
     /// The next event: a block header when a block starts, otherwise a transaction of the current block.
+    /// The tags a regulator's own TagPacks would list for the simulated economy's known services so far:
+    /// exchanges' hot wallets and deposit addresses, mining pools, merchants' payment processors.
+    public func serviceTags() -> [AddressTag] {
+        var tags: [AddressTag] = []
+        for wallet in world.wallets {
+            let category: TagCategory? =
+                switch wallet.kind {
+                case .exchangeHot, .exchangeDeposit: .exchange
+                case .miner: .miningPool
+                case .merchant: .paymentProcessor
+                case .user: nil
+                }
+            guard let category else { continue }
+            for address in wallet.addresses {
+                tags.append(
+                    AddressTag(
+                        chain: .bitcoin, address: address, label: "Simulated \(wallet.kind.rawValue)", category: category,
+                        source: "scenario",
+                        confidence: 100))
+            }
+        }
+        return tags
+    }
+
     public mutating func next() -> TransactionTopicEvent {
         if inBlock == 0 && !pendingCoinbase {
             let previous = blockHash

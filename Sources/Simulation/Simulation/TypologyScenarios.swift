@@ -36,23 +36,7 @@ public struct TypologyScenarios: Sendable {
         var benign: [ChainTransaction] = []
         benign.reserveCapacity(background)
         while benign.count < background { benign.append(simulator.nextTransaction()) }
-        for wallet in simulator.world.wallets {
-            let category: TagCategory? =
-                switch wallet.kind {
-                case .exchangeHot, .exchangeDeposit: .exchange
-                case .miner: .miningPool
-                case .merchant: .paymentProcessor
-                case .user: nil
-                }
-            guard let category else { continue }
-            for address in wallet.addresses {
-                tags.append(
-                    AddressTag(
-                        chain: .bitcoin, address: address, label: "Simulated \(wallet.kind.rawValue)", category: category,
-                        source: "scenario",
-                        confidence: 100))
-            }
-        }
+        tags = simulator.serviceTags()
         let end = benign.last?.block?.time ?? start
         let span = max(3_600_000_000, end.microsecondsSinceEpoch - start.microsecondsSinceEpoch)
         var injected: [ChainTransaction] = []

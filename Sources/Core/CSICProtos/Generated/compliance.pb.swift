@@ -187,22 +187,58 @@ public nonisolated struct Csic_V1_ComplianceFinding: Sendable {
   fileprivate var _amount: Data? = nil
 }
 
+/// One reason behind a risk score: a feature and what it added to the model's log-odds, or a rule
+/// (`rule:<typology>`) and the score floor it set.
+public nonisolated struct Csic_V1_RiskReason: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var value: Double {
+    get {_value ?? 0}
+    set {_value = newValue}
+  }
+  /// Returns true if `value` has been explicitly set.
+  public var hasValue: Bool {self._value != nil}
+  /// Clears the value of `value`. Subsequent reads from it will return its default value.
+  public mutating func clearValue() {self._value = nil}
+
+  public var contribution: Double = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _value: Double? = nil
+}
+
+/// The risk engine's assessment of one transaction.
 public nonisolated struct Csic_V1_RiskAssessment: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var subject: String = String()
-
+  /// 0 (no risk) to 100.
   public var score: Int32 = 0
 
-  public var model: String = String()
+  public var chain: String = String()
 
-  public var features: Dictionary<String,Double> = [:]
+  public var txid: String = String()
 
-  public var explanations: [String] = []
+  /// low, medium, high or severe (from the score).
+  public var band: String = String()
 
-  public var timeUs: Int64 = 0
+  /// The model's probability before any rule floor.
+  public var probability: Double = 0
+
+  public var reasons: [Csic_V1_RiskReason] = []
+
+  /// `<name>@<12 hex digits of the model file's SHA-256>`.
+  public var modelVersion: String = String()
+
+  public var assessedAtUs: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -410,9 +446,9 @@ nonisolated extension Csic_V1_ComplianceFinding: SwiftProtobuf.Message, SwiftPro
   }
 }
 
-nonisolated extension Csic_V1_RiskAssessment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".RiskAssessment"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{1}score\0\u{1}model\0\u{1}features\0\u{1}explanations\0\u{3}time_us\0")
+nonisolated extension Csic_V1_RiskReason: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RiskReason"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}value\0\u{1}contribution\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -420,46 +456,100 @@ nonisolated extension Csic_V1_RiskAssessment: SwiftProtobuf.Message, SwiftProtob
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.subject) }()
-      case 2: try { try decoder.decodeSingularInt32Field(value: &self.score) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.model) }()
-      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: &self.features) }()
-      case 5: try { try decoder.decodeRepeatedStringField(value: &self.explanations) }()
-      case 6: try { try decoder.decodeSingularInt64Field(value: &self.timeUs) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self._value) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.contribution) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.subject.isEmpty {
-      try visitor.visitSingularStringField(value: self.subject, fieldNumber: 1)
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
+    try { if let v = self._value {
+      try visitor.visitSingularDoubleField(value: v, fieldNumber: 2)
+    } }()
+    if self.contribution.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.contribution, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Csic_V1_RiskReason, rhs: Csic_V1_RiskReason) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._value != rhs._value {return false}
+    if lhs.contribution != rhs.contribution {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Csic_V1_RiskAssessment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RiskAssessment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}score\0\u{2}\u{5}chain\0\u{1}txid\0\u{1}band\0\u{1}probability\0\u{1}reasons\0\u{3}model_version\0\u{3}assessed_at_us\0\u{b}subject\0\u{b}model\0\u{b}features\0\u{b}explanations\0\u{b}time_us\0\u{c}\u{1}\u{1}\u{c}\u{3}\u{1}\u{c}\u{4}\u{1}\u{c}\u{5}\u{1}\u{c}\u{6}\u{1}")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.score) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.chain) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.txid) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.band) }()
+      case 10: try { try decoder.decodeSingularDoubleField(value: &self.probability) }()
+      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.reasons) }()
+      case 12: try { try decoder.decodeSingularStringField(value: &self.modelVersion) }()
+      case 13: try { try decoder.decodeSingularInt64Field(value: &self.assessedAtUs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
     if self.score != 0 {
       try visitor.visitSingularInt32Field(value: self.score, fieldNumber: 2)
     }
-    if !self.model.isEmpty {
-      try visitor.visitSingularStringField(value: self.model, fieldNumber: 3)
+    if !self.chain.isEmpty {
+      try visitor.visitSingularStringField(value: self.chain, fieldNumber: 7)
     }
-    if !self.features.isEmpty {
-      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufDouble>.self, value: self.features, fieldNumber: 4)
+    if !self.txid.isEmpty {
+      try visitor.visitSingularStringField(value: self.txid, fieldNumber: 8)
     }
-    if !self.explanations.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.explanations, fieldNumber: 5)
+    if !self.band.isEmpty {
+      try visitor.visitSingularStringField(value: self.band, fieldNumber: 9)
     }
-    if self.timeUs != 0 {
-      try visitor.visitSingularInt64Field(value: self.timeUs, fieldNumber: 6)
+    if self.probability.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.probability, fieldNumber: 10)
+    }
+    if !self.reasons.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.reasons, fieldNumber: 11)
+    }
+    if !self.modelVersion.isEmpty {
+      try visitor.visitSingularStringField(value: self.modelVersion, fieldNumber: 12)
+    }
+    if self.assessedAtUs != 0 {
+      try visitor.visitSingularInt64Field(value: self.assessedAtUs, fieldNumber: 13)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Csic_V1_RiskAssessment, rhs: Csic_V1_RiskAssessment) -> Bool {
-    if lhs.subject != rhs.subject {return false}
     if lhs.score != rhs.score {return false}
-    if lhs.model != rhs.model {return false}
-    if lhs.features != rhs.features {return false}
-    if lhs.explanations != rhs.explanations {return false}
-    if lhs.timeUs != rhs.timeUs {return false}
+    if lhs.chain != rhs.chain {return false}
+    if lhs.txid != rhs.txid {return false}
+    if lhs.band != rhs.band {return false}
+    if lhs.probability != rhs.probability {return false}
+    if lhs.reasons != rhs.reasons {return false}
+    if lhs.modelVersion != rhs.modelVersion {return false}
+    if lhs.assessedAtUs != rhs.assessedAtUs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

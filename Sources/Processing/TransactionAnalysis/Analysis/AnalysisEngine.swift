@@ -9,7 +9,7 @@ import StreamRuntime
 /// The risk engine's stream stage (`risk-engine` group on `transactions`): every valid transaction is analysed
 /// in log order (``TransactionAnalyzer``) with the tags in force for its addresses; findings, and withdrawals of
 /// findings whose transactions were orphaned, go to the `compliance` topic keyed by subject; the clustering's
-/// changes are stored in the same batch. Invalid records are the transaction engine's to dead-letter; here they
+/// changes and, with a model, each transaction's risk assessment are stored in the same batch. Invalid records are the transaction engine's to dead-letter; here they
 /// are counted and passed over. Stateful over all partitions, so one process runs it at a time.
 public struct AnalysisEngine: StreamEngine {
     public let group: String
@@ -27,7 +27,7 @@ public struct AnalysisEngine: StreamEngine {
         self.metrics = AnalysisMetrics(factory: metrics)
     }
 
-    public func process(_ batch: [LogRecord]) async throws -> EngineOutput<ClusterChanges> {
+    public func process(_ batch: [LogRecord]) async throws -> EngineOutput<AnalysisChanges> {
         var transactions: [ChainTransaction] = []
         transactions.reserveCapacity(batch.count)
         for record in batch {
@@ -45,6 +45,7 @@ public struct AnalysisEngine: StreamEngine {
         for (chain, set) in addresses { inForce[chain] = try await tags.tags(chain: chain, addresses: Array(set)) }
         let (findings, changes) = await state.analyze(AnalysisOrder.arrange(transactions), tags: inForce)
         metrics.record(findings)
+        metrics.record(changes.assessments)
         let events = findings.map { finding in
             (
                 topic: Topic.compliance.rawValue,
@@ -59,21 +60,26 @@ public struct AnalysisEngine: StreamEngine {
 public actor AnalysisState {
     private var analyzer: TransactionAnalyzer
     private let settings: TypologySettings
+    /// Scores every valid transaction, when set.
+    nonisolated let scorer: RiskScorer?
 
-    public init(settings: TypologySettings = TypologySettings()) {
+    /// `scorer` scores every valid transaction; without one, none is.
+    public init(settings: TypologySettings = TypologySettings(), scorer: RiskScorer? = nil) {
         self.settings = settings
-        analyzer = TransactionAnalyzer(settings: settings)
+        self.scorer = scorer
+        analyzer = TransactionAnalyzer(settings: settings, scorer: scorer)
     }
 
     /// Restores the clustering as stored; detector windows start empty.
     func load(from store: any ClusterStore) async throws {
         let (nodes, journal) = try await store.load()
-        analyzer = TransactionAnalyzer(settings: settings, clusters: try AddressClusters(restoring: nodes, journal: journal))
+        analyzer = TransactionAnalyzer(
+            settings: settings, clusters: try AddressClusters(restoring: nodes, journal: journal), scorer: scorer)
     }
 
-    func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> ([ComplianceFinding], ClusterChanges) {
+    func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> ([ComplianceFinding], AnalysisChanges) {
         let findings = analyzer.analyze(transactions, tags: tags)
-        return (findings, analyzer.takeClusterChanges())
+        return (findings, AnalysisChanges(clusters: analyzer.takeClusterChanges(), assessments: analyzer.takeAssessments()))
     }
 
     /// How many addresses the clustering knows.
@@ -81,24 +87,51 @@ public actor AnalysisState {
 }
 
 extension AnalysisEngine {
-    /// Stores the clustering's changes of a batch in one store transaction; loads the clustering at start.
+    /// Stores the clustering's changes of a batch in one store transaction and its assessments in another (both
+    /// idempotent: a batch retried after a crash writes the same); loads the clustering at start.
+    ///
+    /// At start, a scorer whose model is not the one in force is activated: the model file stored and the switch
+    /// recorded in the audit trail (`risk_model.activate`, with the previous version).
     public struct Sink: EffectSink {
         let state: AnalysisState
         let clusters: any ClusterStore
+        let assessments: any RiskAssessmentStore
+        let log: any EventLog
 
-        public init(state: AnalysisState, clusters: any ClusterStore) {
+        public init(state: AnalysisState, clusters: any ClusterStore, assessments: any RiskAssessmentStore, log: any EventLog) {
             self.state = state
             self.clusters = clusters
+            self.assessments = assessments
+            self.log = log
         }
 
         public func start() async throws {
             try await state.load(from: clusters)
+            guard let scorer = state.scorer else { return }
+            let previous = try await assessments.activations().first?.version
+            guard previous != scorer.version else { return }
+            let activation = RiskModelActivation(
+                version: scorer.version, name: scorer.name, sha256: scorer.sha256, activatedAt: .now(), activatedBy: "csic:risk-engine")
+            try await log.audited(
+                "risk_model.activate", resource: "risk_models/\(scorer.version)",
+                by: ChangeOrigin(actor: activation.activatedBy, sourceAddress: "local"),
+                details: ["previous": previous ?? "none", "sha256": scorer.sha256, "features": "\(scorer.model.featureCount)"]
+            ) {
+                try await assessments.activate(activation, model: scorer.file)
+            }
         }
 
-        public func apply(_ changes: ClusterChanges) async throws {
-            try await clusters.apply(changes)
+        public func apply(_ changes: AnalysisChanges) async throws {
+            try await clusters.apply(changes.clusters)
+            try await assessments.record(changes.assessments)
         }
     }
+}
+
+/// What one batch of the risk engine changed in the store.
+public struct AnalysisChanges: Sendable {
+    public var clusters: ClusterChanges
+    public var assessments: [RiskAssessment]
 }
 
 /// The risk engine's metrics (names in `docs/architecture.md`).
@@ -122,5 +155,13 @@ struct AnalysisMetrics: Sendable {
             Counter(label: "csic_findings_total", dimensions: [("typology", typology)], factory: factory).increment(by: count)
         }
         if withdrawals > 0 { Counter(label: "csic_findings_withdrawals_total", factory: factory).increment(by: withdrawals) }
+    }
+
+    func record(_ assessments: [RiskAssessment]) {
+        var bands: [RiskBand: Int] = [:]
+        for assessment in assessments { bands[assessment.band, default: 0] += 1 }
+        for (band, count) in bands {
+            Counter(label: "csic_risk_assessments_total", dimensions: [("band", band.rawValue)], factory: factory).increment(by: count)
+        }
     }
 }

@@ -12,12 +12,22 @@ public struct TransactionAnalyzer: Sendable {
     public let journalDepth: Int
     public private(set) var clusters: AddressClusters
     private var detectors: [any TypologyDetector]
+    /// Scores every valid transaction when set (``takeAssessments()``).
+    public let scorer: RiskScorer?
+    /// Keeps every valid transaction's features (``takeFeatures()``): training data.
+    public let keepsFeatures: Bool
+    private var assessments: [RiskAssessment] = []
+    private var features: [(txid: String, row: [Float])] = []
 
-    public init(settings: TypologySettings = TypologySettings(), clusters: AddressClusters = AddressClusters(), journalDepth: Int = 50_000)
-    {
+    public init(
+        settings: TypologySettings = TypologySettings(), clusters: AddressClusters = AddressClusters(), journalDepth: Int = 50_000,
+        scorer: RiskScorer? = nil, keepsFeatures: Bool = false
+    ) {
         self.settings = settings
         self.clusters = clusters
         self.journalDepth = journalDepth
+        self.scorer = scorer
+        self.keepsFeatures = keepsFeatures
         detectors = settings.detectors()
     }
 
@@ -37,6 +47,8 @@ public struct TransactionAnalyzer: Sendable {
     public mutating func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> [ComplianceFinding] {
         var findings: [ComplianceFinding] = []
         var latest: Timestamp?
+        var scored: [(flows: TransactionFlows, hits: [Detection])] = []
+        var rows: [Float] = []
         for transaction in transactions {
             let flows = TransactionFlows(transaction)
             if transaction.status == .reverted {
@@ -48,16 +60,39 @@ public struct TransactionAnalyzer: Sendable {
             }
             if transaction.chain == .bitcoin { _ = clusters.apply(transaction) }
             let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
-            for index in detectors.indices {
-                for detection in detectors[index].observe(flows, context) { findings.append(finding(detection, flows)) }
+            var hits: [Detection] = []
+            for index in detectors.indices { hits += detectors[index].observe(flows, context) }
+            findings += hits.map { finding($0, flows) }
+            if scorer != nil || keepsFeatures {
+                let row = RiskFeatures.row(
+                    flows, context: context, entitySize: clusters.entitySize(of:), hits: Set(hits.map(\.typology)),
+                    structuring: settings.structuring)
+                if scorer != nil {
+                    scored.append((flows, hits))
+                    rows += row
+                }
+                if keepsFeatures { features.append((flows.txid, row)) }
             }
             latest = max(latest ?? flows.time, flows.time)
         }
+        if let scorer, !scored.isEmpty { assessments += scorer.assess(scored, rows: rows) }
         if let latest {
             for index in detectors.indices { detectors[index].expire(before: latest) }
         }
         if clusters.journalEntries.count > journalDepth * 2 { clusters.trimJournal(keeping: journalDepth) }
         return findings
+    }
+
+    /// The assessments made since the last call.
+    public mutating func takeAssessments() -> [RiskAssessment] {
+        defer { assessments = [] }
+        return assessments
+    }
+
+    /// The features kept since the last call, by txid.
+    public mutating func takeFeatures() -> [(txid: String, row: [Float])] {
+        defer { features = [] }
+        return features
     }
 
     /// The clustering's changes since the last call, for the store.

@@ -33,12 +33,10 @@ public struct PassThroughDetector: TypologyDetector {
 
     public mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection] {
         var detections: [Detection] = []
-        let changeBack = flows.change.reduce(Amount.zero) { $0 + $1.amount }
-        let paidOut = flows.paidTotal
-        if flows.senders.count == 1, let sender = flows.senders.first, !context.isKnownService(sender.address), paidOut > .zero {
+        if flows.senders.count == 1, let sender = flows.senders.first, !context.isKnownService(sender.address), flows.paidTotal > .zero {
             let recent = receipts.recent(for: sender.address, at: flows.time)
             let received = recent.reduce(Amount.zero) { $0 + $1.amount }
-            let spent = sender.amount.subtracting(changeBack) ?? .zero
+            let spent = ChangeHeuristics.payments(of: flows, context).reduce(Amount.zero) { $0 + $1.amount }
             if received > .zero, spent <= received, spent >= parameters.minAmount[flows.chain] ?? .zero,
                 spent.approximateValue >= parameters.minRatio * received.approximateValue,
                 receipts.mayReport(sender.address, at: flows.time)

@@ -13,6 +13,14 @@ enum ViewSchemas {
             ], required: ["type", "title", "status", "detail", "code"]),
         "Transaction": transaction,
         "TransactionPage": page(.reference("Transaction")),
+        "RiskAssessment": .object(
+            [
+                "chain": .string(values: Chain.allCases.map(\.rawValue)), "txid": .string(), "score": .integer(minimum: 0, maximum: 100),
+                "band": .string(values: RiskBand.allCases.map(\.rawValue)), "probability": .number,
+                "reasons": .array(
+                    .object(["name": .string(), "value": .number, "contribution": .number], required: ["name", "contribution"])),
+                "model_version": .string(), "assessed_at": .time,
+            ], required: ["chain", "txid", "score", "band", "probability", "reasons", "model_version", "assessed_at"]),
         "DeadLetter": .object(
             [
                 "id": .string(), "source": .string(), "topic": .string(), "partition": .integer(), "offset": .integer(),
@@ -147,7 +155,7 @@ enum ViewSchemas {
                 "seen_at": .time, "status": .string(values: TransactionStatus.allCases.map(\.rawValue)),
                 "risk_score": .integer(minimum: 0, maximum: 100), "fee": .amount, "total_output": .amount, "inputs": .array(input),
                 "outputs": .array(output), "from": .string(), "to": .string(), "value": .amount, "token_transfers": .array(transfer),
-                "verified_checks": .array(.string()), "addresses": .array(.string()),
+                "verified_checks": .array(.string()), "addresses": .array(.string()), "risk": .reference("RiskAssessment"),
                 "source": .object(
                     ["topic": .string(), "partition": .integer(), "offset": .integer()], required: ["topic", "partition", "offset"]),
             ],

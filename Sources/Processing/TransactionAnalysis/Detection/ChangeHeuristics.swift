@@ -1,0 +1,51 @@
+import CSICCore
+
+/// Which outputs of a transaction are likely its payer's change rather than payments, by the heuristics of the
+/// literature (Meiklejohn et al. 2013; BlockSci's change heuristics), each with its confidence, kept apart from
+/// the clustering (a heuristic guess never merges entities):
+/// - `same_address` (certain): paid back to an input's address — ``TransactionFlows/change``;
+/// - `own_entity` (high): paid to an address of the payer's own entity (clustered by common inputs);
+/// - `round_payment` (medium): of two payments, one a round sum (a whole thousandth of the coin) and the other
+///   not — people pay round sums, change is what is left.
+public enum ChangeHeuristics {
+    /// A payee judged to be the payer's change, and by which heuristic.
+    public struct Guess: Sendable, Hashable {
+        public var output: Flow
+        public var heuristic: String
+        public var confidence: Confidence
+    }
+
+    public enum Confidence: String, Sendable, Hashable, Comparable {
+        case medium, high
+
+        public static func < (lhs: Confidence, rhs: Confidence) -> Bool { lhs == .medium && rhs == .high }
+    }
+
+    /// The payees of `flows` judged change (not counting `same_address` change, which is never a payee).
+    public static func change(of flows: TransactionFlows, _ context: DetectionContext) -> [Guess] {
+        let payers = Set(flows.senders.map { context.entity($0.address) })
+        var guesses = flows.recipients.filter { payers.contains(context.entity($0.address)) }.map {
+            Guess(output: $0, heuristic: "own_entity", confidence: .high)
+        }
+        let others = flows.recipients.filter { !payers.contains(context.entity($0.address)) }
+        if others.count == 2, flows.chain == .bitcoin {
+            let round = others.map { isRound($0.amount) }
+            if round[0] != round[1] {
+                guesses.append(Guess(output: round[0] ? others[1] : others[0], heuristic: "round_payment", confidence: .medium))
+            }
+        }
+        return guesses
+    }
+
+    /// The payees of `flows` that are payments: every payee but the likely change.
+    public static func payments(of flows: TransactionFlows, _ context: DetectionContext) -> [Flow] {
+        let change = Set(change(of: flows, context).map(\.output))
+        return flows.recipients.filter { !change.contains($0) }
+    }
+
+    /// A whole thousandth of a bitcoin (100,000 satoshi).
+    static func isRound(_ amount: Amount) -> Bool {
+        guard let value = amount.uint64Value, value > 0 else { return false }
+        return value % 100_000 == 0
+    }
+}
