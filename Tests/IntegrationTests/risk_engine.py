@@ -115,6 +115,28 @@ bitcoin: {{ rpc_urls: ["{node.url.replace("http://", f"http://{node.user}:{node.
                       f"hop 2: the path, both transactions and the SDN entry cited: {second.get('evidence')}")
         results.check(set(found) == {address["first"], address["second"]}, "no exposure finding for any other address")
 
+        # Every transaction scored by the committed model: hop 1 (a sanctioned payer) severe with the tag among its
+        # reasons; hop 2 raised to the two-hop exposure's floor; the model's activation in the audit trail.
+        def risk(txid):
+            return get(port, f"/api/v1/transactions/btc:{b2lx(txid)}").get("risk") or {}
+        results.check(wait_until(lambda: risk(hop1.GetTxid()) and risk(hop2.GetTxid()), 30), "both hops assessed")
+        hop1_risk, hop2_risk = risk(hop1.GetTxid()), risk(hop2.GetTxid())
+        results.check(hop1_risk.get("score", 0) >= 90 and hop1_risk.get("band") == "severe"
+                      and "rule:sanctioned_exposure" in [r["name"] for r in hop1_risk.get("reasons", [])]
+                      and hop1_risk.get("model_version", "").startswith("scenario-gbtree-"),
+                      f"hop 1 severe, the rule among its reasons, the committed model's version: {hop1_risk}")
+        results.check(hop2_risk.get("score", 0) >= 75 and hop2_risk.get("band") in ("high", "severe"),
+                      f"hop 2 at least the two-hop exposure's floor: {hop2_risk.get('score')} {hop2_risk.get('band')}")
+        listed = {t["txid"]: t for t in get(port, "/api/v1/transactions?limit=1000")["items"]}
+        results.check(listed.get(b2lx(hop1.GetTxid()), {}).get("risk_score") == hop1_risk.get("score"),
+                      "the transaction list carries the same score")
+        def activations():
+            return get(port, "/api/v1/audit/records?action=risk_model.activate&limit=10").get("items", [])
+        wait_until(lambda: len(activations()) >= 2, 30)
+        results.check(len(activations()) == 2 and all(r["record"]["resource"] == f"risk_models/{hop1_risk.get('model_version')}"
+                                                        for r in activations()),
+                      f"the model's activation audited (attempt, outcome): {[r['record']['resource'] for r in activations()]}")
+
         def alerts():
             return {a["subject"]: a for a in get(port, "/api/v1/alerts?typology=sanctioned_exposure&limit=100")["items"]}
         results.check(wait_until(lambda: set(alerts()) == {address["first"], address["second"]}, 30),
@@ -132,8 +154,9 @@ bitcoin: {{ rpc_urls: ["{node.url.replace("http://", f"http://{node.user}:{node.
         results.check([h["action"] for h in detail["history"]] == ["raised", "finding_withdrawn"],
                       f"the withdrawn alert's history: {[h['action'] for h in detail['history']]}")
         metrics = get(port, "/metrics")
-        results.check('csic_findings_total{typology="sanctioned_exposure"}' in metrics and "csic_findings_withdrawals_total 1" in metrics,
-                      "findings and the withdrawal counted in /metrics")
+        results.check('csic_findings_total{typology="sanctioned_exposure"}' in metrics and "csic_findings_withdrawals_total 1" in metrics
+                      and 'csic_risk_assessments_total{band="severe"}' in metrics,
+                      "findings, the withdrawal and the assessments counted in /metrics")
     finally:
         if serve.process:
             serve.stop()
