@@ -82,6 +82,9 @@ public struct TransactionAnalysisComponent: PlatformComponent {
     public func routes(_ context: ComponentContext) -> [any APIRoutes] {
         [
             TransactionRoutes(store: context.store, assessments: context.database.riskAssessments),
+            AddressRoutes(
+                transactions: context.store, tags: context.database.tags, clusters: context.database.clusters,
+                assessments: context.database.riskAssessments, findings: context.store),
             ReferenceDataRoutes(service: ReferenceDataImporter(store: context.database.tags, log: context.log)),
         ]
     }

@@ -12,6 +12,10 @@ extension ChainSimulator {
         let amount = toMerchant ? drawn : humanAmount(drawn, roundChance: 40)
         let payeeAddress = world.receivingAddress(for: payee, reuseChance: toMerchant ? 10 : 35)
         lastPattern = .payment
+        // Now and then a person sends everything an output holds ("send max"): one output, no change.
+        if !toMerchant, rng.next() % 100 < 10, let output = world.takeOutputs(of: payer, covering: 1, using: &rng) {
+            return build(inputs: output.map { (payer, $0) }, payments: [(payee, payeeAddress, nil)], change: nil)
+        }
         return spend(from: payer, payments: [(payee, payeeAddress, amount)], changeReuse: 30)
     }
 
@@ -22,6 +26,9 @@ extension ChainSimulator {
         let deposit = world.deposit(user: user, exchange: exchange)
         let amount = humanAmount(UInt64(rng.logNormal(median: 2_000_000, sigma: 1.4)) + 10_000, roundChance: 40)
         lastPattern = .exchangeDeposit
+        if rng.next() % 100 < 20, let output = world.takeOutputs(of: user, covering: 1, using: &rng) {
+            return build(inputs: output.map { (user, $0) }, payments: [(deposit, world.wallets[deposit].addresses[0], nil)], change: nil)
+        }
         return spend(from: user, payments: [(deposit, world.wallets[deposit].addresses[0], amount)], changeReuse: 25)
     }
 

@@ -27,6 +27,8 @@ public struct TypologyScenarios: Sendable {
 
     private var rng: SplitMix64
     private var height: UInt64 = 800_000
+    /// Exchange addresses of the economy, where laundered funds are cashed out.
+    private var exchanges: [String] = []
 
     /// `background` benign transactions of the simulator and `perTypology` instances of each typology spread
     /// over the same time span.
@@ -37,6 +39,7 @@ public struct TypologyScenarios: Sendable {
         benign.reserveCapacity(background)
         while benign.count < background { benign.append(simulator.nextTransaction()) }
         tags = simulator.serviceTags()
+        exchanges = tags.filter { $0.category == .exchange }.map(\.address)
         let end = benign.last?.block?.time ?? start
         let span = max(3_600_000_000, end.microsecondsSinceEpoch - start.microsecondsSinceEpoch)
         var injected: [ChainTransaction] = []
@@ -54,6 +57,12 @@ public struct TypologyScenarios: Sendable {
     /// A fresh address: a segwit-looking string (detectors read addresses, they do not decode them).
     private mutating func address() -> String {
         "bc1q" + String(rng.hex32().prefix(38))
+    }
+
+    /// Where funds leaving an instance go: an exchange (cashed out) half the time, else a fresh address.
+    private mutating func exit() -> String {
+        guard !exchanges.isEmpty, rng.next() % 2 == 0 else { return address() }
+        return exchanges[Int(rng.next() % UInt64(exchanges.count))]
     }
 
     private mutating func label(_ typology: Typology, _ subject: String) {
@@ -100,7 +109,7 @@ public struct TypologyScenarios: Sendable {
                     at: minutes(Int64(index) * 90))
             }
         case .passThrough:
-            let (mule, victim, boss) = (address(), address(), address())
+            let (mule, victim, boss) = (address(), address(), exit())
             label(.passThrough, mule)
             return [
                 pay([(victim, 100_000_000)], [(mule, 99_000_000)], at: start),
@@ -116,8 +125,7 @@ public struct TypologyScenarios: Sendable {
                 let peel = value / 50
                 let next = address()
                 let transaction = pay(
-                    [(holder, value)], [(address(), peel), (next, value - peel - 5_000)], at: minutes(Int64(hop) * 20), spending: [previous]
-                )
+                    [(holder, value)], [(exit(), peel), (next, value - peel - 5_000)], at: minutes(Int64(hop) * 20), spending: [previous])
                 chain.append(transaction)
                 previous = (transaction.txid, 1)
                 value = value - peel - 5_000
@@ -153,7 +161,7 @@ public struct TypologyScenarios: Sendable {
                 pay([(second, 49_980_000)], [(origin, 49_970_000)], at: minutes(60)),
             ]
         case .dormantReactivation:
-            let (sleeper, funder, payee) = (address(), address(), address())
+            let (sleeper, funder, payee) = (address(), address(), exit())
             label(.dormantReactivation, sleeper)
             let funded = start.adding(microseconds: -400 * 86_400_000_000)
             return [

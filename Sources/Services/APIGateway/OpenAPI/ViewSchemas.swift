@@ -13,6 +13,35 @@ enum ViewSchemas {
             ], required: ["type", "title", "status", "detail", "code"]),
         "Transaction": transaction,
         "TransactionPage": page(.reference("Transaction")),
+        "Tag": .object(
+            [
+                "label": .string(), "category": .string(pattern: "^[a-z0-9_]{1,64}$"), "source": .string(),
+                "confidence": .integer(minimum: 0, maximum: 100), "actor": .string(), "list": .string(),
+                "list_version": .integer(minimum: 1),
+            ], required: ["label", "source", "confidence", "list", "list_version"]),
+        "Address": .object(
+            [
+                "address": .string(), "chain": .string(values: Chain.allCases.map(\.rawValue)), "tags": .array(.reference("Tag")),
+                "entity": .object(["id": .string(), "size": .integer(minimum: 1)], required: ["id", "size"]),
+                "first_seen": .time, "last_seen": .time,
+                "risk": .object(
+                    [
+                        "transactions_read": .integer(minimum: 0), "max_score": .integer(minimum: 0, maximum: 100),
+                        "recent": .array(
+                            .object(
+                                [
+                                    "txid": .string(), "seen_at": .time, "score": .integer(minimum: 0, maximum: 100),
+                                    "band": .string(values: RiskBand.allCases.map(\.rawValue)),
+                                ], required: ["txid", "seen_at", "score", "band"])),
+                    ], required: ["transactions_read", "recent"]),
+                "findings": .array(.reference("Finding")),
+            ], required: ["address", "chain", "tags", "risk", "findings"]),
+        "Entity": .object(
+            [
+                "id": .string(pattern: "^entity:[0-9]+$"), "size": .integer(minimum: 1),
+                "addresses": .array(.object(["address": .string(), "tags": .array(.reference("Tag"))], required: ["address", "tags"])),
+                "next_cursor": .string(),
+            ], required: ["id", "size", "addresses"]),
         "RiskAssessment": .object(
             [
                 "chain": .string(values: Chain.allCases.map(\.rawValue)), "txid": .string(), "score": .integer(minimum: 0, maximum: 100),
