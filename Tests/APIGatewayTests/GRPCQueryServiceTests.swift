@@ -56,7 +56,6 @@ import Testing
 
     @Test func queriesStreamsAndRefusesByTheRouteTableRules() async throws {
         let (directory, dependencies, txids, admin, entity, analyst) = try await fixture()
-        _ = directory
         try await withServer(dependencies) { query in
             let stored = try await query.getTransaction(.with { $0.id = "btc:\(txids[5])" }, metadata: admin)
             #expect(stored.id == "btc:\(txids[5])" && stored.transaction.txid == txids[5] && stored.status == .confirmed)
@@ -103,13 +102,21 @@ import Testing
             let stats = try await query.getStats(.init(), metadata: admin)
             #expect(stats.stored["transactions"] == 120)
 
-            // The live feed from the start: every stored transaction and the dead letter, then the stream ends.
-            let events = try await query.watch(.with { $0.after = "0-0" }, metadata: admin) { response in
+            // The live feed from the start: every stored transaction, the dead letter and an alert change, then the
+            // stream ends.
+            let finding = ComplianceFinding(
+                id: "fan_in:btc:hub:t1", kind: .pattern, subject: "hub", severity: .medium, source: "risk-engine", summary: "fan-in",
+                time: Timestamp(secondsSinceEpoch: 1_796_000_000), typology: "fan_in", subjects: ["hub"], txids: ["t1"], chain: .bitcoin,
+                ruleVersion: "typologies-x")
+            _ = try await SQLiteStore(path: "\(directory.path)/store.sqlite").record([finding], at: finding.time)
+            let events = try await query.watch(.with { $0.after = "0-0-0" }, metadata: admin) { response in
                 var events: [Csic_V1_WatchEvent] = []
                 for try await event in response.messages { events.append(event) }
                 return events
             }
             #expect(events.filter { $0.transaction.id.hasPrefix("btc:") }.count == 120)
+            let raised = try #require(events.first { $0.alertChange.alertID != "" })
+            #expect(raised.alertChange.action == "raised" && raised.alertChange.status == .open && raised.position.hasSuffix("-1"))
             let letter = try #require(events.first { $0.deadLetter.source != "" }?.deadLetter)
             #expect(!letter.payload.isEmpty, "an admin sees a dead letter's bytes")
             let redacted = try await query.watch(.with { $0.after = "0-0" }, metadata: analyst) { response -> Csic_V1_DeadLetter? in

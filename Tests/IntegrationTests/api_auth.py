@@ -269,7 +269,7 @@ def grpc_api(results, port, grpc_port, tokens, keys):
     resumed = next(iter(stub.Watch(pb.WatchRequest(after=events[9].position), metadata=admin, timeout=20)))
     results.check(resumed.position == events[10].position, "Watch resumes right after the position it is given")
     bad = [status_of(lambda: stub.ListTransactions(pb.ListTransactionsRequest(cursor="nonsense"), metadata=admin, timeout=10)),
-           status_of(lambda: next(iter(stub.Watch(pb.WatchRequest(after="1-2-3"), metadata=admin, timeout=10)))),
+           status_of(lambda: next(iter(stub.Watch(pb.WatchRequest(after="1-2-3-4"), metadata=admin, timeout=10)))),
            status_of(lambda: stub.ListTransactions(pb.ListTransactionsRequest(limit=5000), metadata=admin, timeout=10)),
            status_of(lambda: stub.GetTransaction(pb.GetTransactionRequest(id="' OR 1=1 --"), metadata=admin, timeout=10)),
            status_of(lambda: stub.GetTransaction(pb.GetTransactionRequest(id="x" * 40_000), metadata=admin, timeout=10))]

@@ -107,6 +107,28 @@ extension Alert: ProtoConvertible {
     }
 }
 
+extension AlertChange: ProtoConvertible {
+    public var proto: Csic_V1_AlertChange {
+        .with {
+            $0.alertID = alertID
+            $0.timeUs = time.microsecondsSinceEpoch
+            $0.actor = actor
+            $0.action = action.rawValue
+            $0.status = EnumMapping.toProto(status)
+            $0.detail = detail
+        }
+    }
+
+    public init(proto message: Csic_V1_AlertChange) throws(ValidationError) {
+        guard let action = AlertAction(rawValue: message.action) else {
+            throw ValidationError(.malformed, field: "action", "unknown alert action \(message.action.prefix(32))")
+        }
+        self.init(
+            alertID: message.alertID, time: Timestamp(protoMicros: message.timeUs), actor: message.actor, action: action,
+            status: try EnumMapping.fromProto(message.status, field: "status"), detail: message.detail)
+    }
+}
+
 /// A record of the `compliance` topic.
 public enum ComplianceTopicEvent: Sendable, Hashable {
     case finding(ComplianceFinding)

@@ -5,10 +5,11 @@ import ServiceLifecycle
 import Storage
 import Synchronization
 
-/// `GET /api/v1/events`: server-sent events of newly stored transactions and dead letters, for the console
-/// (the same stream gRPC `Watch` carries). Each event's id is `<transaction position>-<dead letter
-/// position>`; a client that reconnects with `Last-Event-ID` resumes right after it, one that connects
-/// without starts with what is stored from then on. The store is read every half second; a comment line keeps
+/// `GET /api/v1/events`: server-sent events of newly stored transactions and dead letters and of every alert
+/// change, for the console (the same stream gRPC `Watch` carries). Each event's id is `<transaction
+/// position>-<dead letter position>-<alert change position>`; a client that reconnects with `Last-Event-ID`
+/// resumes right after it (an id of two positions, from before alerts were carried, resumes alerts from now),
+/// one that connects without starts with what is stored from then on. The store is read every half second; a comment line keeps
 /// idle connections alive; a stream ends after `maxSeconds` (the client reconnects with its last id) or at
 /// shutdown. At most `maxStreams` are open at once (503 beyond).
 final class EventFeed: Sendable {
@@ -27,33 +28,37 @@ final class EventFeed: Sendable {
     struct Position: Equatable {
         var transactions: Int64
         var deadLetters: Int64
+        /// Nil in an id of two positions: alert changes from now on.
+        var alertChanges: Int64?
 
-        init(transactions: Int64, deadLetters: Int64) {
+        init(transactions: Int64, deadLetters: Int64, alertChanges: Int64?) {
             self.transactions = transactions
             self.deadLetters = deadLetters
+            self.alertChanges = alertChanges
         }
 
-        /// Parses `<n>-<m>`; `nil` when malformed.
+        /// Parses `<n>-<m>-<k>` or `<n>-<m>`; `nil` when malformed.
         init?(_ text: String) {
             let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-            guard text.utf8.count <= 41, parts.count == 2, let first = Int64(parts[0]), let second = Int64(parts[1]), first >= 0,
-                second >= 0
-            else { return nil }
-            self.init(transactions: first, deadLetters: second)
+            guard text.utf8.count <= 62, (2...3).contains(parts.count) else { return nil }
+            let numbers = parts.compactMap { Int64($0) }.filter { $0 >= 0 }
+            guard numbers.count == parts.count else { return nil }
+            self.init(transactions: numbers[0], deadLetters: numbers[1], alertChanges: numbers.count == 3 ? numbers[2] : nil)
         }
 
-        var id: String { "\(transactions)-\(deadLetters)" }
+        var id: String { "\(transactions)-\(deadLetters)-\(alertChanges ?? 0)" }
     }
 
     var route: APIRoute {
         APIRoute(
             .get, "events", access: .eventsRead,
-            summary: "Server-sent events of newly stored transactions and dead letters (Last-Event-ID resumes)",
-            // Each event: `data` is a transaction or dead letter as the list routes show them (JSON text).
+            summary: "Server-sent events of newly stored transactions and dead letters and of alert changes (Last-Event-ID resumes)",
+            // Each event: `data` is a transaction or dead letter as the list routes show them, or an alert change as
+            // an alert's history shows it (JSON text).
             response: .object(
                 [
-                    "id": .string(pattern: "^[0-9]+-[0-9]+$"), "event": .string(values: ["transaction", "dead_letter"]), "data": .string(),
-                    "retry": .integer(),
+                    "id": .string(pattern: "^[0-9]+-[0-9]+-[0-9]+$"), "event": .string(values: ["transaction", "dead_letter", "alert"]),
+                    "data": .string(), "retry": .integer(),
                 ]),
             problems: [.serviceUnavailable], contentType: "text/event-stream",
             redaction: .deadLetterBytes
@@ -65,9 +70,9 @@ final class EventFeed: Sendable {
         if let last = request.headers[.init("Last-Event-ID")!] {
             guard let position = Position(last) else {
                 throw APIError(
-                    .badRequest, code: "invalid_last_event_id", message: "Last-Event-ID must be <n>-<m> as sent in an event's id")
+                    .badRequest, code: "invalid_last_event_id", message: "Last-Event-ID must be <n>-<m>-<k> as sent in an event's id")
             }
-            start = position
+            start = try await resolved(position)
         } else {
             start = try await newest()
         }
@@ -87,6 +92,9 @@ final class EventFeed: Sendable {
                     case .deadLetter(let letter):
                         let data = try encoder.encode(DeadLetterView(letter, hiding: hidden))
                         text += "id: \(position.id)\nevent: dead_letter\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
+                    case .alertChange(let change):
+                        let data = try encoder.encode(change)
+                        text += "id: \(position.id)\nevent: alert\ndata: \(String(decoding: data, as: UTF8.self))\n\n"
                     }
                 }
                 try await writer.write(ByteBuffer(string: text))
@@ -102,12 +110,21 @@ final class EventFeed: Sendable {
     enum Event {
         case transaction(StoredTransaction)
         case deadLetter(DeadLetter)
+        case alertChange(AlertChange)
     }
 
     /// Where a feed that starts now begins: after what is stored.
     func newest() async throws -> Position {
         let now = try await feed.feedPositions()
-        return Position(transactions: now.transactions, deadLetters: now.deadLetters)
+        return Position(transactions: now.transactions, deadLetters: now.deadLetters, alertChanges: try await feed.alertFeedPosition())
+    }
+
+    /// `position` with its alert changes from now on when it names none.
+    func resolved(_ position: Position) async throws -> Position {
+        guard position.alertChanges == nil else { return position }
+        var resolved = position
+        resolved.alertChanges = try await feed.alertFeedPosition()
+        return resolved
     }
 
     /// Counts a stream against ``maxStreams``: 503 `too_many_streams` beyond it. Each call is paired with
@@ -139,6 +156,10 @@ final class EventFeed: Sendable {
             for stored in try await feed.deadLetters(after: position.deadLetters, limit: 200) {
                 position.deadLetters = stored.position
                 batch.append((position, .deadLetter(stored.item)))
+            }
+            for stored in try await feed.alertChanges(after: position.alertChanges ?? 0, limit: 200) {
+                position.alertChanges = stored.position
+                batch.append((position, .alertChange(stored.item)))
             }
             if !batch.isEmpty || ContinuousClock.now - quietSince > .seconds(15) {
                 try await deliver(batch)

@@ -21,6 +21,10 @@ public protocol StoredFeed: Sendable {
     func deadLetters(after position: Int64, limit: Int) async throws -> [Positioned<DeadLetter>]
     /// The newest positions: where a feed that starts now begins.
     func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64)
+    /// Every alert's changes kept after `position` (the alert history's `seq`), oldest first, at most `limit`.
+    func alertChanges(after position: Int64, limit: Int) async throws -> [Positioned<AlertChange>]
+    /// The newest position of the alert history: where a feed of alerts that starts now begins.
+    func alertFeedPosition() async throws -> Int64
 }
 
 extension SQLiteStore {

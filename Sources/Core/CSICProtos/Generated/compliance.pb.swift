@@ -286,6 +286,33 @@ public nonisolated struct Csic_V1_Alert: Sendable {
   public init() {}
 }
 
+/// One change of an alert, as its history keeps it (the live feed carries these).
+public nonisolated struct Csic_V1_AlertChange: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var alertID: String = String()
+
+  public var timeUs: Int64 = 0
+
+  /// `user:<name>` for an analyst, `alert-service` for the service.
+  public var actor: String = String()
+
+  /// raised, updated, finding_withdrawn, acknowledge, assign, resolve, reopen.
+  public var action: String = String()
+
+  /// The status after the change.
+  public var status: Csic_V1_AlertStatus = .unspecified
+
+  /// The finding, the assignee or the reason, as the action has one.
+  public var detail: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// One record on the `compliance` topic.
 public nonisolated struct Csic_V1_ComplianceEvent: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -645,6 +672,61 @@ nonisolated extension Csic_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.findingCount != rhs.findingCount {return false}
     if lhs.activeFindings != rhs.activeFindings {return false}
     if lhs.lastFindingAtUs != rhs.lastFindingAtUs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Csic_V1_AlertChange: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AlertChange"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alert_id\0\u{3}time_us\0\u{1}actor\0\u{1}action\0\u{1}status\0\u{1}detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.alertID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.timeUs) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.actor) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alertID.isEmpty {
+      try visitor.visitSingularStringField(value: self.alertID, fieldNumber: 1)
+    }
+    if self.timeUs != 0 {
+      try visitor.visitSingularInt64Field(value: self.timeUs, fieldNumber: 2)
+    }
+    if !self.actor.isEmpty {
+      try visitor.visitSingularStringField(value: self.actor, fieldNumber: 3)
+    }
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 4)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 5)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Csic_V1_AlertChange, rhs: Csic_V1_AlertChange) -> Bool {
+    if lhs.alertID != rhs.alertID {return false}
+    if lhs.timeUs != rhs.timeUs {return false}
+    if lhs.actor != rhs.actor {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.detail != rhs.detail {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -249,7 +249,8 @@ public nonisolated struct Csic_V1_WatchRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// `<transaction position>-<dead letter position>` from an event, to resume after it.
+  /// `<transaction position>-<dead letter position>-<alert change position>` from an event, to resume after it
+  /// (`<n>-<m>` resumes transactions and dead letters, alert changes from now on).
   public var after: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -283,12 +284,21 @@ public nonisolated struct Csic_V1_WatchEvent: Sendable {
     set {event = .deadLetter(newValue)}
   }
 
+  public var alertChange: Csic_V1_AlertChange {
+    get {
+      if case .alertChange(let v)? = event {return v}
+      return Csic_V1_AlertChange()
+    }
+    set {event = .alertChange(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Event: Equatable, Sendable {
     case transaction(Csic_V1_StoredTransaction)
     /// `key` and `payload` are empty for roles that may not see them (all but admin and supervisor).
     case deadLetter(Csic_V1_DeadLetter)
+    case alertChange(Csic_V1_AlertChange)
 
   }
 
@@ -754,7 +764,7 @@ nonisolated extension Csic_V1_WatchRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Csic_V1_WatchEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0\u{1}transaction\0\u{3}dead_letter\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0\u{1}transaction\0\u{3}dead_letter\0\u{3}alert_change\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -789,6 +799,19 @@ nonisolated extension Csic_V1_WatchEvent: SwiftProtobuf.Message, SwiftProtobuf._
           self.event = .deadLetter(v)
         }
       }()
+      case 4: try {
+        var v: Csic_V1_AlertChange?
+        var hadOneofValue = false
+        if let current = self.event {
+          hadOneofValue = true
+          if case .alertChange(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.event = .alertChange(v)
+        }
+      }()
       default: break
       }
     }
@@ -810,6 +833,10 @@ nonisolated extension Csic_V1_WatchEvent: SwiftProtobuf.Message, SwiftProtobuf._
     case .deadLetter?: try {
       guard case .deadLetter(let v)? = self.event else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .alertChange?: try {
+      guard case .alertChange(let v)? = self.event else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     }()
     case nil: break
     }

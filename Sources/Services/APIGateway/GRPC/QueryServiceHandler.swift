@@ -75,9 +75,9 @@ struct QueryServiceHandler: Csic_V1_QueryService.SimpleServiceProtocol {
             start = try await feed.newest()
         } else {
             guard let position = EventFeed.Position(request.after) else {
-                throw APIError.invalid("after", "after must be <n>-<m> as sent in an event's position")
+                throw APIError.invalid("after", "after must be <n>-<m>-<k> as sent in an event's position")
             }
-            start = position
+            start = try await feed.resolved(position)
         }
         try feed.openStream()
         defer { feed.closeStream() }
@@ -94,6 +94,7 @@ struct QueryServiceHandler: Csic_V1_QueryService.SimpleServiceProtocol {
                             if hidden.contains("key_base64") { message.key = Data() }
                             if hidden.contains("payload_base64") { message.payload = Data() }
                             $0.deadLetter = message
+                        case .alertChange(let change): $0.alertChange = change.proto
                         }
                     })
             }

@@ -67,13 +67,31 @@ extension PostgresStore {
     }
 
     public func history(alert id: String) async throws -> [AlertChange] {
-        try await rows("SELECT alert_id, time_us, actor, action, status, detail FROM alert_history WHERE alert_id = \(id) ORDER BY seq") {
-            row in
-            AlertChange(
-                alertID: try row[0].decode(String.self), time: Timestamp(microsecondsSinceEpoch: try row[1].decode(Int64.self)),
-                actor: try row[2].decode(String.self), action: AlertAction(rawValue: try row[3].decode(String.self)) ?? .updated,
-                status: AlertStatus(rawValue: try row[4].decode(String.self)) ?? .open, detail: try row[5].decode(String.self))
-        }
+        try await rows(
+            "SELECT seq, alert_id, time_us, actor, action, status, detail FROM alert_history WHERE alert_id = \(id) ORDER BY seq",
+            Self.change
+        ).map(\.item)
+    }
+
+    /// Alert changes are written under the alert writers' advisory lock, one transaction at a time, so the
+    /// history's `seq` order is its commit order and a feed reading after a position misses nothing.
+    public func alertChanges(after position: Int64, limit: Int) async throws -> [Positioned<AlertChange>] {
+        try await rows(
+            "SELECT seq, alert_id, time_us, actor, action, status, detail FROM alert_history WHERE seq > \(position) ORDER BY seq LIMIT \(Int64(limit))",
+            Self.change)
+    }
+
+    public func alertFeedPosition() async throws -> Int64 {
+        try await rows("SELECT COALESCE(MAX(seq), 0) FROM alert_history") { try $0[0].decode(Int64.self) }.first ?? 0
+    }
+
+    private static func change(_ row: PostgresRandomAccessRow) throws -> Positioned<AlertChange> {
+        Positioned(
+            position: try row[0].decode(Int64.self),
+            item: AlertChange(
+                alertID: try row[1].decode(String.self), time: Timestamp(microsecondsSinceEpoch: try row[2].decode(Int64.self)),
+                actor: try row[3].decode(String.self), action: AlertAction(rawValue: try row[4].decode(String.self)) ?? .updated,
+                status: AlertStatus(rawValue: try row[5].decode(String.self)) ?? .open, detail: try row[6].decode(String.self)))
     }
 
     public func findings(_ query: FindingQuery, limit: Int, cursor: String?) async throws -> Page<ComplianceFinding> {

@@ -58,14 +58,32 @@ extension SQLiteStore {
     public func history(alert id: String) async throws -> [AlertChange] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT alert_id, time_us, actor, action, status, detail FROM alert_history WHERE alert_id = ? ORDER BY seq",
+                db, sql: "SELECT seq, alert_id, time_us, actor, action, status, detail FROM alert_history WHERE alert_id = ? ORDER BY seq",
                 arguments: [id]
-            ).map { row in
-                AlertChange(
-                    alertID: row[0], time: Timestamp(microsecondsSinceEpoch: row[1]), actor: row[2],
-                    action: AlertAction(rawValue: row[3]) ?? .updated, status: AlertStatus(rawValue: row[4]) ?? .open, detail: row[5])
-            }
+            ).map { Self.change($0).item }
         }
+    }
+
+    public func alertChanges(after position: Int64, limit: Int) async throws -> [Positioned<AlertChange>] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT seq, alert_id, time_us, actor, action, status, detail FROM alert_history WHERE seq > ? ORDER BY seq LIMIT ?",
+                arguments: [position, limit]
+            ).map(Self.change)
+        }
+    }
+
+    public func alertFeedPosition() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM alert_history") ?? 0 }
+    }
+
+    private static func change(_ row: Row) -> Positioned<AlertChange> {
+        Positioned(
+            position: row[0],
+            item: AlertChange(
+                alertID: row[1], time: Timestamp(microsecondsSinceEpoch: row[2]), actor: row[3],
+                action: AlertAction(rawValue: row[4]) ?? .updated, status: AlertStatus(rawValue: row[5]) ?? .open, detail: row[6]))
     }
 
     public func findings(_ query: FindingQuery, limit: Int, cursor: String?) async throws -> Page<ComplianceFinding> {
