@@ -17,8 +17,7 @@ public enum AnalysisBenchmark {
         var transactions: [ChainTransaction] = []
         transactions.reserveCapacity(count)
         while transactions.count < count { transactions.append(simulator.nextTransaction()) }
-        var tags: [String: [ListedTag]] = [:]
-        for tag in simulator.serviceTags() { tags[tag.address, default: []].append(ListedTag(tag: tag, list: "services", version: 1)) }
+        let tags = ListedTag.byAddress(simulator.serviceTags(), list: "services")
         func pass(_ scorer: RiskScorer?) -> (elapsed: Duration, findings: [String: Int], bands: [RiskBand: Int]) {
             var analyzer = TransactionAnalyzer(scorer: scorer)
             var findings: [String: Int] = [:]
@@ -62,8 +61,7 @@ public enum AnalysisBenchmark {
         let clock = ContinuousClock()
         let started = clock.now
         let scenarios = TypologyScenarios(seed: seed, background: background, perTypology: perTypology)
-        var tags: [String: [ListedTag]] = [:]
-        for tag in scenarios.tags { tags[tag.address, default: []].append(ListedTag(tag: tag, list: "scenario", version: 1)) }
+        let tags = ListedTag.byAddress(scenarios.tags, list: "scenario")
         var injected = Set<String>()
         let labelled = Set(scenarios.labels.map { "\($0.typology.rawValue) \($0.subject)" })
         var benignOnly = TransactionAnalyzer()

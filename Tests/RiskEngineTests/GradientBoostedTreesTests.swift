@@ -82,6 +82,9 @@ import Testing
         let trees = Array(try Data(contentsOf: Self.fixtures.appendingPathComponent("binary-logistic.json")))
         #expect(try RiskModels.load(json: trees) is GradientBoostedTrees)
         #expect(throws: ModelError.self) { try LinearModel(json: trees) }
+        let regression = String(decoding: trees, as: UTF8.self).replacingOccurrences(of: "binary:logistic", with: "reg:squarederror")
+        #expect(throws: ModelError.self, "a regression's margin is no log-odds") { try RiskModels.load(json: Array(regression.utf8)) }
+        #expect(try GradientBoostedTrees(json: Array(regression.utf8)).objective == .squaredError, "the reader itself still reads it")
         #expect(throws: ModelError.self) { try GradientBoostedTrees(json: bytes) }
         var file = try JSONSerialization.jsonObject(with: Data(bytes)) as! [String: Any]
         var learner = file["learner"] as! [String: Any]

@@ -115,7 +115,7 @@ import Testing
 
     @Test(arguments: StoreBackend.available) func feedsResumeAfterAPositionAndUpdatesKeepTheirs(_ backend: StoreBackend) async throws {
         let store = try await backend.open()
-        #expect(try await store.feedPositions() == (0, 0))
+        #expect(try await store.feedPositions() == (0, 0, 0))
         try await store.apply((0..<5).map { TransactionWrite(row($0), addresses: []) })
         let start = try await store.feedPositions().transactions
         let first = try await store.transactions(after: 0, limit: 3)

@@ -19,8 +19,7 @@ import TransactionAnalysis
 
     @Test func everyInjectedTypologyIsFound() {
         let scenarios = TypologyScenarios(seed: 11, background: 3_000, perTypology: 2)
-        var tags: [String: [ListedTag]] = [:]
-        for tag in scenarios.tags { tags[tag.address, default: []].append(ListedTag(tag: tag, list: "scenario", version: 1)) }
+        let tags = ListedTag.byAddress(scenarios.tags, list: "scenario")
         var analyzer = TransactionAnalyzer()
         var found = Set<TypologyScenarios.Label>()
         for first in stride(from: 0, to: scenarios.transactions.count, by: 500) {

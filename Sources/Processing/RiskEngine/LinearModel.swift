@@ -48,10 +48,14 @@ public struct LinearModel: RiskModel {
 }
 
 /// Reads a risk model from XGBoost's JSON format, whichever booster trained it: gradient-boosted trees
-/// (`gbtree`) or a linear model (`gblinear`).
+/// (`gbtree`) or a linear model (`gblinear`). A risk model's margin is log-odds, so its objective must be a
+/// logistic one.
 public enum RiskModels {
     public static func load(json bytes: [UInt8]) throws(ModelError) -> any RiskModel {
         let file = try XGBoostJSON.decode(bytes)
+        guard try file.header().objective.isLogistic else {
+            throw ModelError("objective \(file.learner.objective.name) does not give a probability: a risk model needs a logistic one")
+        }
         switch file.learner.gradientBooster.name {
         case "gblinear": return try LinearModel(file: file)
         default: return try GradientBoostedTrees(file: file)

@@ -116,14 +116,14 @@ final class EventFeed: Sendable {
     /// Where a feed that starts now begins: after what is stored.
     func newest() async throws -> Position {
         let now = try await feed.feedPositions()
-        return Position(transactions: now.transactions, deadLetters: now.deadLetters, alertChanges: try await feed.alertFeedPosition())
+        return Position(transactions: now.transactions, deadLetters: now.deadLetters, alertChanges: now.alertChanges)
     }
 
     /// `position` with its alert changes from now on when it names none.
     func resolved(_ position: Position) async throws -> Position {
         guard position.alertChanges == nil else { return position }
         var resolved = position
-        resolved.alertChanges = try await feed.alertFeedPosition()
+        resolved.alertChanges = try await feed.feedPositions().alertChanges
         return resolved
     }
 

@@ -19,12 +19,10 @@ public protocol StoredFeed: Sendable {
     func transactions(after position: Int64, limit: Int) async throws -> [Positioned<StoredTransaction>]
     /// Dead letters stored after `position`, at most `limit`.
     func deadLetters(after position: Int64, limit: Int) async throws -> [Positioned<DeadLetter>]
-    /// The newest positions: where a feed that starts now begins.
-    func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64)
     /// Every alert's changes kept after `position` (the alert history's `seq`), oldest first, at most `limit`.
     func alertChanges(after position: Int64, limit: Int) async throws -> [Positioned<AlertChange>]
-    /// The newest position of the alert history: where a feed of alerts that starts now begins.
-    func alertFeedPosition() async throws -> Int64
+    /// The newest positions: where a feed that starts now begins.
+    func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64, alertChanges: Int64)
 }
 
 extension SQLiteStore {
@@ -45,11 +43,12 @@ extension SQLiteStore {
         }
     }
 
-    public func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64) {
+    public func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64, alertChanges: Int64) {
         try await pool.read { db in
             (
                 try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM transactions") ?? 0,
-                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM dead_letters") ?? 0
+                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM dead_letters") ?? 0,
+                try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM alert_history") ?? 0
             )
         }
     }

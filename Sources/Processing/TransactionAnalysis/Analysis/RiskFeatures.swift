@@ -14,9 +14,6 @@ public enum RiskFeatures {
             "known_service_payee", "sanctioned_party", "illicit_party", "coinjoin_shape", "coinbase",
         ] + Typology.allCases.map { "rule_\($0.rawValue)" }
 
-    /// The index of the first rule feature.
-    static let firstRule = names.count - Typology.allCases.count
-
     /// The features of `flows`, read with `context` (tags and entities) and `entitySize` (addresses in an
     /// address's cluster), after the detectors reported `hits` on it; `structuring` says what is near the
     /// reporting threshold.
@@ -42,7 +39,7 @@ public enum RiskFeatures {
             Float(log10(1 + paid / unit)),
             input > 0 ? Float(returned / input) : 0,
             paid > 0 ? Float(largest / paid) : 0,
-            flows.recipients.contains { isRound($0.amount.approximateValue, unit: unit) } ? 1 : 0,
+            flows.recipients.contains { ChangeHeuristics.isRound($0.amount, on: flows.chain) } ? 1 : 0,
             threshold > 0 && flows.recipients.contains { (nearThreshold..<threshold).contains($0.amount.approximateValue) } ? 1 : 0,
             Float(log2(1 + Double(flows.senders.map { entitySize($0.address) }.max() ?? 0))),
             Float(Set(flows.recipients.map { context.entity($0.address) }).count),
@@ -55,11 +52,5 @@ public enum RiskFeatures {
         ]
         row += Typology.allCases.map { hits.contains($0) ? 1 : 0 }
         return row
-    }
-
-    /// Whether a payment is a round sum: a whole thousandth of the coin.
-    private static func isRound(_ value: Double, unit: Double) -> Bool {
-        let thousandths = value / (unit / 1_000)
-        return value > 0 && thousandths == thousandths.rounded()
     }
 }

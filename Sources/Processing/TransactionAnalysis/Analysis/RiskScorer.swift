@@ -1,5 +1,6 @@
 import CSICCore
 import Crypto
+import Foundation
 
 /// Scores transactions from their ``RiskFeatures`` with a trained model and the rules they completed: the score
 /// is the model's probability as 0–100, raised to a floor by the most severe rule that hit (a sanctioned
@@ -40,12 +41,13 @@ public struct RiskScorer: Sendable {
 
     /// Assesses each transaction of a batch: `rows` are their features (one after the other), `hits` the rules
     /// each completed.
+    /// One walk of the model per transaction: the contributions give the reasons, and their sum is the margin.
     func assess(_ transactions: [(flows: TransactionFlows, hits: [Detection])], rows: [Float]) -> [RiskAssessment] {
-        let probabilities = model.probabilities(rows)
         let width = RiskFeatures.names.count
         return transactions.enumerated().map { index, transaction in
             let row = Array(rows[index * width..<(index + 1) * width])
             let contributions = model.contributions(row)
+            let probability = 1 / (1 + exp(-Double(contributions.reduce(0, +))))
             let features = (0..<width).filter { contributions[$0] > 0 }.sorted { contributions[$0] > contributions[$1] }.prefix(reasonCount)
             var reasons = features.map {
                 RiskReason(name: RiskFeatures.names[$0], value: Double(row[$0]), contribution: Double(contributions[$0]))
@@ -56,7 +58,6 @@ public struct RiskScorer: Sendable {
                 reasons.append(RiskReason(name: "rule:\(typology.rawValue)", value: nil, contribution: Double(floor)))
             }
             let floor = floors.values.max() ?? 0
-            let probability = probabilities[index]
             return RiskAssessment(
                 chain: transaction.flows.chain, txid: transaction.flows.txid, score: max(floor, Int((probability * 100).rounded())),
                 probability: probability, reasons: reasons, modelVersion: version, assessedAt: transaction.flows.time)

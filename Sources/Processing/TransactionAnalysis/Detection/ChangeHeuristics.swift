@@ -15,10 +15,8 @@ public enum ChangeHeuristics {
         public var confidence: Confidence
     }
 
-    public enum Confidence: String, Sendable, Hashable, Comparable {
+    public enum Confidence: String, Sendable, Hashable {
         case medium, high
-
-        public static func < (lhs: Confidence, rhs: Confidence) -> Bool { lhs == .medium && rhs == .high }
     }
 
     /// The payees of `flows` judged change (not counting `same_address` change, which is never a payee).
@@ -29,7 +27,7 @@ public enum ChangeHeuristics {
         }
         let others = flows.recipients.filter { !payers.contains(context.entity($0.address)) }
         if others.count == 2, flows.chain == .bitcoin {
-            let round = others.map { isRound($0.amount) }
+            let round = others.map { isRound($0.amount, on: flows.chain) }
             if round[0] != round[1] {
                 guesses.append(Guess(output: round[0] ? others[1] : others[0], heuristic: "round_payment", confidence: .medium))
             }
@@ -43,9 +41,13 @@ public enum ChangeHeuristics {
         return flows.recipients.filter { !change.contains($0) }
     }
 
-    /// A whole thousandth of a bitcoin (100,000 satoshi).
-    static func isRound(_ amount: Amount) -> Bool {
-        guard let value = amount.uint64Value, value > 0 else { return false }
-        return value % 100_000 == 0
+    /// Whether `amount` is a round sum: a whole thousandth of the coin (100,000 satoshi; 10¹⁵ wei).
+    static func isRound(_ amount: Amount, on chain: Chain) -> Bool {
+        let zeros = chain == .bitcoin ? 5 : 15
+        if let value = amount.uint64Value {
+            let step: UInt64 = chain == .bitcoin ? 100_000 : 1_000_000_000_000_000
+            return value > 0 && value % step == 0
+        }
+        return amount.decimalString.hasSuffix(String(repeating: "0", count: zeros))
     }
 }

@@ -81,10 +81,6 @@ extension PostgresStore {
             Self.change)
     }
 
-    public func alertFeedPosition() async throws -> Int64 {
-        try await rows("SELECT COALESCE(MAX(seq), 0) FROM alert_history") { try $0[0].decode(Int64.self) }.first ?? 0
-    }
-
     private static func change(_ row: PostgresRandomAccessRow) throws -> Positioned<AlertChange> {
         Positioned(
             position: try row[0].decode(Int64.self),

@@ -74,10 +74,6 @@ extension SQLiteStore {
         }
     }
 
-    public func alertFeedPosition() async throws -> Int64 {
-        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM alert_history") ?? 0 }
-    }
-
     private static func change(_ row: Row) -> Positioned<AlertChange> {
         Positioned(
             position: row[0],

@@ -37,10 +37,13 @@ extension PostgresStore {
         }
     }
 
-    public func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64) {
+    public func feedPositions() async throws -> (transactions: Int64, deadLetters: Int64, alertChanges: Int64) {
         try await rows(
-            "SELECT (SELECT COALESCE(MAX(seq), 0) FROM transactions), (SELECT COALESCE(MAX(seq), 0) FROM dead_letters)"
-        ) { (try $0[0].decode(Int64.self), try $0[1].decode(Int64.self)) }.first ?? (0, 0)
+            """
+            SELECT (SELECT COALESCE(MAX(seq), 0) FROM transactions), (SELECT COALESCE(MAX(seq), 0) FROM dead_letters),
+                (SELECT COALESCE(MAX(seq), 0) FROM alert_history)
+            """
+        ) { (try $0[0].decode(Int64.self), try $0[1].decode(Int64.self), try $0[2].decode(Int64.self)) }.first ?? (0, 0, 0)
     }
 
 }

@@ -11,6 +11,14 @@ public struct ListedTag: Hashable, Sendable, Codable {
         self.list = list
         self.version = version
     }
+
+    /// `tags` as one version of list `list` in force, by address, as ``TagStore/tags(chain:addresses:)`` gives
+    /// them (scenarios and benchmarks that have no store).
+    public static func byAddress(_ tags: [AddressTag], list: String, version: Int = 1) -> [String: [ListedTag]] {
+        var found: [String: [ListedTag]] = [:]
+        for tag in tags { found[tag.address, default: []].append(ListedTag(tag: tag, list: list, version: version)) }
+        return found
+    }
 }
 
 /// Reference data: tag lists (TagPacks, the OFAC SDN list), every imported version kept, the newest version of
