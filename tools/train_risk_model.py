@@ -90,7 +90,7 @@ def main():
     parser.add_argument("--holdout", type=int, default=105, help="the seed scored after training")
     parser.add_argument("--background", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=100)
-    parser.add_argument("--name", default="scenario-gbtree-1")
+    parser.add_argument("--name", default="scenario-gbtree-2")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         parts = [features(args.binary, int(seed), args.background, directory) for seed in args.seeds.split(",")]

@@ -193,6 +193,49 @@ import TransactionAnalysis
                 exchange
             ).isEmpty)
     }
+
+    /// What others did not surely pay in or out does not count: a receipt that may be the payer's own change (one
+    /// of two payees, neither judged change), a withdrawal from a known service, and a payment out beside a payee
+    /// that may be the mule's change.
+    @Test func whatIsNotSurelyPaidDoesNotPassThrough() {
+        let parameters = PassThroughDetector.Parameters(windowSeconds: 600, minRatio: 0.9, minAmount: [.bitcoin: 900])
+        var ownChange = PassThroughDetector(parameters)
+        #expect(
+            run(
+                &ownChange,
+                [
+                    pay("in", from: [("v", 1_500)], to: [("shop", 423), ("m", 1_067)], at: 0),
+                    pay("out", from: [("m", 1_067)], to: [("b", 1_060)], at: 60),
+                ]
+            ).isEmpty)
+        var withdrawal = PassThroughDetector(parameters)
+        let exchange = DetectionContext(tags: ["hot": [listed("hot", .exchange)]])
+        #expect(
+            run(
+                &withdrawal,
+                [pay("in", from: [("hot", 5_000)], to: [("m", 1_000)], at: 0), pay("out", from: [("m", 1_000)], to: [("b", 990)], at: 60)],
+                exchange
+            ).isEmpty)
+        var twoPayees = PassThroughDetector(parameters)
+        #expect(
+            run(
+                &twoPayees,
+                [
+                    pay("in", from: [("v", 1_000)], to: [("m", 1_000)], at: 0),
+                    pay("out", from: [("m", 1_000)], to: [("b", 523), ("c", 467)], at: 60),
+                ]
+            ).isEmpty)
+        // The same receipt with the victim's change decided (a round payment) passes through.
+        var decided = PassThroughDetector(PassThroughDetector.Parameters(windowSeconds: 600, minRatio: 0.9, minAmount: [.bitcoin: 90_000]))
+        #expect(
+            run(
+                &decided,
+                [
+                    pay("in", from: [("v", 250_000)], to: [("m", 100_000), ("v2", 149_123)], at: 0),
+                    pay("out", from: [("m", 100_000)], to: [("b", 99_000)], at: 60),
+                ]
+            ).map(\.typology) == [.passThrough])
+    }
 }
 
 @Suite struct ChangeHeuristicsTests {
@@ -215,6 +258,21 @@ import TransactionAnalysis
         ] {
             #expect(ChangeHeuristics.change(of: undecided, DetectionContext()).isEmpty)
             #expect(ChangeHeuristics.payments(of: undecided, DetectionContext()) == undecided.recipients)
+        }
+    }
+
+    /// Undecided payees are each possibly the change, but never a known service; decided transactions, a single
+    /// payee and Ethereum have none.
+    @Test func undecidedPayeesArePossibleChangeButNotKnownServices() {
+        let undecided = pay("t", from: [("a", 1_000_000)], to: [("b", 300_123), ("c", 690_123), ("x", 5_000)], at: 0)
+        let exchange = DetectionContext(tags: ["x": [listed("x", .exchange)]])
+        #expect(ChangeHeuristics.possibleChange(of: undecided, exchange).map(\.address) == ["b", "c"])
+        for decided in [
+            pay("t", from: [("a", 1_000_000)], to: [("b", 300_000), ("c", 690_123)], at: 0),
+            pay("t", from: [("a", 1_000_000)], to: [("b", 990_000)], at: 0),
+            pay("t", from: [("a", 1_000_000)], to: [("b", 300_123), ("c", 690_123)], at: 0, chain: .ethereum),
+        ] {
+            #expect(ChangeHeuristics.possibleChange(of: decided, DetectionContext()).isEmpty)
         }
     }
 }

@@ -35,7 +35,8 @@ func peel(_ txid: String, spending previous: String, input: UInt64, peel: UInt64
         #expect(detections.first?.evidence["hops"] == "5")
     }
 
-    /// Near misses: four hops; peels too large to be peels; a broken link (the remainder not spent).
+    /// Near misses: four hops; peels too large to be peels; a broken link (the remainder not spent); a hop that
+    /// pays the rest back to the address it spends from.
     @Test func nearMissesAreNotPeelChains() {
         var short = PeelChainDetector(PeelChainDetector.Parameters(minLength: 5))
         #expect(run(&short, chain(4)).isEmpty)
@@ -45,6 +46,10 @@ func peel(_ txid: String, spending previous: String, input: UInt64, peel: UInt64
         var flows = chain(6)
         flows[3].spentOutputs = ["elsewhere:0"]
         #expect(run(&broken, flows).isEmpty)
+        var inPlace = PeelChainDetector(PeelChainDetector.Parameters(minLength: 5))
+        var reused = chain(6)
+        reused[2].change = [reused[2].recipients.removeLast()]
+        #expect(run(&inPlace, reused).isEmpty)
     }
 
     @Test func aRevertedHopBreaksTheChain() {

@@ -36,7 +36,7 @@ public struct ChainSimulator: Sendable {
     ///   - start: the time of the first simulated block.
     ///   - transactionsPerBlock: transactions per simulated block (mainnet: ~3,000).
     ///   - liveClock: stamp blocks with the wall clock instead of simulated time (ids stay deterministic).
-    public init(seed: UInt64, start: Timestamp, transactionsPerBlock: Int = 2_500, users: Int = 20_000, liveClock: Bool = false) {
+    public init(seed: UInt64, start: Timestamp, transactionsPerBlock: Int = 2_500, users: Int = 100_000, liveClock: Bool = false) {
         world = ChainWorld(seed: seed, users: users)
         rng = SplitMix64(seed: seed)
         self.transactionsPerBlock = transactionsPerBlock

@@ -41,6 +41,16 @@ public enum ChangeHeuristics {
         return flows.recipients.filter { !change.contains($0) }
     }
 
+    /// The payees of `flows` that could still be the payer's change: on Bitcoin, when two payees or more are left
+    /// and no heuristic judged one of them change, each one that is not a known service (a wallet pays its change
+    /// to itself, never to an exchange); otherwise none. A detector that must know what others surely paid or
+    /// received reads these as undecided.
+    public static func possibleChange(of flows: TransactionFlows, _ context: DetectionContext) -> [Flow] {
+        let payments = payments(of: flows, context)
+        guard flows.chain == .bitcoin, payments.count > 1, payments.count == flows.recipients.count else { return [] }
+        return payments.filter { !context.isKnownService($0.address) }
+    }
+
     /// Whether `amount` is a round sum: a whole thousandth of the coin (100,000 satoshi; 10¹⁵ wei).
     static func isRound(_ amount: Amount, on chain: Chain) -> Bool {
         let zeros = chain == .bitcoin ? 5 : 15

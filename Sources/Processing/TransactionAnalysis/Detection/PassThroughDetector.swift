@@ -1,9 +1,12 @@
 import CSICCore
 
 /// `pass_through`: an address that pays out what other entities paid into it within a short window — at least
-/// `minRatio` of it and no more than it, at least `minAmount` (a money mule, a layering hop; an owner spending older funds with the
-/// new pays out more than came in). Change returned to the payer does not count as paid out; known services
-/// (whose trade is to pass funds on) are not subjects.
+/// `minRatio` of it and no more than it, at least `minAmount` (a money mule, a layering hop; an owner spending older
+/// funds with the new pays out more than came in). Only what the payer surely paid to others counts as paid out
+/// (``paidOut(_:_:)``), and only what others surely paid as paid in: an output that is or could be a payer's
+/// change (``ChangeHeuristics/possibleChange(of:_:)``) is neither, and neither is a withdrawal from a known service
+/// (the customer moving their own funds). Known services (whose trade is
+/// to pass funds on) are not subjects.
 public struct PassThroughDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
         public var windowSeconds: Int64
@@ -36,7 +39,7 @@ public struct PassThroughDetector: TypologyDetector {
         if flows.senders.count == 1, let sender = flows.senders.first, !context.isKnownService(sender.address), flows.paidTotal > .zero {
             let recent = receipts.recent(for: sender.address, at: flows.time)
             let received = recent.reduce(Amount.zero) { $0 + $1.amount }
-            let spent = ChangeHeuristics.payments(of: flows, context).reduce(Amount.zero) { $0 + $1.amount }
+            let spent = Self.paidOut(flows, context)
             if received > .zero, spent <= received, spent >= parameters.minAmount[flows.chain] ?? .zero,
                 spent.approximateValue >= parameters.minRatio * received.approximateValue,
                 receipts.mayReport(sender.address, at: flows.time)
@@ -54,12 +57,22 @@ public struct PassThroughDetector: TypologyDetector {
                         ]))
             }
         }
-        let payer = flows.senders.first.map { context.entity($0.address) } ?? "coinbase"
-        for recipient in flows.recipients where !context.isKnownService(recipient.address) {
+        guard let first = flows.senders.first, !context.isKnownService(first.address) else { return detections }
+        let payer = context.entity(first.address)
+        let undecided = Set(ChangeHeuristics.possibleChange(of: flows, context))
+        for recipient in ChangeHeuristics.payments(of: flows, context)
+        where !context.isKnownService(recipient.address) && !undecided.contains(recipient) {
             receipts.append(
                 Contact(time: flows.time, txid: flows.txid, counterparty: payer, amount: recipient.amount), for: recipient.address)
         }
         return detections
+    }
+
+    /// What the payer surely paid to others: its payments, less the largest one that could still be its change.
+    static func paidOut(_ flows: TransactionFlows, _ context: DetectionContext) -> Amount {
+        let total = ChangeHeuristics.payments(of: flows, context).reduce(Amount.zero) { $0 + $1.amount }
+        guard let possibleChange = ChangeHeuristics.possibleChange(of: flows, context).map(\.amount).max() else { return total }
+        return total.subtracting(possibleChange) ?? .zero
     }
 
     public mutating func revert(_ flows: TransactionFlows, _ context: DetectionContext) {

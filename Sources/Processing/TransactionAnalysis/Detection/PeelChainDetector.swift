@@ -2,7 +2,9 @@ import CSICCore
 
 /// `peel_chain` (Bitcoin): a large amount walked down a chain of transactions, each spending the previous
 /// one's remainder, paying a small "peel" (at most `maxPeelRatio` of what it spends) to someone else and the
-/// rest to a new address. Reported once per chain, when it reaches `minLength` hops.
+/// rest to a new address. A hop that pays the rest back to the address it spends from is a wallet spending its
+/// own change in place, not a chain walking down: it is not a hop. Reported once per chain, when it reaches
+/// `minLength` hops.
 public struct PeelChainDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
         public var minLength: Int
@@ -41,7 +43,7 @@ public struct PeelChainDetector: TypologyDetector {
     }
 
     public mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection] {
-        guard flows.chain == .bitcoin, flows.spentOutputs.count == 1, flows.outputCount == 2, flows.recipients.count >= 1,
+        guard flows.chain == .bitcoin, flows.spentOutputs.count == 1, flows.outputCount == 2, flows.recipients.count == 2,
             let sender = flows.senders.first, let remainder = flows.largestOutput
         else { return [] }
         let input = flows.inputTotal.approximateValue
