@@ -262,8 +262,8 @@ let package = Package(
         .target(
             name: "CSICBenchmarks",
             dependencies: [
-                "APIGateway", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog", "RiskEngine",
-                "Simulation", "Storage", "StreamRuntime", "TransactionAnalysis",
+                "APIGateway", "AlertService", "AuditTrail", "BlockchainAdapters", "CSICCore", "CSICPlatform", "CSICProtos", "EventLog",
+                "RiskEngine", "Simulation", "Storage", "StreamRuntime", "TransactionAnalysis",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -9,8 +9,11 @@ import TransactionAnalysis
 /// own writes (what the pipeline does after the log), for `csic bench api`. A store that already holds
 /// `count` transactions is used as it is.
 enum APIStoreFill {
-    /// Adds transactions until `store` holds at least `count`; prints progress to `progress`.
-    static func fill(_ store: any PlatformStore, to count: Int, progress: (Int) -> Void) async throws {
+    /// Adds transactions until `store` holds at least `count`; prints progress to `progress`; shows every written
+    /// batch to `written`.
+    static func fill(
+        _ store: any PlatformStore, to count: Int, progress: (Int) -> Void, written: ([TransactionWrite]) -> Void = { _ in }
+    ) async throws {
         var stored = try await store.transactionCount()
         guard stored < count else { return }
         // A seed per starting count: a store filled in several runs gets new transactions each time.
@@ -30,6 +33,7 @@ enum APIStoreFill {
             }
             let output = try await engine.process(records)
             try await store.apply(output.effects)
+            written(output.effects)
             stored = try await store.transactionCount()
             progress(stored)
         }

@@ -4,7 +4,6 @@ import EventLog
 import Simulation
 import Storage
 import StreamRuntime
-import Synchronization
 import TransactionAnalysis
 
 /// `csic bench pipeline`: chain simulator -> `transactions` log -> transaction engine -> store, all durable
@@ -22,6 +21,18 @@ public enum PipelineBenchmark {
             switch self {
             case .sqlite: "sqlite"
             case .postgres: "postgres"
+            }
+        }
+
+        /// Opens the store: SQLite under `directory` (`synchronous=FULL`), or the scratch schema, which is also
+        /// returned to be dropped afterwards.
+        public func open(in directory: String) async throws -> (store: any PlatformStore, scratchSchema: PostgresStore?) {
+            switch self {
+            case .sqlite: return (try SQLiteStore(path: "\(directory)/store/csic.sqlite", durability: .full), nil)
+            case .postgres(var settings):
+                settings.schema = "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+                let opened = try await PostgresStore.open(settings)
+                return (opened, opened)
             }
         }
     }
@@ -56,37 +67,19 @@ public enum PipelineBenchmark {
             case .embedded: try EmbeddedEventLog(directory: "\(scratch.path)/log", options: EmbeddedLogOptions(fsync: .everyBatch))
             case .other(_, let open): try await open()
             }
-        let store: any PlatformStore
-        var scratchSchema: PostgresStore?
-        switch backend {
-        case .sqlite: store = try SQLiteStore(path: "\(scratch.path)/store/csic.sqlite", durability: .full)
-        case .postgres(var settings):
-            settings.schema = "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-            let opened = try await PostgresStore.open(settings)
-            (store, scratchSchema) = (opened, opened)
-        }
+        let (store, scratchSchema) = try await backend.open(in: scratch.path)
         try await log.createPlatformTopics(partitions: 4)
-        let processed = Atomic<Int>(0)
-        let histogram = Mutex(LatencyHistogram())
+        let tally = StreamTally()
         let processor = StreamProcessor(
-            engine: TransactionEngine(), log: log, store: store,
-            settings: StreamSettings(pollTimeout: .milliseconds(50))
-        ) { report in
-            processed.add(report.records, ordering: .relaxed)
-            histogram.withLock { histogram in
-                for latency in report.latenciesMicroseconds { histogram.record(microseconds: latency) }
-            }
-        }
+            engine: TransactionEngine(), log: log, store: store, settings: StreamSettings(pollTimeout: .milliseconds(50)),
+            observer: tally.observe)
         let engineTask = Task { try await processor.run() }
         var simulator = ChainSimulator(seed: 42, start: Timestamp(secondsSinceEpoch: 1_767_225_600))
         // One record through the whole pipeline before the clock starts: a Kafka consumer group takes seconds to
         // form its first generation, which is start-up, not throughput. Not counted below.
         let warmUp = simulator.next()
         _ = try await log.append(.transactions, records: [ProducerRecord(key: warmUp.recordKey, value: warmUp.serializedProto())])
-        let warmDeadline = ContinuousClock.now.advanced(by: .seconds(120))
-        while processed.load(ordering: .relaxed) < 1, ContinuousClock.now < warmDeadline { try await Task.sleep(for: .milliseconds(10)) }
-        processed.store(0, ordering: .relaxed)
-        histogram.withLock { $0 = LatencyHistogram() }
+        try await tally.warmUp(within: .seconds(120))
         let clock = ContinuousClock()
         let started = clock.now
         let deadline = started.advanced(by: duration)
@@ -95,7 +88,7 @@ public enum PipelineBenchmark {
             if let rate {
                 try await Task.sleep(until: started.advanced(by: .seconds(Double(produced) / rate)), clock: clock)
             }
-            while produced - processed.load(ordering: .relaxed) > maxBacklog, clock.now < deadline {
+            while produced - tally.processed > maxBacklog, clock.now < deadline {
                 try await Task.sleep(for: .milliseconds(1))
             }
             var records: [ProducerRecord] = []
@@ -116,7 +109,7 @@ public enum PipelineBenchmark {
         try await scratchSchema?.dropScratchSchema()
         let name = ["pipeline", logBackend.name == "embedded" ? nil : logBackend.name, backend.name == "sqlite" ? nil : backend.name]
         return BenchmarkResult(
-            name: name.compactMap { $0 }.joined(separator: "."), records: stored, duration: elapsed, latency: histogram.withLock { $0 },
+            name: name.compactMap { $0 }.joined(separator: "."), records: stored, duration: elapsed, latency: tally.latency,
             parameters: [
                 "log": logBackend.name, "store": backend.name, "store_bytes": "\(bytes)",
                 "load": rate.map { "open loop, \($0) transactions/s offered" } ?? "closed loop",

@@ -13,15 +13,15 @@ import RiskEngine
 /// `csic bench <name>`: measured figures for one workload.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure one workload: log, pipeline, stages, parse, audit, api, clustering, model, analysis, detection.")
+        abstract: "Measure one workload: log, pipeline, stages, parse, audit, api, clustering, model, analysis, detection, alerts, paths.")
 
     enum Name: String, ExpressibleByArgument, CaseIterable {
-        case log, pipeline, stages, parse, audit, api, clustering, model, analysis, detection
+        case log, pipeline, stages, parse, audit, api, clustering, model, analysis, detection, alerts, paths
     }
 
     @Argument(
         help:
-            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries), clustering (multi-input clustering), model (gradient-boosted tree scoring), analysis (clustering and every typology detector), detection (precision and recall per typology on a labelled scenario set from --seed)."
+            "The workload: log, pipeline, stages (each pipeline stage alone), parse (Bitcoin blocks), audit (the audit log), api (authenticated HTTP queries), clustering (multi-input clustering), model (gradient-boosted tree scoring), analysis (clustering and every typology detector), detection (precision and recall per typology on a labelled scenario set from --seed), alerts (findings appended to the alert service's alerts stored), paths (the path search over a filled store)."
     )
     var name: Name
     @Option(help: "Seconds to measure.") var duration: Double = 10
@@ -39,11 +39,13 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "audit: entries per segment file before it is sealed.") var segmentEntries: UInt64 = AuditDefaults.segmentEntries
     @Option(
         name: .customLong("data-dir"),
-        help: "audit, api: keep the log (audit) or the platform's data (api: a store filled once, reused) here (default: a temporary one).")
+        help:
+            "audit, api, paths: keep the log (audit) or the platform's data (api, paths: a store filled once, reused) here (default: a temporary one)."
+    )
     var dataDirectory: String?
     @Option(
         help:
-            "api: transactions in the store (added when it holds fewer); clustering, analysis: transactions applied (default 500,000); detection: benign background transactions (default 100,000)."
+            "api, paths: transactions in the store (added when it holds fewer; default 10,000,000 for api, 7,000,000 — about 10 million addresses — for paths); clustering, analysis: transactions applied (default 500,000); detection: benign background transactions (default 100,000)."
     )
     var transactions: Int?
     @Option(help: "detection: the seed of the scenario set (use one never used for tuning).") var seed: UInt64 = 20_261_206
@@ -52,14 +54,16 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("export-features"), help: "detection: write every transaction's risk features and label here (CSV).")
     var exportFeatures: String?
     @Option(help: "api: concurrent HTTP connections.") var connections: Int = 100
+    @Option(help: "paths: queries of each class.") var queries: Int = 200
     @Option(name: .customLong("window-hours"), help: "api: the time range of the filtered query.") var windowHours: Double = 1
     @Option(
         help:
-            "api: requests per second offered to each query class; pipeline: transactions per second offered (open loop); default: as fast as answered."
+            "api: requests per second offered to each query class; pipeline: transactions per second offered (open loop); default: as fast as answered; alerts: findings per second offered (default 1,000)."
     )
     var rate: Double?
     @Flag(help: "audit: print `acknowledged N` after each durable batch.") var progress = false
-    @Option(help: "pipeline, api: the configuration file whose store (store.backend, store.postgres) is measured.") var config: String?
+    @Option(help: "pipeline, api, alerts: the configuration file whose store (store.backend, store.postgres) is measured.")
+    var config: String?
     @Flag(help: "pipeline: measure SQLite and the configured PostgreSQL server one after the other in this run.") var compare = false
     @Flag(help: "pipeline: the log is librdkafka's mock cluster (3 brokers, csic-kafka-mock beside csic; Kafka trait).")
     var kafkaMock = false
@@ -79,6 +83,8 @@ struct Bench: AsyncParsableCommand {
                     AnalysisBenchmark.analysis(
                         transactions: transactions ?? 500_000, scorer: try TransactionAnalysisComponent(.empty("analysis")).scorer)
                 ]
+            case .alerts: [try await alerts()]
+            case .paths: try await paths()
             case .detection:
                 [
                     try AnalysisBenchmark.detection(
@@ -129,6 +135,23 @@ struct Bench: AsyncParsableCommand {
                 try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog, rate: rate, log: log, store: store))
         }
         return results
+    }
+
+    /// The path search on a SQLite store under `--data-dir` (filled once, reused) or a scratch one.
+    private func paths() async throws -> [BenchmarkResult] {
+        let scratch = dataDirectory == nil ? try ScratchDirectory(prefix: "csic-bench-paths") : nil
+        defer { scratch?.remove() }
+        let (store, _) = try await PipelineBenchmark.Store.sqlite.open(in: dataDirectory ?? scratch!.path)
+        return try await PathBenchmark.run(store: store, transactions: transactions ?? 7_000_000, queries: queries) { line in
+            FileHandle.standardError.write(Data("\(line)\n".utf8))
+        }
+    }
+
+    private func alerts() async throws -> BenchmarkResult {
+        let configuration = try await ConfigurationLoader.load(file: config, environment: ProcessInfo.processInfo.environment).platform
+        return try await AlertBenchmark.run(
+            duration: .seconds(duration), rate: rate ?? 1_000,
+            store: configuration.storeBackend == .postgres ? .postgres(configuration.storePostgres) : .sqlite)
     }
 
     /// The Kafka log of the configuration, or a mock cluster started for each run (`--kafka-mock`).

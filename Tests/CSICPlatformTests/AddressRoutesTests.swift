@@ -13,8 +13,9 @@ import Storage
 import Testing
 import TransactionAnalysis
 
-/// `/api/v1/addresses/{address}` and `/api/v1/entities/{id}` on the platform's stores: tags, entity, first and
-/// last seen, risk, findings; an entity's addresses; bad and unknown addresses and entities refused.
+/// `/api/v1/addresses/{address}`, `/api/v1/entities/{id}` and `/api/v1/paths` on the platform's stores: tags,
+/// entity, first and last seen, risk, findings; an entity's addresses; the flow of funds between two addresses;
+/// bad and unknown addresses, entities and bounds refused.
 @Suite struct AddressRoutesTests {
     static let (payer, coPayer, payee, next, unseen) = (
         "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0",
@@ -110,8 +111,24 @@ import TransactionAnalysis
                 #expect((body["addresses"] as? [[String: Any]])?.map { $0["address"] as? String } == [Self.payer])
                 #expect(body["next_cursor"] is String, "a page at a time")
             }
+            try await client.execute(uri: "/api/v1/paths?from=\(Self.coPayer)&to=\(Self.next)", method: .get, headers: headers) {
+                response in
+                let body = json(response.body)
+                #expect(response.status == .ok && body["found"] as? Bool == true && body["max_depth"] as? Int == 7)
+                let hops = body["hops"] as? [[String: Any]]
+                #expect(hops?.map { $0["txid"] as? String } == [paid.txid, passedOn.txid])
+                #expect(hops?.map { $0["to"] as? String } == [Self.payee, Self.next])
+            }
+            try await client.execute(uri: "/api/v1/paths?from=\(Self.next)&to=\(Self.payer)", method: .get, headers: headers) { response in
+                let body = json(response.body)
+                #expect(response.status == .ok && body["found"] as? Bool == false && body["hops"] == nil, "funds do not flow back")
+            }
             for (uri, status, code) in [
-                ("/api/v1/addresses/not-an-address", HTTPResponse.Status.badRequest, "invalid_address"),
+                ("/api/v1/paths?to=\(Self.next)", HTTPResponse.Status.badRequest, "invalid_parameter"),
+                ("/api/v1/paths?from=\(Self.payer)&to=nope", .badRequest, "invalid_parameter"),
+                ("/api/v1/paths?from=\(Self.payer)&to=\(Self.next)&max_depth=8", .badRequest, "invalid_parameter"),
+                ("/api/v1/paths?from=\(Self.payer)&to=\(Self.next)&max_degree=0", .badRequest, "invalid_parameter"),
+                ("/api/v1/addresses/not-an-address", .badRequest, "invalid_address"),
                 ("/api/v1/addresses/\(Self.payee)?chain=ethereum", .badRequest, "invalid_address"),
                 ("/api/v1/addresses/\(Self.unseen)", .notFound, "not_found"),
                 ("/api/v1/entities/entity:x", .badRequest, "invalid_entity"),

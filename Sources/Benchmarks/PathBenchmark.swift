@@ -1,0 +1,100 @@
+import CSICCore
+import Simulation
+import Storage
+
+/// `csic bench paths`: the path search of `GET /api/v1/paths` (``PathSearch`` over ``FundsGraph``) on a store
+/// filled with simulated transactions (``APIStoreFill``), one query at a time. Two classes of query: pairs joined by
+/// a flow of 1 to 7 payments (a random walk of that many steps backwards along payments received, from a recent
+/// payee; the search may find a shorter flow), and pairs of addresses drawn at random (mostly unjoined: the search
+/// runs out of depth, frontier or budget), the latter also with ten times the degree limit.
+public enum PathBenchmark {
+    public static func run(
+        store: any PlatformStore, transactions: Int, queries: Int = 200, maxDepth: Int = 7, maxDegree: Int = 100,
+        progress: (String) -> Void
+    ) async throws -> [BenchmarkResult] {
+        var addresses = Set<Int>()
+        let before = try await store.transactionCount()
+        try await APIStoreFill.fill(store, to: transactions) {
+            progress("stored \($0) transactions")
+        } written: { writes in
+            for write in writes { for address in write.addresses { addresses.insert(address.hashValue) } }
+        }
+        let graph = FundsGraph(store: store, chain: .bitcoin, maxDegree: maxDegree)
+        var rng = SplitMix64(seed: 77)
+        let recent = try await recentTransactions(store, count: 5_000)
+        var joined: [(String, String)] = []
+        var attempts = 0
+        while joined.count < queries, attempts < queries * 20 {
+            attempts += 1
+            let payees = recent[Int(rng.next() % UInt64(recent.count))].outputs.compactMap(\.address)
+            guard let end = payees.randomElement(using: &rng) else { continue }
+            var start: String? = end
+            for _ in 0..<(1 + Int(rng.next() % UInt64(maxDepth))) {
+                guard let current = start else { break }
+                start = try await graph.neighbours(of: current, .incoming)?.randomElement(using: &rng)?.address
+            }
+            // A walk that ran out of stored payers before its length, or that ends at a hub (never expanded), is
+            // drawn again.
+            if let start, start != end, try await graph.neighbours(of: start, .outgoing) != nil { joined.append((start, end)) }
+        }
+        let drawn = (0..<queries).compactMap { _ -> (String, String)? in
+            let payer = recent[Int(rng.next() % UInt64(recent.count))].inputs.compactMap(\.address).first
+            let payee = recent[Int(rng.next() % UInt64(recent.count))].outputs.compactMap(\.address).first
+            return payer.flatMap { from in payee.map { (from, $0) } }
+        }
+        let parameters = [
+            "transactions": "\(try await store.transactionCount())",
+            "addresses": before == 0 ? "\(addresses.count)" : "unknown (the store held \(before) transactions before this run)",
+            "max_depth": "\(maxDepth)", "max_degree": "\(maxDegree)",
+            "budget": "\(PathSearch(maxDepth: maxDepth).budget) addresses or 1.5 s",
+            "unit": "queries", "latency": "one path search, sequential",
+        ]
+        // The random pairs again with ten times the degree limit: busy addresses expanded, wider frontiers.
+        let wide = FundsGraph(store: store, chain: .bitcoin, maxDegree: maxDegree * 10)
+        return [
+            try await measure("paths.joined", joined, graph, maxDepth: maxDepth, parameters: parameters),
+            try await measure("paths.random", drawn, graph, maxDepth: maxDepth, parameters: parameters),
+            try await measure(
+                "paths.random_wide", drawn, wide, maxDepth: maxDepth,
+                parameters: parameters.merging(["max_degree": "\(maxDegree * 10)"]) { $1 }),
+        ]
+    }
+
+    /// The newest `count` stored transactions (Bitcoin), decoded.
+    private static func recentTransactions(_ store: any PlatformStore, count: Int) async throws -> [ChainTransaction] {
+        var found: [ChainTransaction] = []
+        var cursor: String?
+        repeat {
+            let page = try await store.transactions(TransactionQuery(chain: .bitcoin), limit: 1_000, cursor: cursor)
+            found += page.items.compactMap { StoredTransaction.event(payload: $0.payload) }
+            cursor = page.nextCursor
+        } while cursor != nil && found.count < count
+        return found.filter { !$0.inputs.compactMap(\.address).isEmpty }
+    }
+
+    private static func measure(
+        _ name: String, _ pairs: [(String, String)], _ graph: FundsGraph, maxDepth: Int, parameters: [String: String]
+    ) async throws -> BenchmarkResult {
+        var latency = LatencyHistogram()
+        var (found, truncated, expanded, hops) = (0, 0, 0, 0)
+        let clock = ContinuousClock()
+        let started = clock.now
+        for (from, to) in pairs {
+            let began = clock.now
+            let result = try await PathSearch(maxDepth: maxDepth, timeLimit: .milliseconds(1_500)).search(from: from, to: to) {
+                try await graph.neighbours(of: $0, $1)
+            }
+            latency.record(microseconds: Int64((clock.now - began).seconds * 1_000_000))
+            if let path = result.path { (found, hops) = (found + 1, hops + path.count) }
+            if result.truncated { truncated += 1 }
+            expanded += result.expanded
+        }
+        var measured = parameters
+        measured["queries"] = "\(pairs.count)"
+        measured["found"] = "\(found)"
+        measured["mean_hops_found"] = found == 0 ? "0" : String(format: "%.2f", Double(hops) / Double(found))
+        measured["stopped_at_budget_or_time"] = "\(truncated)"
+        measured["mean_expanded"] = pairs.isEmpty ? "0" : "\(expanded / pairs.count)"
+        return BenchmarkResult(name: name, records: pairs.count, duration: clock.now - started, latency: latency, parameters: measured)
+    }
+}
