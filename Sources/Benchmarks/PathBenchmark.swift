@@ -22,6 +22,8 @@ public enum PathBenchmark {
         let graph = FundsGraph(store: store, chain: .bitcoin, maxDegree: maxDegree)
         var rng = SplitMix64(seed: 77)
         let recent = try await recentTransactions(store, count: 5_000)
+        guard !recent.isEmpty else { throw BenchmarkError.noSample }
+        let search = PathSearch(maxDepth: maxDepth)
         var joined: [(String, String)] = []
         var attempts = 0
         while joined.count < queries, attempts < queries * 20 {
@@ -46,16 +48,16 @@ public enum PathBenchmark {
             "transactions": "\(try await store.transactionCount())",
             "addresses": before == 0 ? "\(addresses.count)" : "unknown (the store held \(before) transactions before this run)",
             "max_depth": "\(maxDepth)", "max_degree": "\(maxDegree)",
-            "budget": "\(PathSearch(maxDepth: maxDepth).budget) addresses or 1.5 s",
+            "budget": "\(search.budget) addresses or \(search.timeLimit.map { "\($0)" } ?? "no time limit")",
             "unit": "queries", "latency": "one path search, sequential",
         ]
         // The random pairs again with ten times the degree limit: busy addresses expanded, wider frontiers.
         let wide = FundsGraph(store: store, chain: .bitcoin, maxDegree: maxDegree * 10)
         return [
-            try await measure("paths.joined", joined, graph, maxDepth: maxDepth, parameters: parameters),
-            try await measure("paths.random", drawn, graph, maxDepth: maxDepth, parameters: parameters),
+            try await measure("paths.joined", joined, graph, search, parameters: parameters),
+            try await measure("paths.random", drawn, graph, search, parameters: parameters),
             try await measure(
-                "paths.random_wide", drawn, wide, maxDepth: maxDepth,
+                "paths.random_wide", drawn, wide, search,
                 parameters: parameters.merging(["max_degree": "\(maxDegree * 10)"]) { $1 }),
         ]
     }
@@ -73,7 +75,7 @@ public enum PathBenchmark {
     }
 
     private static func measure(
-        _ name: String, _ pairs: [(String, String)], _ graph: FundsGraph, maxDepth: Int, parameters: [String: String]
+        _ name: String, _ pairs: [(String, String)], _ graph: FundsGraph, _ search: PathSearch, parameters: [String: String]
     ) async throws -> BenchmarkResult {
         var latency = LatencyHistogram()
         var (found, truncated, expanded, hops) = (0, 0, 0, 0)
@@ -81,7 +83,7 @@ public enum PathBenchmark {
         let started = clock.now
         for (from, to) in pairs {
             let began = clock.now
-            let result = try await PathSearch(maxDepth: maxDepth, timeLimit: .milliseconds(1_500)).search(from: from, to: to) {
+            let result = try await search.search(from: from, to: to) {
                 try await graph.neighbours(of: $0, $1)
             }
             latency.record(microseconds: Int64((clock.now - began).seconds * 1_000_000))

@@ -114,6 +114,11 @@ extension Request {
         return text
     }
 
+    /// The `chain` query parameter, or when absent the chain `address` is written for (`0x…`: Ethereum).
+    func chainParameter(defaultingFor address: String) throws -> Chain {
+        try textParameter("chain").map { try caseNamed($0, field: "chain") as Chain } ?? (address.hasPrefix("0x") ? .ethereum : .bitcoin)
+    }
+
     /// An RFC 3339 time query parameter, or `nil` when absent.
     func timeParameter(_ name: String) throws -> Timestamp? {
         guard let text = try textParameter(name) else { return nil }

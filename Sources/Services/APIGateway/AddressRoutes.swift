@@ -37,9 +37,7 @@ public struct AddressRoutes: APIRoutes {
                 response: .reference("Address")
             ) { request, context in
                 let text = try context.parameters.require("address")
-                let chain =
-                    try request.textParameter("chain").map { try caseNamed($0, field: "chain") as Chain }
-                    ?? (text.hasPrefix("0x") ? .ethereum : .bitcoin)
+                let chain = try request.chainParameter(defaultingFor: text)
                 guard text.utf8.count <= 200, let address = chain.normalizedAddress(text) else {
                     throw APIError(.badRequest, code: "invalid_address", message: "not a \(chain.rawValue) address")
                 }

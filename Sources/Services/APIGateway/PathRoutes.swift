@@ -5,12 +5,9 @@ import Storage
 /// `/api/v1/paths`: how funds could have gone from one address to another — the shortest chain of payments
 /// of at most `max_depth` hops (up to 7) through the stored transactions, found by a bounded bidirectional
 /// search (``PathSearch``) that does not expand hubs (addresses with more than `max_degree` transactions) and
-/// stops, saying so, after 20,000 addresses or 1.5 s.
+/// stops, saying so, at the search's default bounds (20,000 addresses or 1.5 s).
 public struct PathRoutes: APIRoutes {
     let transactions: any TransactionStore
-
-    /// The most addresses one search expands, and how long it may take.
-    static let (budget, timeLimit) = (20_000, Duration.milliseconds(1_500))
 
     public init(transactions: any TransactionStore) {
         self.transactions = transactions
@@ -34,9 +31,7 @@ public struct PathRoutes: APIRoutes {
             ) { request, _ in
                 guard let fromText = try request.textParameter("from") else { throw APIError.invalid("from", "from is required") }
                 guard let toText = try request.textParameter("to") else { throw APIError.invalid("to", "to is required") }
-                let chain =
-                    try request.textParameter("chain").map { try caseNamed($0, field: "chain") as Chain }
-                    ?? (fromText.hasPrefix("0x") ? .ethereum : .bitcoin)
+                let chain = try request.chainParameter(defaultingFor: fromText)
                 guard let from = chain.normalizedAddress(fromText) else {
                     throw APIError.invalid("from", "from is not a \(chain.rawValue) address")
                 }
@@ -46,7 +41,7 @@ public struct PathRoutes: APIRoutes {
                 let maxDepth = try request.boundedInteger("max_depth", default: 7, range: 1...7)
                 let maxDegree = try request.boundedInteger("max_degree", default: 100, range: 1...1_000)
                 let graph = FundsGraph(store: transactions, chain: chain, maxDegree: maxDegree)
-                let found = try await PathSearch(maxDepth: maxDepth, budget: Self.budget, timeLimit: Self.timeLimit).search(
+                let found = try await PathSearch(maxDepth: maxDepth).search(
                     from: from, to: to
                 ) {
                     try await graph.neighbours(of: $0, $1)

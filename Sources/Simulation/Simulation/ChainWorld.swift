@@ -38,8 +38,7 @@ struct ChainWorld: Sendable {
     private var addressCounter: UInt64 = 0
     private var rng: SplitMix64
 
-    init(seed: UInt64, users userCount: Int = 100_000, merchants merchantCount: Int = 400, exchanges: Int = 8, miners minerCount: Int = 12)
-    {
+    init(seed: UInt64, users userCount: Int, merchants merchantCount: Int = 400, exchanges: Int = 8, miners minerCount: Int = 12) {
         rng = SplitMix64(seed: seed ^ 0xA5A5_5A5A_C3C3_3C3C)
         var wallets: [Wallet] = []
         users = 0..<userCount

@@ -41,14 +41,27 @@ public enum ChangeHeuristics {
         return flows.recipients.filter { !change.contains($0) }
     }
 
-    /// The payees of `flows` that could still be the payer's change: on Bitcoin, when two payees or more are left
-    /// and no heuristic judged one of them change, each one that is not a known service (a wallet pays its change
-    /// to itself, never to an exchange); otherwise none. A detector that must know what others surely paid or
-    /// received reads these as undecided.
-    public static func possibleChange(of flows: TransactionFlows, _ context: DetectionContext) -> [Flow] {
+    /// The payees of `flows` told apart once: the payments (``payments(of:_:)``), and those of them that could still
+    /// be the payer's change — on Bitcoin, when two payees or more are left and no heuristic judged one of them
+    /// change, each one that is not a known service (a wallet pays its change to itself, never to an exchange);
+    /// otherwise none. A detector that must know what others surely paid or received reads these as undecided.
+    public struct Split: Sendable, Hashable {
+        public var payments: [Flow]
+        public var possibleChange: [Flow]
+    }
+
+    /// The payments of `flows` and the possible change among them.
+    public static func split(of flows: TransactionFlows, _ context: DetectionContext) -> Split {
         let payments = payments(of: flows, context)
-        guard flows.chain == .bitcoin, payments.count > 1, payments.count == flows.recipients.count else { return [] }
-        return payments.filter { !context.isKnownService($0.address) }
+        guard flows.chain == .bitcoin, payments.count > 1, payments.count == flows.recipients.count else {
+            return Split(payments: payments, possibleChange: [])
+        }
+        return Split(payments: payments, possibleChange: payments.filter { !context.isKnownService($0.address) })
+    }
+
+    /// The payees of `flows` that could still be the payer's change (``split(of:_:)``).
+    public static func possibleChange(of flows: TransactionFlows, _ context: DetectionContext) -> [Flow] {
+        split(of: flows, context).possibleChange
     }
 
     /// Whether `amount` is a round sum: a whole thousandth of the coin (100,000 satoshi; 10¹⁵ wei).

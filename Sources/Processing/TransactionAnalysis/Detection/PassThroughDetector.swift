@@ -3,10 +3,9 @@ import CSICCore
 /// `pass_through`: an address that pays out what other entities paid into it within a short window — at least
 /// `minRatio` of it and no more than it, at least `minAmount` (a money mule, a layering hop; an owner spending older
 /// funds with the new pays out more than came in). Only what the payer surely paid to others counts as paid out
-/// (``paidOut(_:_:)``), and only what others surely paid as paid in: an output that is or could be a payer's
-/// change (``ChangeHeuristics/possibleChange(of:_:)``) is neither, and neither is a withdrawal from a known service
-/// (the customer moving their own funds). Known services (whose trade is
-/// to pass funds on) are not subjects.
+/// (``paidOut(_:)``), and only what others surely paid as paid in: an output that is or could be a payer's change
+/// (``ChangeHeuristics/split(of:_:)``) is neither, and neither is a withdrawal from a known service (the customer
+/// moving their own funds). Known services (whose trade is to pass funds on) are not subjects.
 public struct PassThroughDetector: TypologyDetector {
     public struct Parameters: Sendable, Hashable {
         public var windowSeconds: Int64
@@ -35,33 +34,33 @@ public struct PassThroughDetector: TypologyDetector {
     }
 
     public mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection] {
+        guard let first = flows.senders.first, !context.isKnownService(first.address) else { return [] }
+        let split = ChangeHeuristics.split(of: flows, context)
         var detections: [Detection] = []
-        if flows.senders.count == 1, let sender = flows.senders.first, !context.isKnownService(sender.address), flows.paidTotal > .zero {
-            let recent = receipts.recent(for: sender.address, at: flows.time)
+        if flows.senders.count == 1, flows.paidTotal > .zero {
+            let recent = receipts.recent(for: first.address, at: flows.time)
             let received = recent.reduce(Amount.zero) { $0 + $1.amount }
-            let spent = Self.paidOut(flows, context)
+            let spent = Self.paidOut(split)
             if received > .zero, spent <= received, spent >= parameters.minAmount[flows.chain] ?? .zero,
                 spent.approximateValue >= parameters.minRatio * received.approximateValue,
-                receipts.mayReport(sender.address, at: flows.time)
+                receipts.mayReport(first.address, at: flows.time)
             {
-                receipts.markReported(sender.address, at: flows.time)
+                receipts.markReported(first.address, at: flows.time)
                 let payers = Array(Set(recent.map(\.counterparty))).sorted()
                 detections.append(
                     Detection(
-                        typology: typology, subjects: [sender.address] + payers.prefix(20) + flows.recipients.prefix(20).map(\.address),
+                        typology: typology, subjects: [first.address] + payers.prefix(20) + flows.recipients.prefix(20).map(\.address),
                         txids: recent.txids() + [flows.txid], amount: min(received, spent), severity: .medium,
-                        summary: "\(sender.address) paid out \(spent) of the \(received) paid in within \(parameters.windowSeconds) s",
+                        summary: "\(first.address) paid out \(spent) of the \(received) paid in within \(parameters.windowSeconds) s",
                         evidence: [
                             "received": received.decimalString, "paid_out": spent.decimalString, "receipts": String(recent.count),
                             "window_seconds": String(parameters.windowSeconds),
                         ]))
             }
         }
-        guard let first = flows.senders.first, !context.isKnownService(first.address) else { return detections }
         let payer = context.entity(first.address)
-        let undecided = Set(ChangeHeuristics.possibleChange(of: flows, context))
-        for recipient in ChangeHeuristics.payments(of: flows, context)
-        where !context.isKnownService(recipient.address) && !undecided.contains(recipient) {
+        let undecided = Set(split.possibleChange)
+        for recipient in split.payments where !context.isKnownService(recipient.address) && !undecided.contains(recipient) {
             receipts.append(
                 Contact(time: flows.time, txid: flows.txid, counterparty: payer, amount: recipient.amount), for: recipient.address)
         }
@@ -69,9 +68,9 @@ public struct PassThroughDetector: TypologyDetector {
     }
 
     /// What the payer surely paid to others: its payments, less the largest one that could still be its change.
-    static func paidOut(_ flows: TransactionFlows, _ context: DetectionContext) -> Amount {
-        let total = ChangeHeuristics.payments(of: flows, context).reduce(Amount.zero) { $0 + $1.amount }
-        guard let possibleChange = ChangeHeuristics.possibleChange(of: flows, context).map(\.amount).max() else { return total }
+    static func paidOut(_ split: ChangeHeuristics.Split) -> Amount {
+        let total = split.payments.reduce(Amount.zero) { $0 + $1.amount }
+        guard let possibleChange = split.possibleChange.map(\.amount).max() else { return total }
         return total.subtracting(possibleChange) ?? .zero
     }
 

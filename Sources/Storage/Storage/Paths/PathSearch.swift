@@ -43,21 +43,29 @@ public struct PathSearch: Sendable {
     /// How long a search may take before it stops where it is (`truncated`), if bounded.
     public var timeLimit: Duration?
 
-    public init(maxDepth: Int, budget: Int = 20_000, timeLimit: Duration? = nil) {
+    /// - Parameters:
+    ///   - budget: the most addresses expanded (20,000 by default, as `GET /api/v1/paths`).
+    ///   - timeLimit: 1.5 s by default, as `GET /api/v1/paths`.
+    public init(maxDepth: Int, budget: Int = 20_000, timeLimit: Duration? = .milliseconds(1_500)) {
         self.maxDepth = maxDepth
         self.budget = budget
         self.timeLimit = timeLimit
     }
 
-    /// One side's visited nodes: each with its distance and the edge it was reached by (`nil` for the root).
+    /// How a node was reached: its distance from the side's root and the edge (`nil` for the root).
+    private typealias Reached = (depth: Int, edge: (neighbour: String, txid: String)?)
+
+    /// One side of the search: its visited nodes and the frontier it grows next.
     private struct Side {
-        var reached: [String: (depth: Int, edge: (neighbour: String, txid: String)?)]
+        var reached: [String: Reached]
         var frontier: [String]
         var depth = 0
+        let direction: FundsDirection
 
-        init(root: String) {
+        init(root: String, direction: FundsDirection) {
             reached = [root: (0, nil)]
             frontier = [root]
+            self.direction = direction
         }
     }
 
@@ -67,41 +75,18 @@ public struct PathSearch: Sendable {
         from: String, to: String,
         neighbours: (String, FundsDirection) async throws -> [(address: String, txid: String)]?
     ) async throws -> PathSearchResult {
-        var forward = Side(root: from)
-        var backward = Side(root: to)
-        var result = PathSearchResult(path: nil, expanded: 0, skippedHubs: 0, truncated: false)
-        if from == to { return PathSearchResult(path: [], expanded: 0, skippedHubs: 0, truncated: false) }
+        var result = PathSearchResult(path: from == to ? [] : nil, expanded: 0, skippedHubs: 0, truncated: false)
+        guard from != to else { return result }
+        var forward = Side(root: from, direction: .outgoing)
+        var backward = Side(root: to, direction: .incoming)
         let deadline = timeLimit.map { ContinuousClock.now.advanced(by: $0) }
         while forward.depth + backward.depth < maxDepth, !forward.frontier.isEmpty, !backward.frontier.isEmpty {
-            let growForward = forward.frontier.count <= backward.frontier.count
-            var meeting: (node: String, length: Int)?
-            var grown = growForward ? forward : backward
-            let other = growForward ? backward : forward
-            var next: [String] = []
-            for node in grown.frontier {
-                guard result.expanded < budget, deadline.map({ ContinuousClock.now < $0 }) ?? true else {
-                    result.truncated = true
-                    break
-                }
-                result.expanded += 1
-                guard let found = try await neighbours(node, growForward ? .outgoing : .incoming) else {
-                    result.skippedHubs += 1
-                    continue
-                }
-                for (neighbour, txid) in found where grown.reached[neighbour] == nil {
-                    grown.reached[neighbour] = (grown.depth + 1, (node, txid))
-                    next.append(neighbour)
-                    if let there = other.reached[neighbour] {
-                        let length = grown.depth + 1 + there.depth
-                        if meeting.map({ length < $0.length }) ?? true { meeting = (neighbour, length) }
-                    }
-                }
-            }
-            grown.frontier = next
-            grown.depth += 1
-            if growForward { forward = grown } else { backward = grown }
+            let meeting =
+                forward.frontier.count <= backward.frontier.count
+                ? try await grow(&forward, against: backward, &result, until: deadline, neighbours)
+                : try await grow(&backward, against: forward, &result, until: deadline, neighbours)
             if let meeting {
-                result.path = Self.path(through: meeting.node, forward: forward.reached, backward: backward.reached)
+                result.path = Self.path(through: meeting, forward: forward.reached, backward: backward.reached)
                 return result
             }
             if result.truncated { return result }
@@ -109,11 +94,39 @@ public struct PathSearch: Sendable {
         return result
     }
 
+    /// Expands every node of `side`'s frontier (within the budget and time), making the next frontier; answers the
+    /// newly reached node that `other` has reached too with the shortest total, if any.
+    private func grow(
+        _ side: inout Side, against other: Side, _ result: inout PathSearchResult, until deadline: ContinuousClock.Instant?,
+        _ neighbours: (String, FundsDirection) async throws -> [(address: String, txid: String)]?
+    ) async throws -> String? {
+        var meeting: (node: String, length: Int)?
+        var next: [String] = []
+        for node in side.frontier {
+            guard result.expanded < budget, deadline.map({ ContinuousClock.now < $0 }) ?? true else {
+                result.truncated = true
+                break
+            }
+            result.expanded += 1
+            guard let found = try await neighbours(node, side.direction) else {
+                result.skippedHubs += 1
+                continue
+            }
+            for (neighbour, txid) in found where side.reached[neighbour] == nil {
+                side.reached[neighbour] = (side.depth + 1, (node, txid))
+                next.append(neighbour)
+                if let there = other.reached[neighbour], meeting.map({ side.depth + 1 + there.depth < $0.length }) ?? true {
+                    meeting = (neighbour, side.depth + 1 + there.depth)
+                }
+            }
+        }
+        side.frontier = next
+        side.depth += 1
+        return meeting?.node
+    }
+
     /// The hops from the forward root to `node`, then from `node` to the backward root.
-    private static func path(
-        through node: String, forward: [String: (depth: Int, edge: (neighbour: String, txid: String)?)],
-        backward: [String: (depth: Int, edge: (neighbour: String, txid: String)?)]
-    ) -> [PathHop] {
+    private static func path(through node: String, forward: [String: Reached], backward: [String: Reached]) -> [PathHop] {
         var hops: [PathHop] = []
         var current = node
         while let edge = forward[current]?.edge {
