@@ -304,6 +304,7 @@ let package = Package(
                 "EventLog",
                 "KafkaEventLog",
                 "RiskEngine",
+                "Simulation",
                 "Storage",
                 "StreamRuntime",
                 "TransactionAnalysis",

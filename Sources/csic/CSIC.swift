@@ -7,6 +7,6 @@ struct CSIC: AsyncParsableCommand {
         abstract: "CSIC: crypto supervision platform for a financial regulator.",
         subcommands: [
             Demo.self, Serve.self, Bench.self, LogCommand.self, ChainCommand.self, AuditCommand.self, WitnessCommand.self, UserCommand.self,
-            ImportCommand.self,
+            ImportCommand.self, ReplayCommand.self, ScenarioCommand.self,
         ])
 }

@@ -16,9 +16,10 @@ struct ImportCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import GraphSense TagPack YAML files, each a list of its own.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "TagPack files.") var files: [String]
+        @Flag(help: ImportCommand.reevaluateHelp) var reevaluate = false
 
         func run() async throws {
-            try await ImportCommand.run(.tags, paths: files, store: store)
+            try await ImportCommand.run(.tags, paths: files, store: store, reevaluate: reevaluate)
         }
     }
 
@@ -27,13 +28,17 @@ struct ImportCommand: AsyncParsableCommand {
             abstract: "Import the OFAC SDN list: SDN.CSV (with SDN_COMMENTS.CSV after it) or SDN_ADVANCED.XML.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "SDN.CSV [SDN_COMMENTS.CSV], or SDN_ADVANCED.XML.") var files: [String]
+        @Flag(help: ImportCommand.reevaluateHelp) var reevaluate = false
 
         func run() async throws {
-            try await ImportCommand.run(.sanctions, paths: files, store: store)
+            try await ImportCommand.run(.sanctions, paths: files, store: store, reevaluate: reevaluate)
         }
     }
 
-    static func run(_ kind: ReferenceDataKind, paths: [String], store: StoreOptions) async throws {
+    static let reevaluateHelp: ArgumentHelp =
+        "Then re-evaluate the stored history against the new version: the analysis replayed from offset 0 and what changed applied (csic replay --apply)."
+
+    static func run(_ kind: ReferenceDataKind, paths: [String], store: StoreOptions, reevaluate: Bool) async throws {
         guard !paths.isEmpty else { throw ValidationError("name at least one file") }
         let files = try paths.map(read)
         // Read before the stores are opened (once): a file that cannot be read changes nothing.
@@ -53,6 +58,10 @@ struct ImportCommand: AsyncParsableCommand {
                 if report.rejected.count > 20 { print("  ... and \(report.rejected.count - 20) more refused") }
                 for (reason, count) in report.skipped.sorted(by: { $0.key < $1.key }) { print("  skipped \(count): \(reason)") }
             }
+            guard reevaluate else { return }
+            let (replay, analysis) = try ReplayCommand.replay(on: platform)
+            let report = try await replay.run(from: 0, to: nil, apply: true, by: StoreOptions.origin)
+            print(ReplayCommand.text(report, analysis: analysis, show: 20))
         }
     }
 

@@ -98,11 +98,19 @@ import TransactionAnalysis
                 #expect((risk?["recent"] as? [[String: Any]])?.map { $0["band"] as? String } == ["low", "severe"], "newest first")
                 #expect((body["findings"] as? [[String: Any]])?.map { $0["typology"] as? String } == ["fan_in"])
                 #expect((body["entity"] as? [String: Any])?["size"] as? Int == 1, "it spent alone")
+                let totals = body["totals"] as? [String: Any]
+                #expect(
+                    totals?["transactions"] as? Int == 2 && totals?["received"] as? String == "18000"
+                        && totals?["sent"] as? String == "10000"
+                        && totals?["complete"] as? Bool == true, "paid by both payers' inputs, spent one input: \(totals ?? [:])")
             }
             var entity = ""
             try await client.execute(uri: "/api/v1/addresses/\(Self.payer)", method: .get, headers: headers) { response in
                 let found = json(response.body)["entity"] as? [String: Any]
                 #expect(found?["size"] as? Int == 2, "spent together with the co-payer")
+                let totals = json(response.body)["totals"] as? [String: Any]
+                #expect(
+                    totals?["received"] as? String == "0" && totals?["sent"] as? String == "10000" && totals?["transactions"] as? Int == 1)
                 entity = found?["id"] as? String ?? ""
             }
             try await client.execute(uri: "/api/v1/entities/\(entity)?limit=1", method: .get, headers: headers) { response in

@@ -42,6 +42,17 @@ class BitcoinTestNode:
     def url(self):
         return f"http://127.0.0.1:{self.server.server_address[1]}/"
 
+    def serve_config(self, workdir, port, start_height, extra_urls=()):
+        """A `csic serve` configuration with every role on loopback, following this node (after `extra_urls`)."""
+        urls = ", ".join(f'"{url}"' for url in [*extra_urls, self.url.replace("http://", f"http://{self.user}:{self.password}@")])
+        return f"""data_dir: {workdir}/data
+roles: [ingest, process, api]
+http: {{ host: 127.0.0.1, port: {port} }}
+grpc: {{ port: 0 }}
+bitcoin: {{ rpc_urls: [{urls}],
+           network: regtest, start_height: {start_height}, confirmations: 1, poll_seconds: 0.2 }}
+"""
+
     def start(self):
         self.thread.start()
         return self
@@ -61,14 +72,16 @@ class BitcoinTestNode:
         self.publisher.close(linger=0)
         self.zmq_context.term()
 
-    def mine(self, count, extra=()):
-        """Mines `count` blocks; the first also carries the `extra` transactions (a test's own)."""
+    def mine(self, count, extra=(), at=None):
+        """Mines `count` blocks; the first also carries the `extra` transactions (a test's own). Block times are
+        `at` (Unix seconds), one second apart, when given; else the wall clock."""
         with self.lock:
             for number in range(count):
                 previous = self.chain[-1].GetHash() if self.chain else bytes(32)
                 spendable = [(tx.GetTxid(), 0, tx.vout[0].nValue) for tx in self.chain[-1].vtx[1:4]] if self.chain else []
                 block = generated_block(self.rng, previous, transactions=self.transactions, spendable=spendable,
-                                        time=int(time.time()), extra=extra if number == 0 else ())
+                                        time=int(time.time()) if at is None else at + number,
+                                        extra=extra if number == 0 else ())
                 self._balance(block)
                 self.heights[b2lx(block.GetHash())] = len(self.chain)
                 self.chain.append(block)
@@ -94,11 +107,11 @@ class BitcoinTestNode:
         with self.lock:
             self.outputs[(txid, n)] = (value, script)
 
-    def reorg(self, depth, new_blocks):
+    def reorg(self, depth, new_blocks, at=None):
         """Replaces the top `depth` blocks with `new_blocks` others (a competing branch)."""
         with self.lock:
             del self.chain[-depth:]
-        self.mine(new_blocks)
+        self.mine(new_blocks, at=at)
 
     def best_chain_txids(self, start=0):
         with self.lock:

@@ -74,13 +74,7 @@ def main():
     port = free_port()
     config = os.path.join(workdir, "csic.yaml")
     with open(config, "w") as out:
-        out.write(f"""data_dir: {workdir}/data
-roles: [ingest, process, api]
-http: {{ host: 127.0.0.1, port: {port} }}
-grpc: {{ port: 0 }}
-bitcoin: {{ rpc_urls: ["{node.url.replace("http://", f"http://{node.user}:{node.password}@")}"],
-           network: regtest, start_height: {START}, confirmations: 1, poll_seconds: 0.2 }}
-""")
+        out.write(node.serve_config(workdir, port, START))
     serve = Serve(args.binary, config, os.path.join(workdir, "csic.log"))
     try:
         for kind, files in (("sanctions", ["SDN.CSV"]), ("tags", ["exchange.yaml"])):

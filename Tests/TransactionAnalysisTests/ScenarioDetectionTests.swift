@@ -17,6 +17,21 @@ import TransactionAnalysis
         #expect(times == times.sorted(), "in time order")
     }
 
+    /// What the adapters would publish of such a chain passes the transaction engine's checks (values balance):
+    /// an instance that does not would be dead-lettered by the platform while the benchmark counts it.
+    @Test func everyScenarioTransactionIsValid() {
+        let scenarios = TypologyScenarios(seed: 7, background: 1_000, perTypology: 3)
+        let invalid = scenarios.transactions.compactMap { transaction -> String? in
+            do {
+                try transaction.validate()
+                return nil
+            } catch {
+                return "\(transaction.txid): \(error)"
+            }
+        }
+        #expect(invalid.isEmpty, "\(invalid.prefix(3))")
+    }
+
     @Test func everyInjectedTypologyIsFound() {
         let scenarios = TypologyScenarios(seed: 11, background: 3_000, perTypology: 2)
         let tags = ListedTag.byAddress(scenarios.tags, list: "scenario")

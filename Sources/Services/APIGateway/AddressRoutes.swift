@@ -14,6 +14,8 @@ public struct AddressRoutes: APIRoutes {
 
     /// How many of the address's newest transactions its risk summary reads.
     static let recentTransactions = 50
+    /// How many of the address's newest transactions its totals read.
+    static let totalsTransactions = 5_000
 
     public init(
         transactions: any TransactionStore, tags: any TagStore, clusters: any ClusterStore, assessments: any RiskAssessmentStore,
@@ -70,12 +72,12 @@ public struct AddressRoutes: APIRoutes {
     }
 
     private func view(_ address: String, chain: Chain) async throws -> AddressView {
-        let newest = try await transactions.transactions(TransactionQuery(address: address), limit: Self.recentTransactions, cursor: nil)
+        let (history, complete) = try await newestTransactions(of: address)
         let first = try await transactions.transactions(TransactionQuery(address: address, order: .timeAscending), limit: 1, cursor: nil)
         let listed = try await tags.tags(chain: chain, addresses: [address])[address] ?? []
         let entity = chain == .bitcoin ? try await clusters.entity(of: address) : nil
-        guard !newest.items.isEmpty || !listed.isEmpty || entity != nil else { throw APIError.notFound("address \(address)") }
-        let mine = newest.items.filter { $0.chain == chain }
+        guard !history.isEmpty || !listed.isEmpty || entity != nil else { throw APIError.notFound("address \(address)") }
+        let mine = history.prefix(Self.recentTransactions).filter { $0.chain == chain }
         let risks = try await assessments.latest(chain: chain, txids: mine.map(\.txid))
         let scored = mine.compactMap { stored in risks[stored.txid].map { (stored, $0) } }
         let about = try await findings.findings(FindingQuery(subject: address), limit: 20, cursor: nil)
@@ -83,12 +85,26 @@ public struct AddressRoutes: APIRoutes {
             address: address, chain: chain, tags: listed.map(TagView.init),
             entity: entity.map { AddressView.Entity(id: "entity:\($0.id)", size: Int($0.size)) },
             firstSeen: first.items.first?.seenAt, lastSeen: mine.map(\.seenAt).max(),
+            totals: AddressTotals(address, chain: chain, history: history, complete: complete),
             risk: AddressView.Risk(
                 transactionsRead: mine.count, maxScore: scored.map(\.1.score).max(),
                 recent: scored.prefix(20).map {
                     AddressView.Scored(txid: $0.0.txid, seenAt: $0.0.seenAt, score: $0.1.score, band: $0.1.band)
                 }),
             findings: about.items)
+    }
+
+    /// The address's newest transactions, at most ``totalsTransactions``, and whether that is all of them.
+    private func newestTransactions(of address: String) async throws -> ([StoredTransaction], complete: Bool) {
+        var history: [StoredTransaction] = []
+        var cursor: String?
+        repeat {
+            let page = try await transactions.transactions(
+                TransactionQuery(address: address), limit: min(1_000, Self.totalsTransactions - history.count), cursor: cursor)
+            history += page.items
+            cursor = page.nextCursor
+        } while cursor != nil && history.count < Self.totalsTransactions
+        return (history, cursor == nil)
     }
 }
 
@@ -140,6 +156,7 @@ struct AddressView: ResponseEncodable {
     var entity: Entity?
     var firstSeen: Timestamp?
     var lastSeen: Timestamp?
+    var totals: AddressTotals
     var risk: Risk
     var findings: [ComplianceFinding]
 }

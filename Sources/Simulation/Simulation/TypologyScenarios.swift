@@ -104,9 +104,9 @@ public struct TypologyScenarios: Sendable {
             let payer = address()
             label(.structuring, payer)
             return (0..<4).map { index in
-                pay(
-                    [(payer, 12_000_000)], [(address(), 9_500_000 + UInt64(index) * 100_000), (payer, 2_390_000)],
-                    at: minutes(Int64(index) * 90))
+                let payment = 9_500_000 + UInt64(index) * 100_000
+                return pay(
+                    [(payer, 12_000_000)], [(address(), payment), (payer, 12_000_000 - payment - 10_000)], at: minutes(Int64(index) * 90))
             }
         case .passThrough:
             let (mule, victim, boss) = (address(), address(), exit())

@@ -28,21 +28,9 @@ public struct AnalysisEngine: StreamEngine {
     }
 
     public func process(_ batch: [LogRecord]) async throws -> EngineOutput<AnalysisChanges> {
-        var transactions: [ChainTransaction] = []
-        transactions.reserveCapacity(batch.count)
-        for record in batch {
-            guard case .transaction(let transaction)? = try? TransactionTopicEvent(protoBytes: record.value),
-                (try? TransactionEngine.check(transaction, record: record)) != nil
-            else {
-                metrics.skipped.increment()
-                continue
-            }
-            transactions.append(transaction)
-        }
-        var addresses: [Chain: Set<String>] = [:]
-        for transaction in transactions { addresses[transaction.chain, default: []].formUnion(transaction.addresses) }
-        var inForce: [Chain: [String: [ListedTag]]] = [:]
-        for (chain, set) in addresses { inForce[chain] = try await tags.tags(chain: chain, addresses: Array(set)) }
+        let (transactions, skipped) = Self.transactions(in: batch)
+        if skipped > 0 { metrics.skipped.increment(by: skipped) }
+        let inForce = try await Self.tags(of: transactions, in: tags)
         let (findings, changes) = await state.analyze(AnalysisOrder.arrange(transactions), tags: inForce)
         metrics.record(findings)
         metrics.record(changes.assessments)
@@ -53,6 +41,31 @@ public struct AnalysisEngine: StreamEngine {
             )
         }
         return EngineOutput(effects: changes, events: events)
+    }
+}
+
+extension AnalysisEngine {
+    /// The valid transactions of `batch`, in log order, and how many records were not (the transaction engine
+    /// dead-letters those).
+    static func transactions(in batch: [LogRecord]) -> (valid: [ChainTransaction], skipped: Int) {
+        var transactions: [ChainTransaction] = []
+        transactions.reserveCapacity(batch.count)
+        for record in batch {
+            guard case .transaction(let transaction)? = try? TransactionTopicEvent(protoBytes: record.value),
+                (try? TransactionEngine.check(transaction, record: record)) != nil
+            else { continue }
+            transactions.append(transaction)
+        }
+        return (transactions, batch.count - transactions.count)
+    }
+
+    /// The tags in force for every address `transactions` touch, by chain, then address.
+    static func tags(of transactions: [ChainTransaction], in store: any TagStore) async throws -> [Chain: [String: [ListedTag]]] {
+        var addresses: [Chain: Set<String>] = [:]
+        for transaction in transactions { addresses[transaction.chain, default: []].formUnion(transaction.addresses) }
+        var inForce: [Chain: [String: [ListedTag]]] = [:]
+        for (chain, set) in addresses { inForce[chain] = try await store.tags(chain: chain, addresses: Array(set)) }
+        return inForce
     }
 }
 

@@ -61,7 +61,10 @@ public struct TransactionAnalyzer: Sendable {
             if transaction.chain == .bitcoin { _ = clusters.apply(transaction) }
             let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
             var hits: [Detection] = []
-            for index in detectors.indices { hits += detectors[index].observe(flows, context) }
+            for index in detectors.indices {
+                // One exposure detector serves both exposure typologies: a disabled one is not reported.
+                hits += detectors[index].observe(flows, context).filter { settings.enabled.contains($0.typology) }
+            }
             findings += hits.map { finding($0, flows) }
             if scorer != nil || keepsFeatures {
                 let row = RiskFeatures.row(

@@ -24,6 +24,9 @@ enum ViewSchemas {
                 "address": .string(), "chain": .string(values: Chain.allCases.map(\.rawValue)), "tags": .array(.reference("Tag")),
                 "entity": .object(["id": .string(), "size": .integer(minimum: 1)], required: ["id", "size"]),
                 "first_seen": .time, "last_seen": .time,
+                "totals": .object(
+                    ["transactions": .integer(minimum: 0), "received": .amount, "sent": .amount, "complete": .boolean],
+                    required: ["transactions", "received", "sent", "complete"]),
                 "risk": .object(
                     [
                         "transactions_read": .integer(minimum: 0), "max_score": .integer(minimum: 0, maximum: 100),
@@ -35,7 +38,7 @@ enum ViewSchemas {
                                 ], required: ["txid", "seen_at", "score", "band"])),
                     ], required: ["transactions_read", "recent"]),
                 "findings": .array(.reference("Finding")),
-            ], required: ["address", "chain", "tags", "risk", "findings"]),
+            ], required: ["address", "chain", "tags", "totals", "risk", "findings"]),
         "Entity": .object(
             [
                 "id": .string(pattern: "^entity:[0-9]+$"), "size": .integer(minimum: 1),
