@@ -24,7 +24,10 @@ public struct APIContext: RequestContext, RemoteAddressRequestContext {
     /// Who makes the request: the principal's username, or `anonymous`.
     public var actor: String { principal?.username ?? "anonymous" }
 
-    public var responseEncoder: JSONEncoder {
+    public var responseEncoder: JSONEncoder { Self.jsonEncoder }
+
+    /// How every answer is written: snake_case keys, sorted.
+    static var jsonEncoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

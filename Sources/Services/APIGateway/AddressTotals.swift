@@ -12,6 +12,13 @@ struct AddressTotals: Codable, Sendable {
     var sent = Amount.zero
     var complete: Bool
 
+    init(transactions: Int, received: Amount, sent: Amount, complete: Bool) {
+        self.transactions = transactions
+        self.received = received
+        self.sent = sent
+        self.complete = complete
+    }
+
     init(_ address: String, chain: Chain, history: [StoredTransaction], complete: Bool) {
         self.complete = complete
         for stored in history where stored.chain == chain && stored.status != .reverted {

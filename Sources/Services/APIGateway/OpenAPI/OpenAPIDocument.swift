@@ -8,9 +8,10 @@ public enum OpenAPIDocument {
     }
 
     public static func document(_ routes: [APIRoute]) -> [String: Any] {
+        let examples = ViewExamples.all
         var paths: [String: [String: Any]] = [:]
         for route in routes {
-            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route)
+            paths[route.path, default: [:]][route.method.rawValue.lowercased()] = operation(route, examples: examples)
         }
         return [
             "openapi": "3.1.0",
@@ -21,13 +22,17 @@ public enum OpenAPIDocument {
             ] as [String: Any],
             "paths": paths,
             "components": [
-                "schemas": ViewSchemas.all.mapValues(\.document),
+                "schemas": ViewSchemas.all.reduce(into: [String: Any]()) { schemas, entry in
+                    var schema = entry.value.document
+                    if let example = examples[entry.key] { schema["examples"] = [example] }
+                    schemas[entry.key] = schema
+                },
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT or csic_ API key"]],
             ] as [String: Any],
         ]
     }
 
-    static func operation(_ route: APIRoute) -> [String: Any] {
+    static func operation(_ route: APIRoute, examples: [String: Any]) -> [String: Any] {
         var parameters: [[String: Any]] = route.pathParameters.map { name in
             ["name": name, "in": "path", "required": true, "schema": Schema.string(maxLength: 200).document]
         }
@@ -41,7 +46,7 @@ public enum OpenAPIDocument {
             "operationId": operationID(route), "summary": route.summary, "x-csic-rule": route.access.rule,
             "x-csic-roles": route.access.isPublic ? ["anyone"] : route.access.roles.map(\.rawValue).sorted(),
             "security": route.access.isPublic ? [] : ([["bearer": [String]()]] as [Any]),
-            "responses": responses(route),
+            "responses": responses(route, examples: examples),
         ]
         if !parameters.isEmpty { operation["parameters"] = parameters }
         if let body = route.body {
@@ -57,11 +62,14 @@ public enum OpenAPIDocument {
         return operation
     }
 
-    static func responses(_ route: APIRoute) -> [String: Any] {
+    /// The route's answers; the success one with the example of its schema, when `examples` has one.
+    static func responses(_ route: APIRoute, examples: [String: Any]) -> [String: Any] {
         var responses: [String: Any] = [:]
         var success: [String: Any] = ["description": route.status.reasonPhrase]
         if let schema = route.response {
-            success["content"] = [route.contentType: ["schema": schema.document]]
+            var media: [String: Any] = ["schema": schema.document]
+            if case .reference(let name) = schema, let example = examples[name] { media["example"] = example }
+            success["content"] = [route.contentType: media]
         }
         for status in [route.status] + route.alsoAnswers {
             success["description"] = status.reasonPhrase
