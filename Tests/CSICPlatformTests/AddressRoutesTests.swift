@@ -68,6 +68,11 @@ import TransactionAnalysis
             tags: [
                 AddressTag(chain: .bitcoin, address: Self.payee, label: "Exchange X", category: .exchange, source: "test", confidence: 80)
             ])
+        _ = try await platform.database.tags.importList(
+            name: "tagpack:y", format: "tagpack", sha256: "01", importedBy: "test", at: Self.time,
+            tags: [Self.payer, Self.coPayer].map {
+                AddressTag(chain: .bitcoin, address: $0, label: "Casino Y", category: .gambling, source: "test", confidence: 60)
+            })
         try await platform.database.riskAssessments.record(
             [(paid, 80), (passedOn, 10)].map {
                 RiskAssessment(
@@ -118,6 +123,32 @@ import TransactionAnalysis
                 #expect(body["id"] as? String == entity && body["size"] as? Int == 2)
                 #expect((body["addresses"] as? [[String: Any]])?.map { $0["address"] as? String } == [Self.payer])
                 #expect(body["next_cursor"] is String, "a page at a time")
+                // The whole entity's tags and category, not the page's.
+                #expect(body["category"] as? String == "gambling" && body["categories"] as? [String: Int] == ["gambling": 2])
+                let tags = body["tags"] as? [[String: Any]]
+                #expect(tags?.count == 1 && tags?.first?["addresses"] as? Int == 2)
+                #expect((tags?.first?["tag"] as? [String: Any])?["label"] as? String == "Casino Y")
+                let counterparties = body["counterparties"] as? [[String: Any]]
+                #expect(counterparties?.map { $0["address"] as? String } == [Self.payee])
+                #expect(
+                    counterparties?.first?["sent"] as? String == "18000" && counterparties?.first?["received"] as? String == "0"
+                        && counterparties?.first?["transactions"] as? Int == 1)
+                #expect(((counterparties?.first?["tags"] as? [[String: Any]])?.first)?["label"] as? String == "Exchange X")
+                #expect(body["complete"] as? Bool == true && body["members_read"] as? Int == 2 && body["transactions_read"] as? Int == 1)
+            }
+            var payeeEntity = ""
+            try await client.execute(uri: "/api/v1/addresses/\(Self.payee)", method: .get, headers: headers) { response in
+                payeeEntity = (json(response.body)["entity"] as? [String: Any])?["id"] as? String ?? ""
+            }
+            try await client.execute(uri: "/api/v1/entities/\(payeeEntity)", method: .get, headers: headers) { response in
+                let body = json(response.body)
+                #expect(body["category"] as? String == "exchange")
+                // Paid 18,000 by two payers who put in 10,000 each: 9,000 from each; paid 9,000 on.
+                let flows = Dictionary(
+                    uniqueKeysWithValues: ((body["counterparties"] as? [[String: Any]]) ?? []).map {
+                        ($0["address"] as? String ?? "", "\($0["received"] as? String ?? "")/\($0["sent"] as? String ?? "")")
+                    })
+                #expect(flows == [Self.payer: "9000/0", Self.coPayer: "9000/0", Self.next: "0/9000"], "\(flows)")
             }
             try await client.execute(uri: "/api/v1/paths?from=\(Self.coPayer)&to=\(Self.next)", method: .get, headers: headers) {
                 response in

@@ -47,7 +47,8 @@ public struct AddressRoutes: APIRoutes {
             },
             APIRoute(
                 .get, "entities/{id}", access: .transactionsRead,
-                summary: "An entity (addresses spent together): its size and its addresses a page at a time, with their tags",
+                summary:
+                    "An entity (addresses spent together): its size, category, the tags of its addresses, its counterparties, and its addresses a page at a time",
                 query: [.limit(default: 100, maximum: 1000), .cursor], response: .reference("Entity")
             ) { request, context in
                 let text = try context.parameters.require("id")
@@ -63,8 +64,11 @@ public struct AddressRoutes: APIRoutes {
                     throw APIError.notFound("entity \(text.prefix(200))")
                 }
                 let tagged = try await tags.tags(chain: .bitcoin, addresses: page.items)
+                let summary = try await EntitySummary.read(entity: id, clusters: clusters, tags: tags, transactions: transactions)
                 return EntityView(
-                    id: "entity:\(id)", size: Int(entity.size),
+                    id: "entity:\(id)", size: Int(entity.size), category: summary.category, categories: summary.categories,
+                    tags: summary.tags, counterparties: summary.counterparties, membersRead: summary.membersRead,
+                    transactionsRead: summary.transactionsRead, complete: summary.complete,
                     addresses: page.items.map { EntityView.Member(address: $0, tags: tagged[$0]?.map(TagView.init) ?? []) },
                     nextCursor: page.nextCursor)
             },
@@ -170,6 +174,15 @@ struct EntityView: ResponseEncodable {
 
     var id: String
     var size: Int
+    /// ``EntitySummary``: what all its addresses say, within bounds.
+    var category: TagCategory?
+    var categories: [String: Int]
+    var tags: [EntitySummary.EntityTag]
+    var counterparties: [EntitySummary.Counterparty]
+    var membersRead: Int
+    var transactionsRead: Int
+    var complete: Bool
+    /// This page of its addresses.
     var addresses: [Member]
     var nextCursor: String?
 }

@@ -76,7 +76,11 @@ enum ViewExamples {
             hops: [PathHop(from: sanctioned, to: payee, txid: txid), PathHop(from: payee, to: next, txid: onward)], expanded: 14,
             skippedHubs: 1, truncated: false)
         let entity = EntityView(
-            id: "entity:81234", size: 3,
+            id: "entity:81234", size: 3, category: nil, categories: [:], tags: [],
+            counterparties: [
+                EntitySummary.Counterparty(
+                    address: sanctioned, received: Amount(120_000_000), sent: .zero, transactions: 1, tags: [TagView(sdnTag)])
+            ], membersRead: 3, transactionsRead: 2, complete: true,
             addresses: [EntityView.Member(address: payee, tags: []), EntityView.Member(address: next, tags: [])],
             nextCursor: "eyJhZnRlciI6Mn0")
         var examples: [String: any Encodable] = [

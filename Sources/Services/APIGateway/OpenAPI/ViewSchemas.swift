@@ -42,9 +42,21 @@ enum ViewSchemas {
         "Entity": .object(
             [
                 "id": .string(pattern: "^entity:[0-9]+$"), "size": .integer(minimum: 1),
+                "category": .string(pattern: "^[a-z0-9_]{1,64}$"), "categories": .map(.integer(minimum: 1)),
+                "tags": .array(.object(["tag": .reference("Tag"), "addresses": .integer(minimum: 1)], required: ["tag", "addresses"])),
+                "counterparties": .array(
+                    .object(
+                        [
+                            "address": .string(), "received": .amount, "sent": .amount, "transactions": .integer(minimum: 1),
+                            "tags": .array(.reference("Tag")),
+                        ], required: ["address", "received", "sent", "transactions", "tags"])),
+                "members_read": .integer(minimum: 0), "transactions_read": .integer(minimum: 0), "complete": .boolean,
                 "addresses": .array(.object(["address": .string(), "tags": .array(.reference("Tag"))], required: ["address", "tags"])),
                 "next_cursor": .string(),
-            ], required: ["id", "size", "addresses"]),
+            ],
+            required: [
+                "id", "size", "categories", "tags", "counterparties", "members_read", "transactions_read", "complete", "addresses",
+            ]),
         "Path": .object(
             [
                 "from": .string(), "to": .string(), "chain": .string(values: Chain.allCases.map(\.rawValue)),
