@@ -17,7 +17,7 @@ import vyper
 from eth_utils import keccak, to_checksum_address
 
 sys.path.insert(0, os.path.dirname(__file__))
-from csic_process import Results, Serve, free_port, get, stored, wait_until  # noqa: E402
+from csic_process import Results, Serve, free_port, get, run_csic, stored, wait_until  # noqa: E402
 from ethereum_test_node import EthereumTestNode  # noqa: E402
 
 START = 1
@@ -138,6 +138,12 @@ def main():
     port = free_port()
     config = os.path.join(workdir, "csic.yaml")
     write_config(config, workdir, port, node)
+    # The token's issuer is on the SDN list (OFAC lists USDT addresses): what it sent the holders is exposure.
+    with open(os.path.join(workdir, "SDN.CSV"), "w") as out:
+        out.write(f'90012,"TEST TOKEN ISSUER","-0- ","CYBER2",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
+                  f'"Digital Currency Address - USDT {chain.accounts[0]}"\n')
+    code, output = run_csic(args.binary, "import", "sanctions", os.path.join(workdir, "SDN.CSV"), "--config", config)
+    results.check(code == 0 and "1 tags imported" in output, f"csic import sanctions: {output.strip()}")
     serve = Serve(args.binary, config, os.path.join(workdir, "csic.log"))
     serve.start()
     try:
@@ -157,6 +163,20 @@ def main():
                       "the contract creation has no recipient and carries the mint's Transfer")
         wrong = mismatches(port, node)
         results.check(not wrong, f"every transaction's status, from, to, wei value, fee, block and token transfers equal the chain's {wrong[:3]}")
+
+        def token_exposure():
+            items = get(port, "/api/v1/findings?typology=sanctioned_exposure&limit=1000")["items"]
+            return {f["subject"].lower(): f for f in items if f["evidence"].get("hops") == "1" and f["evidence"].get("token")}
+        holders = {holder.lower() for holder in chain.accounts[1:7]}
+        results.check(wait_until(lambda: set(token_exposure()) >= holders, 30),
+                      f"the holders paid in tokens by the listed issuer are exposed: {sorted(token_exposure())}")
+        results.check(set(token_exposure()) == holders and all(
+                          f["evidence"]["token"].lower() == chain.token.lower() and f["evidence"]["token_amount"] == str(10**21)
+                          and "amount" not in f for f in token_exposure().values()),
+                      f"each with the token and its amount in the evidence, no coin amount; not the mint's zero address: "
+                      f"{[(s, f['evidence'].get('token_amount')) for s, f in token_exposure().items()]}")
+        subjects = {f["subject"].lower() for f in get(port, "/api/v1/findings?limit=1000")["items"]}
+        results.check(chain.token.lower() not in subjects, "the token contract, called with no ether, is not exposed")
 
         for _ in range(4):
             chain.block(reverting=rng.random() < 0.5)

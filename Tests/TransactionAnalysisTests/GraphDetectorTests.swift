@@ -157,6 +157,41 @@ func peel(_ txid: String, spending previous: String, input: UInt64, peel: UInt64
         #expect(run(&reverted, [pay("t2", from: [("a", 900)], to: [("b", 800)], at: 60)], sanctioned).isEmpty)
     }
 
+    /// An Ethereum call to a token contract moves no coin: the contract is not exposed; the token transfers it
+    /// makes pass exposure on, hop by hop, with the token's amount in the evidence; a transfer to a tagged mixer is
+    /// outgoing exposure; a reverted transfer passes nothing on.
+    @Test func tokenTransfersPassExposureOn() {
+        func call(_ txid: String, _ from: String, transfers: [(String, String, UInt64)], at seconds: Int64) -> TransactionFlows {
+            var flows = pay(txid, from: [(from, 0)], to: [("usdt", 0)], at: seconds, chain: .ethereum)
+            flows.tokenTransfers = transfers.enumerated().map {
+                TokenTransfer(token: "usdt", from: $0.element.0, to: $0.element.1, value: Amount($0.element.2), logIndex: UInt32($0.offset))
+            }
+            return flows
+        }
+        var context = sanctioned
+        context.tags["mix"] = [listed("mix", .mixingService, label: "Mixer", list: "tags")]
+        var detector = ExposureDetector()
+        let first = call("t1", "sdn", transfers: [("sdn", "a", 5_000_000)], at: 0)
+        let detections = run(
+            &detector,
+            [
+                call("t0", "sdn", transfers: [("0x" + String(repeating: "0", count: 40), "sdn", 9_000_000)], at: -60), first,
+                call("t2", "a", transfers: [("a", "b", 4_000_000)], at: 60), call("t3", "user", transfers: [("user", "mix", 7)], at: 90),
+            ],
+            context)
+        #expect(detections.map(\.subjects.first) == ["a", "b", "user"], "neither the token contract nor the mint's zero address")
+        #expect(detections.map(\.typology) == [.sanctionedExposure, .sanctionedExposure, .illicitExposure])
+        #expect(detections[0].evidence["token"] == "usdt" && detections[0].evidence["token_amount"] == "5000000")
+        #expect(detections[0].amount == nil, "no coin moved")
+        #expect(detections[1].evidence["path"] == "sdn -> a -> b" && detections[1].txids == ["t1", "t2"])
+        #expect(detections[2].evidence["direction"] == "outgoing")
+
+        var reverted = ExposureDetector()
+        _ = run(&reverted, [first], context)
+        reverted.revert(first, context)
+        #expect(run(&reverted, [call("t2", "a", transfers: [("a", "b", 4_000_000)], at: 60)], context).isEmpty)
+    }
+
     @Test func hopsBeyondTheLimitAreNotReported() {
         var detector = ExposureDetector(ExposureDetector.Parameters(maxHops: 1))
         let flows = [pay("t1", from: [("sdn", 1_000)], to: [("a", 900)], at: 0), pay("t2", from: [("a", 900)], to: [("b", 800)], at: 60)]

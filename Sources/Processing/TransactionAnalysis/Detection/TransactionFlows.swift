@@ -13,8 +13,8 @@ public struct Flow: Sendable, Hashable {
 
 /// A transaction as the detectors read it: who paid, who was paid, and what went back to the payers (change).
 /// Bitcoin inputs and outputs are summed per address; an output to one of the inputs' addresses is change. An
-/// Ethereum transaction is `from` paying `to` its value; token transfers are not amounts of the chain's coin and
-/// are left to the exposure of their addresses.
+/// Ethereum transaction is `from` paying `to` its value; its token transfers are not amounts of the chain's coin
+/// and are kept apart (`tokenTransfers`, for the exposure of their addresses).
 public struct TransactionFlows: Sendable, Hashable {
     public var chain: Chain
     public var txid: String
@@ -38,6 +38,8 @@ public struct TransactionFlows: Sendable, Hashable {
     public var isCoinbase: Bool
     /// The CoinJoin shape of the transaction, when it has one.
     public var coinJoin: CoinJoinShape?
+    /// The token transfers of a successful Ethereum transaction.
+    public var tokenTransfers: [TokenTransfer]
 
     public init(_ transaction: ChainTransaction) {
         chain = transaction.chain
@@ -51,6 +53,7 @@ public struct TransactionFlows: Sendable, Hashable {
         outputCount = transaction.outputs.count
         isCoinbase = transaction.inputs.contains(where: \.isCoinbase)
         coinJoin = CoinJoinShape(transaction)
+        tokenTransfers = transaction.status == .failed ? [] : transaction.tokenTransfers
         switch transaction.chain {
         case .bitcoin:
             // Summing per address by linear search is quadratic: a transaction with thousands of outputs (hostile,
@@ -85,7 +88,7 @@ public struct TransactionFlows: Sendable, Hashable {
     /// A flow set built by hand (tests, the scenario generator).
     public init(
         chain: Chain, txid: String, time: Timestamp, senders: [Flow], recipients: [Flow], change: [Flow] = [], spentOutputs: [String] = [],
-        largestOutput: (outpoint: String, value: Amount)? = nil, outputCount: Int? = nil
+        largestOutput: (outpoint: String, value: Amount)? = nil, outputCount: Int? = nil, tokenTransfers: [TokenTransfer] = []
     ) {
         self.chain = chain
         self.txid = txid
@@ -98,6 +101,7 @@ public struct TransactionFlows: Sendable, Hashable {
         self.outputCount = outputCount ?? (recipients.count + change.count)
         isCoinbase = false
         coinJoin = nil
+        self.tokenTransfers = tokenTransfers
     }
 
     /// The sum of the payers' amounts.
