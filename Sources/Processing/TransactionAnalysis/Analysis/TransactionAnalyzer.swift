@@ -62,8 +62,9 @@ public struct TransactionAnalyzer: Sendable {
             let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
             var hits: [Detection] = []
             for index in detectors.indices {
+                let found = detectors[index].observe(flows, context)
                 // One exposure detector serves both exposure typologies: a disabled one is not reported.
-                hits += detectors[index].observe(flows, context).filter { settings.enabled.contains($0.typology) }
+                if !found.isEmpty { hits += found.filter { settings.enabled.contains($0.typology) } }
             }
             findings += hits.map { finding($0, flows) }
             if scorer != nil || keepsFeatures {
