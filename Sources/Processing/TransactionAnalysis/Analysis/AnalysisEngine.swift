@@ -37,7 +37,7 @@ public struct AnalysisEngine: StreamEngine {
         let events = findings.map { finding in
             (
                 topic: Topic.compliance.rawValue,
-                record: ProducerRecord(key: Array(finding.subject.utf8), value: ComplianceTopicEvent.finding(finding).serializedProto())
+                record: Self.record(of: finding)
             )
         }
         return EngineOutput(effects: changes, events: events)
@@ -45,6 +45,11 @@ public struct AnalysisEngine: StreamEngine {
 }
 
 extension AnalysisEngine {
+    /// `finding` as a `compliance` record, keyed by its subject.
+    static func record(of finding: ComplianceFinding) -> ProducerRecord {
+        ProducerRecord(key: Array(finding.subject.utf8), value: ComplianceTopicEvent.finding(finding).serializedProto())
+    }
+
     /// The valid transactions of `batch`, in log order, and how many records were not (the transaction engine
     /// dead-letters those).
     static func transactions(in batch: [LogRecord]) -> (valid: [ChainTransaction], skipped: Int) {

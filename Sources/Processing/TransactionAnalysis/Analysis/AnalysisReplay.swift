@@ -138,10 +138,8 @@ public struct AnalysisReplay: Sendable {
         }
         if apply {
             for first in stride(from: 0, to: report.newFindings.count, by: 1_000) {
-                let records = report.newFindings[first..<min(first + 1_000, report.newFindings.count)].map {
-                    ProducerRecord(key: Array($0.subject.utf8), value: ComplianceTopicEvent.finding($0).serializedProto())
-                }
-                _ = try await log.append(.compliance, records: Array(records))
+                let records = report.newFindings[first..<min(first + 1_000, report.newFindings.count)].map(AnalysisEngine.record(of:))
+                _ = try await log.append(.compliance, records: records)
             }
             report.applied = true
         }
@@ -188,7 +186,7 @@ public struct AnalysisReplay: Sendable {
         repeat {
             let page = try await findings.findings(
                 FindingQuery(from: times.lowerBound, to: times.upperBound.adding(microseconds: 1)), limit: 1_000, cursor: cursor)
-            for finding in page.items where finding.source == "risk-engine" && !finding.withdrawn {
+            for finding in page.items where finding.source == TransactionAnalyzer.findingSource && !finding.withdrawn {
                 guard let trigger = finding.id.split(separator: ":").last, txids.contains(String(trigger)) else { continue }
                 found[finding.id] = finding
             }

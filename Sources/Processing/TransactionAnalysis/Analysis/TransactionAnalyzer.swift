@@ -114,17 +114,21 @@ public struct TransactionAnalyzer: Sendable {
         let kind: FindingKind = detection.typology == .sanctionedExposure ? .sanctionsHit : .pattern
         return ComplianceFinding(
             id: "\(detection.typology.rawValue):\(flows.chain.idPrefix):\(subject):\(flows.txid)", kind: kind, subject: subject,
-            severity: detection.severity, source: "risk-engine", summary: detection.summary, evidence: detection.evidence, time: flows.time,
+            severity: detection.severity, source: Self.findingSource, summary: detection.summary, evidence: detection.evidence,
+            time: flows.time,
             typology: detection.typology.rawValue, subjects: detection.subjects, txids: detection.txids, amount: detection.amount,
             chain: flows.chain, ruleVersion: settings.ruleVersion)
     }
+
+    /// The `source` of the findings and withdrawals the analysis makes.
+    public static let findingSource = "risk-engine"
 
     /// The record that withdraws every finding resting on `transaction`, orphaned by a reorganisation: id
     /// `withdrawal:<chain>:<txid>`, `withdrawn` set, the txid as subject and only txid.
     public static func withdrawal(of transaction: ChainTransaction, ruleVersion: String) -> ComplianceFinding {
         ComplianceFinding(
             id: "withdrawal:\(transaction.chain.idPrefix):\(transaction.txid)", kind: .pattern, subject: transaction.txid, severity: .info,
-            source: "risk-engine",
+            source: Self.findingSource,
             summary: "transaction \(transaction.txid) was orphaned by a reorganisation: the findings resting on it are withdrawn",
             time: transaction.seenAt, txids: [transaction.txid], chain: transaction.chain, ruleVersion: ruleVersion, withdrawn: true)
     }
