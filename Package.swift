@@ -1,8 +1,14 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// The `Fuzzing` trait (scripts/fuzz) instruments the project's own modules for libFuzzer and AddressSanitizer;
+/// the packages it depends on are compiled as in a debug build, so the fuzz build reuses their artifacts.
+let fuzzing = BuildSettingCondition.when(traits: ["Fuzzing"])
+
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny")
+    .enableUpcomingFeature("ExistentialAny"),
+    .define("FUZZING", fuzzing),
+    .unsafeFlags(["-sanitize=fuzzer,address"], fuzzing),
 ]
 
 let package = Package(
@@ -18,6 +24,7 @@ let package = Package(
     ],
     traits: [
         .trait(name: "Kafka", description: "Adds the Kafka EventLog backend (needs librdkafka)."),
+        .trait(name: "Fuzzing", description: "Builds csic-fuzz for libFuzzer with AddressSanitizer (scripts/fuzz)."),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -290,7 +297,8 @@ let package = Package(
             name: "csic-fuzz",
             dependencies: ["CSICFuzzTargets"],
             path: "Sources/Fuzz/Driver",
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"], fuzzing)]
         ),
         .executableTarget(
             name: "csic",

@@ -2,7 +2,7 @@ import CSICFuzzTargets
 import Foundation
 
 // `csic-fuzz <target> <file or directory>...` replays inputs through a target (each must return, none may
-// trap). Built by scripts/fuzz with `-sanitize=fuzzer,address -DFUZZING`, it is a libFuzzer binary instead
+// trap). Built by scripts/fuzz with the Fuzzing trait (`-sanitize=fuzzer,address -DFUZZING`), it is a libFuzzer binary instead
 // (Fuzzing.swift): `CSIC_FUZZ_TARGET=<target> csic-fuzz [libFuzzer options] <corpus directory>`.
 
 #if FUZZING
