@@ -38,13 +38,20 @@ import Testing
         #expect(Set(try #require(found["addr-3"]).map(\.tag)) == [Self.tag("addr-3", "actor", category: nil), Self.tag("addr-3", "dated")])
         #expect(try await tags.tags(chain: .ethereum, addresses: ["addr-1"])["addr-1"]?.map(\.tag.label) == ["same address on ethereum"])
         #expect(try await tags.tags(chain: .bitcoin, addresses: []).isEmpty)
+        let defining = try await tags.definingTags(chain: .bitcoin).mapValues { $0.map(\.tag) }
+        #expect(
+            defining == ["addr-1": [Self.tag("addr-1", "entity", category: .sanction)]], "only tags that define an entity, on their chain")
+        #expect(try await tags.definingTags(chain: .ethereum).isEmpty)
+        _ = try await tags.importList(
+            name: "ofac-sdn", format: "ofac-sdn-csv", sha256: "dd", importedBy: "user:admin", at: Self.time, tags: [])
+        #expect(try await tags.definingTags(chain: .bitcoin).isEmpty, "a replaced version's defining tags are no longer in force")
 
         let lists = try await tags.lists()
         #expect(
             lists.map { "\($0.name) \($0.version) \($0.sha256) \($0.tagCount)" } == [
-                "ofac-sdn 1 cc 2", "tagpack:a 2 bb 3", "tagpack:a 1 aa 2",
+                "ofac-sdn 2 dd 0", "ofac-sdn 1 cc 2", "tagpack:a 2 bb 3", "tagpack:a 1 aa 2",
             ])
-        #expect(lists[0] == sanctions && lists[1] == second && lists[2] == first)
+        #expect(lists[1] == sanctions && lists[2] == second && lists[3] == first)
     }
 
     @Test(arguments: StoreBackend.available) func concurrentImportsOfAListGetTheirOwnVersions(_ backend: StoreBackend) async throws {

@@ -151,4 +151,41 @@ import TransactionAnalysis
         #expect(try await database.riskAssessments.activations().count == 2)
         try await log.close()
     }
+    /// A TagPack whose tag defines its entity, imported while the engine runs, takes effect from the next batch:
+    /// an address that spent with the tagged one is the market's, and whoever it pays is exposed.
+    @Test(arguments: StoreBackend.available) func anEntityDefiningTagImportedWhileRunningReachesTheCluster(
+        _ backend: StoreBackend
+    ) async throws {
+        let directory = try TemporaryDirectory()
+        let log = try EmbeddedEventLog(directory: "\(directory.path)/log")
+        try await log.createPlatformTopics(partitions: 3)
+        let database = try await backend.place().database(migrations: Self.migrations)
+        var settings = TypologySettings()
+        settings.enabled = [.sanctionedExposure, .illicitExposure]
+        let state = AnalysisState(settings: settings)
+        let running = Task { try await processor(log, database, state).run() }
+        defer { running.cancel() }
+        func waitFor(_ done: () async throws -> Bool) async throws {
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while try await !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        }
+
+        try await append(
+            log, [Self.transaction(1, [(100, "bc1qmarket", 40_000), (101, "bc1qdeposit", 20_000)], [("bc1qmarket", 59_000)], height: 1)])
+        try await waitFor { await state.clusteredAddresses == 2 }
+        let market = AddressTag(
+            chain: .bitcoin, address: "bc1qmarket", label: "Hydra", category: .darknetMarket, source: "tagpack", confidence: 80,
+            definesEntity: true)
+        _ = try await database.tags.importList(
+            name: "tagpack:markets", format: "tagpack", sha256: "11", importedBy: "test", at: Self.start, tags: [market])
+        try await append(log, [Self.transaction(2, [(1, "bc1qdeposit", 20_000)], [("bc1quser", 19_000)], height: 2)])
+        try await waitFor { try await !findings(log).isEmpty }
+        let made = try await findings(log)
+        #expect(made.map(\.subject) == ["bc1quser"] && made.first?.typology == "illicit_exposure")
+        #expect(made.first?.evidence["tagged_address"] == "bc1qmarket" && made.first?.evidence["party_address"] == "bc1qdeposit")
+        #expect(made.first?.evidence["attributed_by"] == "entity" && made.first?.evidence["list"] == "tagpack:markets")
+        running.cancel()
+        _ = try? await running.value
+        try await log.close()
+    }
 }

@@ -31,6 +31,7 @@ public struct AnalysisEngine: StreamEngine {
         let (transactions, skipped) = Self.transactions(in: batch)
         if skipped > 0 { metrics.skipped.increment(by: skipped) }
         let inForce = try await Self.tags(of: transactions, in: tags)
+        try await state.followEntityDefiningTags(in: tags)
         let (findings, changes) = await state.analyze(AnalysisOrder.arrange(transactions), tags: inForce)
         metrics.record(findings)
         metrics.record(changes.assessments)
@@ -80,6 +81,8 @@ public actor AnalysisState {
     private let settings: TypologySettings
     /// Scores every valid transaction, when set.
     nonisolated let scorer: RiskScorer?
+    /// The tag list versions whose entity-defining tags the analyser uses; nil before the first batch.
+    private var tagListsInUse: [TagListVersion]?
 
     /// `scorer` scores every valid transaction; without one, none is.
     public init(settings: TypologySettings = TypologySettings(), scorer: RiskScorer? = nil) {
@@ -93,6 +96,16 @@ public actor AnalysisState {
         let (nodes, journal) = try await store.load()
         analyzer = TransactionAnalyzer(
             settings: settings, clusters: try AddressClusters(restoring: nodes, journal: journal), scorer: scorer)
+        tagListsInUse = nil
+    }
+
+    /// Gives the analyser the entity-defining tags in force when the tag lists changed since it last got them (an
+    /// import while the platform runs takes effect from the next batch).
+    func followEntityDefiningTags(in store: any TagStore) async throws {
+        let lists = try await store.lists()
+        guard lists != tagListsInUse else { return }
+        analyzer.useEntityDefiningTags(try await store.definingTags(chain: .bitcoin))
+        tagListsInUse = lists
     }
 
     func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> ([ComplianceFinding], AnalysisChanges) {

@@ -99,6 +99,7 @@ public struct AnalysisReplay: Sendable {
             log, topic: Topic.transactions.rawValue, from: from, to: to, batchSize: chunk)
         report.ranges = ranges
         var analyzer = TransactionAnalyzer(settings: settings, scorer: scorer)
+        analyzer.useEntityDefiningTags(try await tags.definingTags(chain: .bitcoin))
         var made: [String: ComplianceFinding] = [:]
         var replayed = Set<String>()
         var times: ClosedRange<Timestamp>?

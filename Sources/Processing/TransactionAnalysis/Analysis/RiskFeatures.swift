@@ -29,7 +29,7 @@ public enum RiskFeatures {
         let threshold = structuring.thresholds[flows.chain]?.approximateValue ?? 0
         let nearThreshold = threshold * (1 - structuring.margin)
         let parties = flows.senders.map(\.address) + flows.recipients.map(\.address)
-        let tags = parties.flatMap { context.tags[$0] ?? [] }.compactMap(\.tag.category)
+        let tags = parties.flatMap(context.allTags).compactMap(\.tag.category)
         var row: [Float] = [
             flows.chain == .ethereum ? 1 : 0,
             Float(flows.senders.count),

@@ -17,6 +17,8 @@ public struct TransactionAnalyzer: Sendable {
     /// Keeps every valid transaction's features (``takeFeatures()``): training data.
     public let keepsFeatures: Bool
     private var assessments: [RiskAssessment] = []
+    /// Tags that define an entity, lent to the other addresses of their cluster.
+    private var entityTags = EntityTags()
     private var features: [(txid: String, row: [Float])] = []
 
     public init(
@@ -29,6 +31,12 @@ public struct TransactionAnalyzer: Sendable {
         self.scorer = scorer
         self.keepsFeatures = keepsFeatures
         detectors = settings.detectors()
+    }
+
+    /// Uses `tags` (Bitcoin's tags in force that define an entity, by address) from now on: each lends itself to
+    /// every address of its tagged address's cluster, for the detectors and the features.
+    public mutating func useEntityDefiningTags(_ tags: [String: [ListedTag]]) {
+        entityTags.replace(with: tags, clusters: clusters)
     }
 
     /// The entity key of `address`: `entity:<root id>` for an address that has spent in a cluster of several
@@ -52,13 +60,19 @@ public struct TransactionAnalyzer: Sendable {
         for transaction in transactions {
             let flows = TransactionFlows(transaction)
             if transaction.status == .reverted {
-                if transaction.chain == .bitcoin { clusters.revert(txid: transaction.txid) }
+                if transaction.chain == .bitcoin {
+                    clusters.revert(txid: transaction.txid)
+                    if !entityTags.isEmpty { entityTags.refile(clusters) }
+                }
                 let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
                 for index in detectors.indices { detectors[index].revert(flows, context) }
                 findings.append(Self.withdrawal(of: transaction, ruleVersion: settings.ruleVersion))
                 continue
             }
-            if transaction.chain == .bitcoin { _ = clusters.apply(transaction) }
+            if transaction.chain == .bitcoin {
+                _ = clusters.apply(transaction)
+                entityTags.applied(transaction, clusters: clusters)
+            }
             let context = context(for: flows, tags: tags[transaction.chain] ?? [:])
             var hits: [Detection] = []
             for index in detectors.indices {
@@ -106,7 +120,14 @@ public struct TransactionAnalyzer: Sendable {
 
     private func context(for flows: TransactionFlows, tags: [String: [ListedTag]]) -> DetectionContext {
         let clusters = clusters
-        return DetectionContext(tags: tags) { Self.entityKey($0, in: clusters) }
+        var lent: [String: [ListedTag]] = [:]
+        if flows.chain == .bitcoin, !entityTags.isEmpty {
+            for flow in flows.senders + flows.recipients where lent[flow.address] == nil {
+                let tags = entityTags.tags(of: flow.address, in: clusters)
+                if !tags.isEmpty { lent[flow.address] = tags }
+            }
+        }
+        return DetectionContext(tags: tags, entityTags: lent) { Self.entityKey($0, in: clusters) }
     }
 
     private func finding(_ detection: Detection, _ flows: TransactionFlows) -> ComplianceFinding {

@@ -29,28 +29,39 @@ public struct Detection: Sendable, Hashable {
     }
 }
 
-/// What a detector may know beyond the transaction: the tags in force for its addresses and the entity of an
-/// address (the multi-input cluster it belongs to).
+/// What a detector may know beyond the transaction: the tags in force for its addresses, those they have through
+/// their entity, and the entity of an address (the multi-input cluster it belongs to).
 public struct DetectionContext {
     /// The tags in force for the addresses of the transaction being read, by address.
     public var tags: [String: [ListedTag]]
+    /// The tags the transaction's addresses have through their entity (``EntityTags``), by address.
+    public var entityTags: [String: [ListedTag]]
     /// The entity of an address: the same key for every address of one cluster.
     public var entity: (String) -> String
 
-    public init(tags: [String: [ListedTag]] = [:], entity: @escaping (String) -> String = { $0 }) {
+    public init(
+        tags: [String: [ListedTag]] = [:], entityTags: [String: [ListedTag]] = [:], entity: @escaping (String) -> String = { $0 }
+    ) {
         self.tags = tags
+        self.entityTags = entityTags
         self.entity = entity
     }
 
-    /// Whether `address` is tagged as a known service (exchange, mining pool, payment processor): context,
-    /// not a suspect.
-    public func isKnownService(_ address: String) -> Bool {
-        tags[address]?.contains { $0.tag.category.map(TagCategory.knownServices.contains) ?? false } ?? false
+    /// The tags of `address`: its own, then those of its entity.
+    public func allTags(_ address: String) -> [ListedTag] {
+        guard let lent = entityTags[address] else { return tags[address] ?? [] }
+        return (tags[address] ?? []) + lent
     }
 
-    /// The most confident illicit tag of `address` (sanctions first), if any.
+    /// Whether `address` is tagged as a known service (exchange, mining pool, payment processor), itself or
+    /// through its entity: context, not a suspect.
+    public func isKnownService(_ address: String) -> Bool {
+        allTags(address).contains { $0.tag.category.map(TagCategory.knownServices.contains) ?? false }
+    }
+
+    /// The most confident illicit tag of `address` (sanctions first), its own or its entity's, if any.
     public func illicitTag(_ address: String) -> ListedTag? {
-        let illicit = tags[address]?.filter { $0.tag.category.map(TagCategory.illicit.contains) ?? false } ?? []
+        let illicit = allTags(address).filter { $0.tag.category.map(TagCategory.illicit.contains) ?? false }
         return illicit.max {
             ($0.tag.category == .sanction ? 1 : 0, $0.tag.confidence) < ($1.tag.category == .sanction ? 1 : 0, $1.tag.confidence)
         }

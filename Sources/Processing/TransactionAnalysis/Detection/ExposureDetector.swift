@@ -148,6 +148,13 @@ public struct ExposureDetector: TypologyDetector {
             "tagged_address": tag.tag.address, "label": tag.tag.label, "category": tag.tag.category?.rawValue ?? "",
             "list": tag.list, "list_version": String(tag.version), "source": tag.tag.source,
         ]
+        // The party's own address is the path's first (funds came from it) or last (it was paid); a tag on another
+        // address is its entity's (a cluster-defining tag).
+        let partyAddress = direction == "incoming" ? exposure.path.first : exposure.path.last
+        if let partyAddress, partyAddress != tag.tag.address {
+            evidence["party_address"] = partyAddress
+            evidence["attributed_by"] = "entity"
+        }
         if let token {
             evidence["token"] = token
             evidence["token_amount"] = amount.decimalString

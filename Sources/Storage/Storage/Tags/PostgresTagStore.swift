@@ -68,6 +68,22 @@ public struct PostgresTagStore: TagStore {
         return found
     }
 
+    public func definingTags(chain: Chain) async throws -> [String: [ListedTag]] {
+        var found: [String: [ListedTag]] = [:]
+        let rows = try await store.client.query(
+            """
+            SELECT \(unescaped: TagTables.columns) FROM tags t JOIN (\(unescaped: TagTables.newestVersions)) l
+                ON t.list = l.name AND t.version = l.version
+            WHERE t.chain = \(chain.rawValue) AND t.defines_entity
+            ORDER BY t.list, t.ctid
+            """, logger: store.logger)
+        for try await row in rows {
+            let listed = try Self.listed(row.makeRandomAccess())
+            found[listed.tag.address, default: []].append(listed)
+        }
+        return found
+    }
+
     public func lists() async throws -> [TagListVersion] {
         try await store.rows(
             "SELECT name, version, format, imported_at_us, imported_by, sha256, tag_count FROM tag_lists ORDER BY name, version DESC"

@@ -58,6 +58,23 @@ public struct SQLiteTagStore: TagStore {
         }
     }
 
+    public func definingTags(chain: Chain) async throws -> [String: [ListedTag]] {
+        try await pool.read { db in
+            var found: [String: [ListedTag]] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT \(TagTables.columns) FROM tags t JOIN (\(TagTables.newestVersions)) l ON t.list = l.name AND t.version = l.version
+                    WHERE t.chain = ? AND t.defines_entity ORDER BY t.list, t.rowid
+                    """, arguments: [chain.rawValue])
+            while let row = try rows.next() {
+                let listed = try Self.listed(row)
+                found[listed.tag.address, default: []].append(listed)
+            }
+            return found
+        }
+    }
+
     public func lists() async throws -> [TagListVersion] {
         try await pool.read { db in
             try Row.fetchAll(
