@@ -222,9 +222,10 @@ import Testing
             return
         }
         #expect(principal.credential == .apiKey(id: key.key.id))
+        // The last character changed (the one removed decides the replacement: the test once replaced an "A" with an "A").
         var wrongSecret = key.text
-        wrongSecret.removeLast()
-        wrongSecret += wrongSecret.last == "A" ? "B" : "A"
+        let last = wrongSecret.removeLast()
+        wrongSecret += last == "A" ? "B" : "A"
         #expect(await access.authenticate(authorization: "Bearer \(wrongSecret)") == .rejected("unknown_api_key"))
         try await access.revokeAPIKey("ana", keyID: key.key.id, by: origin)
         #expect(await access.authenticate(authorization: "Bearer \(key.text)") == .rejected("revoked_api_key"))
