@@ -64,7 +64,8 @@ public enum AnalysisBenchmark {
         let tags = ListedTag.byAddress(scenarios.tags, list: "scenario")
         var injected = Set<String>()
         let labelled = Set(scenarios.labels.map { "\($0.typology.rawValue) \($0.subject)" })
-        var benignOnly = TransactionAnalyzer()
+        var benignOnly = TransactionAnalyzer(keepsFeatures: models != nil)
+        var benignRows: [Float] = []
         var mixed = TransactionAnalyzer(keepsFeatures: true)
         var features: [(txid: String, row: [Float])] = []
         var benignFindings: [String: Int] = [:]
@@ -81,6 +82,7 @@ public enum AnalysisBenchmark {
             for finding in benignOnly.analyze(Array(benign[first..<min(first + 1_000, benign.count)]), tags: [.bitcoin: tags]) {
                 benignFindings[finding.typology, default: 0] += 1
             }
+            benignRows += benignOnly.takeFeatures().flatMap(\.row)
         }
         for first in stride(from: 0, to: scenarios.transactions.count, by: 1_000) {
             let batch = Array(scenarios.transactions[first..<min(first + 1_000, scenarios.transactions.count)])
@@ -122,12 +124,36 @@ public enum AnalysisBenchmark {
             parameters["pr_auc_model"] = format(ModelEvaluation.averagePrecision(scores: models.risk.probabilities(rows), labels: labels))
             parameters["pr_auc_baseline"] = format(
                 ModelEvaluation.averagePrecision(scores: models.baseline.probabilities(rows), labels: labels))
+            scoreAlerts(models.risk, benignOnly: benignRows, mixed: rows, labels: labels, into: &parameters)
         }
         if let exportFeatures { try writeFeatures(features, labels: labels, to: exportFeatures) }
         return BenchmarkResult(
             name: "detection", records: scenarios.transactions.count + benign.count, duration: clock.now - started,
             latency: LatencyHistogram(),
             parameters: parameters)
+    }
+
+    /// What `high_risk_score` findings (the model alone, no rule hit) would be at several alert scores: on the
+    /// benign-only set (`benign_only_score_alerts_<score>`: every one a false alert) and, on the scenario set, among
+    /// injected transactions (`injected_score_only_<score>`: what the model adds to the rules) and benign ones.
+    private static func scoreAlerts(
+        _ model: any RiskModel, benignOnly: [Float], mixed: [Float], labels: [Bool], into parameters: inout [String: String]
+    ) {
+        let width = RiskFeatures.names.count
+        let rules = (width - Typology.allCases.count)..<width
+        func scoreOnly(_ rows: [Float]) -> [Int?] {
+            zip(model.probabilities(rows), stride(from: 0, to: rows.count, by: width)).map { probability, start in
+                rules.contains { rows[start + $0] != 0 } ? nil : Int((probability * 100).rounded())
+            }
+        }
+        let benign = scoreOnly(benignOnly)
+        let scenario = scoreOnly(mixed)
+        for alertScore in Set([90, 95, 99, 100, RiskScorer.defaultAlertScore]).sorted() {
+            parameters["benign_only_score_alerts_\(alertScore)"] = "\(benign.filter { ($0 ?? 0) >= alertScore }.count)"
+            let reached = scenario.indices.filter { (scenario[$0] ?? 0) >= alertScore }
+            parameters["injected_score_only_\(alertScore)"] = "\(reached.filter { labels[$0] }.count)"
+            parameters["benign_score_only_\(alertScore)"] = "\(reached.filter { !labels[$0] }.count)"
+        }
     }
 
     /// The feature rows as CSV: `txid,label,<feature names>`, missing values empty.

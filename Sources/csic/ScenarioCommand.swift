@@ -11,7 +11,8 @@ struct ScenarioCommand: ParsableCommand {
         abstract: "Write a labelled scenario set (benign economy, every typology injected, tags) as JSON.",
         discussion: """
             The document holds `transactions` (the events' own JSON, in time order), `labels` ({typology, subject}: \
-            what a detector should report, about whom) and `tags` (the economy's known services and the injected \
+            what a detector should report, about whom), `injected` (the txids of the injected instances' \
+            transactions; every other one is the benign economy's) and `tags` (the economy's known services and the injected \
             exposure instances' sanctioned and illicit parties). The same seed gives the same set.
             """)
 
@@ -29,6 +30,7 @@ struct ScenarioCommand: ParsableCommand {
         var seed: UInt64
         var transactions: [ChainTransaction]
         var labels: [Label]
+        var injected: [String]
         var tags: [AddressTag]
     }
 
@@ -41,7 +43,8 @@ struct ScenarioCommand: ParsableCommand {
         let scenarios = TypologyScenarios(seed: seed, background: background, perTypology: perTypology)
         let document = Document(
             seed: seed, transactions: scenarios.transactions,
-            labels: scenarios.labels.map { Label(typology: $0.typology.rawValue, subject: $0.subject) }, tags: scenarios.tags)
+            labels: scenarios.labels.map { Label(typology: $0.typology.rawValue, subject: $0.subject) },
+            injected: scenarios.injectedTxids.sorted(), tags: scenarios.tags)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(document)

@@ -38,6 +38,21 @@ import TransactionAnalysis
         #expect(try await load("analysis: {}").typologies == TypologySettings(), "absent keys take the defaults")
     }
 
+    /// `analysis.risk_model.alert_score`: 100 by default, 0 turns the model's own findings off, beyond 100 refused.
+    @Test func readsTheModelsAlertScore() async throws {
+        #expect(try await load("analysis: {}").scorer?.alertScore == RiskScorer.defaultAlertScore)
+        #expect(RiskScorer.defaultAlertScore == 100)
+        #expect(try await load("analysis: { risk_model: { alert_score: 97 } }").scorer?.alertScore == 97)
+        let off = try await load("analysis: { risk_model: { alert_score: 0 } }").scorer
+        #expect(off != nil && off?.alertScore == nil)
+        do {
+            _ = try await load("analysis: { risk_model: { alert_score: 101 } }")
+            Issue.record("alert_score 101 was accepted")
+        } catch let error as ValidationError {
+            #expect(error.field == "analysis.risk_model.alert_score")
+        }
+    }
+
     /// Each bad value is refused with its full key.
     @Test(arguments: [
         ("enabled: [fan_in, laundering]", "analysis.typologies.enabled"),

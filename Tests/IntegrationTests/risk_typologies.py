@@ -6,7 +6,8 @@ of the injected illicit parties. The test turns it into real regtest blocks on a
 transaction the real outpoint, the scenario's times as block times. It imports the sanctioned parties with
 `csic import sanctions` (an SDN.CSV) and the rest with `csic import tags` (a TagPack), runs `csic serve` on the
 chain, and checks that the findings and alerts are exactly the labels: every instance found, nothing else (the
-benign economy raises nothing). A reorg then orphans the last blocks: the findings resting on their
+benign economy raises nothing); the model alone (`high_risk_score`) flags only injected transactions. A reorg then
+orphans the last blocks: the findings resting on their
 transactions are withdrawn, the others stand."""
 import argparse
 import hashlib
@@ -28,6 +29,7 @@ from csic_process import Results, Serve, free_port, get, wait_until  # noqa: E40
 SEED = 1414
 BACKGROUND = 3_000
 BLOCK_SECONDS = 600
+HIGH_RISK = "high_risk_score"
 COINBASE = "0" * 64
 
 
@@ -69,7 +71,7 @@ def build_blocks(node, transactions):
             blocks[-1][1].append(built)
         else:
             blocks.append((at, [built]))
-    return blocks
+    return blocks, {txid: b2lx(built) for txid, built in real.items()}
 
 
 def tagged(scenario):
@@ -114,7 +116,8 @@ def main():
     results.check(len({typology for typology, _ in expected}) == 12, f"the set labels all twelve typologies: {len(expected)} labels")
 
     node = BitcoinTestNode(seed=SEED, transactions=0).start()
-    blocks = build_blocks(node, scenario["transactions"])
+    blocks, regtest_txids = build_blocks(node, scenario["transactions"])
+    injected = {regtest_txids[txid] for txid in scenario["injected"] if txid in regtest_txids}
     node.mine(2, at=blocks[0][0] - 10)
     for at, transactions in blocks:
         node.mine(1, extra=transactions, at=at)
@@ -144,15 +147,28 @@ def main():
             return [f for f in items if not f["id"].startswith("withdrawal:")]
 
         def standing():
-            return {(f["typology"], f["subject"]) for f in findings() if not f["withdrawn"]}
+            return {(f["typology"], f["subject"]) for f in findings() if not f["withdrawn"] and f["typology"] != HIGH_RISK}
         wait_until(lambda: standing() >= expected, 120)
         found = standing()
         results.check(expected <= found, f"every injected instance found; missed: {sorted(expected - found)}")
         results.check(found <= expected, f"nothing else found (the benign economy raises nothing): {sorted(found - expected)}")
 
+        # The model alone (no rule hit, score at least analysis.risk_model.alert_score, 100 by default) flags
+        # transactions of the injected instances that no rule completed on, and none of the benign economy.
+        high_risk = [f for f in findings() if f["typology"] == HIGH_RISK]
+        results.check(high_risk and all(set(f["txids"]) <= injected for f in high_risk),
+                      f"{len(high_risk)} high_risk_score findings, all on injected transactions: "
+                      f"{[f['txids'] for f in high_risk if not set(f['txids']) <= injected][:5]}")
+        results.check(all(int(f["evidence"]["score"]) >= 100 and f["evidence"]["model_version"] and f["evidence"]["reasons"]
+                          for f in high_risk), "each with its score, model version and reasons")
+
         def alerts():
-            return {(a["typology"], a["subject"]) for a in get(port, "/api/v1/alerts?limit=1000")["items"]}
+            return {(a["typology"], a["subject"]) for a in get(port, "/api/v1/alerts?limit=1000")["items"]
+                    if a["typology"] != HIGH_RISK}
         results.check(wait_until(lambda: alerts() == expected, 60), f"one alert per instance: {len(alerts())} of {len(expected)}")
+        risky_payers = {f["subject"] for f in high_risk}
+        results.check(wait_until(lambda: {a["subject"] for a in get(port, f"/api/v1/alerts?typology={HIGH_RISK}&limit=1000")["items"]}
+                                 == risky_payers, 60), f"one high_risk_score alert per flagged payer: {len(risky_payers)}")
 
         # The last two blocks are orphaned by a competing branch of three empty blocks.
         orphaned = {b2lx(tx.GetTxid()) for block in node.chain[-2:] for tx in block.vtx}
@@ -165,7 +181,8 @@ def main():
         results.check(wait_until(settled, 60),
                       f"after the reorg exactly those findings are withdrawn: {[(f['typology'], f['withdrawn']) for f in findings()]}")
         stored_standing = len([f for f in findings() if not f["withdrawn"]])
-        withdrawn = {(f["typology"], f["subject"]) for f in findings() if f["withdrawn"]} - standing()
+        withdrawn = ({(f["typology"], f["subject"]) for f in findings() if f["withdrawn"]}
+                     - {(f["typology"], f["subject"]) for f in findings() if not f["withdrawn"]})
         results.check(wait_until(lambda: all(a["status"] == "resolved" for a in get(port, "/api/v1/alerts?limit=1000")["items"]
                                              if (a["typology"], a["subject"]) in withdrawn), 30),
                       f"their alerts resolved: {sorted(withdrawn)}")

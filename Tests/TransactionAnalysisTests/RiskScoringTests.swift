@@ -81,6 +81,40 @@ import TransactionAnalysis
         #expect(analyzer.takeAssessments().isEmpty)
     }
 
+    /// The model alone: a transaction no rule flagged whose score reaches the alert score is a `high_risk_score`
+    /// finding about its payer; one a rule flagged has the rule's finding only; below the score, or with no alert
+    /// score, nothing.
+    @Test func aScoreReachingTheAlertScoreWithNoRuleHitIsAHighRiskFinding() throws {
+        let file = Array(Self.model.utf8)
+        let tags: [Chain: [String: [ListedTag]]] = [.bitcoin: ["bc1qsdn": [listed("bc1qsdn", .sanction)]]]
+        let transactions = [
+            Self.transaction("benign", [("bc1qx", 10_000)], [("bc1qy", 9_000)], minute: 1),
+            Self.transaction("sanctioned", [("bc1qsdn", 10_000)], [("bc1qa", 9_000)], minute: 2),
+        ]
+        var rulesOff = TypologySettings()
+        rulesOff.enabled = []
+        func findings(alertScore: Int?, settings: TypologySettings) throws -> [ComplianceFinding] {
+            let scorer = try RiskScorer(model: try RiskModels.load(json: file), name: "test", file: file, alertScore: alertScore)
+            var analyzer = TransactionAnalyzer(settings: settings, scorer: scorer)
+            return analyzer.analyze(transactions, tags: tags)
+        }
+        let found = try findings(alertScore: 95, settings: rulesOff)
+        let finding = try #require(found.first)
+        #expect(found.count == 1 && finding.typology == TransactionAnalyzer.highRiskTypology && finding.kind == .riskHit)
+        #expect(
+            finding.id == "high_risk_score:btc:bc1qsdn:sanctioned" && finding.subject == "bc1qsdn"
+                && finding.subjects == ["bc1qsdn", "bc1qa"])
+        #expect(finding.txids == ["sanctioned"] && finding.amount == Amount(9_000) && finding.severity == .high)
+        let version = try Self.scorer().version
+        #expect(finding.ruleVersion == version && finding.evidence["model_version"] == version)
+        #expect(finding.evidence["score"] == "95" && finding.evidence["alert_score"] == "95")
+        #expect(finding.evidence["reasons"]?.hasPrefix("sanctioned_party=1 (+4.000)") == true)
+        #expect(try findings(alertScore: 96, settings: rulesOff).isEmpty, "95 is below 96")
+        #expect(try findings(alertScore: nil, settings: rulesOff).isEmpty)
+        #expect(
+            try findings(alertScore: 95, settings: TypologySettings()).map(\.typology) == ["sanctioned_exposure"], "a rule's own finding")
+    }
+
     @Test func aModelThatDoesNotReadTheAnalysissFeaturesIsRefused() throws {
         let eight = Self.model.replacingOccurrences(of: "\"num_feature\":\"30\"", with: "\"num_feature\":\"8\"")
             .replacingOccurrences(of: "[14,0,0]", with: "[4,0,0]")

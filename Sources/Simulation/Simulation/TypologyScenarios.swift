@@ -20,6 +20,8 @@ public struct TypologyScenarios: Sendable {
     /// Every transaction, benign and injected, in time order.
     public private(set) var transactions: [ChainTransaction] = []
     public private(set) var labels: [Label] = []
+    /// The txids of the injected instances' transactions (every other one is the benign economy's).
+    public private(set) var injectedTxids: Set<String> = []
     /// The tags in force: the injected exposure instances' parties, and the simulated economy's known services
     /// (exchanges' hot wallets and deposit addresses, mining pools, merchants' payment processors), as a
     /// regulator's own TagPacks would list its licensed services.
@@ -49,6 +51,7 @@ public struct TypologyScenarios: Sendable {
                 injected += instance(typology, at: at)
             }
         }
+        injectedTxids = Set(injected.map(\.txid))
         transactions = (benign + injected).enumerated().sorted {
             ($0.element.block?.time ?? $0.element.seenAt, $0.offset) < ($1.element.block?.time ?? $1.element.seenAt, $1.offset)
         }.map(\.element)

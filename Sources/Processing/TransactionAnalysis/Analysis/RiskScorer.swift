@@ -16,6 +16,13 @@ public struct RiskScorer: Sendable {
     public let file: [UInt8]
     /// How many feature reasons an assessment keeps.
     public let reasonCount = 3
+    /// A transaction no rule flagged whose score reaches this becomes a `high_risk_score` finding (the seed's
+    /// "high risk -> Alert Service"); nil: none does.
+    public let alertScore: Int?
+
+    /// The default ``alertScore``: on the benchmark's scenario sets no benign transaction scores this high without
+    /// a rule (docs/performance.md).
+    public static let defaultAlertScore = 100
 
     /// The lowest score of a transaction that completed a rule of this severity.
     public static let ruleFloors: [Severity: Int] = [.critical: 90, .high: 75, .medium: 50, .low: 25]
@@ -25,7 +32,7 @@ public struct RiskScorer: Sendable {
 
     /// Checks that `model`, read from `file`, reads the features the analysis computes: as many, and the same
     /// names when the model carries names.
-    public init(model: any RiskModel, name: String, file: [UInt8]) throws(ModelMismatch) {
+    public init(model: any RiskModel, name: String, file: [UInt8], alertScore: Int? = nil) throws(ModelMismatch) {
         guard model.featureCount == RiskFeatures.names.count else {
             throw ModelMismatch("the model reads \(model.featureCount) features; the analysis computes \(RiskFeatures.names.count)")
         }
@@ -36,6 +43,7 @@ public struct RiskScorer: Sendable {
         self.model = model
         self.name = name
         self.file = file
+        self.alertScore = alertScore
         sha256 = Hex.encode(Array(SHA256.hash(data: file)))
     }
 

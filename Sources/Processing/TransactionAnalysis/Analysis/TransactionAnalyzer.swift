@@ -93,7 +93,15 @@ public struct TransactionAnalyzer: Sendable {
             }
             latest = max(latest ?? flows.time, flows.time)
         }
-        if let scorer, !scored.isEmpty { assessments += scorer.assess(scored, rows: rows) }
+        if let scorer, !scored.isEmpty {
+            let made = scorer.assess(scored, rows: rows)
+            assessments += made
+            if let alertScore = scorer.alertScore {
+                for (index, assessment) in made.enumerated() where scored[index].hits.isEmpty && assessment.score >= alertScore {
+                    findings.append(Self.highRiskFinding(assessment, scored[index].flows, alertScore: alertScore))
+                }
+            }
+        }
         if let latest {
             for index in detectors.indices { detectors[index].expire(before: latest) }
         }
