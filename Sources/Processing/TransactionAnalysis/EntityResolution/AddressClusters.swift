@@ -32,8 +32,11 @@ public struct AddressClusters: Sendable {
     /// The applied multi-input transactions (merging or not), oldest first, for undoing reorged ones.
     private(set) var journal: [JournalEntry] = []
     private var changes = ClusterChanges()
-    /// The ids whose parent or size changed since the changes were last taken.
+    /// The ids below ``firstNewID`` whose parent or size changed since the changes were last taken.
     private var dirty: Set<Int32> = []
+    /// Every id from this one on was added since the changes were last taken (so is stored whole, not tracked
+    /// in `dirty`).
+    private var firstNewID: Int32 = 0
 
     public init(maxClusterSize: Int = 100_000) {
         self.maxClusterSize = maxClusterSize
@@ -54,6 +57,7 @@ public struct AddressClusters: Sendable {
             sizes.append(node.size)
         }
         sets = DisjointSets(parents: parents, sizes: sizes)
+        firstNewID = Int32(nodes.count)
         for entry in journal {
             let ids = entry.inputs + entry.unions.flatMap { [$0.child, $0.root] }
             guard ids.allSatisfy({ $0 >= 0 && Int($0) < nodes.count }) else {
@@ -147,11 +151,12 @@ public struct AddressClusters: Sendable {
     /// What changed since the last call, for the store; clears it.
     public mutating func takeChanges() -> ClusterChanges {
         var taken = changes
-        taken.nodes = dirty.sorted().map {
+        taken.nodes = (dirty.sorted() + Array(firstNewID..<Int32(sets.count))).map {
             ClusterNode(id: $0, address: addresses[Int($0)], parent: sets.parent[Int($0)], size: sets.size[Int($0)])
         }
         changes = ClusterChanges()
         dirty = []
+        firstNewID = Int32(sets.count)
         return taken
     }
 
@@ -169,8 +174,7 @@ public struct AddressClusters: Sendable {
         for root in roots.dropFirst() {
             if let union = sets.union(roots[0], root) {
                 unions.append(union)
-                dirty.insert(union.child)
-                dirty.insert(union.root)
+                changed(union)
             }
         }
         return unions
@@ -179,17 +183,27 @@ public struct AddressClusters: Sendable {
     private mutating func undo(_ entry: JournalEntry) {
         for union in entry.unions.reversed() {
             sets.undo(union)
-            dirty.insert(union.child)
-            dirty.insert(union.root)
+            changed(union)
         }
     }
 
+    /// Notes the two ids of `union` as changed (those added since the last take are stored anyway).
+    private mutating func changed(_ union: DisjointSets.Union) {
+        if union.child < firstNewID { dirty.insert(union.child) }
+        if union.root < firstNewID { dirty.insert(union.root) }
+    }
+
+    /// The id of `address`, a new one if it has none: one hash lookup either way (most inputs are new addresses).
     private mutating func id(_ address: String) -> Int32 {
-        if let id = ids[address] { return id }
-        let id = sets.add()
-        ids[address] = id
-        addresses.append(address)
-        dirty.insert(id)
+        let next = Int32(sets.count)
+        let id = Self.insert(next, into: &ids[address, default: next])
+        if id == next {
+            _ = sets.add()
+            addresses.append(address)
+        }
         return id
     }
+
+    /// The value in the slot (the default, `next`, when the key was absent: the slot now holds it).
+    private static func insert(_ next: Int32, into slot: inout Int32) -> Int32 { slot }
 }
