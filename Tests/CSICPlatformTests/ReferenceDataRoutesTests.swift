@@ -11,6 +11,7 @@ import HummingbirdTesting
 import Logging
 import Storage
 import Testing
+import TransactionAnalysis
 
 /// `/api/v1/reference-data` on the platform's own components: imports by the roles that may, the lists read
 /// by the others, bad bodies refused, every import audited with its caller.
@@ -104,6 +105,90 @@ import Testing
         #expect(
             outcomes.map(\.actor) == ["sue", "sue"]
                 && outcomes.map(\.resource) == ["tag_lists/tagpack:Example exchange and mixer attributions", "tag_lists/ofac-sdn"])
+        try await platform.log.close()
+    }
+    /// `"reevaluate": true`: after the import, the stored history is replayed against the new list in the
+    /// background and what it finds is published; its status is read at `/reference-data/reevaluation`.
+    @Test func anImportMayReevaluateTheStoredHistory() async throws {
+        let directory = try TemporaryDirectory()
+        let configuration = try ConfigurationLoader.load(values: ["data_dir": ConfigValue(.string(directory.path), isSecret: false)])
+        let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
+        let origin = ChangeOrigin(actor: "test", sourceAddress: "local")
+        _ = try await platform.access.addUser("sue", role: .supervisor, password: nil, entityID: nil, by: origin)
+        let headers: HTTPFields = [
+            .authorization: "Bearer \(try await platform.access.addAPIKey("sue", label: "", by: origin).text)",
+            .contentType: "application/json",
+        ]
+        // History stored before the list named its payer: the SDN address pays bc1qpayee.
+        let time = Timestamp(secondsSinceEpoch: 1_796_000_000)
+        let txid = String(repeating: "ab", count: 32)
+        let paid = ChainTransaction(
+            chain: .bitcoin, txid: txid, block: BlockRef(height: 1, hash: String(repeating: "cd", count: 32), time: time), seenAt: time,
+            inputs: [
+                TransactionInput(
+                    previousTxid: String(repeating: "ef", count: 32), previousIndex: 0,
+                    address: "bc1qsmqpalp3gtgkltag4x3ygevmhh9y2hzk73t2ug",
+                    value: Amount(50_000))
+            ],
+            outputs: [TransactionOutput(index: 0, address: "bc1qpayee", value: Amount(49_000), scriptType: "p2wpkh")], status: .confirmed)
+        _ = try await platform.log.append(
+            .transactions, records: [ProducerRecord(key: txid, value: TransactionTopicEvent.transaction(paid).serializedProto())])
+        let sdn = try String(contentsOf: Self.fixtures.appendingPathComponent("ofac/SDN.CSV"), encoding: .utf8)
+        let request = ByteBuffer(
+            data: try JSONSerialization.data(withJSONObject: ["kind": "sanctions", "files": [sdn], "reevaluate": true]))
+        let app = Application(router: Gateway.router(platform.gatewayDependencies))
+        try await app.test(.router) { client in
+            let status = "/api/v1/reference-data/reevaluation"
+            try await client.execute(uri: status, method: .get, headers: headers) { response in
+                #expect(response.status == .notFound, "none yet")
+            }
+            try await client.execute(uri: "/api/v1/reference-data/imports", method: .post, headers: headers, body: request) { response in
+                #expect(response.status == .created)
+                let started = json(response.body)["reevaluation"] as? [String: Any]
+                #expect(started?["id"] as? Int == 1 && started?["requested_by"] as? String == "sue" && started?["state"] != nil)
+            }
+            var finished: [String: Any] = [:]
+            let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+            while ContinuousClock.now < deadline {
+                try await client.execute(uri: status, method: .get, headers: headers) { response in finished = json(response.body) }
+                if finished["state"] as? String != "running" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(finished["state"] as? String == "completed" && finished["transactions"] as? Int == 1, "\(finished)")
+            #expect(finished["new_findings"] as? Int == 1 && finished["gone_findings"] as? Int == 0 && finished["finished_at"] != nil)
+        }
+        var consumer = try await LogConsumer(log: platform.log, group: "test", topics: [Topic.compliance.rawValue, Topic.audit.rawValue])
+        let records = try await consumer.poll(maxRecords: 1_000, timeout: .seconds(1))
+        let findings = records.filter { $0.topic == Topic.compliance.rawValue }.compactMap { record -> ComplianceFinding? in
+            guard case .finding(let finding)? = try? ComplianceTopicEvent(protoBytes: record.value) else { return nil }
+            return finding
+        }
+        #expect(findings.map(\.subject) == ["bc1qpayee"] && findings.first?.typology == "sanctioned_exposure")
+        let replays = records.filter { $0.topic == Topic.audit.rawValue }.compactMap { try? AuditRecord(protoBytes: $0.value) }
+            .filter { $0.action == "analysis.replay" }
+        #expect(replays.map { $0.details["phase"] } == ["attempt", "outcome"] && replays.allSatisfy { $0.actor == "sue" })
+        try await platform.log.close()
+    }
+    /// One re-evaluation at a time; another starts once it finished; none where there is no analysis to re-run.
+    @Test func oneReevaluationRunsAtATime() async throws {
+        let directory = try TemporaryDirectory()
+        let configuration = try ConfigurationLoader.load(values: ["data_dir": ConfigValue(.string(directory.path), isSecret: false)])
+        let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
+        let origin = ChangeOrigin(actor: "test", sourceAddress: "local")
+        let reevaluations = Reevaluations(
+            replay: AnalysisReplay(
+                log: platform.log, tags: platform.database.tags, findings: platform.store, assessments: platform.database.riskAssessments,
+                settings: TypologySettings(), scorer: nil))
+        let first = try await reevaluations.start(by: origin)
+        #expect(first.id == 1 && first.state == .running && first.requestedBy == "test")
+        await #expect(throws: ReevaluationError.running(first)) { try await reevaluations.start(by: origin) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+        while await reevaluations.latest?.state == .running, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        let done = await reevaluations.latest
+        #expect(done?.state == .completed && done?.transactions == 0 && done?.finishedAt != nil)
+        #expect(try await reevaluations.start(by: origin).id == 2)
+        let importer = ReferenceDataImporter(store: platform.database.tags, log: platform.log)
+        await #expect(throws: ReevaluationError.unavailable) { try await importer.reevaluation() }
         try await platform.log.close()
     }
 }

@@ -65,10 +65,26 @@ def main():
             results.check(status == 201 and report.get("list", {}).get("version") == 2 and report.get("rejected_count") == 3,
                           f"POST /api/v1/reference-data/imports makes version 2: {status} {str(answer)[:300]}")
 
+            # With "reevaluate": the stored history is replayed against the new version in the background.
+            with open(XML) as file:
+                status, answer = call(port, "/api/v1/reference-data/imports", method="POST",
+                                      body={"kind": "sanctions", "files": [file.read()], "reevaluate": True})
+            started = answer.get("reevaluation", {}) if isinstance(answer, dict) else {}
+            results.check(status == 201 and started.get("id") == 1 and started.get("requested_by") == "admin",
+                          f"an import with reevaluate starts a re-evaluation: {status} {str(answer)[-300:]}")
+            results.check(wait_until(lambda: get(port, "/api/v1/reference-data/reevaluation").get("state") == "completed", 60),
+                          f"it completes: {get(port, '/api/v1/reference-data/reevaluation')}")
+
+            def replays_audited():
+                items = get(port, "/api/v1/audit/records?action=analysis.replay&limit=100").get("items", [])
+                return [(item["record"]["actor"], item["record"]["details"]["phase"]) for item in items]
+            results.check(wait_until(lambda: sorted(replays_audited()) == [("admin", "attempt"), ("admin", "outcome")], 60),
+                          f"the replay is in the audit trail with who asked: {replays_audited()}")
+
             def imports_audited():
                 items = get(port, "/api/v1/audit/records?action=reference_data.import&limit=100").get("items", [])
                 return [(item["record"]["actor"], item["record"]["details"]["phase"]) for item in items]
-            results.check(wait_until(lambda: len(imports_audited()) == 8, 60), f"every import is in the audit trail twice: {imports_audited()}")
+            results.check(wait_until(lambda: len(imports_audited()) == 10, 60), f"every import is in the audit trail twice: {imports_audited()}")
             actors = sorted(set(actor for actor, _ in imports_audited()))
             results.check(actors == ["admin", "operator:integration"], f"with who made it: {actors}")
         finally:

@@ -86,7 +86,14 @@ public struct TransactionAnalysisComponent: PlatformComponent {
                 transactions: context.store, tags: context.database.tags, clusters: context.database.clusters,
                 assessments: context.database.riskAssessments, findings: context.store),
             PathRoutes(transactions: context.store),
-            ReferenceDataRoutes(service: ReferenceDataImporter(store: context.database.tags, log: context.log)),
+            ReferenceDataRoutes(
+                service: ReferenceDataImporter(
+                    store: context.database.tags, log: context.log,
+                    reevaluations: riskEngine
+                        ? Reevaluations(
+                            replay: AnalysisReplay(
+                                log: context.log, tags: context.database.tags, findings: context.store,
+                                assessments: context.database.riskAssessments, settings: typologies, scorer: scorer)) : nil)),
         ]
     }
 }

@@ -2,8 +2,9 @@ import CSICCore
 import Foundation
 import Hummingbird
 
-/// `/api/v1/reference-data`: the tag lists' versions, and imports of TagPacks and the OFAC SDN list while the
-/// platform runs (the same as `csic import`, each import audited with the caller).
+/// `/api/v1/reference-data`: the tag lists' versions, imports of TagPacks and the OFAC SDN list while the
+/// platform runs (the same as `csic import`, each import audited with the caller), and the re-evaluation of the
+/// stored history an import may start (`"reevaluate": true`, as `csic import --reevaluate`).
 public struct ReferenceDataRoutes: APIRoutes {
     let service: any ReferenceDataService
 
@@ -19,12 +20,15 @@ public struct ReferenceDataRoutes: APIRoutes {
     struct ImportRequest: Decodable {
         var kind: String
         var files: [String]
+        var reevaluate: Bool?
     }
+
+    static let readers = Access.roles("reference_data.read", .admin, .supervisor, .analyst, .auditor)
 
     public var routes: [APIRoute] {
         [
             APIRoute(
-                .get, "reference-data/lists", access: .roles("reference_data.read", .admin, .supervisor, .analyst, .auditor),
+                .get, "reference-data/lists", access: Self.readers,
                 summary: "Every version of every tag list, by name, newest version first",
                 query: [.limit(default: 100, maximum: 1000), .cursor], response: .reference("TagLists")
             ) { request, _ in
@@ -48,12 +52,12 @@ public struct ReferenceDataRoutes: APIRoutes {
                 body: .object(
                     [
                         "kind": .string(values: ReferenceDataKind.allCases.map(\.rawValue)),
-                        "files": .array(.string(minLength: 1)),
+                        "files": .array(.string(minLength: 1)), "reevaluate": .boolean,
                     ], required: ["kind", "files"], closed: true),
-                response: .reference("ReferenceDataImports"), status: .created
+                response: .reference("ReferenceDataImports"), status: .created, problems: [.conflict]
             ) { request, context in
                 let body = try await StrictBody.decode(
-                    ImportRequest.self, from: request, allowed: ["kind", "files"], limit: Self.maxImportBytes)
+                    ImportRequest.self, from: request, allowed: ["kind", "files", "reevaluate"], limit: Self.maxImportBytes)
                 guard let kind = ReferenceDataKind(rawValue: body.kind) else {
                     throw APIError.invalid(
                         "kind", "kind must be one of \(ReferenceDataKind.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -62,16 +66,62 @@ public struct ReferenceDataRoutes: APIRoutes {
                 let origin = ChangeOrigin(
                     actor: context.actor, sourceAddress: context.remoteAddress?.ipAddress ?? "unknown",
                     requestID: APIGateway.requestID(request))
+                let reevaluate = body.reevaluate ?? false
+                // Refused before importing when it could not start.
+                if reevaluate, let running = try await Self.reevaluation(service), running.state == .running {
+                    throw Self.conflict(.running(running))
+                }
+                let reports: [ReferenceDataImportReport]
                 do {
-                    let reports = try await service.importFiles(kind, files: body.files.map { Array($0.utf8) }, by: origin)
-                    return EditedResponse(status: .created, response: ImportsView(imports: reports.map(ImportView.init)))
+                    reports = try await service.importFiles(kind, files: body.files.map { Array($0.utf8) }, by: origin)
                 } catch let error as ReferenceDataError {
                     throw APIError(.badRequest, code: "invalid_file", message: error.description, field: "files")
                 }
+                var started: ReevaluationStatus?
+                if reevaluate {
+                    do {
+                        started = try await service.reevaluate(by: origin)
+                    } catch let error as ReevaluationError {
+                        throw Self.conflict(error, imported: true)
+                    }
+                }
+                return EditedResponse(
+                    status: .created, response: ImportsView(imports: reports.map(ImportView.init), reevaluation: started))
+            },
+            APIRoute(
+                .get, "reference-data/reevaluation", access: Self.readers,
+                summary: "The running re-evaluation of the stored history, else the last one this process ran",
+                response: .reference("Reevaluation"), problems: [.notFound]
+            ) { _, _ in
+                guard let status = try await Self.reevaluation(service) else {
+                    throw APIError(.notFound, code: "not_found", message: "no re-evaluation has run in this process")
+                }
+                return status
             },
         ]
     }
 }
+
+extension ReferenceDataRoutes {
+    /// The service's re-evaluation; where there is none, 404 `reevaluation_unavailable`.
+    static func reevaluation(_ service: any ReferenceDataService) async throws -> ReevaluationStatus? {
+        do {
+            return try await service.reevaluation()
+        } catch {
+            throw APIError(.notFound, code: "reevaluation_unavailable", message: error.description, field: "reevaluate")
+        }
+    }
+
+    /// 409 for a re-evaluation that cannot start (saying whether the files were imported all the same).
+    static func conflict(_ error: ReevaluationError, imported: Bool = false) -> APIError {
+        let code = error == .unavailable ? "reevaluation_unavailable" : "reevaluation_running"
+        let message = imported ? "\(error.description); the files were imported: re-evaluate later" : error.description
+        return APIError(.conflict, code: code, message: message, field: "reevaluate")
+    }
+}
+
+/// A re-evaluation's status as the API answers it (snake_case keys, absent members omitted).
+extension ReevaluationStatus: ResponseEncodable {}
 
 struct TagListsView: ResponseEncodable {
     var lists: [TagListVersion]
@@ -80,6 +130,8 @@ struct TagListsView: ResponseEncodable {
 
 struct ImportsView: ResponseEncodable {
     var imports: [ImportView]
+    /// The re-evaluation the import started.
+    var reevaluation: ReevaluationStatus?
 }
 
 /// One import's report, its refusals capped at 100 (the count is whole).

@@ -7,6 +7,55 @@ public protocol ReferenceDataService: Sendable {
     /// Imports `files` as `kind`, each import a new list version between two audit records naming `origin`.
     /// Throws ``ReferenceDataError`` when a file cannot be read at all (then nothing is imported).
     func importFiles(_ kind: ReferenceDataKind, files: [[UInt8]], by origin: ChangeOrigin) async throws -> [ReferenceDataImportReport]
+    /// Starts re-evaluating the stored history against the lists in force now — the analysis replayed from the
+    /// log's start, what changed applied — in the background. Throws ``ReevaluationError``.
+    func reevaluate(by origin: ChangeOrigin) async throws(ReevaluationError) -> ReevaluationStatus
+    /// The running re-evaluation, else the last one this process ran (nil before any). Throws
+    /// ``ReevaluationError/unavailable`` where there is no analysis to re-run.
+    func reevaluation() async throws(ReevaluationError) -> ReevaluationStatus?
+}
+
+/// A re-evaluation of the stored history, started through the API after an import.
+public struct ReevaluationStatus: Sendable, Codable, Hashable {
+    public enum State: String, Sendable, Codable, CaseIterable {
+        case running, completed, failed
+    }
+
+    /// Its number in this process.
+    public var id: Int
+    public var state: State
+    public var requestedBy: String
+    public var startedAt: Timestamp
+    public var finishedAt: Timestamp?
+    /// Transactions replayed (when finished).
+    public var transactions: Int?
+    /// Findings made now and published (new), and stored ones not made now (gone: reported, never withdrawn).
+    public var newFindings: Int?
+    public var goneFindings: Int?
+    /// Why it failed.
+    public var error: String?
+
+    public init(id: Int, state: State, requestedBy: String, startedAt: Timestamp) {
+        self.id = id
+        self.state = state
+        self.requestedBy = requestedBy
+        self.startedAt = startedAt
+    }
+}
+
+/// Why a re-evaluation cannot start.
+public enum ReevaluationError: Error, Equatable, CustomStringConvertible {
+    /// One is running (only one at a time).
+    case running(ReevaluationStatus)
+    /// This process has no analysis to re-run (the risk engine is off).
+    case unavailable
+
+    public var description: String {
+        switch self {
+        case .running(let status): "re-evaluation \(status.id), started by \(status.requestedBy), is still running"
+        case .unavailable: "the risk engine is off: there is no analysis to re-run"
+        }
+    }
 }
 
 /// What a reference-data import reads.

@@ -12,10 +12,23 @@ import StreamRuntime
 public struct ReferenceDataImporter: ReferenceDataService {
     let store: any TagStore
     let log: any EventLog
+    /// Re-evaluations through the API; nil where there is none (`csic import --reevaluate` replays itself).
+    let reevaluations: Reevaluations?
 
-    public init(store: any TagStore, log: any EventLog) {
+    public init(store: any TagStore, log: any EventLog, reevaluations: Reevaluations? = nil) {
         self.store = store
         self.log = log
+        self.reevaluations = reevaluations
+    }
+
+    public func reevaluate(by origin: ChangeOrigin) async throws(ReevaluationError) -> ReevaluationStatus {
+        guard let reevaluations else { throw .unavailable }
+        return try await reevaluations.start(by: origin)
+    }
+
+    public func reevaluation() async throws(ReevaluationError) -> ReevaluationStatus? {
+        guard let reevaluations else { throw .unavailable }
+        return await reevaluations.latest
     }
 
     /// Reads `files` as `kind`: each TagPack on its own, the sanctions files together (CSV, or one XML file).

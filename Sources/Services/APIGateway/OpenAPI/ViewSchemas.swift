@@ -123,8 +123,15 @@ enum ViewSchemas {
                             "list": .reference("TagListVersion"), "rejected_count": .integer(minimum: 0),
                             "rejected": .array(.object(["location": .string(), "reason": .string()], required: ["location", "reason"])),
                             "skipped": .map(.integer(minimum: 1)),
-                        ], required: ["list", "rejected_count", "rejected", "skipped"]))
+                        ], required: ["list", "rejected_count", "rejected", "skipped"])),
+                "reevaluation": .reference("Reevaluation"),
             ], required: ["imports"]),
+        "Reevaluation": .object(
+            [
+                "id": .integer(minimum: 1), "state": .string(values: ReevaluationStatus.State.allCases.map(\.rawValue)),
+                "requested_by": .string(), "started_at": .time, "finished_at": .time, "transactions": .integer(minimum: 0),
+                "new_findings": .integer(minimum: 0), "gone_findings": .integer(minimum: 0), "error": .string(),
+            ], required: ["id", "state", "requested_by", "started_at"]),
         "Finding": .object(
             [
                 "id": .string(), "kind": .string(values: FindingKind.allCases.map(\.rawValue)), "subject": .string(),
