@@ -53,10 +53,7 @@ struct ReplayCommand: AsyncParsableCommand {
         guard let analysis = platform.components.lazy.compactMap({ $0 as? TransactionAnalysisComponent }).first else {
             throw ValidationError("the platform has no transaction analysis")
         }
-        let replay = AnalysisReplay(
-            log: platform.log, tags: platform.database.tags, findings: platform.store, assessments: platform.database.riskAssessments,
-            settings: analysis.typologies, scorer: analysis.scorer)
-        return (replay, analysis)
+        return (analysis.replay(log: platform.log, store: platform.store, database: platform.database), analysis)
     }
 
     static func text(_ report: AnalysisReplay.Report, analysis: TransactionAnalysisComponent, show: Int) -> String {

@@ -23,6 +23,19 @@ import TransactionAnalysis
         (try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any]) ?? [:]
     }
 
+    /// A platform in `directory` (with `values` besides its data directory) and the headers of a supervisor, sue.
+    static func platformWithSupervisor(
+        in directory: TemporaryDirectory, values: [String: ConfigValue] = [:]
+    ) async throws -> (Platform, HTTPFields) {
+        let configuration = try ConfigurationLoader.load(
+            values: values.merging(["data_dir": ConfigValue(.string(directory.path), isSecret: false)]) { $1 })
+        let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
+        let origin = ChangeOrigin(actor: "test", sourceAddress: "local")
+        _ = try await platform.access.addUser("sue", role: .supervisor, password: nil, entityID: nil, by: origin)
+        let key = try await platform.access.addAPIKey("sue", label: "", by: origin)
+        return (platform, [.authorization: "Bearer \(key.text)", .contentType: "application/json"])
+    }
+
     func body(_ kind: String, _ files: [String]) throws -> ByteBuffer {
         ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["kind": kind, "files": files]))
     }
@@ -111,14 +124,7 @@ import TransactionAnalysis
     /// background and what it finds is published; its status is read at `/reference-data/reevaluation`.
     @Test func anImportMayReevaluateTheStoredHistory() async throws {
         let directory = try TemporaryDirectory()
-        let configuration = try ConfigurationLoader.load(values: ["data_dir": ConfigValue(.string(directory.path), isSecret: false)])
-        let platform = try await Platform.open(configuration, logger: Logger(label: "test"))
-        let origin = ChangeOrigin(actor: "test", sourceAddress: "local")
-        _ = try await platform.access.addUser("sue", role: .supervisor, password: nil, entityID: nil, by: origin)
-        let headers: HTTPFields = [
-            .authorization: "Bearer \(try await platform.access.addAPIKey("sue", label: "", by: origin).text)",
-            .contentType: "application/json",
-        ]
+        let (platform, headers) = try await Self.platformWithSupervisor(in: directory)
         // History stored before the list named its payer: the SDN address pays bc1qpayee.
         let time = Timestamp(secondsSinceEpoch: 1_796_000_000)
         let txid = String(repeating: "ab", count: 32)
@@ -189,6 +195,27 @@ import TransactionAnalysis
         #expect(try await reevaluations.start(by: origin).id == 2)
         let importer = ReferenceDataImporter(store: platform.database.tags, log: platform.log)
         await #expect(throws: ReevaluationError.unavailable) { try await importer.reevaluation() }
+        try await platform.log.close()
+    }
+    /// With the risk engine off there is nothing to re-run: the import asking for it is refused before importing
+    /// (409), and the status route says so (404).
+    @Test func noReevaluationWithoutTheRiskEngine() async throws {
+        let directory = try TemporaryDirectory()
+        let (platform, headers) = try await Self.platformWithSupervisor(
+            in: directory, values: ["analysis.risk_engine": .init(.bool(false), isSecret: false)])
+        let tagPack = try String(contentsOf: Self.fixtures.appendingPathComponent("tagpacks/exchanges.yaml"), encoding: .utf8)
+        let request = ByteBuffer(
+            data: try JSONSerialization.data(withJSONObject: ["kind": "tags", "files": [tagPack], "reevaluate": true]))
+        let app = Application(router: Gateway.router(platform.gatewayDependencies))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/reference-data/imports", method: .post, headers: headers, body: request) { response in
+                #expect(response.status == .conflict && json(response.body)["code"] as? String == "reevaluation_unavailable")
+            }
+            try await client.execute(uri: "/api/v1/reference-data/reevaluation", method: .get, headers: headers) { response in
+                #expect(response.status == .notFound && json(response.body)["code"] as? String == "reevaluation_unavailable")
+            }
+        }
+        #expect(try await platform.database.tags.lists().isEmpty, "nothing imported")
         try await platform.log.close()
     }
 }

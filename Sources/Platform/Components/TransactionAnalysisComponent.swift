@@ -1,5 +1,6 @@
 import APIGateway
 import CSICCore
+import EventLog
 import ServiceLifecycle
 import Storage
 import StreamRuntime
@@ -90,10 +91,14 @@ public struct TransactionAnalysisComponent: PlatformComponent {
                 service: ReferenceDataImporter(
                     store: context.database.tags, log: context.log,
                     reevaluations: riskEngine
-                        ? Reevaluations(
-                            replay: AnalysisReplay(
-                                log: context.log, tags: context.database.tags, findings: context.store,
-                                assessments: context.database.riskAssessments, settings: typologies, scorer: scorer)) : nil)),
+                        ? Reevaluations(replay: replay(log: context.log, store: context.store, database: context.database)) : nil)),
         ]
+    }
+
+    /// The analysis re-run over the stored log with this component's rules and model, compared with what `store`
+    /// holds (`csic replay`, `csic import --reevaluate`, re-evaluations through the API).
+    public func replay(log: any EventLog, store: any PlatformStore, database: StoreDatabase) -> AnalysisReplay {
+        AnalysisReplay(
+            log: log, tags: database.tags, findings: store, assessments: database.riskAssessments, settings: typologies, scorer: scorer)
     }
 }

@@ -68,8 +68,14 @@ public struct ReferenceDataRoutes: APIRoutes {
                     requestID: APIGateway.requestID(request))
                 let reevaluate = body.reevaluate ?? false
                 // Refused before importing when it could not start.
-                if reevaluate, let running = try await Self.reevaluation(service), running.state == .running {
-                    throw Self.conflict(.running(running))
+                if reevaluate {
+                    do {
+                        if let running = try await service.reevaluation(), running.state == .running {
+                            throw ReevaluationError.running(running)
+                        }
+                    } catch let error as ReevaluationError {
+                        throw Self.conflict(error)
+                    }
                 }
                 let reports: [ReferenceDataImportReport]
                 do {
@@ -93,25 +99,20 @@ public struct ReferenceDataRoutes: APIRoutes {
                 summary: "The running re-evaluation of the stored history, else the last one this process ran",
                 response: .reference("Reevaluation"), problems: [.notFound]
             ) { _, _ in
-                guard let status = try await Self.reevaluation(service) else {
-                    throw APIError(.notFound, code: "not_found", message: "no re-evaluation has run in this process")
+                let latest: ReevaluationStatus?
+                do {
+                    latest = try await service.reevaluation()
+                } catch let error as ReevaluationError {
+                    throw APIError(.notFound, code: "reevaluation_unavailable", message: error.description)
                 }
-                return status
+                guard let latest else { throw APIError(.notFound, code: "not_found", message: "no re-evaluation has run in this process") }
+                return latest
             },
         ]
     }
 }
 
 extension ReferenceDataRoutes {
-    /// The service's re-evaluation; where there is none, 404 `reevaluation_unavailable`.
-    static func reevaluation(_ service: any ReferenceDataService) async throws -> ReevaluationStatus? {
-        do {
-            return try await service.reevaluation()
-        } catch {
-            throw APIError(.notFound, code: "reevaluation_unavailable", message: error.description, field: "reevaluate")
-        }
-    }
-
     /// 409 for a re-evaluation that cannot start (saying whether the files were imported all the same).
     static func conflict(_ error: ReevaluationError, imported: Bool = false) -> APIError {
         let code = error == .unavailable ? "reevaluation_unavailable" : "reevaluation_running"

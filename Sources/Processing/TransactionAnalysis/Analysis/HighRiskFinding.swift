@@ -20,7 +20,7 @@ extension TransactionAnalyzer {
             "reasons": reasons.joined(separator: "; "), "payees": String(flows.recipients.count),
         ]
         return ComplianceFinding(
-            id: "\(highRiskTypology):\(flows.chain.idPrefix):\(subject):\(flows.txid)", kind: .riskHit, subject: subject,
+            id: findingID(highRiskTypology, subject: subject, flows), kind: .riskHit, subject: subject,
             severity: .high, source: findingSource,
             summary: "transaction \(flows.txid) scored \(assessment.score) by \(assessment.modelVersion) (alert score \(alertScore)), "
                 + "no rule hit; top reasons: \(assessment.reasons.map(\.name).joined(separator: ", "))",

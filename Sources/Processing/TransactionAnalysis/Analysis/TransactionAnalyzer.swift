@@ -142,11 +142,17 @@ public struct TransactionAnalyzer: Sendable {
         let subject = detection.subjects.first ?? flows.txid
         let kind: FindingKind = detection.typology == .sanctionedExposure ? .sanctionsHit : .pattern
         return ComplianceFinding(
-            id: "\(detection.typology.rawValue):\(flows.chain.idPrefix):\(subject):\(flows.txid)", kind: kind, subject: subject,
+            id: Self.findingID(detection.typology.rawValue, subject: subject, flows), kind: kind, subject: subject,
             severity: detection.severity, source: Self.findingSource, summary: detection.summary, evidence: detection.evidence,
             time: flows.time,
             typology: detection.typology.rawValue, subjects: detection.subjects, txids: detection.txids, amount: detection.amount,
             chain: flows.chain, ruleVersion: settings.ruleVersion)
+    }
+
+    /// A finding's deterministic id, `<typology>:<chain>:<subject>:<txid>` (the replay compares by it and reads the
+    /// transaction that completed it from its last component).
+    static func findingID(_ typology: String, subject: String, _ flows: TransactionFlows) -> String {
+        "\(typology):\(flows.chain.idPrefix):\(subject):\(flows.txid)"
     }
 
     /// The `source` of the findings and withdrawals the analysis makes.

@@ -53,7 +53,6 @@ public struct PostgresTagStore: TagStore {
 
     public func tags(chain: Chain, addresses: [String]) async throws -> [String: [ListedTag]] {
         guard !addresses.isEmpty else { return [:] }
-        var found: [String: [ListedTag]] = [:]
         let rows = try await store.client.query(
             """
             SELECT \(unescaped: TagTables.columns) FROM tags t JOIN (\(unescaped: TagTables.newestVersions)) l
@@ -61,15 +60,10 @@ public struct PostgresTagStore: TagStore {
             WHERE t.chain = \(chain.rawValue) AND t.address = ANY(\(addresses))
             ORDER BY t.list, t.ctid
             """, logger: store.logger)
-        for try await row in rows {
-            let listed = try Self.listed(row.makeRandomAccess())
-            found[listed.tag.address, default: []].append(listed)
-        }
-        return found
+        return try await Self.collect(rows)
     }
 
     public func definingTags(chain: Chain) async throws -> [String: [ListedTag]] {
-        var found: [String: [ListedTag]] = [:]
         let rows = try await store.client.query(
             """
             SELECT \(unescaped: TagTables.columns) FROM tags t JOIN (\(unescaped: TagTables.newestVersions)) l
@@ -77,11 +71,7 @@ public struct PostgresTagStore: TagStore {
             WHERE t.chain = \(chain.rawValue) AND t.defines_entity
             ORDER BY t.list, t.ctid
             """, logger: store.logger)
-        for try await row in rows {
-            let listed = try Self.listed(row.makeRandomAccess())
-            found[listed.tag.address, default: []].append(listed)
-        }
-        return found
+        return try await Self.collect(rows)
     }
 
     public func lists() async throws -> [TagListVersion] {
@@ -94,6 +84,16 @@ public struct PostgresTagStore: TagStore {
                 importedAt: Timestamp(microsecondsSinceEpoch: try row[3].decode(Int64.self)), importedBy: try row[4].decode(String.self),
                 sha256: try row[5].decode(String.self), tagCount: Int(try row[6].decode(Int64.self)))
         }
+    }
+
+    /// The tags of `rows` (``TagTables/columns``), by address.
+    static func collect(_ rows: PostgresRowSequence) async throws -> [String: [ListedTag]] {
+        var found: [String: [ListedTag]] = [:]
+        for try await row in rows {
+            let listed = try listed(row.makeRandomAccess())
+            found[listed.tag.address, default: []].append(listed)
+        }
+        return found
     }
 
     static func listed(_ row: PostgresRandomAccessRow) throws -> ListedTag {

@@ -49,10 +49,7 @@ public struct SQLiteTagStore: TagStore {
                         WHERE t.chain = ? AND t.address IN (\(databaseQuestionMarks(count: batch.count)))
                         ORDER BY t.list, t.rowid
                         """, arguments: StatementArguments([chain.rawValue] + batch))
-                while let row = try rows.next() {
-                    let listed = try Self.listed(row)
-                    found[listed.tag.address, default: []].append(listed)
-                }
+                try Self.collect(rows, into: &found)
             }
             return found
         }
@@ -67,10 +64,7 @@ public struct SQLiteTagStore: TagStore {
                     SELECT \(TagTables.columns) FROM tags t JOIN (\(TagTables.newestVersions)) l ON t.list = l.name AND t.version = l.version
                     WHERE t.chain = ? AND t.defines_entity ORDER BY t.list, t.rowid
                     """, arguments: [chain.rawValue])
-            while let row = try rows.next() {
-                let listed = try Self.listed(row)
-                found[listed.tag.address, default: []].append(listed)
-            }
+            try Self.collect(rows, into: &found)
             return found
         }
     }
@@ -87,6 +81,14 @@ public struct SQLiteTagStore: TagStore {
                     importedAt: Timestamp(microsecondsSinceEpoch: row["imported_at_us"]), importedBy: row["imported_by"],
                     sha256: row["sha256"], tagCount: row["tag_count"])
             }
+        }
+    }
+
+    /// Adds the tags of `rows` (``TagTables/columns``) to `found`, by address.
+    static func collect(_ rows: RowCursor, into found: inout [String: [ListedTag]]) throws {
+        while let row = try rows.next() {
+            let listed = try listed(row)
+            found[listed.tag.address, default: []].append(listed)
         }
     }
 
