@@ -229,7 +229,7 @@ public enum AnalysisBenchmark {
             name: "model", records: scored, duration: elapsed, latency: LatencyHistogram(),
             parameters: [
                 "trees": "\(model.treeCount)", "features": "\(model.featureCount)", "rows": "\(rowCount)", "threads": "1",
-                "scoring": "blocks of 64 rows, tree by tree",
+                "scoring": model.scoring,
                 "model": file ?? "random 100 trees, depth 6", "checksum": String(format: "%.3f", checksum / Float(scored)),
                 "unit": "scores",
             ])

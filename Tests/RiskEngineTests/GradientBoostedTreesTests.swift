@@ -99,6 +99,61 @@ import Testing
         }
     }
 
+    /// A chain of `splits` splits on `feature`: split `i` sends values below `i + 0.5` left to a leaf worth
+    /// `i * scale`, the rest right to the next split; the last right child is worth `splits * scale`.
+    static func chainTree(splits: Int, feature: Int, scale: Float, defaultLeft: (Int) -> Bool) -> String {
+        var (left, right, indices, conditions, defaults) = ([Int](), [Int](), [Int](), [Float](), [Int]())
+        for split in 0..<splits {
+            (left, right, indices) = (left + [2 * split + 1, -1], right + [2 * split + 2, -1], indices + [feature, 0])
+            conditions += [Float(split) + 0.5, Float(split) * scale]
+            defaults += [defaultLeft(split) ? 1 : 0, 0]
+        }
+        (left, right, indices, conditions, defaults) = (
+            left + [-1], right + [-1], indices + [0], conditions + [Float(splits) * scale], defaults + [0]
+        )
+        return """
+            {"left_children":\(left),"right_children":\(right),"split_indices":\(indices),"split_conditions":\(conditions),"default_left":\(defaults)}
+            """
+    }
+
+    /// The leaf `chainTree` reaches for `value`, walked the way XGBoost defines it.
+    static func chainLeaf(_ value: Float, splits: Int, scale: Float, defaultLeft: (Int) -> Bool) -> Float {
+        for split in 0..<splits where value < Float(split) + 0.5 || (value.isNaN && defaultLeft(split)) { return Float(split) * scale }
+        return Float(splits) * scale
+    }
+
+    /// Shallow models are scored as complete trees (shallower leaves padded, missing values read through
+    /// infinities) and deeper or lopsided ones by following child indices: both give XGBoost's margins for missing, infinite
+    /// and ordinary values, and for trees of different depths in one model.
+    @Test func shallowAndDeepModelsWalkEveryValueAsXGBoostDoes() throws {
+        let values: [Float] = [-.infinity, -1, 0, 0.7, 2.2, 4.9, 7.5, 11.5, 100, .infinity, .nan]
+        let firstDefaultLeft: (Int) -> Bool = { $0 == 2 }
+        let secondDefaultLeft: (Int) -> Bool = { _ in false }
+        for splits in [5, 6, 10, 11, 14] {
+            let trees = [
+                Self.chainTree(splits: splits, feature: 0, scale: 1, defaultLeft: firstDefaultLeft),
+                Self.chainTree(splits: 3, feature: 1, scale: 100, defaultLeft: secondDefaultLeft),
+            ]
+            let text = """
+                {"learner":{"objective":{"name":"binary:logistic"},"gradient_booster":{"name":"gbtree","model":{"trees":[\(trees.joined(separator: ","))]}},
+                "learner_model_param":{"base_score":"5E-1","num_feature":"2","num_class":"0","num_target":"1"}}}
+                """
+            let model = try GradientBoostedTrees(json: Array(text.utf8))
+            // Padding a chain of 10 to a complete tree would make it 146 times its nodes: followed by child indices.
+            #expect(model.scoring.hasPrefix("complete trees of depth \(splits)") == (splits <= 6), "\(model.scoring)")
+            let rows = values.flatMap { first in values.map { [first, $0] } }
+            let margins = model.margins(rows.flatMap { $0 })
+            #expect(margins.count == rows.count)
+            for (row, margin) in zip(rows, margins) {
+                let expected =
+                    Self.chainLeaf(row[0], splits: splits, scale: 1, defaultLeft: firstDefaultLeft)
+                    + Self.chainLeaf(row[1], splits: 3, scale: 100, defaultLeft: secondDefaultLeft)
+                #expect(margin == expected, "\(splits) splits, row \(row): \(margin) vs \(expected)")
+                #expect(model.margin(row) == expected)
+            }
+        }
+    }
+
     /// A model file is outside bytes: what a reader cannot trust is refused with the reason, never guessed.
     @Test func refusesModelsItCannotTrust() throws {
         let original =

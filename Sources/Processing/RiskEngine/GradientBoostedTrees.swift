@@ -54,6 +54,11 @@ public struct GradientBoostedTrees: RiskModel {
     public let featureNames: [String]?
     /// The model's trees.
     public var treeCount: Int { roots.count }
+    /// How ``margins(_:)`` walks the trees: as complete trees when none is deeper than
+    /// ``CompleteTrees/maxDepth`` (10) and padding them stays small, else by child indices.
+    public var scoring: String {
+        complete.map { "complete trees of depth \($0.depth), blocks of 64 rows" } ?? "child indices, blocks of 64 rows"
+    }
     /// The margin every tree adds to (the base score in margin space).
     let baseMargin: Float
     let nodes: [Node]
@@ -63,6 +68,8 @@ public struct GradientBoostedTrees: RiskModel {
     let roots: [Int32]
     /// Each tree's depth (edges from the root to its deepest leaf).
     let depths: [Int32]
+    /// The same trees as complete trees of one depth, when that layout takes them (``CompleteTrees/init(nodes:roots:depths:featureCount:)``).
+    let complete: CompleteTrees?
 
     /// The largest model file read.
     public static let maxBytes = 256 << 20
@@ -101,6 +108,7 @@ public struct GradientBoostedTrees: RiskModel {
             let end = tree + 1 < roots.count ? Int(roots[tree + 1]) : nodes.count
             return Self.depth(root: Int(roots[tree]), count: end - Int(roots[tree]), in: nodes)
         }
+        complete = CompleteTrees(nodes: nodes, roots: roots, depths: depths, featureCount: featureCount)
     }
 
     /// One tree's nodes, checked: equal array lengths, children after their parent (so every walk ends),
@@ -192,6 +200,12 @@ public struct GradientBoostedTrees: RiskModel {
         let columns = featureCount
         let count = rows.count / columns
         var sums = [Float](repeating: baseMargin, count: count)
+        if let complete {
+            rows.withUnsafeBufferPointer { rows in
+                sums.withUnsafeMutableBufferPointer { complete.addMargins(rows: rows, into: $0) }
+            }
+            return sums
+        }
         rows.withUnsafeBufferPointer { rows in
             nodes.withUnsafeBufferPointer { nodes in
                 sums.withUnsafeMutableBufferPointer { sums in
