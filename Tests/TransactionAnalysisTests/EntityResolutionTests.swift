@@ -147,6 +147,10 @@ func spend(_ txid: String, _ inputs: [String], pay outputs: [(String, UInt64)]) 
             #expect(restored.entity(of: "a\(a)") == clusters.entity(of: "a\(a)"))
             #expect(restored.entitySize(of: "a\(a)") == clusters.entitySize(of: "a\(a)"))
         }
+        // One address stored under two ids is a damaged store, refused rather than read as two addresses.
+        var nodes = stored.values.sorted { $0.id < $1.id }
+        nodes[5].address = nodes[2].address
+        #expect(throws: ClusterStoreError.self) { try AddressClusters(restoring: nodes, journal: []) }
     }
 }
 

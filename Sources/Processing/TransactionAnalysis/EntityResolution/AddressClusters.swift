@@ -27,8 +27,8 @@ public struct AddressClusters: Sendable {
     /// The largest entity a merge may make unless the tags of the merged sides agree.
     public let maxClusterSize: Int
     private(set) var sets = DisjointSets()
-    private(set) var ids: [String: Int32] = [:]
-    private var addresses: [String] = []
+    /// Each known address's id (the ids of `sets`).
+    private var index = AddressIndex()
     /// The applied multi-input transactions (merging or not), oldest first, for undoing reorged ones.
     private(set) var journal: [JournalEntry] = []
     private var changes = ClusterChanges()
@@ -51,8 +51,10 @@ public struct AddressClusters: Sendable {
             guard node.id == Int32(position), node.parent >= 0, Int(node.parent) < nodes.count, node.size >= 1 else {
                 throw ClusterStoreError.corrupt("node \(node.id) at position \(position): parent \(node.parent), size \(node.size)")
             }
-            ids[node.address] = node.id
-            addresses.append(node.address)
+            guard index.insert(node.address) == (node.id, true) else {
+                throw ClusterStoreError.corrupt(
+                    "node \(node.id): address \(node.address.prefix(100)) has id \(index.id(of: node.address) ?? -1) already")
+            }
             parents.append(node.parent)
             sizes.append(node.size)
         }
@@ -71,21 +73,21 @@ public struct AddressClusters: Sendable {
     public var journalEntries: [JournalEntry] { journal }
 
     /// How many addresses have spent (are known).
-    public var addressCount: Int { ids.count }
+    public var addressCount: Int { index.count }
 
     /// The entity of `address` (its set's root id), `nil` for an address never seen spending.
     public func entity(of address: String) -> Int32? {
-        ids[address].map(sets.find)
+        index.id(of: address).map(sets.find)
     }
 
     /// How many addresses `address`'s entity holds (1 for an address on its own).
     public func entitySize(of address: String) -> Int {
-        ids[address].map(sets.setSize) ?? 0
+        index.id(of: address).map(sets.setSize) ?? 0
     }
 
     /// The address with id `id`.
     public func address(id: Int32) -> String? {
-        Int(id) < addresses.count && id >= 0 ? addresses[Int(id)] : nil
+        Int(id) < index.count && id >= 0 ? index.addresses[Int(id)] : nil
     }
 
     /// Applies one transaction: its input addresses become known, and one entity unless it is a CoinJoin or the
@@ -152,7 +154,7 @@ public struct AddressClusters: Sendable {
     public mutating func takeChanges() -> ClusterChanges {
         var taken = changes
         taken.nodes = (dirty.sorted() + Array(firstNewID..<Int32(sets.count))).map {
-            ClusterNode(id: $0, address: addresses[Int($0)], parent: sets.parent[Int($0)], size: sets.size[Int($0)])
+            ClusterNode(id: $0, address: index.addresses[Int($0)], parent: sets.parent[Int($0)], size: sets.size[Int($0)])
         }
         changes = ClusterChanges()
         dirty = []
@@ -193,17 +195,10 @@ public struct AddressClusters: Sendable {
         if union.root < firstNewID { dirty.insert(union.root) }
     }
 
-    /// The id of `address`, a new one if it has none: one hash lookup either way (most inputs are new addresses).
+    /// The id of `address`, a new one in a set of its own if it has none.
     private mutating func id(_ address: String) -> Int32 {
-        let next = Int32(sets.count)
-        let id = Self.insert(next, into: &ids[address, default: next])
-        if id == next {
-            _ = sets.add()
-            addresses.append(address)
-        }
+        let (id, inserted) = index.insert(address)
+        if inserted { _ = sets.add() }
         return id
     }
-
-    /// The value in the slot (the default, `next`, when the key was absent: the slot now holds it).
-    private static func insert(_ next: Int32, into slot: inout Int32) -> Int32 { slot }
 }
