@@ -44,20 +44,28 @@ struct WindowedEvents<Event: TimedEvent>: Sendable {
     /// The start of the window that ends at `time`.
     func start(endingAt time: Timestamp) -> Timestamp { time.adding(microseconds: -window) }
 
-    /// Adds `event` under `key`; returns the key's events within the window ending at the event's time.
+    /// Adds `event` under `key`; returns the key's events within the window ending at the event's time. One
+    /// hash lookup of the key (the detectors append several times per transaction).
     @discardableResult
     mutating func append(_ event: Event, for key: String) -> ArraySlice<Event> {
-        series[key, default: Series()].events.append(event)
-        if let count = series[key]?.events.count, count > maxPerKey { series[key]?.events.removeFirst(count - maxPerKey) }
         arrivals.append((event.time, key))
-        return recent(for: key, at: event.time)
+        return Self.append(event, to: &series[key, default: Series()], maxPerKey: maxPerKey, from: start(endingAt: event.time))
+    }
+
+    private static func append(_ event: Event, to series: inout Series, maxPerKey: Int, from start: Timestamp) -> ArraySlice<Event> {
+        series.events.append(event)
+        if series.events.count > maxPerKey { series.events.removeFirst(series.events.count - maxPerKey) }
+        return Self.within(series.events, from: start)
     }
 
     /// `key`'s events within the window ending at `time`.
     func recent(for key: String, at time: Timestamp) -> ArraySlice<Event> {
         guard let events = series[key]?.events else { return [] }
-        let start = start(endingAt: time)
-        return events[(events.firstIndex { $0.time >= start } ?? events.endIndex)...]
+        return Self.within(events, from: start(endingAt: time))
+    }
+
+    private static func within(_ events: [Event], from start: Timestamp) -> ArraySlice<Event> {
+        events[(events.firstIndex { $0.time >= start } ?? events.endIndex)...]
     }
 
     /// Whether `key` may be reported at `time`: never reported, or last reported a whole window ago.
@@ -83,17 +91,22 @@ struct WindowedEvents<Event: TimedEvent>: Sendable {
         while head < arrivals.count, arrivals[head].time < start {
             let key = arrivals[head].key
             head += 1
-            guard let count = series[key]?.events.count else { continue }
-            let keep = series[key]?.events.firstIndex { $0.time >= start } ?? count
-            if keep == count, series[key]?.reportedAt.map({ $0 < start }) ?? true {
-                series[key] = nil
-            } else if keep > 0 {
-                series[key]?.events.removeFirst(keep)
-            }
+            // One hash lookup: the key's series is changed, or removed, through its index.
+            guard let index = series.index(forKey: key) else { continue }
+            if Self.expire(&series.values[index], before: start) { series.remove(at: index) }
         }
         if head > 1_024, head * 2 > arrivals.count {
             arrivals.removeFirst(head)
             head = 0
         }
+    }
+
+    /// Drops the events of `series` older than `start`; whether nothing is left to keep (no events, and not
+    /// reported since `start`).
+    private static func expire(_ series: inout Series, before start: Timestamp) -> Bool {
+        let keep = series.events.firstIndex { $0.time >= start } ?? series.events.count
+        if keep == series.events.count, series.reportedAt.map({ $0 < start }) ?? true { return true }
+        if keep > 0 { series.events.removeFirst(keep) }
+        return false
     }
 }
