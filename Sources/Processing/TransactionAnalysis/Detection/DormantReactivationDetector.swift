@@ -24,9 +24,9 @@ public struct DormantReactivationDetector: TypologyDetector {
     public let typology = Typology.dormantReactivation
     public let parameters: Parameters
     private var lastSeen: [String: Timestamp] = [:]
-    /// The previous last-seen times a recent transaction replaced, to undo it when reorganised.
-    private var undo: [String: [(String, Timestamp?)]] = [:]
-    private var undoOrder: [String] = []
+    /// The previous last-seen times each recent transaction replaced, oldest first, to undo it when reorganised
+    /// (searched from the newest: reverts are rare and recent).
+    private var undo: [(txid: String, replaced: [(String, Timestamp?)])] = []
 
     public init(_ parameters: Parameters = Parameters()) {
         self.parameters = parameters
@@ -34,9 +34,12 @@ public struct DormantReactivationDetector: TypologyDetector {
 
     public mutating func observe(_ flows: TransactionFlows, _ context: DetectionContext) -> [Detection] {
         var detections: [Detection] = []
+        var replaced: [(String, Timestamp?)] = []
         let threshold = parameters.minAmount[flows.chain] ?? .zero
+        // One hash lookup per address: a sender's last activity is read as it is replaced.
         for sender in flows.senders {
-            guard let seen = lastSeen[sender.address], seen.adding(microseconds: parameters.dormantSeconds * 1_000_000) <= flows.time,
+            guard let seen = touch(sender.address, at: flows.time, replaced: &replaced),
+                seen.adding(microseconds: parameters.dormantSeconds * 1_000_000) <= flows.time,
                 sender.amount >= threshold, sender.amount > .zero
             else { continue }
             let days = (flows.time.microsecondsSinceEpoch - seen.microsecondsSinceEpoch) / 86_400_000_000
@@ -47,31 +50,35 @@ public struct DormantReactivationDetector: TypologyDetector {
                     summary: "\(sender.address) moved \(sender.amount) after \(days) days without activity",
                     evidence: ["last_seen": seen.iso8601, "dormant_days": String(days), "amount": sender.amount.decimalString]))
         }
-        var replaced: [(String, Timestamp?)] = []
-        for address in (flows.senders + flows.recipients + flows.change).map(\.address) {
-            let previous = lastSeen[address]
-            guard previous != nil || lastSeen.count < parameters.maxAddresses else { continue }
-            if previous.map({ $0 < flows.time }) ?? true {
-                replaced.append((address, previous))
-                lastSeen[address] = flows.time
-            }
-        }
-        remember(flows.txid, replaced)
+        for party in flows.recipients { _ = touch(party.address, at: flows.time, replaced: &replaced) }
+        for party in flows.change { _ = touch(party.address, at: flows.time, replaced: &replaced) }
+        undo.append((flows.txid, replaced))
+        if undo.count > 50_000 { undo.removeFirst(10_000) }
         return detections
     }
 
-    private mutating func remember(_ txid: String, _ replaced: [(String, Timestamp?)]) {
-        undo[txid] = replaced
-        undoOrder.append(txid)
-        if undoOrder.count > 50_000 {
-            for old in undoOrder.prefix(10_000) { undo[old] = nil }
-            undoOrder.removeFirst(10_000)
+    /// `address`'s last activity before this one, if remembered; the address is now last seen at `time` (when
+    /// that is later, and it is remembered already or there is room), and the value replaced is kept for a revert.
+    private mutating func touch(_ address: String, at time: Timestamp, replaced: inout [(String, Timestamp?)]) -> Timestamp? {
+        let mayAdd = lastSeen.count < parameters.maxAddresses
+        return Self.touch(&lastSeen[address], address, at: time, mayAdd: mayAdd, replaced: &replaced)
+    }
+
+    private static func touch(
+        _ slot: inout Timestamp?, _ address: String, at time: Timestamp, mayAdd: Bool, replaced: inout [(String, Timestamp?)]
+    ) -> Timestamp? {
+        let previous = slot
+        guard previous != nil || mayAdd else { return nil }
+        if previous.map({ $0 < time }) ?? true {
+            replaced.append((address, previous))
+            slot = time
         }
+        return previous
     }
 
     public mutating func revert(_ flows: TransactionFlows, _ context: DetectionContext) {
-        guard let replaced = undo.removeValue(forKey: flows.txid) else { return }
-        for (address, previous) in replaced { lastSeen[address] = previous }
+        guard let index = undo.lastIndex(where: { $0.txid == flows.txid }) else { return }
+        for (address, previous) in undo.remove(at: index).replaced { lastSeen[address] = previous }
     }
 
     public mutating func expire(before time: Timestamp) {}
