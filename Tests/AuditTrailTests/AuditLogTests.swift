@@ -278,6 +278,39 @@ import Testing
 
     /// Readers (the API, `csic audit proof`) need only the public keys: a copy without the private key serves
     /// proofs, and opening it read-only never creates a signing key.
+    /// A reader that opens while the writer is between an entry's level-0 hash and the hashes it completes
+    /// above (a level file shorter, or not created yet) reads the prefix every level covers, not nothing (it
+    /// read 0 entries, and an audit search at that moment answered 500).
+    @Test func aReaderBetweenTreeLevelsReadsTheCoveredPrefix() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path + "/audit"
+        do {
+            let log = try AuditLog(directory: path, settings: AuditLog.Settings(origin: "test/audit"))
+            try log.append(
+                (0..<6).map {
+                    AuditRecord(
+                        id: "r-\($0)", time: .now(), actor: "x", action: "y", resource: "z", outcome: .success, requestID: "q",
+                        sourceAddress: "s")
+                })
+        }
+        let files = AuditFiles(directory: path)
+        let reader = { try AuditLog(directory: path, settings: .init(origin: "test/audit", readOnly: true)) }
+        #expect(try reader().size == 6)
+        // Level 1 holds hashes of leaves 0-1, 2-3, 4-5; with only the first two, entries 0..<5 are covered.
+        try FileManager.default.copyItem(atPath: files.level(1), toPath: directory.path + "/level-1")
+        #expect(truncate(files.level(1), 64) == 0)
+        let lagging = try reader()
+        #expect(lagging.size == 5)
+        #expect(try AuditLeaf.record(lagging.leaf(4)).id == "r-4")
+        #expect(throws: NoteError.self) { try lagging.leaf(5) }
+        #expect(try lagging.inclusionProof(index: 4, size: 5).count > 0)
+        // Level 2 (leaves 0-3) not created yet: entries 0..<3 (a tree of four needs that hash).
+        try FileManager.default.removeItem(atPath: files.level(1))
+        try FileManager.default.moveItem(atPath: directory.path + "/level-1", toPath: files.level(1))
+        try FileManager.default.moveItem(atPath: files.level(2), toPath: directory.path + "/level-2")
+        #expect(try reader().size == 3)
+    }
+
     @Test func aReadOnlyLogUsesThePublicKeysAlone() throws {
         let directory = try TemporaryDirectory()
         let key = try signedLog(in: directory)

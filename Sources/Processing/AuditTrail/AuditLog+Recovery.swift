@@ -105,6 +105,9 @@ extension AuditLog {
     }
 
     /// A reader's view: the entries whose offsets and tree entries are written, without repairing anything.
+    /// The writer adds an entry's offset and level-0 hash before the hashes it completes at the levels above,
+    /// so a reader that opens in between sees fewer at a higher level: it reads the longest prefix every level
+    /// covers (level `k` must hold `size >> k` complete subtrees; a level not yet created holds none).
     func openForReading() throws {
         segmentFirsts = files.segmentFirsts()
         var k = 0
@@ -112,12 +115,11 @@ extension AuditLog {
             levels.append(try AppendFile(path: files.level(k), readOnly: true))
             k += 1
         }
-        size = min(UInt64(offsets.size / 8), UInt64((levels.first?.size ?? 0) / 32))
-        var n = size
-        for level in levels {
-            guard n > 0 else { break }
-            if UInt64(level.size / 32) < n { size = 0 }
-            n >>= 1
+        size = UInt64(offsets.size / 8)
+        for k in 0...min(levels.count, 62) {
+            let stored = k < levels.count ? UInt64(levels[k].size / 32) : 0
+            // `size >> k <= stored`, i.e. `size < (stored + 1) << k` (never overflowing: 2^62 leaves is beyond any disk).
+            if stored < UInt64(1) << (62 - k) { size = min(size, ((stored + 1) << k) - 1) }
         }
     }
 
