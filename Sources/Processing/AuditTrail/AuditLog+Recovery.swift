@@ -116,10 +116,10 @@ extension AuditLog {
             k += 1
         }
         size = UInt64(offsets.size / 8)
-        for k in 0...min(levels.count, 62) {
-            let stored = k < levels.count ? UInt64(levels[k].size / 32) : 0
-            // `size >> k <= stored`, i.e. `size < (stored + 1) << k` (never overflowing: 2^62 leaves is beyond any disk).
-            if stored < UInt64(1) << (62 - k) { size = min(size, ((stored + 1) << k) - 1) }
+        for level in 0...min(levels.count, 62) {
+            let stored = level < levels.count ? UInt64(levels[level].size / 32) : 0
+            // `size >> level <= stored`, i.e. `size < (stored + 1) << level` (no overflow: 2^62 leaves is beyond any disk).
+            if stored < UInt64(1) << (62 - level) { size = min(size, ((stored + 1) << level) - 1) }
         }
     }
 

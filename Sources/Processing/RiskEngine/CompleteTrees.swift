@@ -26,7 +26,6 @@ struct CompleteTrees: Sendable {
     static let maxFeatures = 1_024
 
     let depth: Int
-    let treeCount: Int
     let featureCount: Int
     /// Every tree's `2^depth - 1` splits, tree after tree.
     let splits: [Split]
@@ -41,11 +40,10 @@ struct CompleteTrees: Sendable {
         let padded = roots.count << (Int(deepest) + 1)
         guard padded <= Self.maxPaddedNodes, padded <= Self.maxPaddingPerNode * nodes.count else { return nil }
         depth = Int(deepest)
-        treeCount = roots.count
         self.featureCount = featureCount
         let (splitCount, leafCount) = ((1 << depth) - 1, 1 << depth)
-        var splits = [Split](repeating: Split(threshold: 0, column: 0), count: treeCount * splitCount)
-        var leaves = [Float](repeating: 0, count: treeCount * leafCount)
+        var splits = [Split](repeating: Split(threshold: 0, column: 0), count: roots.count * splitCount)
+        var leaves = [Float](repeating: 0, count: roots.count * leafCount)
         for (tree, root) in roots.enumerated() {
             // (position in the complete tree, node of the ensemble it stands for); a leaf stands in for all its padding.
             var pending = [(0, Int(root))]
@@ -87,7 +85,7 @@ struct CompleteTrees: Sendable {
                                     block[lane * width + columns + feature] = value.isNaN ? .infinity : value
                                 }
                             }
-                            for tree in 0..<treeCount {
+                            for tree in 0..<(leaves.count >> depth) {
                                 let treeSplits = UnsafeBufferPointer(rebasing: splits[(tree * splitCount)...])
                                 for lane in 0..<lanes { positions[lane] = 0 }
                                 for _ in 0..<depth {
