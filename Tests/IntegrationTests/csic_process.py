@@ -44,7 +44,10 @@ def call(port, path, body=None, method=None, auth=True, headers=None, timeout=10
     for attempt in range(2):
         request_headers = {"Content-Type": "application/json", **(headers or {})}
         if auth:
-            request_headers.update(authorization(port, refresh=attempt == 1))
+            try:
+                request_headers.update(authorization(port, refresh=attempt == 1))
+            except ConnectionError as error:
+                return 0, str(error)
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method or ("POST" if data is not None else "GET"),
                                          headers=request_headers)
         try:
