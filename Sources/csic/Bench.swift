@@ -67,6 +67,12 @@ struct Bench: AsyncParsableCommand {
     @Flag(help: "pipeline: measure SQLite and the configured PostgreSQL server one after the other in this run.") var compare = false
     @Flag(help: "pipeline: the log is librdkafka's mock cluster (3 brokers, csic-kafka-mock beside csic; Kafka trait).")
     var kafkaMock = false
+    @Flag(
+        help:
+            "pipeline: the risk engine runs beside the transaction engine (clustering, every typology, the committed model scoring every transaction), as the platform runs it."
+    )
+    var analysis = false
+    @Flag(name: .customLong("no-scoring"), help: "pipeline with --analysis: the risk engine without the model.") var noScoring = false
 
     func run() async throws {
         let results: [BenchmarkResult] =
@@ -129,10 +135,17 @@ struct Bench: AsyncParsableCommand {
         } else {
             runs = [(kafka ?? .embedded, configuration.storeBackend == .postgres ? postgres : .sqlite)]
         }
+        // The services are tagged as of what a run at 60,000 transactions/s would produce.
+        let analysis =
+            analysis
+            ? PipelineBenchmark.Analysis(
+                scorer: noScoring ? nil : try TransactionAnalysisComponent(.empty("analysis")).scorer,
+                taggedAhead: Int(max(duration, 1) * 60_000)) : nil
         var results: [BenchmarkResult] = []
         for (log, store) in runs {
             results.append(
-                try await PipelineBenchmark.run(duration: .seconds(duration), maxBacklog: backlog, rate: rate, log: log, store: store))
+                try await PipelineBenchmark.run(
+                    duration: .seconds(duration), maxBacklog: backlog, rate: rate, log: log, store: store, analysis: analysis))
         }
         return results
     }

@@ -202,7 +202,10 @@ public final class StreamProcessor<Engine: StreamEngine, Sink: EffectSink>: Serv
         }
     }
 
+    /// Waits out a failed attempt before the next; a stage being cancelled stops here, its batch not committed
+    /// (it is read again at the next start) and not reported as a failure.
     private func pause(after error: any Error, batch: [LogRecord], backoff: inout Backoff) async throws {
+        guard !Task.isCancelled else { throw CancellationError() }
         let delay = backoff.next()
         metrics.processingErrors.increment()
         logger.error(
