@@ -46,7 +46,7 @@ public struct TransactionAnalyzer: Sendable {
     }
 
     static func entityKey(_ address: String, in clusters: AddressClusters) -> String {
-        guard clusters.entitySize(of: address) > 1, let root = clusters.entity(of: address) else { return address }
+        guard let root = clusters.entityOfSeveral(address) else { return address }
         return "entity:\(root)"
     }
 
@@ -135,7 +135,9 @@ public struct TransactionAnalyzer: Sendable {
                 if !tags.isEmpty { lent[flow.address] = tags }
             }
         }
-        return DetectionContext(tags: tags, entityTags: lent) { Self.entityKey($0, in: clusters) }
+        var context = DetectionContext(tags: tags, entityTags: lent) { Self.entityKey($0, in: clusters) }
+        context.remember(flows)
+        return context
     }
 
     private func finding(_ detection: Detection, _ flows: TransactionFlows) -> ComplianceFinding {

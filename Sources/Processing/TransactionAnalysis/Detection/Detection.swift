@@ -36,15 +36,50 @@ public struct DetectionContext {
     public var tags: [String: [ListedTag]]
     /// The tags the transaction's addresses have through their entity (``EntityTags``), by address.
     public var entityTags: [String: [ListedTag]]
-    /// The entity of an address: the same key for every address of one cluster.
-    public var entity: (String) -> String
+    /// How the entity of an address is worked out.
+    private let entityOf: (String) -> String
+    /// The entity and standing of the transaction's own addresses, worked out once by ``remember(_:)``: every
+    /// detector asks about the same few addresses.
+    private var remembered: [Standing] = []
+
+    /// What the context worked out for one address.
+    private struct Standing {
+        let address: String
+        let entity: String
+        let knownService: Bool
+    }
+
+    /// How many addresses ``remember(_:)`` keeps: a lookup walks them, which beats hashing for a few; the
+    /// addresses of a larger transaction beyond these are worked out at each question.
+    static let rememberedAddresses = 16
 
     public init(
         tags: [String: [ListedTag]] = [:], entityTags: [String: [ListedTag]] = [:], entity: @escaping (String) -> String = { $0 }
     ) {
         self.tags = tags
         self.entityTags = entityTags
-        self.entity = entity
+        entityOf = entity
+    }
+
+    /// Works out, once, the entity and standing of `flows`' addresses (its first ``rememberedAddresses``).
+    mutating func remember(_ flows: TransactionFlows) {
+        for flow in flows.senders { remember(flow.address) }
+        for flow in flows.recipients { remember(flow.address) }
+        for flow in flows.change { remember(flow.address) }
+    }
+
+    private mutating func remember(_ address: String) {
+        guard remembered.count < Self.rememberedAddresses, standing(of: address) == nil else { return }
+        remembered.append(Standing(address: address, entity: entityOf(address), knownService: Self.isKnownService(allTags(address))))
+    }
+
+    private func standing(of address: String) -> Standing? {
+        remembered.first { $0.address == address }
+    }
+
+    /// The entity of `address`: the same key for every address of one cluster.
+    public func entity(_ address: String) -> String {
+        standing(of: address)?.entity ?? entityOf(address)
     }
 
     /// The tags of `address`: its own, then those of its entity.
@@ -56,7 +91,11 @@ public struct DetectionContext {
     /// Whether `address` is tagged as a known service (exchange, mining pool, payment processor), itself or
     /// through its entity: context, not a suspect.
     public func isKnownService(_ address: String) -> Bool {
-        allTags(address).contains { $0.tag.category.map(TagCategory.knownServices.contains) ?? false }
+        standing(of: address)?.knownService ?? Self.isKnownService(allTags(address))
+    }
+
+    private static func isKnownService(_ tags: [ListedTag]) -> Bool {
+        tags.contains { $0.tag.category.map(TagCategory.knownServices.contains) ?? false }
     }
 
     /// The most confident illicit tag of `address` (sanctions first), its own or its entity's, if any.

@@ -80,6 +80,12 @@ public struct AddressClusters: Sendable {
         index.id(of: address).map(sets.find)
     }
 
+    /// The entity (root id) of `address` when it holds more addresses than this one: one lookup.
+    public func entityOfSeveral(_ address: String) -> Int32? {
+        guard let id = index.id(of: address), sets.setSize(id) > 1 else { return nil }
+        return sets.find(id)
+    }
+
     /// How many addresses `address`'s entity holds (1 for an address on its own).
     public func entitySize(of address: String) -> Int {
         index.id(of: address).map(sets.setSize) ?? 0
