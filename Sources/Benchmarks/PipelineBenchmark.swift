@@ -68,12 +68,15 @@ public enum PipelineBenchmark {
     public struct Analysis: Sendable {
         /// Scores every transaction when set.
         public var scorer: RiskScorer?
+        /// The tables the analysis component stores its tags, clusters and assessments in (its own migrations).
+        public var migrations: [StoreMigration]
         /// The simulated economy's services are tagged as a regulator's TagPack would tag them, as of this many
         /// simulated events ahead (more than a run produces), before the clock starts.
         public var taggedAhead: Int
 
-        public init(scorer: RiskScorer?, taggedAhead: Int = 1_000_000) {
+        public init(scorer: RiskScorer?, migrations: [StoreMigration], taggedAhead: Int = 1_000_000) {
             self.scorer = scorer
+            self.migrations = migrations
             self.taggedAhead = taggedAhead
         }
     }
@@ -94,8 +97,7 @@ public enum PipelineBenchmark {
             case .embedded: try EmbeddedEventLog(directory: "\(scratch.path)/log", options: EmbeddedLogOptions(fsync: .everyBatch))
             case .other(_, let open): try await open()
             }
-        let migrations = analysis == nil ? [] : [TagTables.migration, ClusterTables.migration, RiskTables.migration]
-        let (database, scratchSchema) = try await backend.openDatabase(in: scratch.path, migrations: migrations)
+        let (database, scratchSchema) = try await backend.openDatabase(in: scratch.path, migrations: analysis?.migrations ?? [])
         let store = database.store
         try await log.createPlatformTopics(partitions: 4)
         var simulator = ChainSimulator(seed: 42, start: Timestamp(secondsSinceEpoch: 1_767_225_600))

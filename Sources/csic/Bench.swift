@@ -136,10 +136,11 @@ struct Bench: AsyncParsableCommand {
             runs = [(kafka ?? .embedded, configuration.storeBackend == .postgres ? postgres : .sqlite)]
         }
         // The services are tagged as of what a run at 60,000 transactions/s would produce.
+        let component = try TransactionAnalysisComponent(.empty("analysis"))
         let analysis =
             analysis
             ? PipelineBenchmark.Analysis(
-                scorer: noScoring ? nil : try TransactionAnalysisComponent(.empty("analysis")).scorer,
+                scorer: noScoring ? nil : component.scorer, migrations: component.storeMigrations,
                 taggedAhead: Int(max(duration, 1) * 60_000)) : nil
         var results: [BenchmarkResult] = []
         for (log, store) in runs {
