@@ -1,24 +1,37 @@
 import CSICCore
 import Simulation
 import Storage
+import TransactionAnalysis
 
 /// `csic bench paths`: the path search of `GET /api/v1/paths` (``PathSearch`` over ``FundsGraph``) on a store
 /// filled with simulated transactions (``APIStoreFill``), one query at a time. Two classes of query: pairs joined by
 /// a flow of 1 to 7 payments (a random walk of that many steps backwards along payments received, from a recent
 /// payee; the search may find a shorter flow), and pairs of addresses drawn at random (mostly unjoined: the search
-/// runs out of depth, frontier or budget), the latter also with ten times the degree limit.
+/// runs out of depth, frontier or budget), the latter also with ten times the degree limit. Then the same pairs
+/// between their entities (`?over=entities`, ``EntityFundsGraph``): the transactions are clustered as they are
+/// stored, as the risk engine does, and the clustering is stored beside them.
 public enum PathBenchmark {
+    /// The tables the benchmark needs beside the platform's: the clustering's.
+    public static let storeMigrations = [ClusterTables.migration]
+
+    /// - Parameter database: a store with ``storeMigrations`` applied.
     public static func run(
-        store: any PlatformStore, transactions: Int, queries: Int = 200, maxDepth: Int = 7, maxDegree: Int = 100,
+        database: StoreDatabase, transactions: Int, queries: Int = 200, maxDepth: Int = 7, maxDegree: Int = 100,
         progress: (String) -> Void
     ) async throws -> [BenchmarkResult] {
+        let store = database.store
         var addresses = Set<Int>()
+        var clusters = AddressClusters()
         let before = try await store.transactionCount()
         try await APIStoreFill.fill(store, to: transactions) {
             progress("stored \($0) transactions")
         } written: { writes in
-            for write in writes { for address in write.addresses { addresses.insert(address.hashValue) } }
+            for write in writes {
+                for address in write.addresses { addresses.insert(address.hashValue) }
+                if let transaction = StoredTransaction.event(payload: write.row.payload) { _ = clusters.apply(transaction) }
+            }
         }
+        try await database.clusters.apply(clusters.takeChanges())
         let graph = FundsGraph(store: store, chain: .bitcoin, maxDegree: maxDegree)
         var rng = SplitMix64(seed: 77)
         let recent = try await recentTransactions(store, count: 5_000)
@@ -53,13 +66,33 @@ public enum PathBenchmark {
         ]
         // The random pairs again with ten times the degree limit: busy addresses expanded, wider frontiers.
         let wide = FundsGraph(store: store, chain: .bitcoin, maxDegree: maxDegree * 10)
+        let entities = EntityFundsGraph(store: store, clusters: database.clusters, maxDegree: maxDegree)
+        var betweenEntities = parameters
+        betweenEntities["over"] = "entities"
+        betweenEntities["clustered_addresses"] = before == 0 ? "\(clusters.addressCount)" : "unknown (clustered in an earlier run)"
         return [
-            try await measure("paths.joined", joined, graph, search, parameters: parameters),
-            try await measure("paths.random", drawn, graph, search, parameters: parameters),
+            try await measure("paths.joined", joined, search, parameters: parameters) { try await graph.neighbours(of: $0, $1) },
+            try await measure("paths.random", drawn, search, parameters: parameters) { try await graph.neighbours(of: $0, $1) },
             try await measure(
-                "paths.random_wide", drawn, wide, search,
-                parameters: parameters.merging(["max_degree": "\(maxDegree * 10)"]) { $1 }),
+                "paths.random_wide", drawn, search, parameters: parameters.merging(["max_degree": "\(maxDegree * 10)"]) { $1 }
+            ) { try await wide.neighbours(of: $0, $1) },
+            try await measure(
+                "paths.entities.joined", try await nodes(of: joined, entities), search, parameters: betweenEntities
+            ) { try await entities.neighbours(of: $0, $1) },
+            try await measure(
+                "paths.entities.random", try await nodes(of: drawn, entities), search, parameters: betweenEntities
+            ) { try await entities.neighbours(of: $0, $1) },
         ]
+    }
+
+    /// The pairs of addresses as pairs of their nodes in the entity graph, those within one entity left out.
+    private static func nodes(of pairs: [(String, String)], _ graph: EntityFundsGraph) async throws -> [(String, String)] {
+        var nodes: [(String, String)] = []
+        for (from, to) in pairs {
+            let pair = (try await graph.node(of: from), try await graph.node(of: to))
+            if pair.0 != pair.1 { nodes.append(pair) }
+        }
+        return nodes
     }
 
     /// The newest `count` stored transactions (Bitcoin), decoded.
@@ -75,7 +108,8 @@ public enum PathBenchmark {
     }
 
     private static func measure(
-        _ name: String, _ pairs: [(String, String)], _ graph: FundsGraph, _ search: PathSearch, parameters: [String: String]
+        _ name: String, _ pairs: [(String, String)], _ search: PathSearch, parameters: [String: String],
+        neighbours: (String, FundsDirection) async throws -> [(address: String, txid: String)]?
     ) async throws -> BenchmarkResult {
         var latency = LatencyHistogram()
         var (found, truncated, expanded, hops) = (0, 0, 0, 0)
@@ -83,9 +117,7 @@ public enum PathBenchmark {
         let started = clock.now
         for (from, to) in pairs {
             let began = clock.now
-            let result = try await search.search(from: from, to: to) {
-                try await graph.neighbours(of: $0, $1)
-            }
+            let result = try await search.search(from: from, to: to, neighbours: neighbours)
             latency.record(microseconds: Int64((clock.now - began).seconds * 1_000_000))
             if let path = result.path { (found, hops) = (found + 1, hops + path.count) }
             if result.truncated { truncated += 1 }

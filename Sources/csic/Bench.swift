@@ -155,8 +155,9 @@ struct Bench: AsyncParsableCommand {
     private func paths() async throws -> [BenchmarkResult] {
         let scratch = dataDirectory == nil ? try ScratchDirectory(prefix: "csic-bench-paths") : nil
         defer { scratch?.remove() }
-        let (store, _) = try await PipelineBenchmark.Store.sqlite.open(in: dataDirectory ?? scratch!.path)
-        return try await PathBenchmark.run(store: store, transactions: transactions ?? 7_000_000, queries: queries) { line in
+        let (database, _) = try await PipelineBenchmark.Store.sqlite.openDatabase(
+            in: dataDirectory ?? scratch!.path, migrations: PathBenchmark.storeMigrations)
+        return try await PathBenchmark.run(database: database, transactions: transactions ?? 7_000_000, queries: queries) { line in
             FileHandle.standardError.write(Data("\(line)\n".utf8))
         }
     }

@@ -158,6 +158,26 @@ import TransactionAnalysis
                 #expect(hops?.map { $0["txid"] as? String } == [paid.txid, passedOn.txid])
                 #expect(hops?.map { $0["to"] as? String } == [Self.payee, Self.next])
             }
+            try await client.execute(
+                uri: "/api/v1/paths?from=\(entity)&to=\(Self.next)&over=entities", method: .get, headers: headers
+            ) { response in
+                let body = json(response.body)
+                #expect(response.status == .ok && body["found"] as? Bool == true && body["over"] as? String == "entities")
+                let hops = body["hops"] as? [[String: Any]]
+                #expect(
+                    hops?.map { "\($0["from"] as? String ?? "")>\($0["to"] as? String ?? "")" } == [
+                        "\(entity)>\(payeeEntity)", "\(payeeEntity)>\(Self.next)",
+                    ])
+                #expect(hops?.map { $0["from_address"] as? String } == [Self.payer, Self.payee])
+                #expect(hops?.map { $0["to_address"] as? String } == [Self.payee, Self.next])
+            }
+            try await client.execute(
+                uri: "/api/v1/paths?from=\(Self.coPayer)&to=\(payeeEntity)&over=entities", method: .get, headers: headers
+            ) { response in
+                let body = json(response.body)
+                #expect(body["from"] as? String == entity, "an address stands for its entity")
+                #expect((body["hops"] as? [[String: Any]])?.map { $0["txid"] as? String } == [paid.txid])
+            }
             try await client.execute(uri: "/api/v1/paths?from=\(Self.next)&to=\(Self.payer)", method: .get, headers: headers) { response in
                 let body = json(response.body)
                 #expect(response.status == .ok && body["found"] as? Bool == false && body["hops"] == nil, "funds do not flow back")
@@ -167,6 +187,10 @@ import TransactionAnalysis
                 ("/api/v1/paths?from=\(Self.payer)&to=nope", .badRequest, "invalid_parameter"),
                 ("/api/v1/paths?from=\(Self.payer)&to=\(Self.next)&max_depth=8", .badRequest, "invalid_parameter"),
                 ("/api/v1/paths?from=\(Self.payer)&to=\(Self.next)&max_degree=0", .badRequest, "invalid_parameter"),
+                ("/api/v1/paths?from=\(Self.payer)&to=\(Self.next)&over=graphs", .badRequest, "invalid_parameter"),
+                ("/api/v1/paths?from=entity:x&to=\(Self.next)&over=entities", .badRequest, "invalid_parameter"),
+                ("/api/v1/paths?from=entity:999999&to=\(Self.next)&over=entities", .notFound, "not_found"),
+                ("/api/v1/paths?from=entity:1&to=\(Self.next)", .badRequest, "invalid_parameter"),
                 ("/api/v1/addresses/not-an-address", .badRequest, "invalid_address"),
                 ("/api/v1/addresses/\(Self.payee)?chain=ethereum", .badRequest, "invalid_address"),
                 ("/api/v1/addresses/\(Self.unseen)", .notFound, "not_found"),

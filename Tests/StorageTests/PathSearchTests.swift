@@ -68,12 +68,12 @@ import Testing
         #expect(late.truncated && late.expanded == 0, "out of time before the first expansion")
     }
 
-    static func stored(_ transaction: ChainTransaction, offset: Int64) -> TransactionWrite {
+    static func stored(_ transaction: ChainTransaction, offset: Int64, status: TransactionStatus = .confirmed) -> TransactionWrite {
         TransactionWrite(
             StoredTransaction(
                 id: "\(transaction.chain.idPrefix):\(transaction.txid)", chain: transaction.chain, txid: transaction.txid,
                 blockHeight: nil, blockHash: nil, blockTime: nil, seenAt: transaction.seenAt, fee: nil, totalOutput: Amount(1_000),
-                inputCount: transaction.inputs.count, outputCount: transaction.outputs.count, status: .confirmed, riskScore: nil,
+                inputCount: transaction.inputs.count, outputCount: transaction.outputs.count, status: status, riskScore: nil,
                 payload: TransactionTopicEvent.transaction(transaction).serializedProto(),
                 source: LogPosition(topic: "transactions", partition: 0, offset: offset)),
             addresses: transaction.addresses)
@@ -103,8 +103,13 @@ import Testing
                 Self.payment(3, from: ["c"], to: ["hub"]),
             ] + hubPayments
         try await store.apply(transactions.enumerated().map { Self.stored($0.element, offset: Int64($0.offset)) })
+        try await store.apply([
+            Self.stored(Self.payment(5, from: ["a"], to: ["orphaned"]), offset: 20, status: .reverted),
+            Self.stored(Self.payment(6, from: ["c"], to: ["failed"]), offset: 21, status: .failed),
+        ])
         let graph = FundsGraph(store: store, chain: .bitcoin, maxDegree: 3)
-        #expect(try await graph.neighbours(of: "a", .outgoing)?.map(\.address) == ["y", "b"])
+        #expect(try await graph.neighbours(of: "a", .outgoing)?.map(\.address) == ["y", "b"], "its orphaned payment moved nothing")
+        #expect(try await graph.neighbours(of: "c", .outgoing)?.map(\.address) == ["hub"], "its failed payment moved nothing")
         #expect(try await graph.neighbours(of: "a", .incoming)?.isEmpty == true)
         #expect(try await graph.neighbours(of: "c", .incoming)?.map(\.address) == ["b", "b2"])
         #expect(try await graph.neighbours(of: "b", .incoming)?.map(\.address) == ["a"])
@@ -115,5 +120,38 @@ import Testing
         #expect(try await PathSearch(maxDepth: 7).search(from: "z", to: "a") { try await graph.neighbours(of: $0, $1) }.path == nil)
         let onEthereum = FundsGraph(store: store, chain: .ethereum, maxDegree: 3)
         #expect(try await onEthereum.neighbours(of: "a", .outgoing)?.isEmpty == true)
+    }
+
+    /// On Ethereum: the sender pays the recipient a non-zero value, a token transfer pays its recipient, a call that
+    /// moves no ether and a failed transaction are no edges; a flow of ether then USDT is found.
+    @Test(arguments: StoreBackend.available) func ethereumPaymentsAndTokenTransfersAreEdges(_ backend: StoreBackend) async throws {
+        let store = try await backend.open()
+        let (alice, bob, carol, dave, usdt) = ("0xA1", "0xB0", "0xC0", "0xD0", "0x70")
+        func call(
+            _ number: Int, _ from: String, _ to: String, value: UInt64, transfers: [(String, String)] = [], failed: Bool = false
+        )
+            -> ChainTransaction
+        {
+            ChainTransaction(
+                chain: .ethereum, txid: String(format: "%064x", number), block: nil,
+                seenAt: Timestamp(secondsSinceEpoch: 1_796_000_000 + Int64(number)), from: from, to: to, value: Amount(value),
+                tokenTransfers: transfers.enumerated().map {
+                    TokenTransfer(token: usdt, from: $0.element.0, to: $0.element.1, value: Amount(5), logIndex: UInt32($0.offset))
+                }, status: failed ? .failed : .confirmed)
+        }
+        let paid = call(1, alice, bob, value: 1_000)
+        let tokens = call(2, bob, usdt, value: 0, transfers: [(bob, carol)])
+        let transactions = [paid, tokens, call(3, alice, dave, value: 0), call(4, carol, dave, value: 9, failed: true)]
+        try await store.apply(
+            transactions.enumerated().map {
+                Self.stored($0.element, offset: Int64($0.offset), status: $0.element.status)
+            })
+        let graph = FundsGraph(store: store, chain: .ethereum, maxDegree: 10)
+        #expect(try await graph.neighbours(of: alice, .outgoing)?.map(\.address) == [bob], "the call to dave moved no ether")
+        #expect(try await graph.neighbours(of: bob, .outgoing)?.map(\.address) == [carol], "USDT, not the token contract")
+        #expect(try await graph.neighbours(of: carol, .incoming)?.map(\.address) == [bob])
+        #expect(try await graph.neighbours(of: dave, .incoming)?.isEmpty == true, "a failed payment and a call without value")
+        let found = try await PathSearch(maxDepth: 7).search(from: alice, to: carol) { try await graph.neighbours(of: $0, $1) }
+        #expect(found.path == [PathHop(from: alice, to: bob, txid: paid.txid), PathHop(from: bob, to: carol, txid: tokens.txid)])
     }
 }

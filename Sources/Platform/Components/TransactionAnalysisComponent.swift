@@ -86,7 +86,7 @@ public struct TransactionAnalysisComponent: PlatformComponent {
             AddressRoutes(
                 transactions: context.store, tags: context.database.tags, clusters: context.database.clusters,
                 assessments: context.database.riskAssessments, findings: context.store),
-            PathRoutes(transactions: context.store),
+            PathRoutes(transactions: context.store, clusters: context.database.clusters),
             ReferenceDataRoutes(
                 service: ReferenceDataImporter(
                     store: context.database.tags, log: context.log,

@@ -71,10 +71,15 @@ enum ViewExamples {
                 transactionsRead: 2, maxScore: 96,
                 recent: [AddressView.Scored(txid: txid, seenAt: time, score: 96, band: .severe)]),
             findings: [finding])
-        let path = PathView(
-            from: sanctioned, to: next, chain: .bitcoin, maxDepth: 7, maxDegree: 100, found: true,
-            hops: [PathHop(from: sanctioned, to: payee, txid: txid), PathHop(from: payee, to: next, txid: onward)], expanded: 14,
-            skippedHubs: 1, truncated: false)
+        let path = PathView(over: .entities, chain: .bitcoin, maxDepth: 7, maxDegree: 100).with(
+            from: "entity:77", to: next,
+            PathSearchResult(
+                path: [PathHop(from: "entity:77", to: "entity:81234", txid: txid), PathHop(from: "entity:81234", to: next, txid: onward)],
+                expanded: 14, skippedHubs: 1, truncated: false),
+            hops: [
+                PathView.Hop(PathHop(from: "entity:77", to: "entity:81234", txid: txid), fromAddress: sanctioned, toAddress: payee),
+                PathView.Hop(PathHop(from: "entity:81234", to: next, txid: onward), fromAddress: payee, toAddress: next),
+            ])
         let entity = EntityView(
             id: "entity:81234", size: 3, category: nil, categories: [:], tags: [],
             counterparties: [

@@ -59,11 +59,15 @@ enum ViewSchemas {
             ]),
         "Path": .object(
             [
-                "from": .string(), "to": .string(), "chain": .string(values: Chain.allCases.map(\.rawValue)),
-                "max_depth": .integer(minimum: 1, maximum: 7), "max_degree": .integer(minimum: 1, maximum: 1_000), "found": .boolean,
-                "hops": .array(.object(["from": .string(), "to": .string(), "txid": .string()], required: ["from", "to", "txid"])),
+                "from": .string(), "to": .string(), "over": .string(values: PathRoutes.Nodes.allCases.map(\.rawValue)),
+                "chain": .string(values: Chain.allCases.map(\.rawValue)), "max_depth": .integer(minimum: 1, maximum: 7),
+                "max_degree": .integer(minimum: 1, maximum: 1_000), "found": .boolean,
+                "hops": .array(
+                    .object(
+                        ["from": .string(), "to": .string(), "txid": .string(), "from_address": .string(), "to_address": .string()],
+                        required: ["from", "to", "txid"])),
                 "expanded": .integer(minimum: 0), "skipped_hubs": .integer(minimum: 0), "truncated": .boolean,
-            ], required: ["from", "to", "chain", "max_depth", "max_degree", "found", "expanded", "skipped_hubs", "truncated"]),
+            ], required: ["from", "to", "over", "chain", "max_depth", "max_degree", "found", "expanded", "skipped_hubs", "truncated"]),
         "RiskAssessment": .object(
             [
                 "chain": .string(values: Chain.allCases.map(\.rawValue)), "txid": .string(), "score": .integer(minimum: 0, maximum: 100),

@@ -29,6 +29,13 @@ public struct PathSearchResult: Sendable, Hashable {
     public var expanded: Int
     public var skippedHubs: Int
     public var truncated: Bool
+
+    public init(path: [PathHop]?, expanded: Int, skippedHubs: Int, truncated: Bool) {
+        self.path = path
+        self.expanded = expanded
+        self.skippedHubs = skippedHubs
+        self.truncated = truncated
+    }
 }
 
 /// Bounded bidirectional breadth-first search for a flow of funds from one address to another: forward from
