@@ -53,6 +53,10 @@ import TransactionAnalysis
             cursor = page.nextCursor
         } while cursor != nil
         #expect(members.count == clusters.entitySize(of: "a0"))
+        #expect(try await store.size(ofEntity: root).map(Int.init) == clusters.entitySize(of: "a0"), "read from the root")
+        let member = try #require(nodes.first { $0.id != root && $0.parent != $0.id })
+        #expect(try await store.size(ofEntity: member.id) == nil, "not a root")
+        #expect(try await store.size(ofEntity: Int32.max) == nil)
         #expect(Set(members.map { clusters.entity(of: $0) }) == [root])
         #expect(try await store.entity(of: "never-spent") == nil)
     }

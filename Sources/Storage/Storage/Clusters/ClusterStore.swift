@@ -93,6 +93,8 @@ public protocol ClusterStore: Sendable {
     func entity(of address: String) async throws -> (id: Int32, size: Int32)?
     /// The addresses of entity `id` in id order, a page at a time.
     func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String>
+    /// How many addresses entity `id` has, read from its root alone; `nil` when `id` is not an entity's root.
+    func size(ofEntity id: Int32) async throws -> Int32?
 }
 
 /// Stored clustering that cannot be read back.
@@ -136,6 +138,11 @@ public enum ClusterTables {
             UNION ALL SELECT c.id FROM cluster_nodes c JOIN m ON c.parent = m.id AND c.id <> c.parent)
         SELECT n.id, n.address FROM m JOIN cluster_nodes n ON n.id = m.id WHERE n.id >= \(placeholder(2)) ORDER BY n.id LIMIT \(placeholder(3))
         """
+    }
+
+    /// The size of the set rooted at a node, nothing when it is not a root.
+    static func rootSize(_ placeholder: (Int) -> String) -> String {
+        "SELECT size FROM cluster_nodes WHERE id = \(placeholder(1)) AND parent = id"
     }
 
     /// The root of `address`: the forest walked up (depth at most log2 of the set's size).

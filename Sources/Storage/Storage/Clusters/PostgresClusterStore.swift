@@ -65,6 +65,13 @@ public struct PostgresClusterStore: ClusterStore {
         return rows.first
     }
 
+    public func size(ofEntity id: Int32) async throws -> Int32? {
+        let rows = try await store.rows(PostgresQuery(unsafeSQL: ClusterTables.rootSize { "$\($0)" }, binds: PostgresBindings(Int64(id)))) {
+            row in Int32(try row[0].decode(Int64.self))
+        }
+        return rows.first
+    }
+
     public func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String> {
         let from = try Cursor.decode(cursor) ?? 0
         let query = PostgresQuery(unsafeSQL: ClusterTables.members { "$\($0)" }, binds: PostgresBindings(Int64(id), from, Int64(limit)))

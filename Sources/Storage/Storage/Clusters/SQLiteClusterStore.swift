@@ -55,6 +55,10 @@ public struct SQLiteClusterStore: ClusterStore {
         }
     }
 
+    public func size(ofEntity id: Int32) async throws -> Int32? {
+        try await pool.read { db in try Int32.fetchOne(db, sql: ClusterTables.rootSize { _ in "?" }, arguments: [id]) }
+    }
+
     public func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String> {
         let from = try Cursor.decode(cursor) ?? 0
         return try await pool.read { db in

@@ -28,9 +28,9 @@ public struct EntityFundsGraph: Sendable {
         try await clusters.entity(of: address).map { "entity:\($0.id)" } ?? address
     }
 
-    /// Whether entity `id` has any address.
+    /// Whether `id` is an entity.
     public func exists(entity id: Int32) async throws -> Bool {
-        try await !clusters.addresses(ofEntity: id, limit: 1, cursor: nil).items.isEmpty
+        try await clusters.size(ofEntity: id) != nil
     }
 
     /// The nodes `node` paid (`outgoing`) or was paid by (`incoming`), each with the transaction, in the order of
@@ -82,9 +82,12 @@ public struct EntityFundsGraph: Sendable {
         return nil
     }
 
-    /// The addresses of `node`; `nil` when there are more than ``maxDegree``.
+    /// The addresses of `node`; `nil` when there are more than ``maxDegree`` (known from the entity's size, before a
+    /// large entity's addresses are walked).
     private func members(of node: String) async throws -> [String]? {
         guard let id = Self.entityID(node) else { return [node] }
+        guard let size = try await clusters.size(ofEntity: id) else { return [] }
+        guard size <= maxDegree else { return nil }
         let page = try await clusters.addresses(ofEntity: id, limit: maxDegree + 1, cursor: nil)
         return page.items.count > maxDegree ? nil : page.items
     }
