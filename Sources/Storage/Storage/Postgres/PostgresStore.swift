@@ -97,11 +97,30 @@ public final class PostgresStore: PlatformStore {
     /// second).
     static let writeTimeout: Duration = .seconds(30)
 
-    /// The rows of `query`, decoded one by one.
-    func rows<Item>(_ query: PostgresQuery, _ decode: (PostgresRandomAccessRow) throws -> Item) async throws -> [Item] {
-        var items: [Item] = []
-        for try await row in try await client.query(query, logger: logger) { items.append(try decode(row.makeRandomAccess())) }
-        return items
+    /// The longest one read may take before it is abandoned with ``PostgresStoreError/timedOut(_:)``: a query in
+    /// flight when the server dies may hang as a write may (``PostgresDeadline``), and an engine that reads in its
+    /// batch (the risk engine's tags) must fail and retry, not wait forever.
+    static let readTimeout: Duration = .seconds(30)
+
+    /// The rows of `query`, decoded one by one, within ``readTimeout``.
+    func rows<Item: Sendable>(
+        _ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item
+    )
+        async throws -> [Item]
+    {
+        try await read(query) { rows in
+            var items: [Item] = []
+            for try await row in rows { items.append(try decode(row.makeRandomAccess())) }
+            return items
+        }
+    }
+
+    /// What `collect` makes of the rows of `query`, within ``readTimeout``.
+    func read<Result: Sendable>(
+        _ query: PostgresQuery, _ collect: @escaping @Sendable (PostgresRowSequence) async throws -> Result
+    ) async throws -> Result {
+        let (client, logger) = (self.client, self.logger)
+        return try await PostgresDeadline.run(within: Self.readTimeout) { try await collect(try await client.query(query, logger: logger)) }
     }
 
     /// Groups the batch and encodes its rows for PostgreSQL ahead of the write (``PostgresBatch``).

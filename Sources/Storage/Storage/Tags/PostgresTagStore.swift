@@ -53,25 +53,23 @@ public struct PostgresTagStore: TagStore {
 
     public func tags(chain: Chain, addresses: [String]) async throws -> [String: [ListedTag]] {
         guard !addresses.isEmpty else { return [:] }
-        let rows = try await store.client.query(
+        return try await store.read(
             """
             SELECT \(unescaped: TagTables.columns) FROM tags t JOIN (\(unescaped: TagTables.newestVersions)) l
                 ON t.list = l.name AND t.version = l.version
             WHERE t.chain = \(chain.rawValue) AND t.address = ANY(\(addresses))
             ORDER BY t.list, t.ctid
-            """, logger: store.logger)
-        return try await Self.collect(rows)
+            """, Self.collect)
     }
 
     public func definingTags(chain: Chain) async throws -> [String: [ListedTag]] {
-        let rows = try await store.client.query(
+        try await store.read(
             """
             SELECT \(unescaped: TagTables.columns) FROM tags t JOIN (\(unescaped: TagTables.newestVersions)) l
                 ON t.list = l.name AND t.version = l.version
             WHERE t.chain = \(chain.rawValue) AND t.defines_entity
             ORDER BY t.list, t.ctid
-            """, logger: store.logger)
-        return try await Self.collect(rows)
+            """, Self.collect)
     }
 
     public func lists() async throws -> [TagListVersion] {
