@@ -115,10 +115,18 @@ class CSICProcess:
         self.log.close()
 
     def terminate(self, timeout=30):
+        """SIGTERM and the exit code; a process still running after `timeout` is killed (it must not outlive the
+        test) and the timeout raised."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
-        code = self.process.wait(timeout=timeout)
-        self.log.close()
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            raise
+        finally:
+            self.log.close()
         return code
 
 
