@@ -9,10 +9,11 @@ import TransactionAnalysis
 /// payee; the search may find a shorter flow), and pairs of addresses drawn at random (mostly unjoined: the search
 /// runs out of depth, frontier or budget), the latter also with ten times the degree limit. Then the same pairs
 /// between their entities (`?over=entities`, ``EntityFundsGraph``): the transactions are clustered as they are
-/// stored, as the risk engine does, and the clustering is stored beside them.
+/// stored, as the risk engine does, and the clustering is stored beside them. Last, the largest entities' addresses
+/// a page at a time, as `GET /api/v1/entities/{id}` reads them.
 public enum PathBenchmark {
     /// The tables the benchmark needs beside the platform's: the clustering's.
-    public static let storeMigrations = [ClusterTables.migration]
+    public static let storeMigrations = ClusterTables.migrations
 
     /// - Parameter database: a store with ``storeMigrations`` applied.
     public static func run(
@@ -82,7 +83,35 @@ public enum PathBenchmark {
             try await measure(
                 "paths.entities.random", try await nodes(of: drawn, entities), search, parameters: betweenEntities
             ) { try await entities.neighbours(of: $0, $1) },
+            try await memberPages(database.clusters),
         ]
+    }
+
+    /// The addresses of the ten largest entities read as `GET /api/v1/entities/{id}` pages them: 100 at a time, each
+    /// page from the last one's cursor, at most 100 pages (10,000 addresses) of each.
+    private static func memberPages(_ clusters: any ClusterStore) async throws -> BenchmarkResult {
+        let largest = try await clusters.load().nodes.filter { $0.parent == $0.id }.sorted { $0.size > $1.size }.prefix(10)
+        var latency = LatencyHistogram()
+        var (pages, read) = (0, 0)
+        let clock = ContinuousClock()
+        let started = clock.now
+        for entity in largest {
+            var cursor: String?
+            var ofThis = 0
+            repeat {
+                let began = clock.now
+                let page = try await clusters.addresses(ofEntity: entity.id, limit: 100, cursor: cursor)
+                latency.record(microseconds: Int64((clock.now - began).seconds * 1_000_000))
+                (ofThis, read, cursor) = (ofThis + 1, read + page.items.count, page.nextCursor)
+            } while cursor != nil && ofThis < 100
+            pages += ofThis
+        }
+        let parameters = [
+            "entities": "the \(largest.count) largest", "sizes": largest.map { "\($0.size)" }.joined(separator: ","),
+            "addresses_read": "\(read)", "unit": "pages of 100 addresses", "latency": "one page, sequential",
+        ]
+        return BenchmarkResult(
+            name: "paths.entities.member_pages", records: pages, duration: clock.now - started, latency: latency, parameters: parameters)
     }
 
     /// The pairs of addresses as pairs of their nodes in the entity graph, those within one entity left out.

@@ -61,7 +61,7 @@ import TransactionAnalysis
             log: log)
     }
 
-    static let migrations = [TagTables.migration, ClusterTables.migration, RiskTables.migration]
+    static let migrations = [TagTables.migration] + ClusterTables.migrations + [RiskTables.migration]
 
     static func scorer(name: String = "test") throws -> RiskScorer {
         let file = Array(TestRiskModel.json.utf8)

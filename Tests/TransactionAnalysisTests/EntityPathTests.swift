@@ -36,7 +36,7 @@ import TransactionAnalysis
     /// `a1` paid `w` and `b1`, `b2` paid `c1`, and `b1` and `b2` were later spent together: no flow of funds from `a1` to `c1`
     /// between addresses, one between entities, through the entity of `b1` and `b2`.
     @Test(arguments: StoreBackend.available) func entitiesRevealAFlowThatAddressesDoNot(_ backend: StoreBackend) async throws {
-        let database = try await backend.database(migrations: [ClusterTables.migration])
+        let database = try await backend.database(migrations: ClusterTables.migrations)
         let (paid, paidOn, joined) = (
             Self.payment(1, ["a1"], pay: "w", "b1"), Self.payment(2, ["b2"], pay: "c1"), Self.payment(3, ["b1", "b2"], pay: "z")
         )

@@ -2,7 +2,7 @@ import CSICCore
 import Simulation
 import Storage
 import Testing
-import TransactionAnalysis
+@testable import TransactionAnalysis
 
 /// Hand-built transactions: `spend(["a", "b"], pay: [(address, value)])`.
 func spend(_ txid: String, _ inputs: [String], pay outputs: [(String, UInt64)]) -> ChainTransaction {
@@ -43,7 +43,9 @@ func spend(_ txid: String, _ inputs: [String], pay outputs: [(String, UInt64)]) 
             }
             for set in naive {
                 #expect(Set(set.map(sets.find)).count == 1 && sets.setSize(set[0]) == set.count)
+                #expect(Set(sets.members(set[0])) == Set(set) && sets.members(set[0]).count == set.count, "its list is the set")
             }
+            #expect(sets.isConsistent())
             #expect(Set((0..<200).map { sets.find(Int32($0)) }).count == naive.count)
         }
     }

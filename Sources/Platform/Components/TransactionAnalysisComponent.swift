@@ -43,7 +43,7 @@ public struct TransactionAnalysisComponent: PlatformComponent {
         [Self.group: Topic.transactions.rawValue, Self.riskGroup: Topic.transactions.rawValue]
     }
 
-    public var storeMigrations: [StoreMigration] { [TagTables.migration, ClusterTables.migration, RiskTables.migration] }
+    public var storeMigrations: [StoreMigration] { [TagTables.migration] + ClusterTables.migrations + [RiskTables.migration] }
 
     public var metricsHelp: [String: String] {
         [

@@ -7,8 +7,8 @@ import Storage
 /// make an entity larger than `maxClusterSize` is refused unless the tags of both sides agree; a reverted
 /// (reorged) transaction's merges are undone, in whatever order reverts arrive.
 ///
-/// The structure is what is persisted (``ClusterChanges``): each address's id, its parent and its set's size, and
-/// the journal of recent merges, so a restart continues where the last durable batch left off.
+/// The structure is what is persisted (``ClusterChanges``): each address's id, its parent, its set's size and its
+/// successor in its set's list of members, and the journal of recent merges, so a restart continues where the last durable batch left off.
 public struct AddressClusters: Sendable {
     /// What applying one transaction did.
     public enum Outcome: Sendable, Equatable {
@@ -47,9 +47,13 @@ public struct AddressClusters: Sendable {
         self.maxClusterSize = maxClusterSize
         var parents: [Int32] = []
         var sizes: [Int32] = []
+        var successors: [Int32] = []
         for (position, node) in nodes.enumerated() {
-            guard node.id == Int32(position), node.parent >= 0, Int(node.parent) < nodes.count, node.size >= 1 else {
-                throw ClusterStoreError.corrupt("node \(node.id) at position \(position): parent \(node.parent), size \(node.size)")
+            guard node.id == Int32(position), node.parent >= 0, Int(node.parent) < nodes.count, node.size >= 1, node.next >= 0,
+                Int(node.next) < nodes.count
+            else {
+                throw ClusterStoreError.corrupt(
+                    "node \(node.id) at position \(position): parent \(node.parent), size \(node.size), next \(node.next)")
             }
             guard index.insert(node.address) == (node.id, true) else {
                 throw ClusterStoreError.corrupt(
@@ -57,8 +61,12 @@ public struct AddressClusters: Sendable {
             }
             parents.append(node.parent)
             sizes.append(node.size)
+            successors.append(node.next)
         }
-        sets = DisjointSets(parents: parents, sizes: sizes)
+        sets = DisjointSets(parents: parents, sizes: sizes, successors: successors)
+        guard sets.isConsistent() else {
+            throw ClusterStoreError.corrupt("the parents, sizes and member lists of \(nodes.count) nodes do not describe the same sets")
+        }
         firstNewID = Int32(nodes.count)
         for entry in journal {
             let ids = entry.inputs + entry.unions.flatMap { [$0.child, $0.root] }
@@ -160,7 +168,9 @@ public struct AddressClusters: Sendable {
     public mutating func takeChanges() -> ClusterChanges {
         var taken = changes
         taken.nodes = (dirty.sorted() + Array(firstNewID..<Int32(sets.count))).map {
-            ClusterNode(id: $0, address: index.addresses[Int($0)], parent: sets.parent[Int($0)], size: sets.size[Int($0)])
+            ClusterNode(
+                id: $0, address: index.addresses[Int($0)], parent: sets.parent[Int($0)], size: sets.size[Int($0)],
+                next: sets.next[Int($0)])
         }
         changes = ClusterChanges()
         dirty = []

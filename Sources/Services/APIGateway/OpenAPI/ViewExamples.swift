@@ -87,7 +87,7 @@ enum ViewExamples {
                     address: sanctioned, received: Amount(120_000_000), sent: .zero, transactions: 1, tags: [TagView(sdnTag)])
             ], membersRead: 3, transactionsRead: 2, complete: true,
             addresses: [EntityView.Member(address: payee, tags: []), EntityView.Member(address: next, tags: [])],
-            nextCursor: "eyJhZnRlciI6Mn0")
+            nextCursor: "81240")
         var examples: [String: any Encodable] = [
             "RiskAssessment": assessment, "Finding": finding, "FindingPage": PageView(items: [finding], nextCursor: nil),
             "Alert": alert, "AlertPage": PageView(items: [alert], nextCursor: nil),

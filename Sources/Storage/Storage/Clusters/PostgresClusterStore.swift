@@ -18,10 +18,10 @@ public struct PostgresClusterStore: ClusterStore {
                 let nodes = changes.nodes[first..<min(first + 10_000, changes.nodes.count)]
                 try await connection.query(
                     """
-                    INSERT INTO cluster_nodes (id, address, parent, size)
+                    INSERT INTO cluster_nodes (id, address, parent, size, next_member)
                     SELECT * FROM UNNEST(\(nodes.map { Int64($0.id) }), \(nodes.map(\.address)), \(nodes.map { Int64($0.parent) }),
-                        \(nodes.map { Int64($0.size) }))
-                    ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, size = excluded.size
+                        \(nodes.map { Int64($0.size) }), \(nodes.map { Int64($0.next) }))
+                    ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, size = excluded.size, next_member = excluded.next_member
                     """, logger: logger)
             }
             if !changes.removed.isEmpty {
@@ -43,11 +43,11 @@ public struct PostgresClusterStore: ClusterStore {
     }
 
     public func load() async throws -> (nodes: [ClusterNode], journal: [ClusterJournalEntry]) {
-        let nodes = try await store.rows("SELECT id, address, parent, size FROM cluster_nodes ORDER BY id") { row in
+        let nodes = try await store.rows("SELECT id, address, parent, size, next_member FROM cluster_nodes ORDER BY id") { row in
             ClusterNode(
                 id: Int32(try row[0].decode(Int64.self)), address: try row[1].decode(String.self),
-                parent: Int32(try row[2].decode(Int64.self)),
-                size: Int32(try row[3].decode(Int64.self)))
+                parent: Int32(try row[2].decode(Int64.self)), size: Int32(try row[3].decode(Int64.self)),
+                next: Int32(try row[4].decode(Int64.self)))
         }
         let journal = try await store.rows("SELECT txid, inputs, unions FROM cluster_journal ORDER BY seq") { row in
             try ClusterJournalEntry(
@@ -73,9 +73,12 @@ public struct PostgresClusterStore: ClusterStore {
     }
 
     public func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String> {
-        let from = try Cursor.decode(cursor) ?? 0
+        let from = try ClusterTables.memberCursor(cursor, entity: id)
         let query = PostgresQuery(unsafeSQL: ClusterTables.members { "$\($0)" }, binds: PostgresBindings(Int64(id), from, Int64(limit)))
-        let rows = try await store.rows(query) { row in (try row[0].decode(Int64.self), try row[1].decode(String.self)) }
-        return Page(items: rows.map(\.1), nextCursor: Cursor.next(rows.map { $0.0 + 1 }, limit: limit))
+        let rows = try await store.rows(query) { row in
+            (id: try row[0].decode(Int64.self), address: try row[1].decode(String.self), next: try row[2].decode(Int64.self))
+        }
+        if rows.isEmpty, let cursor, try await size(ofEntity: id) != nil { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
+        return ClusterTables.memberPage(rows, entity: id, limit: limit)
     }
 }

@@ -14,11 +14,11 @@ public struct SQLiteClusterStore: ClusterStore {
         try await pool.write { db in
             let node = try db.cachedStatement(
                 sql: """
-                    INSERT INTO cluster_nodes (id, address, parent, size) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, size = excluded.size
+                    INSERT INTO cluster_nodes (id, address, parent, size, next_member) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET parent = excluded.parent, size = excluded.size, next_member = excluded.next_member
                     """)
             for changed in changes.nodes {
-                try node.execute(arguments: [changed.id, changed.address, changed.parent, changed.size])
+                try node.execute(arguments: [changed.id, changed.address, changed.parent, changed.size, changed.next])
             }
             let remove = try db.cachedStatement(sql: "DELETE FROM cluster_journal WHERE txid = ?")
             for txid in changes.removed { try remove.execute(arguments: [txid]) }
@@ -36,9 +36,9 @@ public struct SQLiteClusterStore: ClusterStore {
     public func load() async throws -> (nodes: [ClusterNode], journal: [ClusterJournalEntry]) {
         try await pool.read { db in
             var nodes: [ClusterNode] = []
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, address, parent, size FROM cluster_nodes ORDER BY id")
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, address, parent, size, next_member FROM cluster_nodes ORDER BY id")
             while let row = try rows.next() {
-                nodes.append(ClusterNode(id: row[0], address: row[1], parent: row[2], size: row[3]))
+                nodes.append(ClusterNode(id: row[0], address: row[1], parent: row[2], size: row[3], next: row[4]))
             }
             var journal: [ClusterJournalEntry] = []
             let entries = try Row.fetchCursor(db, sql: "SELECT txid, inputs, unions FROM cluster_journal ORDER BY seq")
@@ -60,11 +60,13 @@ public struct SQLiteClusterStore: ClusterStore {
     }
 
     public func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String> {
-        let from = try Cursor.decode(cursor) ?? 0
-        return try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: ClusterTables.members { _ in "?" }, arguments: [id, from, limit])
-            let ids: [Int64] = rows.map { $0[0] }
-            return Page(items: rows.map { $0[1] }, nextCursor: Cursor.next(ids.map { $0 + 1 }, limit: limit))
+        let from = try ClusterTables.memberCursor(cursor, entity: id)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: ClusterTables.members { "?\($0)" }, arguments: [id, from, limit]).map {
+                (id: $0[0] as Int64, address: $0[1] as String, next: $0[2] as Int64)
+            }
         }
+        if rows.isEmpty, let cursor, try await size(ofEntity: id) != nil { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
+        return ClusterTables.memberPage(rows, entity: id, limit: limit)
     }
 }
