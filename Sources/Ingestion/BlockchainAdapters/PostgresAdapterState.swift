@@ -33,22 +33,24 @@ public struct PostgresBitcoinAdapterState: BitcoinStateStore {
         guard !outpoints.isEmpty else { return [:] }
         let txids = outpoints.map { ByteBuffer(bytes: $0.txid.bytes) }
         let vouts = outpoints.map { Int64($0.index) }
-        var found: [Outpoint: SpentOutput] = [:]
-        let rows = try await store.client.query(
+        return try await store.read(
             """
             SELECT u.txid, u.vout, u.value, u.type, u.address FROM UNNEST(\(txids), \(vouts)) AS o(txid, vout)
             JOIN bitcoin_utxos u ON u.txid = o.txid AND u.vout = o.vout
-            """, logger: store.logger)
-        for try await (txid, vout, value, type, address) in rows.decode((ByteBuffer, Int64, Int64, String, String?).self) {
-            found[Outpoint(txid: Hash256(bytes: txid.readableBytesView), index: UInt32(truncatingIfNeeded: vout))] = SpentOutput(
-                value: UInt64(bitPattern: value), type: BitcoinOutputType(rawValue: type) ?? .nonstandard, address: address)
+            """
+        ) { rows in
+            var found: [Outpoint: SpentOutput] = [:]
+            for try await (txid, vout, value, type, address) in rows.decode((ByteBuffer, Int64, Int64, String, String?).self) {
+                found[Outpoint(txid: Hash256(bytes: txid.readableBytesView), index: UInt32(truncatingIfNeeded: vout))] = SpentOutput(
+                    value: UInt64(bitPattern: value), type: BitcoinOutputType(rawValue: type) ?? .nonstandard, address: address)
+            }
+            return found
         }
-        return found
     }
 
     public func connect(height: UInt64, created: [(Outpoint, SpentOutput)], spent: [Outpoint], checkpoint: ChainCheckpoint) async throws {
         let height = Int64(height)
-        try await store.client.withTransaction(logger: store.logger) { connection in
+        try await store.transaction { connection in
             if !created.isEmpty {
                 try await connection.query(
                     """
@@ -78,7 +80,7 @@ public struct PostgresBitcoinAdapterState: BitcoinStateStore {
 
     public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) async throws {
         let height = Int64(height)
-        try await store.client.withTransaction(logger: store.logger) { connection in
+        try await store.transaction { connection in
             try await connection.query("DELETE FROM bitcoin_utxos WHERE height = \(height)", logger: store.logger)
             try await connection.query("UPDATE bitcoin_utxos SET spent_height = NULL WHERE spent_height = \(height)", logger: store.logger)
             try await AdapterCheckpoints.save(checkpoint, table: "bitcoin_adapter_state", connection, logger: store.logger)
@@ -108,7 +110,7 @@ public struct PostgresEthereumAdapterState: EthereumStateStore {
 
     public func connect(height: UInt64, transactions: [ChainTransaction], checkpoint: ChainCheckpoint) async throws {
         let height = Int64(height)
-        try await store.client.withTransaction(logger: store.logger) { connection in
+        try await store.transaction { connection in
             try await connection.query("DELETE FROM ethereum_recent_transactions WHERE height = \(height)", logger: store.logger)
             if !transactions.isEmpty {
                 try await connection.query(
@@ -126,17 +128,17 @@ public struct PostgresEthereumAdapterState: EthereumStateStore {
     }
 
     public func transactions(height: UInt64) async throws -> [ChainTransaction] {
-        var found: [ChainTransaction] = []
-        let rows = try await store.client.query(
-            "SELECT event FROM ethereum_recent_transactions WHERE height = \(Int64(height)) ORDER BY position", logger: store.logger)
-        for try await event in rows.decode(ByteBuffer.self) {
-            found.append(try ChainTransaction(protoBytes: Array(event.readableBytesView)))
+        try await store.read("SELECT event FROM ethereum_recent_transactions WHERE height = \(Int64(height)) ORDER BY position") { rows in
+            var found: [ChainTransaction] = []
+            for try await event in rows.decode(ByteBuffer.self) {
+                found.append(try ChainTransaction(protoBytes: Array(event.readableBytesView)))
+            }
+            return found
         }
-        return found
     }
 
     public func disconnect(height: UInt64, checkpoint: ChainCheckpoint) async throws {
-        try await store.client.withTransaction(logger: store.logger) { connection in
+        try await store.transaction { connection in
             try await connection.query("DELETE FROM ethereum_recent_transactions WHERE height = \(Int64(height))", logger: store.logger)
             try await AdapterCheckpoints.save(checkpoint, table: "ethereum_adapter_state", connection, logger: store.logger)
         }
@@ -146,13 +148,10 @@ public struct PostgresEthereumAdapterState: EthereumStateStore {
 /// An adapter's checkpoint as JSON under the key `checkpoint` of its state table (as on SQLite).
 enum AdapterCheckpoints {
     static func load(table: String, store: PostgresStore, depth: Int) async throws -> ChainCheckpoint {
-        let rows = try await store.client.query(
-            PostgresQuery(unsafeSQL: "SELECT value FROM \(table) WHERE key = 'checkpoint'"), logger: store.logger)
-        for try await value in rows.decode(ByteBuffer.self) {
-            let saved = try JSONDecoder().decode(ChainCheckpoint.self, from: Data(value.readableBytesView))
-            return ChainCheckpoint(blocks: saved.blocks, depth: depth)
+        let saved = try await store.rows(PostgresQuery(unsafeSQL: "SELECT value FROM \(table) WHERE key = 'checkpoint'")) { row in
+            try JSONDecoder().decode(ChainCheckpoint.self, from: Data(try row[0].decode(ByteBuffer.self).readableBytesView))
         }
-        return ChainCheckpoint(depth: depth)
+        return ChainCheckpoint(blocks: saved.first?.blocks ?? [], depth: depth)
     }
 
     static func save(_ checkpoint: ChainCheckpoint, table: String, _ connection: PostgresConnection, logger: Logger) async throws {

@@ -37,7 +37,7 @@ public enum AuditSearchBackend: Sendable {
     public func open(readOnly: Bool) throws -> any AuditSearchIndex {
         switch self {
         case .sqlite(let directory): try AuditIndex(path: directory + "/index.sqlite", readOnly: readOnly)
-        case .postgres(let store): PostgresAuditIndex(client: store.client, logger: store.logger)
+        case .postgres(let store): PostgresAuditIndex(store)
         }
     }
 }

@@ -1,5 +1,4 @@
 import CSICCore
-import Logging
 import PostgresNIO
 import Storage
 
@@ -8,8 +7,11 @@ import Storage
 /// SQLite's FTS5 `unicode61` tokenizer splits them (``AuditSearchWords``) and matched as a phrase, so a search
 /// finds the same entries on both backends.
 public struct PostgresAuditIndex: AuditSearchIndex {
-    let client: PostgresClient
-    let logger: Logger
+    let store: PostgresStore
+
+    public init(_ store: PostgresStore) {
+        self.store = store
+    }
 
     /// The table, created by the audit trail component's migration (``AuditTrailComponent``) on PostgreSQL;
     /// on SQLite the index is its own file and the migration changes nothing.
@@ -29,20 +31,15 @@ public struct PostgresAuditIndex: AuditSearchIndex {
         ])
 
     public func indexedCount() async throws -> UInt64 {
-        var count: Int64 = 0
-        for try await value in try await client.query("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_entries", logger: logger)
-            .decode(Int64.self)
-        {
-            count = value
-        }
-        return UInt64(count)
+        let count = try await store.rows("SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_entries") { try $0[0].decode(Int64.self) }
+        return UInt64(count.first ?? 0)
     }
 
     public func index(_ records: [AuditRecord], first: UInt64) async throws {
         guard !records.isEmpty else { return }
         let leaves = records.indices.map { Int64(first) + Int64($0) }
         let words = records.map { AuditSearchWords.of($0).joined(separator: " ") }
-        try await client.query(
+        try await store.execute(
             """
             INSERT INTO audit_entries (leaf_index, id, time_us, actor, action, resource, outcome, words)
             SELECT leaf, id, time_us, actor, action, resource, outcome, to_tsvector('simple', words)
@@ -51,16 +48,13 @@ public struct PostgresAuditIndex: AuditSearchIndex {
                 AS e(leaf, id, time_us, actor, action, resource, outcome, words)
             ON CONFLICT (leaf_index) DO UPDATE SET id = EXCLUDED.id, time_us = EXCLUDED.time_us, actor = EXCLUDED.actor,
                 action = EXCLUDED.action, resource = EXCLUDED.resource, outcome = EXCLUDED.outcome, words = EXCLUDED.words
-            """, logger: logger)
+            """)
     }
 
     public func leafIndex(ofRecord id: String) async throws -> UInt64? {
-        for try await leaf in try await client.query(
-            "SELECT leaf_index FROM audit_entries WHERE id = \(id) ORDER BY leaf_index DESC LIMIT 1", logger: logger
-        ).decode(Int64.self) {
-            return UInt64(leaf)
-        }
-        return nil
+        try await store.rows("SELECT leaf_index FROM audit_entries WHERE id = \(id) ORDER BY leaf_index DESC LIMIT 1") {
+            UInt64(try $0[0].decode(Int64.self))
+        }.first
     }
 
     public func leafIndexes(matching filter: AuditFilter, in range: Range<UInt64>, order: AuditOrder, limit: Int) async throws -> [UInt64] {
@@ -86,11 +80,7 @@ public struct PostgresAuditIndex: AuditSearchIndex {
         let direction = order == .newestFirst ? "DESC" : "ASC"
         let sql =
             "SELECT leaf_index FROM audit_entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY leaf_index \(direction) LIMIT \(bind(Int64(limit)))"
-        var leaves: [UInt64] = []
-        for try await leaf in try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).decode(Int64.self) {
-            leaves.append(UInt64(leaf))
-        }
-        return leaves
+        return try await store.rows(PostgresQuery(unsafeSQL: sql, binds: bindings)) { UInt64(try $0[0].decode(Int64.self)) }
     }
 }
 

@@ -3,7 +3,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func upsertUser(_ user: UserAccount) async throws {
-        try await client.query(Self.upsertUserQuery(user), logger: logger)
+        try await execute(Self.upsertUserQuery(user))
     }
 
     static func upsertUserQuery(_ user: UserAccount) -> PostgresQuery {
@@ -46,12 +46,12 @@ extension PostgresStore {
     }
 
     public func addAPIKey(_ key: StoredAPIKey) async throws {
-        try await client.query(
+        try await execute(
             """
             INSERT INTO api_keys (id, username, secret_sha256, label, created_at_us, revoked_at_us)
             VALUES (\(key.id), \(key.username), \(key.secretSHA256), \(key.label), \(key.createdAt.microsecondsSinceEpoch),
                 \(key.revokedAt?.microsecondsSinceEpoch))
-            """, logger: logger)
+            """)
     }
 
     public func apiKey(id: String) async throws -> StoredAPIKey? {
@@ -72,12 +72,12 @@ extension PostgresStore {
     }
 
     public func addRefreshToken(_ token: StoredRefreshToken) async throws {
-        try await client.query(
+        try await execute(
             """
             INSERT INTO refresh_tokens (token_sha256, family, username, issued_at_us, expires_at_us, used_at_us, revoked_at_us)
             VALUES (\(token.tokenSHA256), \(token.family), \(token.username), \(token.issuedAt.microsecondsSinceEpoch),
                 \(token.expiresAt.microsecondsSinceEpoch), \(token.usedAt?.microsecondsSinceEpoch), \(token.revokedAt?.microsecondsSinceEpoch))
-            """, logger: logger)
+            """)
     }
 
     /// Uses the token once; a second use revokes the family in the same transaction. The row is locked, so two
@@ -118,8 +118,8 @@ extension PostgresStore {
     }
 
     public func revokeRefreshTokens(username: String, at time: Timestamp) async throws {
-        try await client.query(
-            "UPDATE refresh_tokens SET revoked_at_us = \(time.microsecondsSinceEpoch) WHERE username = \(username) AND revoked_at_us IS NULL",
-            logger: logger)
+        try await execute(
+            "UPDATE refresh_tokens SET revoked_at_us = \(time.microsecondsSinceEpoch) WHERE username = \(username) AND revoked_at_us IS NULL"
+        )
     }
 }

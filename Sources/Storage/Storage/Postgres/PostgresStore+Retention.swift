@@ -4,12 +4,12 @@ import PostgresNIO
 extension PostgresStore {
     public func placeHold(_ hold: LegalHold) async throws {
         try hold.validate()
-        try await client.query(
+        try await execute(
             """
             INSERT INTO legal_holds (id, record_class, subject, reason, case_reference, placed_by, placed_at_us, released_by, released_at_us)
             VALUES (\(hold.id), \(hold.recordClass.rawValue), \(hold.subject), \(hold.reason), \(hold.caseReference), \(hold.placedBy),
                 \(hold.placedAt.microsecondsSinceEpoch), \(hold.releasedBy), \(hold.releasedAt?.microsecondsSinceEpoch))
-            """, logger: logger)
+            """)
     }
 
     public func releaseHold(id: String, by actor: String, at time: Timestamp) async throws -> LegalHold? {

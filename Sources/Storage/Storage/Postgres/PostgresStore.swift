@@ -67,9 +67,9 @@ public final class PostgresStore: PlatformStore {
         runner.cancel()
     }
 
-    /// Whether the server answers: `SELECT 1` on a pooled connection.
+    /// Whether the server answers: `SELECT 1` on a pooled connection, within ``readTimeout``.
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        try await read("SELECT 1") { _ in }
     }
 
     /// The server's SQLSTATE of `error` (`23505`: unique violation), also when it failed a transaction's body.
@@ -80,8 +80,11 @@ public final class PostgresStore: PlatformStore {
     }
 
     /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after `writeTimeout`. An
-    /// error of `body`'s own (not the server's) is rethrown as it is once the transaction is rolled back.
-    func transaction<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    /// error of `body`'s own (not the server's) is rethrown as it is once the transaction is rolled back. The one
+    /// way CSIC writes to PostgreSQL, with ``execute(_:)`` for a single statement.
+    public func transaction<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let (client, logger) = (self.client, self.logger)
         do {
             return try await PostgresDeadline.run(within: Self.writeTimeout) {
@@ -102,8 +105,16 @@ public final class PostgresStore: PlatformStore {
     /// batch (the risk engine's tags) must fail and retry, not wait forever.
     static let readTimeout: Duration = .seconds(30)
 
-    /// The rows of `query`, decoded one by one, within ``readTimeout``.
-    func rows<Item: Sendable>(
+    /// Runs one statement on its own (its own transaction), failing with ``PostgresStoreError/timedOut(_:)`` after
+    /// `writeTimeout`.
+    public func execute(_ query: PostgresQuery) async throws {
+        let (client, logger) = (self.client, self.logger)
+        try await PostgresDeadline.run(within: Self.writeTimeout) { _ = try await client.query(query, logger: logger) }
+    }
+
+    /// The rows of `query`, decoded one by one, within ``readTimeout``: with ``read(_:_:)``, the one way CSIC reads
+    /// from PostgreSQL.
+    public func rows<Item: Sendable>(
         _ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item
     )
         async throws -> [Item]
@@ -116,7 +127,7 @@ public final class PostgresStore: PlatformStore {
     }
 
     /// What `collect` makes of the rows of `query`, within ``readTimeout``.
-    func read<Result: Sendable>(
+    public func read<Result: Sendable>(
         _ query: PostgresQuery, _ collect: @escaping @Sendable (PostgresRowSequence) async throws -> Result
     ) async throws -> Result {
         let (client, logger) = (self.client, self.logger)
@@ -209,12 +220,12 @@ public final class PostgresStore: PlatformStore {
     // MARK: configuration
 
     public func setConfiguration(_ entry: ConfigurationEntry) async throws {
-        try await client.query(
+        try await execute(
             """
             INSERT INTO configuration (key, value, updated_at_us, updated_by)
             VALUES (\(entry.key), \(entry.value), \(entry.updatedAt.microsecondsSinceEpoch), \(entry.updatedBy))
             ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at_us = EXCLUDED.updated_at_us, updated_by = EXCLUDED.updated_by
-            """, logger: logger)
+            """)
     }
 
     public func configuration(key: String) async throws -> ConfigurationEntry? {

@@ -11,17 +11,13 @@ public struct PostgresTimeSeries: TimeSeriesStore {
         self.store = store
     }
 
-    private func execute(_ sql: String, on connection: PostgresConnection? = nil) async throws {
-        if let connection {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
-        } else {
-            try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
-        }
+    private func execute(_ sql: String, on connection: PostgresConnection) async throws {
+        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: store.logger)
     }
 
     public func prepare(_ series: TimeSeriesName, from: Timestamp, through: Timestamp) async throws {
         let table = series.table
-        try await store.client.withTransaction(logger: store.logger) { connection in
+        try await store.transaction { connection in
             // Concurrent preparers (several processes starting) take turns.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(table)))", logger: store.logger)
             try await execute(
@@ -54,7 +50,7 @@ public struct PostgresTimeSeries: TimeSeriesStore {
         let unique = try samples.checkedUnique()
         guard !unique.isEmpty else { return }
         do {
-            try await store.client.withTransaction(logger: store.logger) { connection in
+            try await store.transaction { connection in
                 var inserted: [TimeSeriesSample] = []
                 let rows = try await connection.query(
                     PostgresQuery(
@@ -92,16 +88,15 @@ public struct PostgresTimeSeries: TimeSeriesStore {
     public func samples(
         _ series: TimeSeriesName, key: String, from: Timestamp, to: Timestamp, limit: Int
     ) async throws -> [TimeSeriesSample] {
-        var found: [TimeSeriesSample] = []
-        let rows = try await store.client.query(
+        try await store.rows(
             PostgresQuery(
                 unsafeSQL:
                     "SELECT time_us, value FROM \(series.table) WHERE key = $1 AND time_us >= $2 AND time_us < $3 ORDER BY time_us LIMIT $4",
-                binds: PostgresBindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch, Int64(limit))), logger: store.logger)
-        for try await (time, value) in rows.decode((Int64, Double).self) {
-            found.append(TimeSeriesSample(key: key, time: Timestamp(microsecondsSinceEpoch: time), value: value))
+                binds: PostgresBindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch, Int64(limit)))
+        ) { row in
+            TimeSeriesSample(
+                key: key, time: Timestamp(microsecondsSinceEpoch: try row[0].decode(Int64.self)), value: try row[1].decode(Double.self))
         }
-        return found
     }
 
     public func rollup(
@@ -109,24 +104,27 @@ public struct PostgresTimeSeries: TimeSeriesStore {
     ) async throws
         -> [TimeSeriesBucket]
     {
-        var found: [TimeSeriesBucket] = []
-        let rows = try await store.client.query(
+        try await store.read(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT bucket_us, count, sum, min, max FROM \(series.rollupTable(resolution))
                     WHERE key = $1 AND bucket_us >= $2 AND bucket_us < $3 ORDER BY bucket_us
-                    """, binds: PostgresBindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch)), logger: store.logger)
-        for try await (start, count, sum, min, max) in rows.decode((Int64, Int64, Double, Double, Double).self) {
-            found.append(TimeSeriesBucket(start: Timestamp(microsecondsSinceEpoch: start), count: Int(count), sum: sum, min: min, max: max))
+                    """, binds: PostgresBindings(key, from.microsecondsSinceEpoch, to.microsecondsSinceEpoch))
+        ) { rows in
+            var found: [TimeSeriesBucket] = []
+            for try await (start, count, sum, min, max) in rows.decode((Int64, Int64, Double, Double, Double).self) {
+                found.append(
+                    TimeSeriesBucket(start: Timestamp(microsecondsSinceEpoch: start), count: Int(count), sum: sum, min: min, max: max))
+            }
+            return found
         }
-        return found
     }
 
     /// Drops the partitions of the days wholly before `cutoff` (`DROP TABLE`: no row-by-row delete, no bloat)
     /// and deletes the rollup buckets before the first kept day.
     public func dropDays(_ series: TimeSeriesName, before cutoff: Timestamp) async throws -> Int {
         let boundary = TimeSeriesRollups.firstKeptDay(cutoff)
-        return try await store.client.withTransaction(logger: store.logger) { connection in
+        return try await store.transaction { connection in
             var partitions: [String] = []
             let rows = try await connection.query(
                 """
