@@ -28,9 +28,10 @@ import Testing
         #expect(!files.isEmpty)
     }
 
-    /// The crashes the faults issue named, kept as regression inputs.
+    /// The crashes the faults issue named, and those the fuzzer found since, kept as regression inputs.
     @Test func theKnownCrashesAreRegressionInputs() {
         #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/zmtp/regression-empty-ready-command"))
         #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/ethereum-block/regression-timestamp-2-63"))
+        #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/sdn-advanced-xml/regression-nul-bytes-abort-in-error-handler"))
     }
 }

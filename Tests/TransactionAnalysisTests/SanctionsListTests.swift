@@ -68,6 +68,7 @@ import TransactionAnalysis
             ("<Sanctions><DistinctParties>", "not SDN advanced XML: line 1, column 29: malformed XML"),
             ("<Sanctions><DistinctParties></Sanctions>", "not SDN advanced XML: line 1, column 41: malformed XML (libxml2 error 76)"),
             ("<Other/>", "no Sanctions document"),
+            ("<Sanctions><DistinctParty FixedRef=\"36\" \0\0cNameStatusID=\"1\"/></Sanctions>", "malformed XML"),
             ("<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Sanctions>&x;</Sanctions>", ""),
         ]
         for (text, expected) in cases {

@@ -116,10 +116,12 @@ final class AdvancedXMLReader: NSObject, XMLParserDelegate {
         text = ""
     }
 
+    /// Only noted: libxml2 stops by itself on a fatal error, and stopping it from inside its error handler
+    /// crashed it (a fuzzed file with NUL bytes in a tag: `regression-nul-bytes-abort-in-error-handler`).
     func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-        stop(
-            parser,
-            "line \(parser.lineNumber), column \(parser.columnNumber): malformed XML (libxml2 error \((parseError as NSError).code))")
+        problem =
+            problem
+            ?? "line \(parser.lineNumber), column \(parser.columnNumber): malformed XML (libxml2 error \((parseError as NSError).code))"
     }
 
     private func stop(_ parser: XMLParser, _ reason: String) {
