@@ -60,13 +60,14 @@ public struct AddressRoutes: APIRoutes {
                         ofEntity: id, limit: try request.boundedInteger("limit", default: 100, range: 1...1000),
                         cursor: try request.textParameter("cursor"))
                 }
-                guard let first = page.items.first, let entity = try await clusters.entity(of: first), entity.id == id else {
+                // A page holds only the entity's own members, and none when `id` is no entity.
+                guard !page.items.isEmpty, let size = try await clusters.size(ofEntity: id) else {
                     throw APIError.notFound("entity \(text.prefix(200))")
                 }
                 let tagged = try await tags.tags(chain: .bitcoin, addresses: page.items)
                 let summary = try await EntitySummary.read(entity: id, clusters: clusters, tags: tags, transactions: transactions)
                 return EntityView(
-                    id: "entity:\(id)", size: Int(entity.size), category: summary.category, categories: summary.categories,
+                    id: "entity:\(id)", size: Int(size), category: summary.category, categories: summary.categories,
                     tags: summary.tags, counterparties: summary.counterparties, membersRead: summary.membersRead,
                     transactionsRead: summary.transactionsRead, complete: summary.complete,
                     addresses: page.items.map { EntityView.Member(address: $0, tags: tagged[$0]?.map(TagView.init) ?? []) },

@@ -8,7 +8,8 @@ import Storage
 /// (reorged) transaction's merges are undone, in whatever order reverts arrive.
 ///
 /// The structure is what is persisted (``ClusterChanges``): each address's id, its parent, its set's size and its
-/// successor in its set's list of members, and the journal of recent merges, so a restart continues where the last durable batch left off.
+/// successor in its set's list of members, and the journal of recent merges, so a restart continues where the last
+/// durable batch left off.
 public struct AddressClusters: Sendable {
     /// What applying one transaction did.
     public enum Outcome: Sendable, Equatable {

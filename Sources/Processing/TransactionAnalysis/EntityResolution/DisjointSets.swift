@@ -66,8 +66,8 @@ public struct DisjointSets: Sendable, Equatable {
         next.swapAt(Int(union.root), Int(union.child))
     }
 
-    /// The ids of `id`'s set, from its root along its list.
-    public func members(_ id: Int32) -> [Int32] {
+    /// The ids of `id`'s set, from its root along its list (what the stored lists page through).
+    func members(_ id: Int32) -> [Int32] {
         let root = find(id)
         var members = [root]
         var current = next[Int(root)]

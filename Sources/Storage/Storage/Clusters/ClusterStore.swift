@@ -164,9 +164,9 @@ public enum ClusterTables {
         SELECT id, coalesce(LEAD(id) OVER (PARTITION BY root ORDER BY id <> root, id), root) AS next_member FROM rooted
         """
 
-    /// A page of the members of entity `$1`, at most `$3` of them from member `$2` on, along the entity's list, with each
-    /// one's successor. Nothing when `$1` is not a root or `$2` is not one of its members (its root is walked up to,
-    /// depth at most log2 of the set's size).
+    /// A page of the members of entity `$1`, at most `$3` of them from member `$2` on, along the entity's list: each
+    /// one's address and successor. Nothing when `$1` is not a root or `$2` is not one of its members (its root is
+    /// walked up to, depth at most log2 of the set's size).
     static func members(_ placeholder: (Int) -> String) -> String {
         """
         WITH RECURSIVE up(id, parent) AS (
@@ -176,7 +176,7 @@ public enum ClusterTables {
             SELECT \(placeholder(2)), 0 WHERE EXISTS (SELECT 1 FROM up WHERE id = parent AND id = \(placeholder(1)))
             UNION ALL SELECT n.next_member, walk.step + 1 FROM walk JOIN cluster_nodes n ON n.id = walk.id
                 WHERE walk.step + 1 < \(placeholder(3)) AND n.next_member <> \(placeholder(1)))
-        SELECT n.id, n.address, n.next_member FROM walk JOIN cluster_nodes n ON n.id = walk.id ORDER BY walk.step
+        SELECT n.address, n.next_member FROM walk JOIN cluster_nodes n ON n.id = walk.id ORDER BY walk.step
         """
     }
 
@@ -188,7 +188,11 @@ public enum ClusterTables {
     }
 
     /// The page that ``members(_:)`` rows make: the cursor is the last one's successor, unless the list ends there.
-    static func memberPage(_ rows: [(id: Int64, address: String, next: Int64)], entity: Int32, limit: Int) -> Page<String> {
+    /// No rows for a `cursor` while `entity` exists (`size`) means the cursor is not one of its members.
+    static func memberPage(
+        _ rows: [(address: String, next: Int64)], entity: Int32, limit: Int, cursor: String?, size: (Int32) async throws -> Int32?
+    ) async throws -> Page<String> {
+        if rows.isEmpty, let cursor, try await size(entity) != nil { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
         let more = rows.count == limit && rows.last.map { $0.next != Int64(entity) } == true
         return Page(items: rows.map(\.address), nextCursor: more ? rows.last.map { String($0.next) } : nil)
     }

@@ -75,10 +75,7 @@ public struct PostgresClusterStore: ClusterStore {
     public func addresses(ofEntity id: Int32, limit: Int, cursor: String?) async throws -> Page<String> {
         let from = try ClusterTables.memberCursor(cursor, entity: id)
         let query = PostgresQuery(unsafeSQL: ClusterTables.members { "$\($0)" }, binds: PostgresBindings(Int64(id), from, Int64(limit)))
-        let rows = try await store.rows(query) { row in
-            (id: try row[0].decode(Int64.self), address: try row[1].decode(String.self), next: try row[2].decode(Int64.self))
-        }
-        if rows.isEmpty, let cursor, try await size(ofEntity: id) != nil { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
-        return ClusterTables.memberPage(rows, entity: id, limit: limit)
+        let rows = try await store.rows(query) { row in (address: try row[0].decode(String.self), next: try row[1].decode(Int64.self)) }
+        return try await ClusterTables.memberPage(rows, entity: id, limit: limit, cursor: cursor, size: size(ofEntity:))
     }
 }

@@ -63,10 +63,9 @@ public struct SQLiteClusterStore: ClusterStore {
         let from = try ClusterTables.memberCursor(cursor, entity: id)
         let rows = try await pool.read { db in
             try Row.fetchAll(db, sql: ClusterTables.members { "?\($0)" }, arguments: [id, from, limit]).map {
-                (id: $0[0] as Int64, address: $0[1] as String, next: $0[2] as Int64)
+                (address: $0[0] as String, next: $0[1] as Int64)
             }
         }
-        if rows.isEmpty, let cursor, try await size(ofEntity: id) != nil { throw StoreError.invalidCursor(String(cursor.prefix(200))) }
-        return ClusterTables.memberPage(rows, entity: id, limit: limit)
+        return try await ClusterTables.memberPage(rows, entity: id, limit: limit, cursor: cursor, size: size(ofEntity:))
     }
 }
