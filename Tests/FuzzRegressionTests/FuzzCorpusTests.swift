@@ -33,5 +33,6 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/zmtp/regression-empty-ready-command"))
         #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/ethereum-block/regression-timestamp-2-63"))
         #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/sdn-advanced-xml/regression-nul-bytes-abort-in-error-handler"))
+        #expect(FileManager.default.fileExists(atPath: "\(Self.corpus)/sdn-advanced-xml/regression-invalid-utf8-in-attribute-name"))
     }
 }

@@ -68,7 +68,7 @@ import TransactionAnalysis
             ("<Sanctions><DistinctParties>", "not SDN advanced XML: line 1, column 29: malformed XML"),
             ("<Sanctions><DistinctParties></Sanctions>", "not SDN advanced XML: line 1, column 41: malformed XML (libxml2 error 76)"),
             ("<Other/>", "no Sanctions document"),
-            ("<Sanctions><DistinctParty FixedRef=\"36\" \0\0cNameStatusID=\"1\"/></Sanctions>", "malformed XML"),
+            ("<Sanctions><DistinctParty FixedRef=\"36\" \0\0cNameStatusID=\"1\"/></Sanctions>", "a NUL byte"),
             ("<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><Sanctions>&x;</Sanctions>", ""),
         ]
         for (text, expected) in cases {
@@ -79,6 +79,8 @@ import TransactionAnalysis
                 #expect(error.description.contains(expected), "\(text): \(error)")
             }
         }
+        let latin1 = Array("<Sanctions><Alias Fix".utf8) + [0xE5] + Array("dRef=\"36\"/></Sanctions>".utf8)
+        #expect(throws: ReferenceDataError("the file is not UTF-8 text")) { _ = try SanctionsList.parseAdvancedXML(latin1) }
     }
 
     @Test func findsAddressesInRemarks() {
