@@ -42,7 +42,7 @@ public struct LoadedConfiguration: Sendable {
 ///             # with log.backend: kafka; the SASL password in CSIC_LOG_KAFKA_SASL_PASSWORD
 /// store: { backend: sqlite, durability: full }   # or backend: postgres with
 ///   postgres: { host: db.example, port: 5432, user: csic, database: csic, schema: csic, tls: require, ca_file: /etc/csic/db-ca.pem,
-///               max_connections: 8 }   # the password in CSIC_STORE_POSTGRES_PASSWORD (or store.postgres.password)
+///               max_connections: 8, statement_timeout_seconds: 30 }   # the password in CSIC_STORE_POSTGRES_PASSWORD (or store.postgres.password)
 /// simulator: { enabled: false }
 /// bitcoin: { rpc_urls: [http://127.0.0.1:8332/], rpc_cookie_file: /var/lib/bitcoind/.cookie,
 ///            network: mainnet, start_height: 870000, confirmations: 1, poll_seconds: 2, zmq_block: tcp://127.0.0.1:28332 }
@@ -146,6 +146,8 @@ public enum ConfigurationLoader {
         result.tls = try enumValue(config, "store.postgres.tls", default: result.tls)
         result.caFile = config.string(forKey: "store.postgres.ca_file") ?? result.caFile
         result.maxConnections = config.int(forKey: "store.postgres.max_connections", default: result.maxConnections)
+        result.statementTimeoutSeconds = config.int(
+            forKey: "store.postgres.statement_timeout_seconds", default: result.statementTimeoutSeconds)
         return result
     }
 

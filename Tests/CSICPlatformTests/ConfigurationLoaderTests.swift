@@ -168,6 +168,8 @@ import Testing
         "log: { retention_days: 9223372036854775807 }",
         "ethereum: { rpc_urls: [\"http://127.0.0.1:8545/\"], dead_letter_max_bytes: 8388608 }",
         "bitcoin: { rpc_urls: [\"http://127.0.0.1:8332/\"], rpc_user: u, dead_letter_max_bytes: 10 }",
+        "store: { backend: postgres, postgres: { statement_timeout_seconds: 0 } }",
+        "store: { backend: postgres, postgres: { statement_timeout_seconds: 86400 } }",
     ])
     func rejectsBadValues(_ yaml: String) async throws {
         let path = try write(yaml)

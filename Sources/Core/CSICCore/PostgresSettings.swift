@@ -24,10 +24,15 @@ public struct PostgresSettings: Sendable, Hashable {
     public var caFile: String?
     /// Connections the pool opens at most.
     public var maxConnections: Int
+    /// The longest one call (a statement, or a write transaction) may take: past it the call fails and is retried,
+    /// and the server cancels the statement (`statement_timeout`) or ends a transaction left idle
+    /// (`idle_in_transaction_session_timeout`), so an abandoned call holds neither a connection nor a lock.
+    public var statementTimeoutSeconds: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 5432, user: String = "csic", password: String? = nil, database: String = "csic",
-        schema: String = "csic", tls: TLSMode = .prefer, caFile: String? = nil, maxConnections: Int = 8
+        schema: String = "csic", tls: TLSMode = .prefer, caFile: String? = nil, maxConnections: Int = 8,
+        statementTimeoutSeconds: Int = 30
     ) {
         self.host = host
         self.port = port
@@ -38,6 +43,7 @@ public struct PostgresSettings: Sendable, Hashable {
         self.tls = tls
         self.caFile = caFile
         self.maxConnections = maxConnections
+        self.statementTimeoutSeconds = statementTimeoutSeconds
     }
 
     /// Everything but the password, for logs and the `configuration.load` audit record.
@@ -45,6 +51,7 @@ public struct PostgresSettings: Sendable, Hashable {
         [
             "host": host, "port": String(port), "user": user, "database": database, "schema": schema, "tls": tls.rawValue,
             "password": password == nil ? "(not set)" : "(redacted)", "max_connections": String(maxConnections), "ca_file": caFile ?? "",
+            "statement_timeout_seconds": String(statementTimeoutSeconds),
         ]
     }
 
@@ -61,6 +68,9 @@ public struct PostgresSettings: Sendable, Hashable {
         guard (1...65_535).contains(port) else { throw ValidationError(.outOfRange, field: "store.postgres.port", "\(port) is not a port") }
         guard (1...1_000).contains(maxConnections) else {
             throw ValidationError(.outOfRange, field: "store.postgres.max_connections", "must be 1...1000")
+        }
+        guard (1...3_600).contains(statementTimeoutSeconds) else {
+            throw ValidationError(.outOfRange, field: "store.postgres.statement_timeout_seconds", "must be 1...3600")
         }
         try Check.nonEmpty(host, "store.postgres.host")
         try Check.nonEmpty(user, "store.postgres.user")

@@ -3,7 +3,8 @@ import NIOSSL
 import PostgresNIO
 
 extension PostgresSettings {
-    /// The PostgresNIO client configuration: the schema as the connections' search path.
+    /// The PostgresNIO client configuration: the schema as the connections' search path, the statement limit as
+    /// the server's own.
     func clientConfiguration() throws -> PostgresClient.Configuration {
         let tlsSetting: PostgresClient.Configuration.TLS
         switch tls {
@@ -20,7 +21,12 @@ extension PostgresSettings {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsSetting)
         configuration.options.maximumConnections = maxConnections
-        configuration.options.additionalStartupParameters = [("search_path", schema), ("application_name", "csic")]
+        // The server ends what the client abandons at the same limit (`PostgresDeadline`): a statement still
+        // running, a transaction left open. Migrations lift the statement limit for themselves.
+        configuration.options.additionalStartupParameters = [
+            ("search_path", schema), ("application_name", "csic"), ("statement_timeout", "\(statementTimeoutSeconds)s"),
+            ("idle_in_transaction_session_timeout", "\(statementTimeoutSeconds)s"),
+        ]
         return configuration
     }
 }

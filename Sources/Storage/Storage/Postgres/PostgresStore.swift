@@ -55,7 +55,10 @@ public final class PostgresStore: PlatformStore {
     /// (`bench_*`); any other schema is refused.
     public func dropScratchSchema() async throws {
         precondition(settings.schema.hasPrefix("bench_"), "only a benchmark's scratch schema is ever dropped")
-        try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(settings.schema) CASCADE"), logger: logger)
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(settings.schema) CASCADE"), logger: logger)
+        }
     }
 
     /// Closes the pool's connections; calls after this fail.
@@ -67,7 +70,7 @@ public final class PostgresStore: PlatformStore {
         runner.cancel()
     }
 
-    /// Whether the server answers: `SELECT 1` on a pooled connection, within ``readTimeout``.
+    /// Whether the server answers: `SELECT 1` on a pooled connection, within ``callLimit``.
     public func ping() async throws {
         try await read("SELECT 1") { _ in }
     }
@@ -79,7 +82,7 @@ public final class PostgresStore: PlatformStore {
         return nil
     }
 
-    /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after `writeTimeout`. An
+    /// Runs `body` in one transaction, failing with ``PostgresStoreError/timedOut(_:)`` after ``callLimit``. An
     /// error of `body`'s own (not the server's) is rethrown as it is once the transaction is rolled back. The one
     /// way CSIC writes to PostgreSQL, with ``execute(_:)`` for a single statement.
     public func transaction<Result: Sendable>(
@@ -87,7 +90,7 @@ public final class PostgresStore: PlatformStore {
     ) async throws -> Result {
         let (client, logger) = (self.client, self.logger)
         do {
-            return try await PostgresDeadline.run(within: Self.writeTimeout) {
+            return try await PostgresDeadline.run(within: callLimit) {
                 try await client.withTransaction(logger: logger) { connection in try await body(connection) }
             }
         } catch let error as PostgresTransactionError {
@@ -96,23 +99,20 @@ public final class PostgresStore: PlatformStore {
         }
     }
 
-    /// The longest one write transaction may take before it is abandoned and retried (a batch takes well under a
-    /// second).
-    static let writeTimeout: Duration = .seconds(30)
-
-    /// The longest one read may take before it is abandoned with ``PostgresStoreError/timedOut(_:)``: a query in
-    /// flight when the server dies may hang as a write may (``PostgresDeadline``), and an engine that reads in its
-    /// batch (the risk engine's tags) must fail and retry, not wait forever.
-    static let readTimeout: Duration = .seconds(30)
+    /// The longest one write transaction or read may take before it is abandoned with
+    /// ``PostgresStoreError/timedOut(_:)`` (``PostgresSettings/statementTimeoutSeconds``, 30 s by default; a batch
+    /// takes well under a second): a query in flight when the server dies may hang (``PostgresDeadline``), and an
+    /// engine must fail and retry, not wait forever. The server ends the abandoned statement at the same limit.
+    var callLimit: Duration { .seconds(settings.statementTimeoutSeconds) }
 
     /// Runs one statement on its own (its own transaction), failing with ``PostgresStoreError/timedOut(_:)`` after
-    /// `writeTimeout`.
+    /// ``callLimit``.
     public func execute(_ query: PostgresQuery) async throws {
         let (client, logger) = (self.client, self.logger)
-        try await PostgresDeadline.run(within: Self.writeTimeout) { _ = try await client.query(query, logger: logger) }
+        try await PostgresDeadline.run(within: callLimit) { _ = try await client.query(query, logger: logger) }
     }
 
-    /// The rows of `query`, decoded one by one, within ``readTimeout``: with ``read(_:_:)``, the one way CSIC reads
+    /// The rows of `query`, decoded one by one, within ``callLimit``: with ``read(_:_:)``, the one way CSIC reads
     /// from PostgreSQL.
     public func rows<Item: Sendable>(
         _ query: PostgresQuery, _ decode: @escaping @Sendable (PostgresRandomAccessRow) throws -> Item
@@ -126,12 +126,12 @@ public final class PostgresStore: PlatformStore {
         }
     }
 
-    /// What `collect` makes of the rows of `query`, within ``readTimeout``.
+    /// What `collect` makes of the rows of `query`, within ``callLimit``.
     public func read<Result: Sendable>(
         _ query: PostgresQuery, _ collect: @escaping @Sendable (PostgresRowSequence) async throws -> Result
     ) async throws -> Result {
         let (client, logger) = (self.client, self.logger)
-        return try await PostgresDeadline.run(within: Self.readTimeout) { try await collect(try await client.query(query, logger: logger)) }
+        return try await PostgresDeadline.run(within: callLimit) { try await collect(try await client.query(query, logger: logger)) }
     }
 
     /// Groups the batch and encodes its rows for PostgreSQL ahead of the write (``PostgresBatch``).
