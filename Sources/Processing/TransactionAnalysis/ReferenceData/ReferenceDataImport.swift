@@ -27,6 +27,14 @@ public enum ReferenceDataLimits {
     public static let yamlNodes = 50_000_000
     /// Longest label, source and actor kept.
     public static let textBytes = 2_048
+
+    /// The text of a file every reader starts from: refused whole when it is over ``fileBytes`` or not UTF-8.
+    /// `file` names it in the error (`the file`, `file 2`).
+    static func text(_ bytes: [UInt8], file: String = "the file") throws(ReferenceDataError) -> String {
+        guard bytes.count <= fileBytes else { throw ReferenceDataError("\(file) is over \(fileBytes >> 20) MiB") }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw ReferenceDataError("\(file) is not UTF-8 text") }
+        return text
+    }
 }
 
 /// The chain of a currency code in a tag list: `BTC` (and OFAC's `XBT`) is Bitcoin, `ETH` Ethereum.

@@ -14,12 +14,7 @@ extension SanctionsList {
         var remarks: [String: String] = [:]
         var continued: [String: String] = [:]
         for (fileIndex, bytes) in files.enumerated() {
-            guard bytes.count <= ReferenceDataLimits.fileBytes else {
-                throw ReferenceDataError("file \(fileIndex + 1) is over \(ReferenceDataLimits.fileBytes >> 20) MiB")
-            }
-            guard let text = String(validating: bytes, as: UTF8.self) else {
-                throw ReferenceDataError("file \(fileIndex + 1) is not UTF-8 text")
-            }
+            let text = try ReferenceDataLimits.text(bytes, file: "file \(fileIndex + 1)")
             let reader: CSVReader
             do {
                 reader = try CSVReader(string: text)

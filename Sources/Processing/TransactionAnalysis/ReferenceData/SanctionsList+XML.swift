@@ -12,12 +12,9 @@ extension SanctionsList {
     /// their namespace (OFAC has changed it). External entities are not resolved. The file must be UTF-8, as OFAC
     /// publishes it.
     public static func parseAdvancedXML(_ bytes: [UInt8]) throws(ReferenceDataError) -> ReferenceDataContents {
-        guard bytes.count <= ReferenceDataLimits.fileBytes else {
-            throw ReferenceDataError("the file is over \(ReferenceDataLimits.fileBytes >> 20) MiB")
-        }
         // Checked before libxml2 sees them: FoundationXML traps on a name that is not UTF-8 (a fuzzed file,
         // `regression-invalid-utf8-in-attribute-name`), and XML allows no NUL character.
-        guard String(validating: bytes, as: UTF8.self) != nil else { throw ReferenceDataError("the file is not UTF-8 text") }
+        _ = try ReferenceDataLimits.text(bytes)
         guard !bytes.contains(0) else { throw ReferenceDataError("the file holds a NUL byte, which XML does not allow") }
         let reader = AdvancedXMLReader()
         let parser = XMLParser(data: Data(bytes))

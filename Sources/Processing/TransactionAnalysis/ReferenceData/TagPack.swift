@@ -30,10 +30,7 @@ public enum TagPack {
     ) throws(ReferenceDataError)
         -> ReferenceDataContents
     {
-        guard bytes.count <= ReferenceDataLimits.fileBytes else {
-            throw ReferenceDataError("the file is over \(ReferenceDataLimits.fileBytes >> 20) MiB")
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw ReferenceDataError("the file is not UTF-8 text") }
+        let text = try ReferenceDataLimits.text(bytes)
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

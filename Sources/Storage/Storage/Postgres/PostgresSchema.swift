@@ -151,22 +151,25 @@ enum PostgresSchema {
         AlertTables.postgres,
     ]
 
+    /// Lifts the statement limit (``PostgresSettings/statementTimeoutSeconds``) for the rest of one transaction:
+    /// for the work that may rightly take minutes (migrations, dropping a benchmark's schema).
+    static let withoutStatementLimit: PostgresQuery = "SET LOCAL statement_timeout = 0"
+
     /// Creates the schema if needed and applies the platform's migrations, then `components`' in order.
     static func migrate(_ client: PostgresClient, schema: String, components: [StoreMigration], logger: Logger) async throws {
         // One migrator at a time per schema (`CREATE SCHEMA IF NOT EXISTS` itself races); the lock ends with
         // each transaction. A migration over millions of rows may take minutes, and a second migrator waits for
         // the first: the statement limit (``PostgresSettings/statementTimeoutSeconds``) is lifted for them.
         let lock: PostgresQuery = "SELECT pg_advisory_xact_lock(hashtext(\(schema)))"
-        let unlimited: PostgresQuery = "SET LOCAL statement_timeout = 0"
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query(unlimited, logger: logger)
+            try await connection.query(withoutStatementLimit, logger: logger)
             try await connection.query(lock, logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
         }
         let all = platform + components.map { ($0.name, $0.postgres) }
         for migration in all {
             try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(unlimited, logger: logger)
+                try await connection.query(withoutStatementLimit, logger: logger)
                 try await connection.query(lock, logger: logger)
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",

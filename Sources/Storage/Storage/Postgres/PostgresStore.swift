@@ -56,7 +56,7 @@ public final class PostgresStore: PlatformStore {
     public func dropScratchSchema() async throws {
         precondition(settings.schema.hasPrefix("bench_"), "only a benchmark's scratch schema is ever dropped")
         try await client.withTransaction(logger: logger) { connection in
-            try await connection.query("SET LOCAL statement_timeout = 0", logger: logger)
+            try await connection.query(PostgresSchema.withoutStatementLimit, logger: logger)
             try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA \(settings.schema) CASCADE"), logger: logger)
         }
     }
