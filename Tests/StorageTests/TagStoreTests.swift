@@ -38,13 +38,13 @@ import Testing
         #expect(Set(try #require(found["addr-3"]).map(\.tag)) == [Self.tag("addr-3", "actor", category: nil), Self.tag("addr-3", "dated")])
         #expect(try await tags.tags(chain: .ethereum, addresses: ["addr-1"])["addr-1"]?.map(\.tag.label) == ["same address on ethereum"])
         #expect(try await tags.tags(chain: .bitcoin, addresses: []).isEmpty)
-        let defining = try await tags.definingTags(chain: .bitcoin).mapValues { $0.map(\.tag) }
-        #expect(
-            defining == ["addr-1": [Self.tag("addr-1", "entity", category: .sanction)]], "only tags that define an entity, on their chain")
-        #expect(try await tags.definingTags(chain: .ethereum).isEmpty)
+        #expect(try await tags.taggedAddresses(chain: .bitcoin, after: nil, limit: 10) == ["addr-1", "addr-2", "addr-3"], "any version's")
+        #expect(try await tags.taggedAddresses(chain: .bitcoin, after: nil, limit: 2) == ["addr-1", "addr-2"])
+        #expect(try await tags.taggedAddresses(chain: .bitcoin, after: "addr-2", limit: 2) == ["addr-3"])
+        #expect(try await tags.taggedAddresses(chain: .bitcoin, after: "addr-3", limit: 2).isEmpty)
+        #expect(try await tags.taggedAddresses(chain: .ethereum, after: nil, limit: 10) == ["addr-1"])
         _ = try await tags.importList(
             name: "ofac-sdn", format: "ofac-sdn-csv", sha256: "dd", importedBy: "user:admin", at: Self.time, tags: [])
-        #expect(try await tags.definingTags(chain: .bitcoin).isEmpty, "a replaced version's defining tags are no longer in force")
 
         let lists = try await tags.lists()
         #expect(

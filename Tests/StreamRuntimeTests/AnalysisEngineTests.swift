@@ -151,9 +151,10 @@ import TransactionAnalysis
         #expect(try await database.riskAssessments.activations().count == 2)
         try await log.close()
     }
-    /// A TagPack whose tag defines its entity, imported while the engine runs, takes effect from the next batch:
-    /// an address that spent with the tagged one is the market's, and whoever it pays is exposed.
-    @Test(arguments: StoreBackend.available) func anEntityDefiningTagImportedWhileRunningReachesTheCluster(
+    /// Tags imported while the engine runs take effect from the next batch: a TagPack's tag that defines its entity
+    /// makes an address that spent with the tagged one the market's, and whoever it pays is exposed; then an SDN
+    /// address (a tag of its own address only) exposes whoever it pays.
+    @Test(arguments: StoreBackend.available) func tagsImportedWhileRunningTakeEffectFromTheNextBatch(
         _ backend: StoreBackend
     ) async throws {
         let directory = try TemporaryDirectory()
@@ -184,6 +185,17 @@ import TransactionAnalysis
         #expect(made.map(\.subject) == ["bc1quser"] && made.first?.typology == "illicit_exposure")
         #expect(made.first?.evidence["tagged_address"] == "bc1qmarket" && made.first?.evidence["party_address"] == "bc1qdeposit")
         #expect(made.first?.evidence["attributed_by"] == "entity" && made.first?.evidence["list"] == "tagpack:markets")
+
+        try await append(log, [Self.transaction(3, [(2, "bc1quser", 19_000)], [("bc1qshop", 18_000)], height: 3)])
+        try await waitFor { await state.clusteredAddresses == 3 }
+        let sdn = AddressTag(
+            chain: .bitcoin, address: "bc1qshop", label: "Garantex", category: .sanction, source: "SDN.CSV", confidence: 100)
+        _ = try await database.tags.importList(
+            name: "ofac-sdn", format: "ofac-sdn-csv", sha256: "22", importedBy: "test", at: Self.start, tags: [sdn])
+        try await append(log, [Self.transaction(4, [(3, "bc1qshop", 18_000)], [("bc1qbuyer", 17_000)], height: 4)])
+        try await waitFor { try await findings(log).contains { $0.typology == "sanctioned_exposure" } }
+        let sanctioned = try await findings(log).filter { $0.typology == "sanctioned_exposure" }
+        #expect(sanctioned.map(\.subject) == ["bc1qbuyer"] && sanctioned.first?.evidence["list"] == "ofac-sdn")
         running.cancel()
         _ = try? await running.value
         try await log.close()

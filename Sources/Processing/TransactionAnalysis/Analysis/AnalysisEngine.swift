@@ -30,9 +30,8 @@ public struct AnalysisEngine: StreamEngine {
     public func process(_ batch: [LogRecord]) async throws -> EngineOutput<AnalysisChanges> {
         let (transactions, skipped) = Self.transactions(in: batch)
         if skipped > 0 { metrics.skipped.increment(by: skipped) }
-        let inForce = try await Self.tags(of: transactions, in: tags)
-        try await state.followEntityDefiningTags(in: tags)
-        let (findings, changes) = await state.analyze(AnalysisOrder.arrange(transactions), tags: inForce)
+        try await state.followTags(in: tags)
+        let (findings, changes) = await state.analyze(AnalysisOrder.arrange(transactions))
         metrics.record(findings)
         metrics.record(changes.assessments)
         let events = findings.map { finding in
@@ -64,15 +63,6 @@ extension AnalysisEngine {
         }
         return (transactions, batch.count - transactions.count)
     }
-
-    /// The tags in force for every address `transactions` touch, by chain, then address.
-    static func tags(of transactions: [ChainTransaction], in store: any TagStore) async throws -> [Chain: [String: [ListedTag]]] {
-        var addresses: [Chain: Set<String>] = [:]
-        for transaction in transactions { addresses[transaction.chain, default: []].formUnion(transaction.addresses) }
-        var inForce: [Chain: [String: [ListedTag]]] = [:]
-        for (chain, set) in addresses { inForce[chain] = try await store.tags(chain: chain, addresses: Array(set)) }
-        return inForce
-    }
 }
 
 /// The analyser shared by the engine (which feeds it) and its sink (which loads it from the store at start).
@@ -81,8 +71,8 @@ public actor AnalysisState {
     private let settings: TypologySettings
     /// Scores every valid transaction, when set.
     nonisolated let scorer: RiskScorer?
-    /// The tag list versions whose entity-defining tags the analyser uses; nil before the first batch.
-    private var tagListsInUse: [TagListVersion]?
+    /// The tags in force the analyser uses, reloaded when an import changes the lists.
+    private var tags = TagsInForce()
 
     /// `scorer` scores every valid transaction; without one, none is.
     public init(settings: TypologySettings = TypologySettings(), scorer: RiskScorer? = nil) {
@@ -96,20 +86,20 @@ public actor AnalysisState {
         let (nodes, journal) = try await store.load()
         analyzer = TransactionAnalyzer(
             settings: settings, clusters: try AddressClusters(restoring: nodes, journal: journal), scorer: scorer)
-        tagListsInUse = nil
+        tags = TagsInForce()
     }
 
-    /// Gives the analyser the entity-defining tags in force when the tag lists changed since it last got them (an
-    /// import while the platform runs takes effect from the next batch).
-    func followEntityDefiningTags(in store: any TagStore) async throws {
-        let lists = try await store.lists()
-        guard lists != tagListsInUse else { return }
-        analyzer.useEntityDefiningTags(try await store.definingTags(chain: .bitcoin))
-        tagListsInUse = lists
+    /// Loads the tags in force when the tag lists changed since they were last loaded (an import while the
+    /// platform runs takes effect from the next batch), and gives the analyser their entity-defining tags.
+    func followTags(in store: any TagStore) async throws {
+        guard try await !tags.isCurrent(in: store) else { return }
+        let loaded = try await TagsInForce.load(from: store)
+        analyzer.useEntityDefiningTags(loaded.entityDefining(chain: .bitcoin))
+        tags = loaded
     }
 
-    func analyze(_ transactions: [ChainTransaction], tags: [Chain: [String: [ListedTag]]]) -> ([ComplianceFinding], AnalysisChanges) {
-        let findings = analyzer.analyze(transactions, tags: tags)
+    func analyze(_ transactions: [ChainTransaction]) -> ([ComplianceFinding], AnalysisChanges) {
+        let findings = analyzer.analyze(transactions, tags: tags.tags(of: transactions))
         return (findings, AnalysisChanges(clusters: analyzer.takeClusterChanges(), assessments: analyzer.takeAssessments()))
     }
 

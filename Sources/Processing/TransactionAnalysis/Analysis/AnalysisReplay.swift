@@ -99,7 +99,8 @@ public struct AnalysisReplay: Sendable {
             log, topic: Topic.transactions.rawValue, from: from, to: to, batchSize: chunk)
         report.ranges = ranges
         var analyzer = TransactionAnalyzer(settings: settings, scorer: scorer)
-        analyzer.useEntityDefiningTags(try await tags.definingTags(chain: .bitcoin))
+        let inForce = try await TagsInForce.load(from: tags)
+        analyzer.useEntityDefiningTags(inForce.entityDefining(chain: .bitcoin))
         var made: [String: ComplianceFinding] = [:]
         var replayed = Set<String>()
         var times: ClosedRange<Timestamp>?
@@ -109,8 +110,7 @@ public struct AnalysisReplay: Sendable {
             let (transactions, skipped) = AnalysisEngine.transactions(in: batch)
             report.transactions += transactions.count
             report.skippedRecords += skipped
-            let inForce = try await AnalysisEngine.tags(of: transactions, in: tags)
-            for finding in analyzer.analyze(AnalysisOrder.arrange(transactions), tags: inForce) {
+            for finding in analyzer.analyze(AnalysisOrder.arrange(transactions), tags: inForce.tags(of: transactions)) {
                 if finding.withdrawn {
                     made = made.filter { Set($0.value.txids).isDisjoint(with: finding.txids) }
                 } else {

@@ -62,14 +62,10 @@ public struct PostgresTagStore: TagStore {
             """, Self.collect)
     }
 
-    public func definingTags(chain: Chain) async throws -> [String: [ListedTag]] {
-        try await store.read(
-            """
-            SELECT \(unescaped: TagTables.columns) FROM tags t JOIN (\(unescaped: TagTables.newestVersions)) l
-                ON t.list = l.name AND t.version = l.version
-            WHERE t.chain = \(chain.rawValue) AND t.defines_entity
-            ORDER BY t.list, t.ctid
-            """, Self.collect)
+    public func taggedAddresses(chain: Chain, after: String?, limit: Int) async throws -> [String] {
+        try await store.rows(
+            "SELECT DISTINCT address FROM tags WHERE chain = \(chain.rawValue) AND address > \(after ?? "") ORDER BY address LIMIT \(limit)"
+        ) { row in try row[0].decode(String.self) }
     }
 
     public func lists() async throws -> [TagListVersion] {

@@ -55,17 +55,11 @@ public struct SQLiteTagStore: TagStore {
         }
     }
 
-    public func definingTags(chain: Chain) async throws -> [String: [ListedTag]] {
+    public func taggedAddresses(chain: Chain, after: String?, limit: Int) async throws -> [String] {
         try await pool.read { db in
-            var found: [String: [ListedTag]] = [:]
-            let rows = try Row.fetchCursor(
-                db,
-                sql: """
-                    SELECT \(TagTables.columns) FROM tags t JOIN (\(TagTables.newestVersions)) l ON t.list = l.name AND t.version = l.version
-                    WHERE t.chain = ? AND t.defines_entity ORDER BY t.list, t.rowid
-                    """, arguments: [chain.rawValue])
-            try Self.collect(rows, into: &found)
-            return found
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT address FROM tags WHERE chain = ? AND address > ? ORDER BY address LIMIT ?",
+                arguments: [chain.rawValue, after ?? "", limit])
         }
     }
 

@@ -31,9 +31,9 @@ public protocol TagStore: Sendable {
     ) async throws -> TagListVersion
     /// The tags in force (each list's newest version) for `addresses` on `chain`, by address.
     func tags(chain: Chain, addresses: [String]) async throws -> [String: [ListedTag]]
-    /// The tags in force on `chain` that define their address's entity (a TagPack's `is_cluster_definer`), by
-    /// address: the analysis lends them to the address's whole cluster.
-    func definingTags(chain: Chain) async throws -> [String: [ListedTag]]
+    /// The addresses on `chain` that any stored version tags, ascending, the first `limit` after `after` (from the
+    /// first when nil): the analysis reads every tag in force a page of addresses at a time.
+    func taggedAddresses(chain: Chain, after: String?, limit: Int) async throws -> [String]
     /// Every version of every list, by name, newest version first.
     func lists() async throws -> [TagListVersion]
 }
