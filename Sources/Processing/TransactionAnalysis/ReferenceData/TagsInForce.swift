@@ -81,7 +81,12 @@ public struct TagsInForce: Sendable {
             tag.tag.address = address
             return tag
         }
-        return number >= 0 ? [addressed(number)] : sets[Int(-number - 1)].map(addressed)
+        return numbers(number).map(addressed)
+    }
+
+    /// The numbers in `distinct` that an address's `number` stands for.
+    private func numbers(_ number: Int32) -> [Int32] {
+        number >= 0 ? [number] : sets[Int(-number - 1)]
     }
 
     /// Every tag of `chain` that defines its address's entity, by address.
@@ -90,8 +95,7 @@ public struct TagsInForce: Sendable {
         guard !defining.isEmpty else { return [:] }
         var found: [String: [ListedTag]] = [:]
         for (address, number) in byChain[chain] ?? [:] {
-            let numbers = number >= 0 ? [number] : sets[Int(-number - 1)]
-            if numbers.contains(where: defining.contains) { found[address] = tags(numbered: number, address: address) }
+            if numbers(number).contains(where: defining.contains) { found[address] = tags(numbered: number, address: address) }
         }
         return found
     }
